@@ -1,0 +1,5 @@
+"""``python -m standpunt``."""
+
+from .cli import main
+
+main()

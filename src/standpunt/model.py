@@ -1,0 +1,387 @@
+"""The schema of every file a workspace holds, each declared once.
+
+Files are read by :mod:`standpunt.load`, which keeps every scalar as the string that was written;
+these pydantic models convert types (dates, statuses, language tags) and reject unknown fields.
+:func:`validate` turns pydantic's findings into diagnostics that point at the offending value,
+worded for the people who edit these files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator, Sequence
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+)
+
+from .errors import Diagnostic, Location, did_you_mean
+from .load import Mapping
+from .load import Sequence as YamlSequence
+
+#: A position's id is its file stem; it names the output file, so it is kept to a safe pattern.
+ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+#: Partner keys follow the same rule: they appear in file names of partner editions.
+KEY_PATTERN = ID_PATTERN
+#: BCP 47, the shape pandoc, CSL and Babel understand: language, then subtags.
+LANG_PATTERN = re.compile(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*")
+
+STATUSES = ("draft", "consultation", "adopted", "withdrawn")
+
+
+def _lang_tag(value: str) -> str:
+    if not LANG_PATTERN.fullmatch(value):
+        raise ValueError(f"'{value}' is not a language tag; write e.g. nl-BE, nl, fr, en or de")
+    return value
+
+
+def _nonempty(value: str) -> str:
+    if not value.strip():
+        raise ValueError("this text is empty; write something or remove the field")
+    return value
+
+
+LangTag = Annotated[str, AfterValidator(_lang_tag)]
+Text = Annotated[str, AfterValidator(_nonempty)]
+#: pandoc Markdown; may hold citations.
+Markdown = Annotated[str, AfterValidator(_nonempty)]
+
+
+class Model(BaseModel):
+    """Strict about names, lenient about how a value was written (it arrives as a string)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+# --- standpunt.yaml -------------------------------------------------------------------------
+
+
+class Organisation(Model):
+    name: Text
+    short: str | None = None
+    website: str | None = None
+    logo: str | None = Field(None, description="path of an image inside the workspace")
+    contact: str | None = None
+    licence: str | None = None
+
+
+class Partner(Model):
+    name: Text
+    short: str | None = None
+    website: str | None = None
+    logo: str | None = Field(None, description="path of an image inside the workspace")
+
+
+class Config(Model):
+    """standpunt.yaml: who we are, our partners, and the defaults of every position."""
+
+    organisation: Organisation
+    lang: LangTag = "en"
+    style: Text = Field("apa", description="a CSL style name or a path to a .csl file")
+    template: Text = "default"
+    partners: dict[str, Partner] = Field(default_factory=dict)
+    labels: dict[str, dict[str, str]] = Field(
+        default_factory=dict, description="per language (nl, fr, en, de), labels to replace"
+    )
+    pdf_variant: Literal["pdf/ua-1", "pdf/a-3b", "none"] = "pdf/ua-1"
+
+
+# --- positions -------------------------------------------------------------------------------
+
+
+class Author(Model):
+    name: Text
+    affiliation: str | None = None
+    email: str | None = None
+
+
+def _author(value: Any) -> Any:
+    # A plain name is the short form of {name: …}.
+    return {"name": value} if isinstance(value, str) else value
+
+
+class Section(Model):
+    title: Text
+    body: Markdown
+    quote: Markdown | None = Field(None, description="an optional pull quote")
+
+
+class Position(Model):
+    """positions/<id>.yaml: one public position of the organisation."""
+
+    title: Text
+    subtitle: str | None = None
+    lang: LangTag | None = None
+    date: dt.date | None = None
+    status: Literal["draft", "consultation", "adopted", "withdrawn"] = "draft"
+    authors: list[Annotated[Author, BeforeValidator(_author)]] = Field(default_factory=list)
+    summary: Markdown | None = None
+    sections: list[Section] = Field(min_length=1)
+    recommendations: list[Markdown] = Field(default_factory=list)
+    signatories: list[str] = Field(default_factory=list)
+    tags: list[Text] = Field(default_factory=list)
+
+
+# --- evidence (CSL) --------------------------------------------------------------------------
+
+CSL_TYPES = frozenset(
+    """article article-journal article-magazine article-newspaper bill book broadcast chapter
+    classic collection dataset document entry entry-dictionary entry-encyclopedia event figure
+    graphic hearing interview legal_case legislation manuscript map motion_picture musical_score
+    pamphlet paper-conference patent performance periodical personal_communication post
+    post-weblog regulation report review review-book software song speech standard thesis treaty
+    webpage""".split()
+)
+CSL_NAME_VARIABLES = frozenset(
+    """author chair collection-editor compiler composer container-author contributor curator
+    director editor editorial-director editor-translator executive-producer guest host
+    interviewer illustrator narrator organizer original-author performer producer recipient
+    reviewed-author script-writer series-creator translator""".split()
+)
+CSL_DATE_VARIABLES = frozenset(
+    "accessed available-date event-date issued original-date submitted".split()
+)
+CSL_TEXT_VARIABLES = frozenset(
+    """abstract annote archive archive_collection archive_location archive-place authority
+    call-number chapter-number citation-key citation-label citation-number collection-number
+    collection-title container-title container-title-short dimensions division DOI edition event
+    event-place event-title first-reference-note-number genre ISBN ISSN issue journalAbbreviation
+    jurisdiction keyword language license locator medium note number number-of-pages
+    number-of-volumes original-publisher original-publisher-place original-title page page-first
+    part part-title PMCID PMID printing publisher publisher-place references reviewed-genre
+    reviewed-title scale section shortTitle source status supplement title title-short URL
+    version volume volume-title volume-title-short year-suffix""".split()
+)
+#: What an advocate adds to a reference: the passage that supports the claim.
+EVIDENCE_EXTRA_FIELDS = frozenset({"quote"})
+EVIDENCE_FIELDS = (
+    {"id", "type", "categories", "custom"}
+    | CSL_NAME_VARIABLES
+    | CSL_DATE_VARIABLES
+    | CSL_TEXT_VARIABLES
+    | EVIDENCE_EXTRA_FIELDS
+)
+
+_DATE_TEXT = re.compile(r"(\d{1,4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?")
+
+
+def _name(value: Any) -> Any:
+    if isinstance(value, str):
+        # "Claessens, D." or a literal name such as an organisation.
+        family, sep, given = value.partition(",")
+        return {"family": family.strip(), "given": given.strip()} if sep else {"literal": value}
+    return value
+
+
+class Name(Model):
+    family: str | None = None
+    given: str | None = None
+    literal: str | None = None
+    suffix: str | None = None
+    dropping_particle: str | None = Field(None, alias="dropping-particle")
+    non_dropping_particle: str | None = Field(None, alias="non-dropping-particle")
+    comma_suffix: str | None = Field(None, alias="comma-suffix")
+    static_ordering: str | None = Field(None, alias="static-ordering")
+    parse_names: str | None = Field(None, alias="parse-names")
+
+
+class CslDate(Model):
+    date_parts: list[list[int]] | None = Field(None, alias="date-parts")
+    season: str | None = None
+    circa: str | None = None
+    literal: str | None = None
+    raw: str | None = None
+
+
+def _date(value: Any) -> Any:
+    # CSL-YAML allows a date as text: 2018, 2018-02 or 2018-02-26.
+    if isinstance(value, str):
+        match = _DATE_TEXT.fullmatch(value.strip())
+        if not match:
+            raise ValueError(
+                f"'{value}' is not a date; write YYYY, YYYY-MM or YYYY-MM-DD, "
+                "or {date-parts: [[YYYY, MM, DD]]}"
+            )
+        return {"date-parts": [[int(part) for part in match.groups() if part]]}
+    return value
+
+
+class Evidence(Model):
+    """One CSL item (CSL-YAML or CSL-JSON), plus the fields an advocate needs."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    id: Text
+    type: str = "document"
+
+
+def validate_evidence_fields(raw: Mapping) -> Iterator[tuple[str, str, str]]:
+    """Problems in one CSL item as (field, message, code): unknown fields and wrong shapes."""
+    for key, value in raw.items():
+        if key not in EVIDENCE_FIELDS:
+            hint = did_you_mean(key, EVIDENCE_FIELDS)
+            yield key, f"unknown field '{key}' in evidence{hint}", "unknown-field"
+        elif key == "type" and value not in CSL_TYPES:
+            hint = did_you_mean(str(value), CSL_TYPES)
+            yield key, f"'{value}' is not a CSL type{hint}", "invalid-value"
+        elif key in CSL_NAME_VARIABLES:
+            if not isinstance(value, list):
+                yield key, f"'{key}' should be a list of names", "invalid-value"
+        elif key in CSL_DATE_VARIABLES:
+            try:
+                CslDate.model_validate(_date(value))
+            except (ValueError, ValidationError) as exc:
+                text = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
+                yield key, text.removeprefix("Value error, "), "invalid-date"
+        elif key in CSL_TEXT_VARIABLES | EVIDENCE_EXTRA_FIELDS and not isinstance(value, str):
+            yield key, f"'{key}' should be text", "invalid-value"
+
+
+def csl_json(raw: Mapping) -> dict[str, Any]:
+    """The CSL-JSON pandoc reads for one valid item: names as objects, dates as date-parts."""
+    item: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key in CSL_NAME_VARIABLES:
+            item[key] = [
+                Name.model_validate(_name(v)).model_dump(by_alias=True, exclude_none=True)
+                for v in value
+            ]
+        elif key in CSL_DATE_VARIABLES:
+            item[key] = CslDate.model_validate(_date(value)).model_dump(
+                by_alias=True, exclude_none=True
+            )
+        elif value is not None:
+            item[str(key)] = _plain(value)
+    return item
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return None if value is None else str(value)
+
+
+# --- from pydantic's findings to the user's words -------------------------------------------
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validate(model: type[M], raw: Any, where: Location) -> tuple[M | None, list[Diagnostic]]:
+    """Validate ``raw`` (located YAML) against ``model``; diagnostics point at the values."""
+    try:
+        return model.model_validate(raw), []
+    except ValidationError as exc:
+        return None, [_diagnostic(model, raw, error, where) for error in exc.errors()]
+
+
+def locate(raw: Any, path: Sequence[str | int], default: Location) -> Location:
+    """The location of the value at ``path`` in a located YAML tree (or its nearest parent)."""
+    node, loc = raw, getattr(raw, "loc", default)
+    for step in path:
+        if isinstance(node, Mapping) and isinstance(step, str) and step in node:
+            loc = node.value_loc(step)
+            node = node[step]
+        elif isinstance(node, YamlSequence) and isinstance(step, int) and step < len(node):
+            loc = node.item_locs[step]
+            node = node[step]
+        else:
+            break
+    return loc
+
+
+def _key_loc(raw: Any, path: Sequence[str | int], default: Location) -> Location:
+    parent = raw
+    for step in path[:-1]:
+        try:
+            parent = parent[step]
+        except (KeyError, IndexError, TypeError):
+            return locate(raw, path, default)
+    if isinstance(parent, Mapping) and path and path[-1] in parent.key_locs:
+        return parent.key_locs[str(path[-1])]
+    return locate(raw, path, default)
+
+
+def _field_names(model: type[BaseModel], path: Sequence[str | int]) -> list[str]:
+    """The names allowed where ``path`` ends, for did-you-mean."""
+    current: Any = model
+    for step in path[:-1]:
+        if isinstance(step, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return []
+        info = current.model_fields.get(step)
+        if info is None:
+            return []
+        current = _inner_model(info.annotation)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return [info.alias or name for name, info in current.model_fields.items()]
+    return []
+
+
+def _inner_model(annotation: Any) -> Any:
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _inner_model(arg)
+        if isinstance(found, type) and issubclass(found, BaseModel):
+            return found
+    if getattr(annotation, "__metadata__", None):
+        return _inner_model(annotation.__origin__)
+    return annotation
+
+
+def _describe(path: Sequence[str | int]) -> str:
+    text = ""
+    for step in path:
+        text += f"[{step + 1}]" if isinstance(step, int) else (f".{step}" if text else step)
+    return text
+
+
+def _diagnostic(model: type[BaseModel], raw: Any, error: Any, where: Location) -> Diagnostic:
+    # pydantic adds the names of union members and validators to the path; drop them.
+    path = [step for step in error["loc"] if isinstance(step, int) or not _internal(step)]
+    kind, name = error["type"], _describe(path) or "this file"
+    value = error.get("input")
+    if kind == "extra_forbidden":
+        hint = did_you_mean(str(path[-1]), _field_names(model, path))
+        return Diagnostic(
+            "error", f"unknown field '{path[-1]}'{hint}", "unknown-field", _key_loc(raw, path, where)
+        )
+    loc = locate(raw, path, where)
+    if kind == "missing":
+        return Diagnostic("error", f"'{name}' is required but missing", "missing-field", loc)
+    if kind == "too_short" and path == ["sections"]:
+        return Diagnostic(
+            "error", "a position needs at least one section under 'sections'", "no-sections", loc
+        )
+    if kind == "literal_error":
+        allowed = error.get("ctx", {}).get("expected", "")
+        hint = did_you_mean(str(value), STATUSES)
+        return Diagnostic(
+            "error", f"'{name}' cannot be '{value}'{hint}; allowed: {allowed}", "invalid-value", loc
+        )
+    if kind.startswith("date"):
+        return Diagnostic(
+            "error",
+            f"'{value}' is not a valid date for '{name}'; write it as YYYY-MM-DD",
+            "invalid-date",
+            loc,
+        )
+    if kind in ("list_type", "dict_type", "model_type", "model_attributes_type"):
+        shape = "a list" if kind == "list_type" else "a set of fields (key: value)"
+        return Diagnostic("error", f"'{name}' should be {shape}", "invalid-value", loc)
+    if kind == "string_type":
+        return Diagnostic("error", f"'{name}' should be text", "invalid-value", loc)
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return Diagnostic("error", f"'{name}': {message}", "invalid-value", loc)
+
+
+def _internal(step: str) -> bool:
+    return step.startswith("function-") or "[" in step

@@ -1,0 +1,76 @@
+"""Where outputs go and how they are written: inside build/, atomically, never half a file.
+
+Every output path comes from :func:`output_path`, which checks the id against the allowlist and
+resolves the result inside build/. Writes go to a temp file beside the target, are fsynced, then
+moved into place with ``os.replace`` (Lektor's Artifact): a failed or killed build leaves the
+previous file untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from .errors import StandpuntError
+from .model import ID_PATTERN
+
+TEMP_PREFIX = ".standpunt-tmp-"
+
+
+def build_folder(root: Path, name: str = "build") -> Path:
+    """build/ inside the workspace, created if needed; a symlink leading out is refused."""
+    folder = root / name
+    real_root = root.resolve()
+    if folder.is_symlink() or (folder.exists() and not folder.resolve().is_relative_to(real_root)):
+        raise StandpuntError(
+            f"'{name}/' is a link to somewhere outside the workspace; Standpunt only writes "
+            f"inside the workspace, so remove the link and build again",
+            code="unsafe-output",
+        )
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+def output_path(folder: Path, position_id: str, suffix: str) -> Path:
+    """build/<id><suffix>, after checking that it cannot point anywhere else."""
+    if not ID_PATTERN.fullmatch(position_id):
+        raise StandpuntError(f"'{position_id}' is not a valid position id", code="invalid-id")
+    path = folder / f"{position_id}{suffix}"
+    if path.is_symlink() or not path.resolve().parent == folder.resolve():
+        raise StandpuntError(
+            f"'{path.name}' in build/ is a link; remove it and build again", code="unsafe-output"
+        )
+    return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, nothing else."""
+    fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
+    try:
+        # mkstemp makes the file private; outputs get the permissions any new file would get.
+        os.fchmod(fd, 0o666 & ~_umask())
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def clean_temp_files(folder: Path) -> int:
+    """Remove temp files a killed build left behind; returns how many."""
+    removed = 0
+    for stray in folder.glob(f"{TEMP_PREFIX}*"):
+        if stray.is_file() and not stray.is_symlink():
+            stray.unlink()
+            removed += 1
+    return removed

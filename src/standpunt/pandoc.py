@@ -1,0 +1,66 @@
+"""Finding and running pandoc, which formats citations through its citeproc.
+
+pandoc comes from the pypandoc-binary wheel, so ``pip install`` brings everything. We locate the
+binary without importing pypandoc (its import is slow and we only need the path).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+from functools import lru_cache
+from pathlib import Path
+
+from .errors import StandpuntError
+
+#: The one Markdown dialect: pandoc's Markdown, without raw HTML, raw TeX and raw attributes,
+#: so a position's text can never smuggle markup past the template.
+MARKDOWN_FORMAT = "markdown-raw_html-raw_tex-raw_attribute"
+
+#: Seconds one pandoc run may take before it is stopped.
+PANDOC_TIMEOUT = 60
+
+
+@lru_cache(maxsize=1)
+def pandoc_executable() -> str:
+    """The pandoc binary shipped in the pypandoc-binary wheel, else one on PATH."""
+    spec = importlib.util.find_spec("pypandoc")
+    if spec and spec.submodule_search_locations:
+        for folder in spec.submodule_search_locations:
+            candidate = Path(folder) / "files" / "pandoc"
+            if candidate.is_file() and os.access(candidate, os.X_OK):
+                return str(candidate)
+    found = shutil.which("pandoc")
+    if found:
+        return found
+    raise StandpuntError(
+        "pandoc was not found; install Standpunt with pip so that the pypandoc-binary "
+        "package brings it",
+        code="pandoc-missing",
+    )
+
+
+def run_pandoc(args: list[str], stdin: str, timeout: float = PANDOC_TIMEOUT) -> str:
+    """Run pandoc in its sandbox with ``stdin`` as input and return what it wrote.
+
+    Raises :class:`StandpuntError` carrying pandoc's own message when it fails.
+    """
+    command = [pandoc_executable(), "--sandbox", *args]
+    try:
+        done = subprocess.run(
+            command,
+            input=stdin.encode("utf-8"),
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise StandpuntError(
+            f"pandoc took longer than {timeout:g} seconds and was stopped", code="pandoc-timeout"
+        ) from exc
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip() or f"exit code {done.returncode}"
+        raise StandpuntError(f"pandoc failed: {message}", code="pandoc-failed")
+    return done.stdout.decode("utf-8")

@@ -1,0 +1,227 @@
+"""From a position and its formatted citations to one HTML page, through a sandboxed template.
+
+Templates receive plain data only (dicts, lists, strings, and HTML that pandoc made from the
+position's Markdown), never live objects; they decide looks, not logic. Lookup is layered: a
+workspace's ``templates/<name>/`` first, then the built-in template, which an override can
+extend as ``builtin/<file>``.
+"""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import (
+    ChoiceLoader,
+    FileSystemLoader,
+    PrefixLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateSyntaxError,
+    UndefinedError,
+)
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from markupsafe import Markup
+
+from . import __version__
+from .citations import CitedText
+from .errors import Location, StandpuntError
+from .i18n import format_date, labels
+from .model import Position
+from .workspace import TEMPLATES_DIR, Workspace
+
+BUILTIN_TEMPLATES = Path(__file__).parent / "templates"
+PAGE_TEMPLATE = "position.html"
+STYLESHEET = "style.css"
+
+#: Image types a logo may have, by file suffix.
+IMAGE_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg",
+               ".jpeg": "image/jpeg", ".webp": "image/webp", ".gif": "image/gif"}
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class TemplateSet:
+    """The folders a template is looked up in, most specific first."""
+
+    name: str
+    folders: tuple[Path, ...]
+
+    def files(self) -> list[Path]:
+        """Every file that can shape the output (for rebuild decisions)."""
+        return sorted(p for folder in self.folders for p in folder.rglob("*") if p.is_file())
+
+
+def template_set(workspace: Workspace) -> TemplateSet:
+    name = workspace.config.template
+    builtin = BUILTIN_TEMPLATES / "default"
+    if name == "default" and not (workspace.root / TEMPLATES_DIR / name).is_dir():
+        return TemplateSet(name, (builtin,))
+    own = workspace.root / TEMPLATES_DIR / name
+    if not own.is_dir() or "/" in name or name.startswith("."):
+        raise StandpuntError(
+            f"template '{name}' was not found: create the folder {TEMPLATES_DIR}/{name}/ "
+            "or set 'template: default' in standpunt.yaml",
+            Location("standpunt.yaml"),
+            "unknown-template",
+        )
+    return TemplateSet(name, (own, builtin))
+
+
+def environment(templates: TemplateSet) -> ImmutableSandboxedEnvironment:
+    loader = ChoiceLoader(
+        [
+            FileSystemLoader([str(folder) for folder in templates.folders]),
+            PrefixLoader({"builtin": FileSystemLoader(str(templates.folders[-1]))}),
+        ]
+    )
+    env = ImmutableSandboxedEnvironment(
+        loader=loader,
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    # Plain data in, plain text out: no helpers that generate or reach anything.
+    for name in ("lipsum", "cycler", "joiner", "namespace", "range", "dict"):
+        env.globals.pop(name, None)
+    return env
+
+
+def data_uri(workspace: Workspace, relative: str | None, where: Location) -> str | None:
+    """An image of the workspace as a data: URI, so the page needs no file access at all."""
+    if not relative:
+        return None
+    root = workspace.root.resolve()
+    path = (workspace.root / relative).resolve()
+    if not path.is_relative_to(root):
+        raise StandpuntError(
+            f"image '{relative}' lies outside the workspace; put it in the workspace (e.g. "
+            "assets/) and refer to it from there",
+            where,
+            "outside-workspace",
+        )
+    kind = IMAGE_TYPES.get(path.suffix.lower())
+    if kind is None:
+        raise StandpuntError(
+            f"image '{relative}' is not an SVG, PNG, JPEG, WebP or GIF file", where, "bad-image"
+        )
+    if not path.is_file():
+        raise StandpuntError(f"image '{relative}' was not found", where, "missing-image")
+    if path.stat().st_size > MAX_IMAGE_BYTES:
+        raise StandpuntError(f"image '{relative}' is larger than 5 MB", where, "bad-image")
+    return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+def view_model(
+    workspace: Workspace,
+    position_id: str,
+    position: Position,
+    cited: CitedText,
+    stylesheet: str,
+    version: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The plain data a template receives. Documented in the README."""
+    config = workspace.config
+    lang = workspace.lang_of(position)
+    text = labels(lang, config.labels.get(lang.split("-")[0].lower()))
+    html = iter(Markup(fragment) for fragment in cited.fields)
+    summary = next(html) if position.summary else None
+    sections = []
+    for number, section in enumerate(position.sections, 1):
+        body = next(html)
+        quote = next(html) if section.quote else None
+        sections.append(
+            {"number": number, "id": f"section-{number}", "title": section.title,
+             "body": body, "quote": quote}
+        )
+    recommendations = [next(html) for _ in position.recommendations]
+    org = config.organisation
+    where = Location("standpunt.yaml")
+    partners = [
+        {"key": key, "name": config.partners[key].name, "short": config.partners[key].short,
+         "website": config.partners[key].website,
+         "logo": data_uri(workspace, config.partners[key].logo, where)}
+        for key in position.signatories
+        if key in config.partners
+    ]
+    return {
+        "lang": lang,
+        "labels": text,
+        "generator": f"Standpunt {__version__}",
+        "stylesheet": Markup(stylesheet),
+        "organisation": {
+            "name": org.name, "short": org.short, "website": org.website,
+            "logo": data_uri(workspace, org.logo, where), "contact": org.contact,
+            "licence": org.licence,
+        },
+        "position": {
+            "id": position_id,
+            "title": position.title,
+            "subtitle": position.subtitle,
+            "date": format_date(position.date, lang) if position.date else None,
+            "date_iso": position.date.isoformat() if position.date else None,
+            "status": position.status,
+            "status_label": text[f"status_{position.status}"],
+            "authors": [a.model_dump() for a in position.authors],
+            "summary": summary,
+            "sections": sections,
+            "recommendations": recommendations,
+            "signatories": partners,
+            "tags": list(position.tags),
+        },
+        "bibliography": Markup(cited.bibliography),
+        "notes": Markup(cited.notes),
+        "version": version or {"label": None, "stamp": text["not_versioned"]},
+    }
+
+
+def render_html(templates: TemplateSet, context: dict[str, Any]) -> str:
+    """The page's HTML; template problems become errors naming the template and line."""
+    env = environment(templates)
+    try:
+        return env.get_template(PAGE_TEMPLATE).render(context)
+    except TemplateSyntaxError as exc:
+        raise StandpuntError(
+            f"template error: {exc.message}", _template_location(templates, exc.filename, exc.lineno),
+            "template-syntax",
+        ) from None
+    except (UndefinedError, SecurityError, TemplateError) as exc:
+        loc = _traceback_location(templates, exc)
+        kind = "template-unsafe" if isinstance(exc, SecurityError) else "template-error"
+        raise StandpuntError(f"template error: {exc}", loc, kind) from None
+
+
+def read_stylesheet(templates: TemplateSet) -> str:
+    for folder in templates.folders:
+        if (folder / STYLESHEET).is_file():
+            return (folder / STYLESHEET).read_text(encoding="utf-8")
+    return ""
+
+
+def _template_location(templates: TemplateSet, filename: str | None, line: int | None) -> Location:
+    if not filename:
+        return Location(f"template '{templates.name}'")
+    path = Path(filename)
+    for folder in templates.folders:
+        if path.is_relative_to(folder):
+            shown = path.relative_to(folder).as_posix()
+            prefix = "builtin" if folder.is_relative_to(BUILTIN_TEMPLATES) else (
+                f"{TEMPLATES_DIR}/{templates.name}")
+            return Location(f"{prefix}/{shown}", line or 0)
+    return Location(path.name, line or 0)
+
+
+def _traceback_location(templates: TemplateSet, exc: BaseException) -> Location:
+    # Jinja rewrites tracebacks so that template frames carry the template's file and line.
+    tb = exc.__traceback__
+    found: Location | None = None
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith((".html", ".j2", ".jinja", ".xml", ".css", ".txt")):
+            found = _template_location(templates, filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found or Location(f"template '{templates.name}'")

@@ -1,0 +1,250 @@
+"""A workspace: standpunt.yaml, positions/ and evidence/, found and read like git finds a repo.
+
+Reading collects every content problem instead of stopping at the first (manubot's error
+counter), so one ``check`` lists them all; a broken standpunt.yaml stops at once, since nothing
+else can be judged without it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import Location, Problems, StandpuntError, UsageError
+from .load import Mapping, Sequence, load_json, load_yaml
+from .model import ID_PATTERN, Config, Position, csl_json, validate, validate_evidence_fields
+
+CONFIG_FILE = "standpunt.yaml"
+POSITIONS_DIR = "positions"
+EVIDENCE_DIR = "evidence"
+TEMPLATES_DIR = "templates"
+BUILD_DIR = "build"
+
+#: Evidence formats that the evidence-workflow work will read; until then, said out loud.
+LATER_EVIDENCE_FORMATS = {".bib": "BibTeX", ".ris": "RIS"}
+
+
+@dataclass
+class PositionFile:
+    """One positions/<id>.yaml as read: its located YAML and, when valid, its model."""
+
+    id: str
+    path: Path
+    display: str
+    raw: Any = None
+    model: Position | None = None
+
+    @property
+    def location(self) -> Location:
+        return Location(self.display, 1, 1)
+
+
+@dataclass
+class EvidenceItem:
+    """One reference: its located YAML, where it was written, and its CSL-JSON for pandoc."""
+
+    id: str
+    raw: Mapping
+    location: Location
+    csl: dict[str, Any]
+
+
+@dataclass
+class Workspace:
+    root: Path
+    config: Config
+    config_raw: Any
+    positions: dict[str, PositionFile] = field(default_factory=dict)
+    evidence: dict[str, EvidenceItem] = field(default_factory=dict)
+    problems: Problems = field(default_factory=Problems)
+
+    @property
+    def build_dir(self) -> Path:
+        return self.root / BUILD_DIR
+
+    def display(self, path: Path) -> str:
+        """A path as the user sees it: relative to the workspace, with forward slashes."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+    def lang_of(self, position: Position) -> str:
+        return position.lang or self.config.lang
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The nearest folder at or above ``start`` that holds standpunt.yaml."""
+    here = (start or Path.cwd()).resolve()
+    if start is not None and not here.is_dir():
+        raise UsageError(f"'{start}' is not a folder", code="no-workspace")
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_FILE).is_file():
+            return folder
+    raise UsageError(
+        f"no {CONFIG_FILE} found in '{here}' or any folder above it; run the command inside "
+        "a workspace, give one with 'standpunt -C FOLDER …', or create one with 'standpunt init'",
+        code="no-workspace",
+    )
+
+
+def load_config(root: Path) -> tuple[Config, Any]:
+    """standpunt.yaml, validated; any problem in it stops at once."""
+    raw = load_yaml(root / CONFIG_FILE, CONFIG_FILE)
+    config, diagnostics = validate(Config, raw, Location(CONFIG_FILE, 1, 1))
+    if diagnostics:
+        from .errors import ContentErrors
+
+        raise ContentErrors(diagnostics)
+    assert config is not None
+    for key, loc in (raw.get("partners") or Mapping()).key_locs.items():
+        if not ID_PATTERN.fullmatch(key):
+            raise StandpuntError(
+                f"partner key '{key}' may hold only lower-case letters, digits and '-'",
+                loc,
+                "invalid-id",
+            )
+    return config, raw
+
+
+def open_workspace(root: Path) -> Workspace:
+    """Read the whole workspace: config, every position and every evidence file."""
+    config, config_raw = load_config(root)
+    workspace = Workspace(root=root, config=config, config_raw=config_raw)
+    _read_positions(workspace)
+    _read_evidence(workspace)
+    return workspace
+
+
+def _sorted_files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        found.extend(
+            Path(dirpath, name)
+            for name in sorted(filenames)
+            if not name.startswith(".") and name.lower().endswith(suffixes)
+        )
+    return found
+
+
+def _read_positions(workspace: Workspace) -> None:
+    problems = workspace.problems
+    seen: dict[str, PositionFile] = {}
+    for path in _sorted_files(workspace.root / POSITIONS_DIR, (".yaml", ".yml")):
+        if path.parent != workspace.root / POSITIONS_DIR:
+            continue
+        stem = path.name.rsplit(".", 1)[0]
+        display = workspace.display(path)
+        position = PositionFile(id=stem, path=path, display=display)
+        if not ID_PATTERN.fullmatch(stem):
+            problems.error(
+                f"'{path.name}' is not a valid position file name: the name before .yaml is the "
+                "position's id and may hold only lower-case letters, digits and '-' "
+                "(at most 64, starting with a letter or digit); rename the file",
+                position.location,
+                "invalid-id",
+            )
+            continue
+        twin = seen.get(stem.lower())
+        if twin is not None:
+            problems.error(
+                f"'{path.name}' and '{twin.path.name}' would write the same output file; "
+                "rename one of them",
+                position.location,
+                "duplicate-id",
+            )
+            continue
+        seen[stem.lower()] = position
+        try:
+            position.raw = load_yaml(path, display)
+        except StandpuntError as exc:
+            problems.add(exc.diagnostic())
+            workspace.positions[stem] = position
+            continue
+        if not isinstance(position.raw, Mapping):
+            problems.error(
+                "a position file must hold fields such as 'title:' and 'sections:'",
+                position.location,
+                "invalid-position",
+            )
+        else:
+            position.model, diagnostics = validate(Position, position.raw, position.location)
+            problems.extend(diagnostics)
+        workspace.positions[stem] = position
+
+
+def _read_evidence(workspace: Workspace) -> None:
+    problems = workspace.problems
+    suffixes = (".yaml", ".yml", ".json", *LATER_EVIDENCE_FORMATS)
+    for path in _sorted_files(workspace.root / EVIDENCE_DIR, suffixes):
+        display = workspace.display(path)
+        where = Location(display, 1, 1)
+        suffix = path.suffix.lower()
+        if suffix in LATER_EVIDENCE_FORMATS:
+            problems.warning(
+                f"{LATER_EVIDENCE_FORMATS[suffix]} files are not read yet; export the references "
+                "as CSL-JSON or CSL-YAML to use them",
+                where,
+                "unsupported-evidence",
+            )
+            continue
+        try:
+            data = load_json(path, display) if suffix == ".json" else load_yaml(path, display)
+        except StandpuntError as exc:
+            problems.add(exc.diagnostic())
+            continue
+        if isinstance(data, Mapping) and set(data) == {"references"}:
+            data = data["references"]
+        if data is None:
+            continue
+        if not isinstance(data, Sequence):
+            problems.error(
+                "an evidence file must hold a list of references (each starting with '- id:'), "
+                "or 'references:' followed by that list",
+                getattr(data, "loc", where),
+                "invalid-evidence",
+            )
+            continue
+        for index, item in enumerate(data):
+            _read_item(workspace, item, data.item_locs[index])
+
+
+def _read_item(workspace: Workspace, item: Any, loc: Location) -> None:
+    problems = workspace.problems
+    if not isinstance(item, Mapping):
+        problems.error(
+            "each reference must be a set of fields such as 'id:', 'type:' and 'title:'",
+            loc,
+            "invalid-evidence",
+        )
+        return
+    item_id = item.get("id")
+    if not isinstance(item_id, str) or not item_id.strip():
+        problems.error(
+            "this reference has no 'id'; add one (e.g. id: smith2021) so positions can cite it",
+            item.loc,
+            "missing-id",
+        )
+        return
+    id_loc = item.value_loc("id")
+    invalid = False
+    for key, message, code in validate_evidence_fields(item):
+        problems.error(message, item.key_locs.get(key, item.loc) if code == "unknown-field"
+                       else item.value_loc(key), code)
+        invalid = True
+    first = workspace.evidence.get(item_id)
+    if first is not None:
+        problems.error(
+            f"evidence id '{item_id}' is defined twice: here and at {first.location}; "
+            "give one of them another id",
+            id_loc,
+            "duplicate-evidence",
+        )
+        return
+    csl = {} if invalid else csl_json(item)
+    workspace.evidence[item_id] = EvidenceItem(id=item_id, raw=item, location=id_loc, csl=csl)

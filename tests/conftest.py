@@ -1,0 +1,115 @@
+"""Shared fixtures: small workspaces written into tmp_path, and PDF readers."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+CONFIG = """\
+organisation:
+  name: Test Organisation
+  short: TO
+lang: en
+style: apa
+partners:
+  swan:
+    name: Sociaal Werk Actie Netwerk
+  hbh:
+    name: Hart boven Hard
+"""
+
+EVIDENCE = """\
+- id: smith2021a
+  type: report
+  title: First report on care markets
+  author:
+    - family: Smith
+      given: Jane
+  issued: 2021
+  publisher: Test Institute
+  URL: https://example.org/first
+- id: smith2021b
+  type: report
+  title: Second report on care markets
+  author:
+    - family: Smith
+      given: Jane
+  issued: 2021
+  publisher: Test Institute
+  DOI: 10.1234/second
+- id: doe2019
+  type: article-journal
+  title: Coalitions and policy
+  author:
+    - family: Doe
+      given: Alex
+  container-title: Journal of Social Work
+  issued: 2019-05
+  volume: 12
+  page: 1-20
+"""
+
+POSITION = """\
+title: Care is not a market
+lang: en
+date: 2026-03-01
+status: adopted
+summary: |
+  Care needs public funding [@smith2021a].
+sections:
+  - title: The problem
+    body: |
+      Market logic crowds out care [@smith2021a; @smith2021b, p. 4].
+      As @doe2019 shows, coalitions matter.
+recommendations:
+  - Fund care publicly [@doe2019].
+signatories: [swan]
+"""
+
+
+@pytest.fixture
+def make_workspace(tmp_path: Path) -> Callable[..., Path]:
+    """Write a workspace: files given as {relative path: text}; defaults fill the rest."""
+
+    def make(files: dict[str, str] | None = None, *, defaults: bool = True) -> Path:
+        root = tmp_path / "ws"
+        root.mkdir(exist_ok=True)
+        chosen = {}
+        if defaults:
+            chosen = {
+                "standpunt.yaml": CONFIG,
+                "evidence/refs.yaml": EVIDENCE,
+                "positions/care.yaml": POSITION,
+            }
+        chosen.update(files or {})
+        for relative, text in chosen.items():
+            path = root / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return root
+
+    return make
+
+
+def pdf_text(path: Path) -> str:
+    """All text of a PDF, as pypdfium2 extracts it."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(str(path))
+    try:
+        return "\n".join(page.get_textpage().get_text_range() for page in document)
+    finally:
+        document.close()
+
+
+def flat_text(path: Path) -> str:
+    """A PDF's text on one line: words joined again where hyphenation broke them."""
+    import re
+
+    text = re.sub("[\u2010\u00ad-]\r?\n", "", pdf_text(path))
+    return " ".join(text.split())

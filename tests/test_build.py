@@ -1,0 +1,100 @@
+"""`standpunt build`: real pandoc, real WeasyPrint, PDFs read back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pypdf
+from click.testing import CliRunner
+from conftest import REPO, flat_text, pdf_text
+
+from standpunt.cli import main
+
+
+def build(root: Path, *args: str):
+    return CliRunner().invoke(main, ["-C", str(root), "build", *args], catch_exceptions=False)
+
+
+def test_year_suffix_disambiguation(make_workspace):
+    root = make_workspace()
+    result = build(root)
+    assert result.exit_code == 0, result.output
+    text = pdf_text(root / "build" / "care.pdf")
+    assert "2021a" in text and "2021b" in text
+    assert "Smith, 2021a; 2021b, p. 4" in text
+    assert "Doe (2019)" in text
+    assert "First report on care markets" in text
+
+
+def test_position_with_errors_is_not_built_the_others_are(make_workspace):
+    root = make_workspace({"positions/broken.yaml": "title: x\nsections:\n  - title: a\n    body: '[@nope]'\n"})
+    result = build(root)
+    assert result.exit_code == 1
+    assert (root / "build" / "care.pdf").is_file()
+    assert not (root / "build" / "broken.pdf").exists()
+    assert "positions/broken.yaml:4:13: error: unknown evidence 'nope'" in result.output
+
+
+def test_html_format(make_workspace):
+    root = make_workspace()
+    result = build(root, "--format", "html")
+    assert result.exit_code == 0, result.output
+    html = (root / "build" / "care.html").read_text(encoding="utf-8")
+    assert 'href="#ref-smith2021a"' in html
+    assert not (root / "build" / "care.pdf").exists()
+
+
+def test_unknown_position_is_usage_error(make_workspace):
+    result = build(make_workspace(), "nothere")
+    assert result.exit_code == 2
+    assert "no position 'nothere'" in result.output
+
+
+def test_unknown_style(make_workspace):
+    root = make_workspace()
+    config = (root / "standpunt.yaml").read_text().replace("style: apa", "style: apaa")
+    (root / "standpunt.yaml").write_text(config)
+    result = build(root)
+    assert result.exit_code == 1
+    assert "unknown citation style 'apaa' (did you mean 'apa'?)" in result.output
+
+
+def test_citations_link_to_their_entries(make_workspace):
+    root = make_workspace()
+    assert build(root).exit_code == 0
+    reader = pypdf.PdfReader(root / "build" / "care.pdf")
+    targets = []
+    for page in reader.pages:
+        for annot in page.get("/Annots") or []:
+            obj = annot.get_object()
+            action = obj.get("/A")
+            if action is not None and "/D" in action:
+                targets.append(str(action["/D"]))
+            elif "/Dest" in obj:
+                targets.append(str(obj["/Dest"]))
+    assert any("ref-smith2021a" in t for t in targets)
+
+
+def test_dutch_demo_pdf(tmp_path):
+    """The repository's own demo: Dutch bibliography and citations in APA's Dutch form."""
+    import shutil
+
+    root = tmp_path / "demo"
+    for name in ("standpunt.yaml", "positions", "evidence", "assets"):
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, root / name)
+        elif source.exists():
+            root.mkdir(exist_ok=True)
+            shutil.copy(source, root / name)
+    result = build(root, "organisaties-kiezen-positie")
+    assert result.exit_code == 0, result.output
+    flat = flat_text(root / "build" / "organisaties-kiezen-positie.pdf")
+    from standpunt.load import load_yaml
+
+    for item in load_yaml(root / "evidence" / "seed.yaml"):
+        title = " ".join(str(item["title"]).split())
+        assert title in flat, title
+    assert "(Red.)" in flat  # Dutch CSL term for editors
+    assert "Claessens, 2018" in flat
+    assert "Bronnen" in flat and "References" not in flat
