@@ -19,6 +19,7 @@ from .citations import CitedText, Style, cite, resolve_style
 from .errors import Diagnostic, StandpuntError, UsageError
 from .model import Position
 from .output import build_folder, clean_temp_files, output_path, write_atomic
+from .footnotes import prepare
 from .render import read_stylesheet, render_html, template_set, view_model
 from .workspace import Workspace
 
@@ -63,14 +64,15 @@ def select(workspace: Workspace, ids: list[str] | None) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-def position_fields(position: Position) -> list[str]:
-    """The Markdown fields pandoc formats, in the order :func:`render.view_model` reads them."""
-    fields = [position.summary] if position.summary else []
-    for section in position.sections:
-        fields.append(section.body)
+def position_fields(position: Position) -> list[tuple[str, str]]:
+    """The Markdown fields pandoc formats, named for messages, in the order
+    :func:`render.view_model` reads them."""
+    fields = [("the summary", position.summary)] if position.summary else []
+    for number, section in enumerate(position.sections, 1):
+        fields.append((f"section {number} ('{section.title}')", section.body))
         if section.quote:
-            fields.append(section.quote)
-    fields.extend(position.recommendations)
+            fields.append((f"the pull quote of section {number}", section.quote))
+    fields.extend((f"ask {n}", ask) for n, ask in enumerate(position.recommendations, 1))
     return fields
 
 
@@ -99,7 +101,7 @@ def build(
         return []
     style = resolve_style(workspace.config.style, workspace.root)
     templates = template_set(workspace)
-    stylesheet = read_stylesheet(templates)
+    roots = [workspace.root, *templates.folders]
     folder = build_folder(workspace.root)
     clean_temp_files(folder)
     variant = options.pdf_variant or workspace.config.pdf_variant
@@ -120,16 +122,22 @@ def build(
             try:
                 position = workspace.positions[pid].model
                 assert position is not None
-                context = view_model(workspace, pid, position, pending[pid].result(), stylesheet)
-                html = render_html(templates, context)
-                if "html" in options.formats:
-                    target = output_path(folder, pid, ".html")
-                    write_atomic(target, html.encode("utf-8"))
-                    outcome.written.append(target)
-                if write_pdf is not None:
-                    pdf = write_pdf(html, workspace.root, variant)
-                    target = output_path(folder, pid, ".pdf")
-                    write_atomic(target, pdf)
+                cited = pending[pid].result()
+                names = [name for name, _text in position_fields(position)]
+                for medium, suffix in (("screen", ".html"), ("print", ".pdf")):
+                    if suffix[1:] not in options.formats:
+                        continue
+                    text, expected = prepare(cited, names, medium)
+                    css = read_stylesheet(templates, medium)
+                    context = view_model(workspace, pid, position, text, css, medium)
+                    html = render_html(templates, context)
+                    if medium == "print":
+                        assert write_pdf is not None
+                        data = write_pdf(html, roots, variant, expected.anchors)
+                    else:
+                        data = html.encode("utf-8")
+                    target = output_path(folder, pid, suffix)
+                    write_atomic(target, data)
                     outcome.written.append(target)
             except StandpuntError as exc:
                 diagnostic = exc.diagnostic()
@@ -147,4 +155,5 @@ def _cite(workspace: Workspace, pid: str, keys: list[str], style: Style) -> Cite
     position = workspace.positions[pid].model
     assert position is not None
     references = [workspace.evidence[key].csl for key in keys if key in workspace.evidence]
-    return cite(position_fields(position), references, style, workspace.lang_of(position))
+    texts = [text for _name, text in position_fields(position)]
+    return cite(texts, references, style, workspace.lang_of(position))

@@ -239,7 +239,12 @@ def list_positions(ctx: click.Context) -> None:
     from .workspace import open_workspace
 
     workspace = open_workspace(_root(ctx))
-    table = Table("id", "title", "status", "date", "signatories", box=None, pad_edge=False)
+    table = Table(box=None, pad_edge=False)
+    table.add_column("id", no_wrap=True)
+    table.add_column("title", ratio=1)
+    table.add_column("status", no_wrap=True)
+    table.add_column("date", no_wrap=True)
+    table.add_column("signatories")
     for pid, position in sorted(workspace.positions.items()):
         model = position.model
         if model is None:
@@ -252,4 +257,5 @@ def list_positions(ctx: click.Context) -> None:
             model.date.isoformat() if model.date else "",
             ", ".join(model.signatories),
         )
-    Console(soft_wrap=not sys.stdout.isatty()).print(table)
+    # Piped output keeps whole lines; a terminal gets a table that fits its width.
+    Console(width=None if sys.stdout.isatty() else 200).print(table)

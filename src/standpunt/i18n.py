@@ -11,6 +11,9 @@ from collections.abc import Mapping
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {
+        "position": "Position paper",
+        "signatories_intro": "This position is supported by:",
+        "pending": "signature pending",
         "summary": "Summary",
         "recommendations": "Our asks",
         "contents": "Contents",
@@ -35,6 +38,9 @@ LABELS: dict[str, dict[str, str]] = {
         "status_withdrawn": "withdrawn",
     },
     "nl": {
+        "position": "Standpunt",
+        "signatories_intro": "Dit standpunt wordt gedragen door:",
+        "pending": "handtekening in afwachting",
         "summary": "Samenvatting",
         "recommendations": "Onze vragen",
         "contents": "Inhoud",
@@ -59,6 +65,9 @@ LABELS: dict[str, dict[str, str]] = {
         "status_withdrawn": "ingetrokken",
     },
     "fr": {
+        "position": "Prise de position",
+        "signatories_intro": "Cette prise de position est soutenue par :",
+        "pending": "signature en attente",
         "summary": "Résumé",
         "recommendations": "Nos demandes",
         "contents": "Sommaire",
@@ -83,6 +92,9 @@ LABELS: dict[str, dict[str, str]] = {
         "status_withdrawn": "retiré",
     },
     "de": {
+        "position": "Positionspapier",
+        "signatories_intro": "Dieses Positionspapier wird getragen von:",
+        "pending": "Unterschrift ausstehend",
         "summary": "Zusammenfassung",
         "recommendations": "Unsere Forderungen",
         "contents": "Inhalt",

@@ -118,6 +118,7 @@ class Position(Model):
 
     title: Text
     subtitle: str | None = None
+    version: str | None = Field(None, description="an optional version label such as 1.2")
     lang: LangTag | None = None
     date: dt.date | None = None
     status: Literal["draft", "consultation", "adopted", "withdrawn"] = "draft"

@@ -8,9 +8,11 @@ that write PDFs. Every resource goes through :class:`WorkspaceFetcher`: files in
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from weasyprint import HTML
+from weasyprint.document import Document
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .errors import StandpuntError
@@ -25,11 +27,14 @@ class RefusedResource(ValueError):
 
 
 class WorkspaceFetcher(URLFetcher):
-    """The one way WeasyPrint gets at resources: workspace files and data: URIs only."""
+    """The one way WeasyPrint gets at resources: files under ``roots`` and data: URIs only.
 
-    def __init__(self, root: Path) -> None:
+    ``roots`` are the workspace and the template folders (for the built-in template's fonts).
+    """
+
+    def __init__(self, roots: Sequence[Path]) -> None:
         super().__init__(allowed_protocols=("file", "data"), allow_redirects=False)
-        self.root = root.resolve()
+        self.roots = [root.resolve() for root in roots]
         self.refused: list[str] = []
 
     def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
@@ -40,20 +45,40 @@ class WorkspaceFetcher(URLFetcher):
 
             path = Path(url2pathname(url.split("?")[0].split("#")[0].removeprefix("file:")))
             real = path.resolve()
-            if real.is_relative_to(self.root) and real.is_file():
+            if real.is_file() and any(real.is_relative_to(root) for root in self.roots):
                 return URLFetcherResponse(url, body=real.read_bytes())
         self.refused.append(url)
         raise RefusedResource(f"refused to load '{url}': only files inside the workspace are used")
 
 
-def write_pdf(html: str, root: Path, variant: str = "pdf/ua-1") -> bytes:
-    """Render ``html`` to PDF bytes; ``root`` is the only folder it may read from."""
-    fetcher = WorkspaceFetcher(root)
+def write_pdf(
+    html: str,
+    roots: Sequence[Path],
+    variant: str = "pdf/ua-1",
+    expected: Mapping[str, str] | None = None,
+) -> bytes:
+    """Render ``html`` to PDF bytes, reading only below ``roots`` (the first is the base).
+
+    ``expected`` maps anchor ids that must survive layout (citations, footnotes, bibliography
+    entries) to their description; if WeasyPrint lost one, no PDF is made.
+    """
+    fetcher = WorkspaceFetcher(roots)
     options: dict[str, object] = {}
     if variant != "none":
         options["pdf_variant"] = variant
     try:
-        document = HTML(string=html, base_url=root.resolve().as_uri() + "/", url_fetcher=fetcher)
+        base = roots[0].resolve().as_uri() + "/"
+        document = HTML(string=html, base_url=base, url_fetcher=fetcher).render(**options)
+        lost = missing_anchors(document, expected or {})
+        if lost:
+            listed = "; ".join(expected[anchor] for anchor in lost[:5] if expected)
+            more = f" and {len(lost) - 5} more" if len(lost) > 5 else ""
+            raise StandpuntError(
+                f"the rendered PDF lost {listed}{more}; no PDF was written, so that no reader "
+                "gets a document with a citation missing. This is a layout engine fault: "
+                "changing the text around it, or the template's footnote CSS, avoids it",
+                code="lost-citation",
+            )
         pdf = document.write_pdf(**options)
     except StandpuntError:
         raise
@@ -63,3 +88,15 @@ def write_pdf(html: str, root: Path, variant: str = "pdf/ua-1") -> bytes:
         log.warning("refused to load '%s': only files inside the workspace are used", url)
     assert isinstance(pdf, bytes)
     return pdf
+
+
+def missing_anchors(document: Document, expected: Mapping[str, str]) -> list[str]:
+    """The expected anchors that are on no page of the laid-out document.
+
+    Anchors are gathered from every box WeasyPrint placed, footnote areas included; a note or
+    citation the layout dropped has no box, so its anchor is missing.
+    """
+    present: set[str] = set()
+    for page in document.pages:
+        present.update(page.anchors)
+    return [anchor for anchor in expected if anchor not in present]

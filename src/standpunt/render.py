@@ -9,7 +9,7 @@ extend as ``builtin/<file>``.
 from __future__ import annotations
 
 import base64
-import mimetypes
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,7 +88,17 @@ def environment(templates: TemplateSet) -> ImmutableSandboxedEnvironment:
     # Plain data in, plain text out: no helpers that generate or reach anything.
     for name in ("lipsum", "cycler", "joiner", "namespace", "range", "dict"):
         env.globals.pop(name, None)
+    env.filters["cssstring"] = css_string
     return env
+
+
+def css_string(value: object) -> Markup:
+    """``value`` as a quoted CSS string, safe inside a <style> element."""
+    text = str(value)
+    escaped = "".join(
+        c if c.isalnum() or c in " .,:;!?()-_/'·" else f"\\{ord(c):x} " for c in text
+    )
+    return Markup(f'"{escaped}"')
 
 
 def data_uri(workspace: Workspace, relative: str | None, where: Location) -> str | None:
@@ -122,6 +132,7 @@ def view_model(
     position: Position,
     cited: CitedText,
     stylesheet: str,
+    medium: str = "print",
     version: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The plain data a template receives. Documented in the README."""
@@ -134,9 +145,14 @@ def view_model(
     for number, section in enumerate(position.sections, 1):
         body = next(html)
         quote = next(html) if section.quote else None
+        # The pull quote floats beside the second paragraph, so that a heading is never
+        # separated from its first paragraph by the float.
+        cut = body.find("</p>")
+        cut = cut + len("</p>") if cut >= 0 else len(body)
         sections.append(
             {"number": number, "id": f"section-{number}", "title": section.title,
-             "body": body, "quote": quote}
+             "body": body, "lead": Markup(body[:cut]), "rest": Markup(body[cut:]),
+             "quote": quote}
         )
     recommendations = [next(html) for _ in position.recommendations]
     org = config.organisation
@@ -144,12 +160,13 @@ def view_model(
     partners = [
         {"key": key, "name": config.partners[key].name, "short": config.partners[key].short,
          "website": config.partners[key].website,
-         "logo": data_uri(workspace, config.partners[key].logo, where)}
+         "logo": data_uri(workspace, config.partners[key].logo, where), "pending": False}
         for key in position.signatories
         if key in config.partners
     ]
     return {
         "lang": lang,
+        "medium": medium,
         "labels": text,
         "generator": f"Standpunt {__version__}",
         "stylesheet": Markup(stylesheet),
@@ -195,10 +212,25 @@ def render_html(templates: TemplateSet, context: dict[str, Any]) -> str:
         raise StandpuntError(f"template error: {exc}", loc, kind) from None
 
 
-def read_stylesheet(templates: TemplateSet) -> str:
+_RELATIVE_URL = re.compile(r"""url\((['"]?)(?![a-zA-Z][a-zA-Z0-9+.-]*:|/|#)([^'")]+)\1\)""")
+_FONT_FACE = re.compile(r"@font-face\s*\{[^}]*\}\s*")
+
+
+def read_stylesheet(templates: TemplateSet, medium: str = "print") -> str:
+    """The template's style.css, inlined into the page.
+
+    Relative ``url()``s (the built-in fonts) are made absolute for print; the screen page is
+    self-contained, so it leaves the font files out and uses the reader's fonts.
+    """
     for folder in templates.folders:
-        if (folder / STYLESHEET).is_file():
-            return (folder / STYLESHEET).read_text(encoding="utf-8")
+        path = folder / STYLESHEET
+        if path.is_file():
+            css = path.read_text(encoding="utf-8")
+            if medium == "screen":
+                return _FONT_FACE.sub("", css)
+            return _RELATIVE_URL.sub(
+                lambda m: f'url("{(folder / m.group(2)).resolve().as_uri()}")', css
+            )
     return ""
 
 

@@ -1,0 +1,82 @@
+"""init, new, list, and what the commands import."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from standpunt.cli import main
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_init_makes_a_workspace_that_checks_clean(tmp_path):
+    target = tmp_path / "new-ws"
+    result = invoke("init", str(target))
+    assert result.exit_code == 0, result.output
+    assert (target / ".gitignore").read_text().strip() == "build/"
+    assert (target / "standpunt.yaml").is_file()
+    assert not (target / "new-position.yaml").exists()
+    check = invoke("-C", str(target), "check")
+    assert check.exit_code == 0, check.output
+
+
+def test_init_refuses_an_existing_workspace(make_workspace):
+    root = make_workspace()
+    before = (root / "standpunt.yaml").read_bytes()
+    result = invoke("init", str(root))
+    assert result.exit_code == 2
+    assert "already holds a workspace" in result.output
+    assert (root / "standpunt.yaml").read_bytes() == before
+
+
+def test_new_position_from_title(make_workspace):
+    root = make_workspace()
+    result = invoke("-C", str(root), "new", 'Armoede "bestrijden": échte keuzes')
+    assert result.exit_code == 0, result.output
+    path = root / "positions" / "armoede-bestrijden-echte-keuzes.yaml"
+    assert path.is_file()
+    assert "created positions/armoede-bestrijden-echte-keuzes.yaml" in result.output
+    check = invoke("-C", str(root), "check", "armoede-bestrijden-echte-keuzes")
+    assert check.exit_code == 0, check.output
+    from standpunt.load import load_yaml
+
+    assert load_yaml(path)["title"] == 'Armoede "bestrijden": échte keuzes'
+
+
+def test_new_refuses_to_overwrite(make_workspace):
+    root = make_workspace()
+    before = (root / "positions" / "care.yaml").read_bytes()
+    result = invoke("-C", str(root), "new", "Care")
+    assert result.exit_code == 1
+    assert "exists already" in result.output
+    assert (root / "positions" / "care.yaml").read_bytes() == before
+
+
+def test_list_shows_positions(make_workspace):
+    root = make_workspace()
+    result = invoke("-C", str(root), "list")
+    assert result.exit_code == 0
+    row = next(line for line in result.output.splitlines() if line.startswith("care"))
+    assert row.split() == ["care", "Care", "is", "not", "a", "market", "adopted", "2026-03-01",
+                           "swan"]
+
+
+def _imported_modules(*args: str, cwd=None) -> str:
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "standpunt", *args],
+        capture_output=True, text=True, cwd=cwd, check=False,
+    )
+    return done.stderr
+
+
+def test_help_and_check_do_not_import_weasyprint(make_workspace):
+    root = make_workspace()
+    for args in (["--help"], ["-C", str(root), "check"]):
+        imports = _imported_modules(*args)
+        assert "standpunt.cli" in imports  # the trace is real
+        assert "weasyprint" not in imports, args
