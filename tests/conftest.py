@@ -113,3 +113,17 @@ def flat_text(path: Path) -> str:
 
     text = re.sub("[\u2010\u00ad-]\r?\n", "", pdf_text(path))
     return " ".join(text.split())
+
+
+def copy_demo(target: Path) -> Path:
+    """The repository's demo workspace, copied outside git (so it builds "not versioned")."""
+    import shutil
+
+    target.mkdir(parents=True)
+    for name in ("standpunt.yaml", "positions", "evidence", "assets"):
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, target / name)
+        else:
+            shutil.copy(source, target / name)
+    return target

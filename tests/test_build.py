@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pypdf
 from click.testing import CliRunner
-from conftest import REPO, flat_text, pdf_text
+from conftest import copy_demo, flat_text, pdf_text
 
 from standpunt.cli import main
 
@@ -77,16 +77,7 @@ def test_citations_link_to_their_entries(make_workspace):
 
 def test_dutch_demo_pdf(tmp_path):
     """The repository's own demo: Dutch bibliography and citations in APA's Dutch form."""
-    import shutil
-
-    root = tmp_path / "demo"
-    for name in ("standpunt.yaml", "positions", "evidence", "assets"):
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, root / name)
-        elif source.exists():
-            root.mkdir(exist_ok=True)
-            shutil.copy(source, root / name)
+    root = copy_demo(tmp_path / "demo")
     result = build(root, "organisaties-kiezen-positie")
     assert result.exit_code == 0, result.output
     flat = flat_text(root / "build" / "organisaties-kiezen-positie.pdf")
