@@ -1,0 +1,582 @@
+"""Git facts about a position: its provenance stamp, its history, its text at any revision.
+
+Read-only by design: Standpunt runs in the user's own repository, often with uncommitted work,
+so it never checks anything out and never writes the index or the working tree. Every call runs
+the ``git`` command with ``GIT_OPTIONAL_LOCKS=0`` (so ``status`` does not refresh the index),
+``--literal-pathspecs`` (a file called ``ref[1].yaml`` is not a pattern), ``core.quotepath=off``
+and ``--`` before paths; old files are read with ``git cat-file`` from the object database.
+
+Git missing, the workspace outside a repository, or a repository without commits is not an
+error for a build: :func:`stamp` then says "not versioned" and why. :func:`history`,
+:func:`read_at` and :func:`resolve` cannot do without git and raise a :class:`StandpuntError`
+with code ``not-versioned`` instead.
+
+The workspace root may be a subfolder of the repository: git runs in the root and paths are
+passed relative to it (``REV:./path`` for objects), so git itself maps them to the top level.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import posixpath
+import subprocess
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import Location, StandpuntError
+from .load import parse_yaml, to_plain
+
+__all__ = [
+    "CommitInfo",
+    "Stamp",
+    "Version",
+    "commit_info",
+    "history",
+    "previous_version",
+    "read_at",
+    "resolve",
+    "source_date_epoch",
+    "stamp",
+    "stamps",
+    "tag_name",
+]
+
+#: Options for every git call. The ``-c`` settings override user configuration that would
+#: change the output we parse (colours, signatures, rename following, non-UTF-8 logs).
+_GIT = (
+    "git",
+    "--literal-pathspecs",
+    "-c",
+    "core.quotepath=off",
+    "-c",
+    "color.ui=false",
+    "-c",
+    "log.showSignature=false",
+    "-c",
+    "log.follow=false",
+    "-c",
+    "i18n.logOutputEncoding=UTF-8",
+)
+
+#: What git says when it cannot work here (read with LC_ALL=C so the text is stable).
+_NOT_A_REPO = "not a git repository"
+_NO_COMMITS = ("does not have any commits yet", "bad default revision 'HEAD'")
+
+#: Field and record separators for ``git log --format`` (a NUL cannot occur in commit text).
+_FIELD = "%x00"
+
+#: How many git processes :func:`stamps` runs at once.
+_WORKERS = 8
+
+
+# --------------------------------------------------------------------------- running git
+
+
+class _GitUnavailable(Exception):
+    """Git cannot answer here; ``reason`` says why in words a policy officer understands."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _git(root: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    """Run git in ``root``; a missing git or a missing repository raises _GitUnavailable."""
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"}
+    env.pop("LANGUAGE", None)  # GNU gettext would prefer it over LC_ALL=C
+    try:
+        result = subprocess.run(
+            [*_GIT, *args], cwd=root, env=env, input=stdin, capture_output=True, check=False
+        )
+    except (FileNotFoundError, NotADirectoryError):
+        if not Path(root).is_dir():
+            raise _GitUnavailable(f"the folder '{root}' does not exist") from None
+        raise _GitUnavailable("git is not installed (or not on the PATH)") from None
+    if result.returncode != 0:
+        message = result.stderr.decode("utf-8", "replace")
+        if _NOT_A_REPO in message:
+            raise _GitUnavailable("this workspace is not inside a git repository")
+        if any(text in message for text in _NO_COMMITS):
+            raise _GitUnavailable("this git repository has no commits yet")
+    return result
+
+
+def _first_line(result: subprocess.CompletedProcess[bytes]) -> str:
+    text = result.stderr.decode("utf-8", "replace").strip()
+    return text.splitlines()[0].removeprefix("fatal: ") if text else f"exit {result.returncode}"
+
+
+def _rel(root: Path, path: Path) -> str:
+    """``path`` relative to the workspace root, as git expects it there (forward slashes)."""
+    path = Path(path)
+    if not path.is_absolute():
+        return path.as_posix()
+    # Lexical on purpose: callers build paths from ``root``; resolving could follow a symlink
+    # out of the root and give git a path it does not know.
+    return Path(os.path.relpath(path, root)).as_posix()
+
+
+def _not_versioned(exc: _GitUnavailable, what: str, display: str | None) -> StandpuntError:
+    return StandpuntError(
+        f"cannot {what}: {exc.reason}; versions are only known for positions kept in git",
+        Location(display) if display else None,
+        "not-versioned",
+    )
+
+
+def _date(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+# --------------------------------------------------------------------------- the stamp
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """Which version of a position a build shows.
+
+    ``commit`` is the last commit that touched the position file or any evidence file it cites,
+    exactly as ``git log -1 --format=%h -- <files>`` abbreviates it; ``date`` and ``timestamp``
+    are that commit's committer date (the day in the committer's time zone) and time. ``modified``
+    is True when any of the files differs from that commit: edited, staged, new (untracked) or
+    ignored by git. ``versioned`` is False outside a repository, in a repository without
+    commits, without git, or when none of the files was ever committed; ``reason`` then says why.
+    ``label`` is the position's own ``version:``; ``tag`` is the tag ``<id>/v<label>`` when it
+    marks this same version of the files (see :func:`stamp`).
+    """
+
+    versioned: bool
+    commit: str | None = None
+    full_commit: str | None = None
+    date: dt.date | None = None
+    timestamp: int | None = None
+    modified: bool = False
+    label: str | None = None
+    tag: str | None = None
+    reason: str | None = None
+
+
+def tag_name(position_id: str, label: str) -> str:
+    """The tag that marks version ``label`` of a position: ``<id>/v<label>``."""
+    return f"{position_id}/v{label.removeprefix('v')}"
+
+
+def stamp(root: Path, position_id: str, files: list[Path], label: str | None) -> Stamp:
+    """The stamp of one position; ``files`` are its file and every evidence file it cites.
+
+    Two git calls (``log -1`` and ``status``), plus one or two to look for a tag when the
+    position has a label. For a whole build use :func:`stamps`, which shares the status call.
+
+    The tag ``<id>/v<label>`` is recognised when the files at the tagged commit are this very
+    version: the tag points at ``commit``, or at a later commit that did not change the files
+    (so tagging after an unrelated commit still counts). A tag that exists but holds another
+    version of the files is not shown: it would claim a version the PDF is not.
+    """
+    try:
+        commit = _last_commit(root, files)
+        if commit is None:
+            return Stamp(False, modified=True, label=label, reason=_UNCOMMITTED)
+        result = _git(root, *_STATUS, "--", *(_rel(root, f) for f in files))
+        if result.returncode != 0:
+            return Stamp(False, label=label, reason=_first_line(result))
+        modified = bool(result.stdout.strip(b"\0"))
+        tag = _find_tag(root, position_id, label, files, commit[1], None)
+    except _GitUnavailable as exc:
+        return Stamp(False, label=label, reason=exc.reason)
+    return _stamp(commit, modified, label, tag)
+
+
+def stamps(root: Path, positions: Mapping[str, tuple[list[Path], str | None]]) -> dict[str, Stamp]:
+    """The stamps of many positions, ``{id: (files, label)}``, with one shared ``git status``.
+
+    One ``git rev-parse``, one ``git status`` for all files, one ``git for-each-ref`` when any
+    position has a label, and one ``git log -1`` per position, run a few at a time.
+    """
+    if not positions:
+        return {}
+    try:
+        result = _git(root, "rev-parse", "--show-prefix")
+        if result.returncode != 0:
+            raise _GitUnavailable(_first_line(result))
+        prefix = os.fsdecode(result.stdout).strip()
+        every = sorted({_rel(root, f) for files, _label in positions.values() for f in files})
+        result = _git(root, *_STATUS, "--", *every)
+        if result.returncode != 0:
+            raise _GitUnavailable(_first_line(result))
+        changed = _status_paths(result.stdout)
+        tags = _tags(root) if any(label for _files, label in positions.values()) else {}
+        with ThreadPoolExecutor(min(_WORKERS, len(positions))) as pool:
+            commits = dict(
+                zip(
+                    positions,
+                    pool.map(lambda item: _last_commit(root, item[0]), positions.values()),
+                    strict=True,
+                )
+            )
+    except _GitUnavailable as exc:
+        return {
+            pid: Stamp(False, label=label, reason=exc.reason)
+            for pid, (_files, label) in positions.items()
+        }
+    out: dict[str, Stamp] = {}
+    for pid, (files, label) in positions.items():
+        commit = commits[pid]
+        if commit is None:
+            out[pid] = Stamp(False, modified=True, label=label, reason=_UNCOMMITTED)
+            continue
+        modified = any(
+            _is_changed(posixpath.normpath(prefix + _rel(root, f)), changed) for f in files
+        )
+        try:
+            tag = _find_tag(root, pid, label, files, commit[1], tags)
+        except _GitUnavailable:
+            tag = None
+        out[pid] = _stamp(commit, modified, label, tag)
+    return out
+
+
+def source_date_epoch(stamp: Stamp, environ: Mapping[str, str] | None = None) -> int | None:
+    """The time to stamp into a PDF so that rebuilding a commit gives the same bytes.
+
+    A valid ``SOURCE_DATE_EPOCH`` already in the environment wins (the reproducible-builds
+    convention: the packager decides); otherwise the stamp's commit time; None when the
+    position is not versioned (the build then uses the current time, as nothing pins it).
+    The commit time is used even when ``modified``: the output is then at least stable.
+    A build that exports ``SOURCE_DATE_EPOCH`` itself (WeasyPrint's fonts read it) should pass
+    the environment as it was before, or one position's time would win for all the others.
+    """
+    value = (os.environ if environ is None else environ).get("SOURCE_DATE_EPOCH", "").strip()
+    if value.isdigit():
+        return int(value)
+    return stamp.timestamp
+
+
+_UNCOMMITTED = "this position has not been committed to git yet"
+
+#: Everything that makes a file differ from its commit, including untracked and ignored files
+#: (an ignored evidence file is not in any commit either, so the build is not reproducible).
+_STATUS = (
+    "status",
+    "--porcelain=v1",
+    "-z",
+    "--untracked-files=all",
+    "--ignored=matching",
+    "--no-renames",
+)
+
+_LOG_FIELDS = _FIELD.join(("%h", "%H", "%cs", "%ct"))
+
+
+def _last_commit(root: Path, files: Iterable[Path]) -> tuple[str, str, dt.date, int] | None:
+    """(short, full, date, time) of the last commit touching any of ``files``, or None."""
+    result = _git(
+        root, "log", "-1", f"--format={_LOG_FIELDS}", "--", *(_rel(root, f) for f in files)
+    )
+    if result.returncode != 0:
+        raise _GitUnavailable(_first_line(result))
+    text = result.stdout.decode("utf-8", "replace").strip()
+    if not text:
+        return None
+    short, full, date, time = text.split("\0")
+    return short, full, _date(date), int(time)
+
+
+def _stamp(
+    commit: tuple[str, str, dt.date, int], modified: bool, label: str | None, tag: str | None
+) -> Stamp:
+    short, full, date, time = commit
+    return Stamp(True, short, full, date, time, modified, label, tag)
+
+
+def _status_paths(output: bytes) -> set[str]:
+    """The paths (relative to the repository's top) that ``git status -z`` lists."""
+    paths: set[str] = set()
+    for entry in os.fsdecode(output).split("\0"):
+        if len(entry) > 3:  # "XY path"; with --no-renames there are no second paths
+            paths.add(entry[3:])
+    return paths
+
+
+def _is_changed(path: str, changed: set[str]) -> bool:
+    if path in changed:
+        return True
+    # An ignored or untracked folder may be listed as a whole ("build/").
+    return any(entry.endswith("/") and path.startswith(entry) for entry in changed)
+
+
+def _tags(root: Path) -> dict[str, str]:
+    """Every tag name with the commit it points at (annotated tags peeled)."""
+    result = _git(
+        root,
+        "for-each-ref",
+        "--format=%(refname:strip=2)%00%(objectname)%00%(*objectname)",
+        "refs/tags/",
+    )
+    tags: dict[str, str] = {}
+    for line in result.stdout.decode("utf-8", "replace").splitlines():
+        name, obj, peeled = [*line.split("\0"), "", ""][:3]
+        tags[name] = peeled or obj
+    return tags
+
+
+def _find_tag(
+    root: Path,
+    position_id: str,
+    label: str | None,
+    files: list[Path],
+    full_commit: str,
+    tags: dict[str, str] | None,
+) -> str | None:
+    """The tag ``<id>/v<label>`` if it marks this version of the files (see :func:`stamp`)."""
+    if not label or not label.strip():
+        return None
+    name = tag_name(position_id, label.strip())
+    if tags is None:
+        result = _git(root, "rev-parse", "--verify", "--quiet", f"refs/tags/{name}^{{commit}}")
+        target = result.stdout.decode().strip() if result.returncode == 0 else None
+    else:
+        target = tags.get(name)
+    if not target:
+        return None
+    if target == full_commit:
+        return name
+    result = _git(root, "log", "-1", "--format=%H", target, "--", *(_rel(root, f) for f in files))
+    return name if result.stdout.decode().strip() == full_commit else None
+
+
+# --------------------------------------------------------------------------- revisions
+
+
+def resolve(root: Path, rev: str) -> str:
+    """The full commit hash for a revision the user gave: a tag, branch, hash or ``HEAD~1``."""
+    rev = rev.strip()
+    # No revision starts with '-'; refusing it keeps a user's text from becoming a git option.
+    if not rev or rev.startswith("-"):
+        raise StandpuntError(
+            f"'{rev}' is not a revision; name a commit, tag or branch", None, "unknown-revision"
+        )
+    try:
+        result = _git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+        if result.returncode != 0 and not _git(root, "rev-list", "-n1", "--all").stdout.strip():
+            raise _GitUnavailable("this git repository has no commits yet")
+    except _GitUnavailable as exc:
+        raise _not_versioned(exc, f"look up the revision '{rev}'", None) from None
+    if result.returncode != 0:
+        raise StandpuntError(
+            f"'{rev}' is not a commit, tag or branch in this repository; "
+            "'standpunt history POSITION' lists the versions of a position",
+            None,
+            "unknown-revision",
+        )
+    return result.stdout.decode().strip()
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    """One commit as shown to users: hashes, committer date, author name, subject line."""
+
+    commit: str
+    full_commit: str
+    date: dt.date
+    timestamp: int
+    author: str
+    message: str
+
+
+_INFO_FIELDS = _FIELD.join(("%H", "%h", "%cs", "%ct", "%an", "%s"))
+
+
+def commit_info(root: Path, rev: str) -> CommitInfo:
+    """What :func:`history` shows for one commit, e.g. to head a redline ("a1b2c3d, 2026-03-01")."""
+    full = resolve(root, rev)
+    try:
+        result = _git(root, "show", "-s", f"--format={_INFO_FIELDS}", full, "--")
+    except _GitUnavailable as exc:
+        raise _not_versioned(exc, f"read the commit '{rev}'", None) from None
+    fields = result.stdout.decode("utf-8", "replace").rstrip("\n").split("\0")
+    return _commit_info(fields)
+
+
+def _commit_info(fields: list[str]) -> CommitInfo:
+    full, short, date, time, author, message = fields
+    return CommitInfo(short, full, _date(date), int(time), author, message)
+
+
+def read_at(root: Path, rev: str, path: Path) -> bytes:
+    """The bytes of ``path`` as committed at ``rev`` (as stored: no checkout, no filters)."""
+    display = _rel(root, path)
+    full = resolve(root, rev)
+    try:
+        result = _git(root, "cat-file", "blob", f"{full}:./{display}")
+    except _GitUnavailable as exc:
+        raise _not_versioned(exc, f"read {display} at '{rev}'", display) from None
+    if result.returncode != 0:
+        raise StandpuntError(
+            f"{display} does not exist at revision '{rev}' ({full[:12]}); "
+            "'standpunt history POSITION' lists the revisions that have it",
+            Location(display),
+            "unknown-revision",
+        )
+    return result.stdout
+
+
+def previous_version(root: Path, position_path: Path) -> str | None:
+    """The default older side of ``standpunt diff``: "the previous version → the working tree".
+
+    The rule: if the working tree's file differs from the last commit that touched it
+    (uncommitted edits), the previous version is that commit, so the redline shows the edits;
+    if it does not, the previous version is the commit before that one, so the redline shows
+    what the last commit changed. None when there is nothing to compare with: the file was
+    never committed, or it was committed once and not changed since.
+    """
+    display = _rel(root, position_path)
+    try:
+        result = _git(root, "log", "-2", "--format=%H", "--", display)
+        if result.returncode != 0:
+            raise _GitUnavailable(_first_line(result))
+        commits = result.stdout.decode().split()
+        if not commits:
+            return None
+        status = _git(root, *_STATUS, "--", display)
+    except _GitUnavailable as exc:
+        raise _not_versioned(exc, f"find the previous version of {display}", display) from None
+    if status.stdout.strip(b"\0"):
+        return commits[0]
+    return commits[1] if len(commits) > 1 else None
+
+
+# --------------------------------------------------------------------------- history
+
+
+@dataclass(frozen=True)
+class Version:
+    """One commit that touched a position file, as ``standpunt history`` lists it.
+
+    ``date`` is the committer date, as in :class:`Stamp`. ``label`` and ``status`` are the
+    ``version:`` and ``status:`` written in the file at that commit (None when absent, or when
+    the file did not parse then). ``status_changed`` and ``signatories_changed`` compare with
+    the nearest older version that parsed (a missing status counts as ``draft``, as in the
+    model; signatories are compared as a set, so reordering is no change); both are False for
+    the oldest. ``removed`` is True for a commit that deleted the file.
+    """
+
+    commit: str
+    full_commit: str
+    date: dt.date
+    author: str
+    message: str
+    label: str | None = None
+    status: str | None = None
+    status_changed: bool = False
+    signatories_changed: bool = False
+    removed: bool = False
+
+
+def history(root: Path, position_path: Path) -> list[Version]:
+    """Every commit that touched the position file, newest first (renames are not followed).
+
+    One ``git log`` and one ``git cat-file --batch`` for all the file's versions. An empty list
+    when the file was never committed.
+    """
+    display = _rel(root, position_path)
+    try:
+        result = _git(root, "log", f"--format={_INFO_FIELDS}{_FIELD}", "--", display)
+        if result.returncode != 0:
+            raise _GitUnavailable(_first_line(result))
+        fields = result.stdout.decode("utf-8", "replace").split("\0")
+        commits = [
+            _commit_info([fields[i].lstrip("\n"), *fields[i + 1 : i + 6]])
+            for i in range(0, len(fields) - 5, 6)
+        ]
+        contents = _read_many(root, [f"{c.full_commit}:./{display}" for c in commits])
+    except _GitUnavailable as exc:
+        raise _not_versioned(exc, f"list the versions of {display}", display) from None
+
+    facts = [
+        _facts(data, f"{display}@{c.commit}") for c, data in zip(commits, contents, strict=True)
+    ]
+    versions: list[Version] = []
+    for index, (info, data, fact) in enumerate(zip(commits, contents, facts, strict=True)):
+        older = next((f for f in facts[index + 1 :] if f is not None), None)
+        versions.append(
+            Version(
+                commit=info.commit,
+                full_commit=info.full_commit,
+                date=info.date,
+                author=info.author,
+                message=info.message,
+                label=fact.label if fact else None,
+                status=fact.status if fact else None,
+                status_changed=bool(
+                    fact and older and fact.effective_status != older.effective_status
+                ),
+                signatories_changed=bool(fact and older and fact.signatories != older.signatories),
+                removed=data is None,
+            )
+        )
+    return versions
+
+
+def _read_many(root: Path, objects: list[str]) -> list[bytes | None]:
+    """The blobs named ``REV:path`` through one ``git cat-file --batch``; None where missing."""
+    if not objects:
+        return []
+    if any("\n" in name for name in objects):  # the batch protocol is line based
+        return [_read_one(root, name) for name in objects]
+    result = _git(root, "cat-file", "--batch", stdin="".join(f"{o}\n" for o in objects).encode())
+    if result.returncode != 0:
+        raise _GitUnavailable(_first_line(result))
+    out: list[bytes | None] = []
+    data, pos = result.stdout, 0
+    for _name in objects:
+        end = data.index(b"\n", pos)
+        header = data[pos:end].split(b" ")
+        pos = end + 1
+        if len(header) == 3 and header[1] == b"blob":
+            size = int(header[2])
+            out.append(data[pos : pos + size])
+            pos += size + 1  # the blob is followed by a newline
+        elif len(header) == 3:  # a tree or other object where a file was expected
+            pos += int(header[2]) + 1
+            out.append(None)
+        else:  # "<name> missing" or "ambiguous"
+            out.append(None)
+    return out
+
+
+def _read_one(root: Path, name: str) -> bytes | None:
+    result = _git(root, "cat-file", "blob", name)
+    return result.stdout if result.returncode == 0 else None
+
+
+@dataclass(frozen=True)
+class _Facts:
+    label: str | None
+    status: str | None
+    effective_status: str
+    signatories: frozenset[str]
+
+
+def _facts(data: bytes | None, display: str) -> _Facts | None:
+    """Label, status and signatories of one version of a position file; None if unreadable."""
+    if data is None:
+        return None
+    try:
+        plain: Any = to_plain(parse_yaml(data, display))
+    except Exception:  # any old version that cannot be read is simply "unknown"
+        return None
+    if not isinstance(plain, dict):
+        return None
+    label, status, signatories = plain.get("version"), plain.get("status"), plain.get("signatories")
+    return _Facts(
+        label=label if isinstance(label, str) else None,
+        status=status if isinstance(status, str) else None,
+        effective_status=status if isinstance(status, str) else "draft",
+        signatories=frozenset(
+            s for s in (signatories if isinstance(signatories, list) else []) if isinstance(s, str)
+        ),
+    )

@@ -1,0 +1,431 @@
+"""Redlines: exactly what changed between two versions of a position, as data, text and HTML."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from dataclasses import asdict
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from standpunt.load import parse_yaml, to_plain
+from standpunt.redline import (
+    LABELS,
+    REDLINE_CSS,
+    Counts,
+    cited_ids,
+    compare,
+    to_html,
+    to_text,
+    word_diff,
+)
+from standpunt.versioning import read_at
+
+BODY = (
+    "Market logic crowds out care. Providers compete on price, not on quality, and the "
+    "people who need care most are served last [@smith2021a].\n\n"
+    "Public funding keeps care within reach of everyone."
+)
+
+
+def version(**changes: Any) -> dict[str, Any]:
+    """A plain position, with some fields replaced."""
+    data: dict[str, Any] = {
+        "title": "Care is not a market",
+        "subtitle": "Our position on care markets",
+        "version": "1.0",
+        "status": "draft",
+        "summary": "Care needs public funding [@smith2021a].",
+        "sections": [
+            {"title": "The problem", "body": BODY},
+            {"title": "What works", "body": "Cooperatives [@doe2019] do.", "quote": "Care first."},
+        ],
+        "recommendations": [
+            "Fund care publicly.",
+            "Cap the profits of care providers at five percent.",
+            "Train and pay care workers properly.",
+        ],
+        "signatories": ["swan"],
+    }
+    data.update(changes)
+    return data
+
+
+def changed_segments(diff: Any) -> list[tuple[str, str]]:
+    return [(op, text) for op, text in diff.segments if op != "equal"]
+
+
+# --------------------------------------------------------------------------- word diff
+
+
+def test_one_changed_word_is_one_deletion_and_one_insertion() -> None:
+    diff = word_diff("We want public funding now.", "We want private funding now.")
+    assert changed_segments(diff) == [("delete", "public"), ("insert", "private")]
+    assert "".join(text for op, text in diff.segments if op != "delete") == (
+        "We want private funding now."
+    )
+    assert (diff.inserted, diff.deleted) == (1, 1)
+
+
+def test_a_changed_sentence_shows_exactly_its_changed_words() -> None:
+    new_body = BODY.replace("served last", "served first")
+    redline = compare(
+        version(),
+        version(
+            sections=[
+                {"title": "The problem", "body": new_body},
+                version()["sections"][1],
+            ]
+        ),
+    )
+    assert len(redline.sections) == 1
+    section = redline.sections[0]
+    assert (section.kind, section.old_number, section.new_number) == ("changed", 1, 1)
+    assert changed_segments(section.body) == [("delete", "last"), ("insert", "first")]
+    assert not section.title.changed
+    assert redline.counts == Counts(words_inserted=1, words_deleted=1, sections_changed=1)
+    assert not (redline.summary or redline.asks or redline.evidence or redline.changed_fields)
+
+
+def test_whitespace_alone_is_no_change_but_a_new_paragraph_is() -> None:
+    rewrapped = BODY.replace("compete on price,", "compete on\n  price,")
+    assert not word_diff(BODY, rewrapped).changed
+    assert not compare(
+        version(),
+        version(
+            sections=[
+                {"title": " The  problem ", "body": rewrapped},
+                version()["sections"][1],
+            ]
+        ),
+    ).changed
+
+    split = word_diff("One. Two.", "One.\n\nTwo.")
+    assert changed_segments(split) == [("insert", "\n\n")]
+    assert (split.inserted, split.deleted) == (0, 0)
+    assert "{+¶+}" in to_text(compare({"summary": "One. Two."}, {"summary": "One.\n\nTwo."}))
+
+
+def test_words_keep_their_spacing_around_changes() -> None:
+    assert word_diff("a b c", "a c").segments == (
+        ("equal", "a "),
+        ("delete", "b"),
+        ("equal", " c"),
+    )
+    assert word_diff("a b c", "a b").segments == (("equal", "a b "), ("delete", "c"))
+    assert word_diff("b", "a b").segments == (("insert", "a"), ("equal", " b"))
+    assert word_diff("", "").segments == ()
+
+
+def test_punctuation_and_citation_keys_are_their_own_tokens() -> None:
+    diff = word_diff("funding [@smith2021a].", "funding [@smith2021b]!")
+    assert changed_segments(diff) == [
+        ("delete", "smith2021a"),
+        ("insert", "smith2021b"),
+        ("delete", "."),
+        ("insert", "!"),
+    ]
+    assert (diff.inserted, diff.deleted) == (1, 1)  # punctuation is not counted as words
+    assert changed_segments(word_diff("co-operation", "cooperation")) == [
+        ("delete", "co-operation"),
+        ("insert", "cooperation"),
+    ]
+
+
+words = st.lists(st.sampled_from(["care", "market", "public", "funding", ",", ".", "é"]))
+
+
+@given(words, words, st.sampled_from([" ", "\n", "  ", "\n\n"]))
+def test_the_diff_keeps_every_word_of_both_sides(old: list[str], new: list[str], sep: str) -> None:
+    diff = word_diff(sep.join(old), sep.join(new))
+    kept_old = "".join(text for op, text in diff.segments if op != "insert")
+    kept_new = "".join(text for op, text in diff.segments if op != "delete")
+    assert kept_old.split() == " ".join(old).split()
+    assert kept_new.split() == " ".join(new).split()
+    assert diff.changed == (old != new)
+
+
+# --------------------------------------------------------------------------- the parts
+
+
+def test_title_subtitle_status_and_label_changes() -> None:
+    redline = compare(
+        version(),
+        version(title="Care is not for sale", subtitle=None, status="adopted", version="1.1"),
+    )
+    assert redline.title is not None
+    assert changed_segments(redline.title.diff) == [("delete", "a market"), ("insert", "for sale")]
+    assert redline.subtitle is not None and redline.subtitle.new is None
+    assert redline.status is not None
+    assert (redline.status.old, redline.status.new) == ("draft", "adopted")
+    assert redline.version is not None
+    assert (redline.version.old, redline.version.new) == ("1.0", "1.1")
+    # Words count in the text (title, subtitle), not in status or label.
+    assert (redline.counts.words_inserted, redline.counts.words_deleted) == (2, 2 + 5)
+
+
+def test_a_missing_status_is_a_draft() -> None:
+    old = version()
+    del old["status"]
+    assert compare(old, version()).status is None
+    assert compare(old, version(status="adopted")).status is not None
+
+
+def test_asks_added_removed_and_changed() -> None:
+    old = version()
+    new = version(
+        recommendations=[
+            "Fund care publicly.",
+            "Cap the profits of all care providers at three percent.",
+            "Publish waiting lists every month.",
+        ]
+    )
+    redline = compare(old, new)
+    kinds = [(a.kind, a.old_number, a.new_number) for a in redline.asks]
+    assert kinds == [("changed", 2, 2), ("removed", 3, None), ("added", None, 3)]
+    changed = redline.asks[0].diff
+    assert changed_segments(changed) == [
+        ("insert", "all"),
+        ("delete", "five"),
+        ("insert", "three"),
+    ]
+    assert redline.asks[1].diff.deletions() == ["Train and pay care workers properly."]
+    assert redline.asks[2].diff.insertions() == ["Publish waiting lists every month."]
+    counts = redline.counts
+    assert (counts.asks_added, counts.asks_removed, counts.asks_changed) == (1, 1, 1)
+
+
+def test_an_ask_inserted_at_the_top_shifts_nothing_else() -> None:
+    old = version()
+    new = version(recommendations=["Listen to care workers.", *old["recommendations"]])
+    redline = compare(old, new)
+    assert [(a.kind, a.new_number) for a in redline.asks] == [("added", 1)]
+
+
+def test_sections_renamed_added_and_removed() -> None:
+    old = version()
+    new = version(
+        sections=[
+            {"title": "Why markets fail care", "body": BODY},  # renamed
+            {"title": "A new section", "body": "All new text.", "quote": "New quote."},
+        ]
+    )
+    redline = compare(old, new)
+    kinds = [(s.kind, s.old_number, s.new_number) for s in redline.sections]
+    assert kinds == [("changed", 1, 1), ("removed", 2, None), ("added", None, 2)]
+    renamed, removed, added = redline.sections
+    assert changed_segments(renamed.title) == [
+        ("delete", "The problem"),
+        ("insert", "Why markets fail care"),
+    ]
+    assert not renamed.body.changed
+    assert removed.body.deletions() == ["Cooperatives [@doe2019] do."]
+    assert removed.quote is not None and removed.quote.deletions() == ["Care first."]
+    assert added.body.insertions() == ["All new text."]
+    counts = redline.counts
+    assert (counts.sections_changed, counts.sections_added, counts.sections_removed) == (1, 1, 1)
+    assert counts.words_inserted == 4 + 3 + 3 + 2  # new title, new section's title, body, quote
+
+
+def test_a_section_inserted_before_others_is_matched_by_title() -> None:
+    old = version()
+    new = version(sections=[{"title": "Context", "body": "Some context."}, *old["sections"]])
+    assert [(s.kind, s.new_number) for s in compare(old, new).sections] == [("added", 1)]
+
+
+def test_evidence_added_and_removed_with_titles() -> None:
+    item = SimpleNamespace(csl={"title": "Coalitions and policy"})  # like an EvidenceItem
+    redline = compare(
+        version(),
+        version(),
+        {"smith2021a": {"title": "First report"}, "doe2019": item},
+        {"smith2021a": "First report", "new2024": "A new study", "bare2020": None},
+    )
+    found = [(e.kind, e.id, e.title) for e in redline.evidence]
+    assert found == [
+        ("added", "bare2020", None),
+        ("added", "new2024", "A new study"),
+        ("removed", "doe2019", "Coalitions and policy"),
+    ]
+    assert (redline.counts.evidence_added, redline.counts.evidence_removed) == (2, 1)
+    ids_only = compare(version(), version(), {"a", "b"}, ["b", "c"])
+    assert [(e.kind, e.id) for e in ids_only.evidence] == [("added", "c"), ("removed", "a")]
+
+
+def test_cited_ids() -> None:
+    assert cited_ids(version()) == {"smith2021a", "doe2019"}
+    assert cited_ids(version(recommendations=["See @new2024 and write to info@saamo.be."])) == {
+        "smith2021a",
+        "doe2019",
+        "new2024",
+    }
+    assert cited_ids(None) == set()
+    assert cited_ids({"sections": "not a list", "recommendations": {"odd": "[@x]"}}) == {"x"}
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (None, version()),
+        (version(), None),
+        (None, None),
+        ("just text", ["a", "list"]),
+        ({"sections": "text instead of a list"}, {"sections": [None, 3, ["a"], {"body": 5}]}),
+        ({"recommendations": "one ask"}, {"recommendations": {"not": "a list"}}),
+        ({"title": ["a", "list"], "status": 7}, {"title": {"a": "b"}, "summary": ["x", None]}),
+    ],
+)
+def test_invalid_or_partial_versions_do_not_crash(old: Any, new: Any) -> None:
+    redline = compare(old, new, None, None)
+    assert isinstance(to_text(redline), str)
+    assert to_html(redline).startswith('<section class="redline"')
+    assert isinstance(asdict(redline), dict)
+
+
+def test_a_new_position_is_all_insertion() -> None:
+    redline = compare(None, version(), set(), cited_ids(version()))
+    assert redline.counts.words_deleted == 0
+    assert redline.counts.sections_added == 2 and redline.counts.asks_added == 3
+    assert redline.status is not None and redline.status.old is None
+
+
+# --------------------------------------------------------------------------- renderers
+
+
+def sample() -> Any:
+    old = version(summary="Care needs <script>alert(1)</script> funding.")
+    new = version(
+        summary="Care needs <script>alert(2)</script> funding.",
+        status="adopted",
+        recommendations=[*version()["recommendations"], "Ban \x1b[31mprofit."],
+    )
+    return compare(old, new, {"a"}, {"b": "B & co"}, before="a1b2c3d", after="working tree")
+
+
+def test_text_renderer_marks_changes_like_git_word_diff() -> None:
+    text = to_text(sample(), color=False)
+    assert "From a1b2c3d to working tree" in text
+    assert "Status: [-draft-] → {+adopted+}" in text
+    assert "Care needs <script>alert([-1-]{+2+})</script> funding." in text
+    assert "Ask 4 (added): {+Ban \ufffd[31mprofit.+}" in text
+    assert "{+b+} — B & co" in text and "[-a-]" in text
+    assert re.search(r"Words inserted +3\n", text)  # "2", "Ban" and "31mprofit"
+    assert "\x1b" not in text  # no colour asked, and none smuggled in by the position
+
+
+def test_text_renderer_in_colour() -> None:
+    text = to_text(sample(), color=True)
+    assert "\x1b[31m[-1-]\x1b[m\x1b[32m{+2+}\x1b[m" in text
+    assert "\x1b[31mprofit" not in text
+
+
+def test_no_changes() -> None:
+    redline = compare(version(), version())
+    assert not redline.changed and redline.counts == Counts()
+    assert "No changes." in to_text(redline)
+    assert "No changes." in to_html(redline)
+
+
+def test_html_fragment_escapes_everything_and_marks_changes() -> None:
+    fragment = to_html(sample())
+    assert fragment.startswith('<section class="redline" lang="en">')
+    assert fragment.rstrip().endswith("</section>")
+    assert "<script>" not in fragment
+    assert "&lt;script&gt;alert(<del>1</del><ins>2</ins>)&lt;/script&gt;" in fragment
+    assert "<del>draft</del> → <ins>adopted</ins>" in fragment
+    assert "B &amp; co" in fragment
+    assert "\x1b" not in fragment
+    assert "<tr><th>Asks added</th><td>1</td></tr>" in fragment
+    # The overview (the first page) comes before the parts.
+    assert fragment.index("redline-counts") < fragment.index("redline-summary")
+
+
+def test_css_keeps_insertions_and_deletions_apart_in_greyscale() -> None:
+    ins = re.search(r"\.redline ins \{([^}]*)\}", REDLINE_CSS)
+    deleted = re.search(r"\.redline del \{([^}]*)\}", REDLINE_CSS)
+    assert ins and "underline" in ins.group(1) and "color" in ins.group(1)
+    assert deleted and "line-through" in deleted.group(1) and "color" in deleted.group(1)
+
+
+def test_labels_can_be_translated() -> None:
+    labels = {
+        "redline_heading": "Wat is er veranderd",
+        "redline_versions": "Van {before} naar {after} {unknown} {before.__class__}",
+        "redline_ask": "Vraag {number}",
+        "status_adopted": "goedgekeurd",
+        "recommendations": "Onze vragen",
+    }
+    fragment = to_html(sample(), labels)
+    assert "<h1>Wat is er veranderd</h1>" in fragment
+    assert "Van a1b2c3d naar working tree {unknown} {before.__class__}" in fragment
+    assert "<ins>goedgekeurd</ins>" in fragment and "Vraag 4" in fragment
+    assert "Onze vragen" in to_text(sample(), labels=labels)
+    assert set(labels) - set(LABELS) == {"status_adopted"}  # every other key is documented
+
+
+def test_the_html_is_well_formed() -> None:
+    from xml.etree import ElementTree
+
+    ElementTree.fromstring(to_html(sample()))
+
+
+# --------------------------------------------------------------------------- through git
+
+
+def test_one_sentence_changed_between_two_commits(tmp_path: Path) -> None:
+    """Commit a position, change one sentence, commit: exactly the changed words differ."""
+    top = tmp_path / "repo"
+    file = top / "positions/care.yaml"
+    file.parent.mkdir(parents=True)
+    env = {
+        **os.environ,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_AUTHOR_NAME": "A",
+        "GIT_AUTHOR_EMAIL": "a@example.org",
+        "GIT_COMMITTER_NAME": "A",
+        "GIT_COMMITTER_EMAIL": "a@example.org",
+        "GIT_AUTHOR_DATE": "@1772366400 +0000",
+        "GIT_COMMITTER_DATE": "@1772366400 +0000",
+    }
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=top, env=env, check=True, capture_output=True)
+
+    text = (
+        "title: Care is not a market\n"
+        "sections:\n"
+        "  - title: The problem\n"
+        "    body: |\n"
+        "      Market logic crowds out care. Providers compete on price.\n"
+        "      Public funding keeps care within reach.\n"
+    )
+    git("init", "-q")
+    file.write_text(text, encoding="utf-8")
+    git("add", "-A")
+    git("commit", "-q", "-m", "First")
+    file.write_text(text.replace("compete on price", "compete on cost alone"), encoding="utf-8")
+    git("commit", "-q", "-a", "-m", "Second")
+
+    old, new = (
+        to_plain(parse_yaml(read_at(top, rev, file), "positions/care.yaml"))
+        for rev in ("HEAD~1", "HEAD")
+    )
+    redline = compare(old, new)
+    assert [changed_segments(s.body) for s in redline.sections] == [
+        [("delete", "price"), ("insert", "cost alone")]
+    ]
+    assert (redline.counts.words_inserted, redline.counts.words_deleted) == (2, 1)
+    assert "Providers compete on [-price-]{+cost alone+}." in to_text(redline)
+
+
+def test_a_namespace_is_not_mistaken_for_evidence() -> None:
+    # Anything that is not a mapping or has no csl dict is shown by id only.
+    redline = compare(version(), version(), {}, {"x": SimpleNamespace(csl=None)})
+    assert [(e.id, e.title) for e in redline.evidence] == [("x", None)]
