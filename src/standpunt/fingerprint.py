@@ -1,0 +1,196 @@
+"""A position's fingerprint: a hash of the words a coalition partner approves when signing.
+
+A signature records the fingerprint of the text signed, so a later change to that text shows
+(:mod:`standpunt.signatures`). The fingerprint covers what the reader of the PDF reads as the
+position and nothing else:
+
+* **covered**: ``title``, ``subtitle``, ``summary``, every section's ``title``, ``body`` and
+  ``quote`` (in order), the ``recommendations`` (in order: the order of the asks is a
+  priority), and the CSL data of every evidence item the position cites, with every field a
+  CSL style may print (``note``, ``abstract`` and ``annote`` included).
+* **not covered**, so that changing them keeps signatures valid: ``status`` (adopting a signed
+  draft is the point of signing it), ``date`` and ``version`` (labels of the text, not the
+  text), ``authors`` (the byline, not the position), ``signatories`` (inviting one more partner
+  must not void the others' signatures; who appears as co-signer is decided by the signatures
+  themselves), ``tags`` (catalogue keywords), ``lang`` and the workspace's citation style
+  and template (they change labels, date formats and citation punctuation, not the words), and
+  the advocate-only fields of evidence (``quote``, the passage an advocate keeps for
+  themselves; :data:`standpunt.model.EVIDENCE_EXTRA_FIELDS`).
+
+Evidence is hashed in its CSL-JSON form, so ``Smith, Jane`` and ``{family: Smith, given: Jane}``,
+``issued: 2021-05`` and ``{date-parts: [[2021, 5]]}``, or moving an item from a CSL-YAML to a
+CSL-JSON file, give the same fingerprint; the order of the evidence does not matter.
+
+Text is normalised so that rewriting the YAML without changing a word keeps the fingerprint:
+Unicode NFC, line breaks as ``\\n``, trailing spaces and tabs removed from every line, runs of
+spaces and tabs inside a line made one space (leading indentation is kept: in Markdown it makes
+code blocks and nested lists), runs of blank lines made one, and blank space at both ends
+removed. Together with YAML itself (which forgets indentation, key order, comments and quoting)
+that makes ``|``, ``|-``, ``>`` and quoted styles equal whenever they give the same lines.
+Re-wrapping a paragraph over other lines does change the fingerprint: in Markdown a line break
+can start a list item, a heading or a table row, and the fingerprint must not depend on a
+Markdown parser's version.
+
+The hashed bytes are canonical JSON of ``{"fingerprint": 1, "position": …, "evidence": …}``;
+the version number changes whenever what is covered or how it is normalised changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from collections.abc import Mapping
+from typing import Any
+
+from .check import citations_in
+from .errors import StandpuntError, UsageError, did_you_mean
+from .load import to_plain
+from .model import EVIDENCE_EXTRA_FIELDS
+from .workspace import Workspace
+
+__all__ = [
+    "FORMAT_VERSION",
+    "PREFIX",
+    "canonical_content",
+    "fingerprint",
+    "normalise_text",
+    "position_fingerprint",
+    "short",
+    "workspace_fingerprints",
+]
+
+#: Bumped whenever the covered fields or the normalisation change.
+FORMAT_VERSION = 1
+PREFIX = "sha256:"
+#: Hex digits shown in the short form, as git shows abbreviated commits.
+SHORT_DIGITS = 16
+
+#: The position's fields a signer approves; the rest are deliberately left out (see above).
+_TEXT_FIELDS = ("title", "subtitle", "summary")
+_SECTION_FIELDS = ("title", "body", "quote")
+
+_LINE_BREAKS = re.compile("\r\n?")
+_TRAILING = re.compile(r"[ \t]+$", re.MULTILINE)
+_INNER_SPACE = re.compile(r"(?<=\S)[ \t]{2,}|(?<=\S)\t")
+_BLANK_RUNS = re.compile(r"\n{3,}")
+
+
+def normalise_text(text: str) -> str:
+    """The text with differences that no reader sees removed (see the module docstring)."""
+    text = unicodedata.normalize("NFC", text)
+    text = _LINE_BREAKS.sub("\n", text)
+    text = _TRAILING.sub("", text)
+    text = _INNER_SPACE.sub(" ", text)
+    text = _BLANK_RUNS.sub("\n\n", text)
+    return text.strip()
+
+
+def _normalise(value: Any) -> Any:
+    """Plain data with every text normalised; empty texts and absent values become None."""
+    if isinstance(value, str):
+        return normalise_text(value) or None
+    if isinstance(value, dict):
+        pairs = ((normalise_text(str(k)), _normalise(v)) for k, v in value.items())
+        return {k: v for k, v in pairs if v is not None}
+    if isinstance(value, list | tuple):
+        return [_normalise(v) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    # Numbers appear in CSL date-parts; anything else is kept as its text.
+    return value if isinstance(value, int | float) else normalise_text(str(value))
+
+
+def _position_content(position_raw: Any) -> dict[str, Any]:
+    raw = to_plain(position_raw)
+    if not isinstance(raw, dict):
+        # A broken file still gets a fingerprint (of what it holds), but can never be signed.
+        return {"unreadable": _normalise(raw)}
+    content: dict[str, Any] = {}
+    for name in _TEXT_FIELDS:
+        value = _normalise(raw.get(name))
+        if value is not None:
+            content[name] = value
+    sections = raw.get("sections")
+    if isinstance(sections, list):
+        content["sections"] = [
+            {k: v for k in _SECTION_FIELDS if (v := _normalise(s.get(k))) is not None}
+            if isinstance(s, dict)
+            else _normalise(s)
+            for s in sections
+        ]
+    elif sections is not None:
+        content["sections"] = _normalise(sections)
+    recommendations = raw.get("recommendations")
+    if recommendations:  # `recommendations: []` and no recommendations read the same
+        content["recommendations"] = _normalise(recommendations)
+    return content
+
+
+def canonical_content(position_raw: Any, evidence: Mapping[str, dict[str, Any]]) -> bytes:
+    """The exact bytes that are hashed: canonical JSON of the covered, normalised content."""
+    items = {
+        str(key): _normalise(
+            {k: v for k, v in to_plain(item).items() if k not in EVIDENCE_EXTRA_FIELDS}
+        )
+        for key, item in evidence.items()
+    }
+    document = {
+        "fingerprint": FORMAT_VERSION,
+        "position": _position_content(position_raw),
+        "evidence": items,
+    }
+    text = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    # Unpaired surrogates cannot come from our loader; never fail on them anyway.
+    return text.encode("utf-8", "surrogatepass")
+
+
+def fingerprint(position_raw: Any, evidence: Mapping[str, dict[str, Any]]) -> str:
+    """``sha256:<64 hex>`` of a position (located or plain YAML) and the evidence it cites.
+
+    ``evidence`` maps each cited key to its CSL-JSON item (:attr:`EvidenceItem.csl`).
+    """
+    return PREFIX + hashlib.sha256(canonical_content(position_raw, evidence)).hexdigest()
+
+
+def short(fp: str) -> str:
+    """The short form shown to people, ``sha256:`` and 16 hex digits, like a short commit."""
+    digest = fp.removeprefix(PREFIX)
+    return PREFIX + digest[:SHORT_DIGITS]
+
+
+def position_fingerprint(workspace: Workspace, position_id: str) -> str:
+    """The current fingerprint of one position of ``workspace``, with the evidence it cites.
+
+    Cited keys that no evidence defines are left out (``check`` reports them as errors); an
+    evidence item with errors counts with the fields it was written with.
+    """
+    position = workspace.positions.get(position_id)
+    if position is None:
+        hint = did_you_mean(position_id, workspace.positions)
+        raise UsageError(
+            f"there is no position '{position_id}' in positions/{hint}", code="unknown-position"
+        )
+    if position.raw is None:
+        raise StandpuntError(
+            f"position '{position_id}' cannot be read; run 'standpunt check' and fix its errors",
+            position.location,
+            "unreadable-position",
+        )
+    evidence: dict[str, dict[str, Any]] = {}
+    for citation in citations_in(position):
+        item = workspace.evidence.get(citation.key)
+        if item is not None and citation.key not in evidence:
+            evidence[citation.key] = item.csl or to_plain(item.raw)
+    return fingerprint(position.raw, evidence)
+
+
+def workspace_fingerprints(workspace: Workspace, ids: list[str] | None = None) -> dict[str, str]:
+    """The fingerprint of every readable position (or of those in ``ids``), by position id."""
+    chosen = ids if ids is not None else list(workspace.positions)
+    return {
+        pid: position_fingerprint(workspace, pid)
+        for pid in chosen
+        if pid in workspace.positions and workspace.positions[pid].raw is not None
+    }
