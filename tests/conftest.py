@@ -120,7 +120,7 @@ def copy_demo(target: Path) -> Path:
     import shutil
 
     target.mkdir(parents=True)
-    for name in ("standpunt.yaml", "positions", "evidence", "assets"):
+    for name in ("standpunt.yaml", "positions", "evidence", "assets", "signatures"):
         source = REPO / name
         if source.is_dir():
             shutil.copytree(source, target / name)

@@ -123,6 +123,7 @@ def check_workspace(workspace: Workspace, ids: list[str] | None = None) -> dict[
                         signatories.item_locs[index],
                         "unknown-signatory",
                     )
+    _check_signatures(workspace, [p.id for p in chosen])
     if not ids:
         used = {key for keys in cited.values() for key in keys}
         for item in workspace.evidence.values():
@@ -132,3 +133,18 @@ def check_workspace(workspace: Workspace, ids: list[str] | None = None) -> dict[
                     "uncited-evidence",
                 )
     return cited
+
+
+def _check_signatures(workspace: Workspace, ids: list[str]) -> None:
+    """Signature files that cannot be read, and signatures of an older text (warnings)."""
+    if not (workspace.root / "signatures").exists():
+        return
+    from .fingerprint import workspace_fingerprints
+    from .signatures import check_signatures, read_signatures
+
+    signed, diagnostics = read_signatures(workspace)
+    workspace.problems.extend(diagnostics)
+    readable = [i for i in ids if workspace.positions[i].raw is not None]
+    workspace.problems.extend(
+        check_signatures(workspace, signed, workspace_fingerprints(workspace, readable))
+    )

@@ -131,10 +131,21 @@ def _formats(value: str) -> tuple[str, ...]:
               help="pdf, html, or pdf,html.")
 @click.option("--pdf-variant", type=click.Choice(["pdf/ua-1", "pdf/a-3b", "none"]),
               help="PDF flavour; default from standpunt.yaml (pdf/ua-1).")
+@click.option("--include-pending", is_flag=True,
+              help="For drafts: also list invited partners who have not signed this text, "
+                   "marked as pending.")
+@click.option("--edition", metavar="PARTNER",
+              help="A partner's edition: its name, logo and colour on the cover, written to "
+                   "build/<id>.<PARTNER>.pdf.")
 @click.pass_context
 @handle_errors
 def build(
-    ctx: click.Context, positions: tuple[str, ...], output_format: str, pdf_variant: str | None
+    ctx: click.Context,
+    positions: tuple[str, ...],
+    output_format: str,
+    pdf_variant: str | None,
+    include_pending: bool,
+    edition: str | None,
 ) -> None:
     """Build build/<id>.pdf for every position (or the ones named)."""
     from .build import BuildOptions
@@ -143,7 +154,9 @@ def build(
 
     formats = _formats(output_format)
     workspace = open_workspace(_root(ctx))
-    options = BuildOptions(formats=formats, pdf_variant=pdf_variant)
+    options = BuildOptions(
+        formats=formats, pdf_variant=pdf_variant, include_pending=include_pending, edition=edition
+    )
     reporter = _Reporter(workspace.display)
     try:
         outcomes = run_build(workspace, list(positions) or None, options, reporter)
@@ -259,3 +272,160 @@ def list_positions(ctx: click.Context) -> None:
         )
     # Piped output keeps whole lines; a terminal gets a table that fits its width.
     Console(width=None if sys.stdout.isatty() else 200).print(table)
+
+
+@main.command()
+@click.argument("position")
+@click.pass_context
+@handle_errors
+def history(ctx: click.Context, position: str) -> None:
+    """Every version of POSITION in git, newest first."""
+    from .build import select
+    from .versioning import history as read_history
+    from .workspace import open_workspace
+
+    workspace = open_workspace(_root(ctx))
+    (pid,) = select(workspace, [position])
+    versions = read_history(workspace.root, workspace.positions[pid].path)
+    if not versions:
+        click.echo(f"positions/{pid}.yaml has not been committed yet", err=True)
+        return
+    for version in versions:
+        marks = []
+        if version.label:
+            marks.append(f"version {version.label}")
+        if version.status_changed:
+            marks.append(f"status → {version.status}")
+        if version.signatories_changed:
+            marks.append("signatories changed")
+        if getattr(version, "removed", False):
+            marks.append("file removed")
+        extra = f"  [{'; '.join(marks)}]" if marks else ""
+        click.echo(
+            f"{version.commit}  {version.date.isoformat()}  {version.author}  "
+            f"{version.message}{extra}"
+        )
+
+
+@main.command()
+@click.argument("position")
+@click.argument("rev_a", required=False)
+@click.argument("rev_b", required=False)
+@click.option("--format", "output_format", type=click.Choice(["pdf", "html", "text"]),
+              default="pdf", show_default=True, help="text prints the redline here.")
+@click.pass_context
+@handle_errors
+def diff(
+    ctx: click.Context, position: str, rev_a: str | None, rev_b: str | None, output_format: str
+) -> None:
+    """A redline of POSITION between REV_A (default: the previous version) and REV_B
+    (default: the working tree)."""
+    from .diff import redline_between
+    from .workspace import open_workspace
+
+    workspace = open_workspace(_root(ctx))
+    result = redline_between(workspace, position, rev_a, rev_b, output_format,
+                             color=sys.stdout.isatty())
+    if result.text is not None:
+        click.echo(result.text)
+    else:
+        click.echo(f"wrote {workspace.display(result.path)}")
+
+
+@main.command()
+@click.argument("position")
+@click.pass_context
+@handle_errors
+def fingerprint(ctx: click.Context, position: str) -> None:
+    """The fingerprint of POSITION's current text (what a partner signs)."""
+    from .fingerprint import position_fingerprint
+    from .workspace import open_workspace
+
+    workspace = open_workspace(_root(ctx))
+    click.echo(position_fingerprint(workspace, position))
+
+
+@main.command()
+@click.argument("position")
+@click.option("--partner", required=True, help="The partner's key in standpunt.yaml.")
+@click.option("--by", "signer", required=True, help="Who signs for the partner.")
+@click.option("--role", help="The signer's role, e.g. director.")
+@click.option("--fingerprint", "expect", help="Sign only if the text still has this fingerprint.")
+@click.pass_context
+@handle_errors
+def sign(
+    ctx: click.Context, position: str, partner: str, signer: str, role: str | None,
+    expect: str | None,
+) -> None:
+    """Record that PARTNER co-signs the current text of POSITION."""
+    from .fingerprint import short
+    from .signatures import sign as record
+    from .workspace import open_workspace
+
+    workspace = open_workspace(_root(ctx))
+    signature = record(workspace, position, partner, signer, role, expect=expect)
+    click.echo(
+        f"{partner} signed {position} ({short(signature.fingerprint)}) → "
+        f"{workspace.display(signature.path)}; commit this file"
+    )
+
+
+@main.command()
+@click.argument("position")
+@click.option("--partner", required=True, help="The partner's key in standpunt.yaml.")
+@click.pass_context
+@handle_errors
+def unsign(ctx: click.Context, position: str, partner: str) -> None:
+    """Withdraw PARTNER's signature of POSITION."""
+    from .signatures import unsign as withdraw
+    from .workspace import open_workspace
+
+    workspace = open_workspace(_root(ctx))
+    path = withdraw(workspace, position, partner)
+    click.echo(f"removed {workspace.display(path)}; commit this change")
+
+
+@main.command(name="status")
+@click.argument("positions", nargs=-1)
+@click.pass_context
+@handle_errors
+def signing_status(ctx: click.Context, positions: tuple[str, ...]) -> None:
+    """Per position and partner: signed this text, signed an older text, or not signed."""
+    from .build import select
+    from .fingerprint import position_fingerprint
+    from .signatures import SignatureState, read_signatures, status
+    from .workspace import open_workspace
+
+    workspace = open_workspace(_root(ctx))
+    signed, diagnostics = read_signatures(workspace)
+    _echo_diagnostics(diagnostics)
+    words = {
+        SignatureState.SIGNED: "signed this text",
+        SignatureState.OUTDATED: "signed an older text",
+        SignatureState.UNSIGNED: "not signed",
+    }
+    for pid in select(workspace, list(positions) or None):
+        if workspace.positions[pid].raw is None:
+            click.echo(f"{pid}: cannot be read (run standpunt check)")
+            continue
+        current = position_fingerprint(workspace, pid)
+        rows = status(workspace, pid, signed, current)
+        click.echo(f"{pid}:" + ("" if rows else " no partners invited or signed"))
+        for key, state, signature in rows:
+            who = f" ({signature.by}, {signature.date.isoformat()})" if signature else ""
+            click.echo(f"  {key:<24} {words[state]}{who}")
+
+
+@main.command(name="import")
+@click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--rename", "new_id", help="Import the position under this id instead.")
+@click.pass_context
+@handle_errors
+def import_pdf(ctx: click.Context, pdf: Path, new_id: str | None) -> None:
+    """Add the position and evidence carried inside a Standpunt PDF to this workspace."""
+    from .share import import_position
+    from .workspace import open_workspace
+
+    workspace = open_workspace(_root(ctx))
+    for path in import_position(workspace, pdf, new_id):
+        click.echo(f"created {workspace.display(path)}")

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {
+        "modified": "modified",
+        "edition": "edition of",
         "position": "Position paper",
         "signatories_intro": "This position is supported by:",
         "pending": "signature pending",
@@ -38,6 +40,8 @@ LABELS: dict[str, dict[str, str]] = {
         "status_withdrawn": "withdrawn",
     },
     "nl": {
+        "modified": "gewijzigd",
+        "edition": "editie van",
         "position": "Standpunt",
         "signatories_intro": "Dit standpunt wordt gedragen door:",
         "pending": "handtekening in afwachting",
@@ -65,6 +69,8 @@ LABELS: dict[str, dict[str, str]] = {
         "status_withdrawn": "ingetrokken",
     },
     "fr": {
+        "modified": "modifié",
+        "edition": "édition de",
         "position": "Prise de position",
         "signatories_intro": "Cette prise de position est soutenue par :",
         "pending": "signature en attente",
@@ -92,6 +98,8 @@ LABELS: dict[str, dict[str, str]] = {
         "status_withdrawn": "retiré",
     },
     "de": {
+        "modified": "geändert",
+        "edition": "Ausgabe von",
         "position": "Positionspapier",
         "signatories_intro": "Dieses Positionspapier wird getragen von:",
         "pending": "Unterschrift ausstehend",

@@ -72,11 +72,23 @@ class Organisation(Model):
     licence: str | None = None
 
 
+HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+def _colour(value: str) -> str:
+    if not HEX_COLOUR.fullmatch(value):
+        raise ValueError(f"'{value}' is not a colour; write it as #RRGGBB, e.g. #0b5a6e")
+    return value
+
+
 class Partner(Model):
     name: Text
     short: str | None = None
     website: str | None = None
     logo: str | None = Field(None, description="path of an image inside the workspace")
+    colour: Annotated[str, AfterValidator(_colour)] | None = Field(
+        None, description="the partner's colour for its edition's cover, as #RRGGBB"
+    )
 
 
 class Config(Model):
@@ -91,6 +103,11 @@ class Config(Model):
         default_factory=dict, description="per language (nl, fr, en, de), labels to replace"
     )
     pdf_variant: Literal["pdf/ua-1", "pdf/a-3b", "none"] = "pdf/ua-1"
+    evidence: list[Text] = Field(
+        default_factory=list,
+        description="further evidence folders inside the workspace, read like evidence/ "
+        "(a shared library in a git submodule, say)",
+    )
 
 
 # --- positions -------------------------------------------------------------------------------

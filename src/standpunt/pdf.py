@@ -8,10 +8,15 @@ that write PDFs. Every resource goes through :class:`WorkspaceFetcher`: files in
 from __future__ import annotations
 
 import logging
+import datetime as dt
+import hashlib
+import io
+import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from weasyprint import HTML
+from weasyprint import HTML, Attachment
 from weasyprint.document import Document
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -51,27 +56,55 @@ class WorkspaceFetcher(URLFetcher):
         raise RefusedResource(f"refused to load '{url}': only files inside the workspace are used")
 
 
-def write_pdf(
-    html: str,
-    roots: Sequence[Path],
-    variant: str = "pdf/ua-1",
-    expected: Mapping[str, str] | None = None,
-) -> bytes:
-    """Render ``html`` to PDF bytes, reading only below ``roots`` (the first is the base).
+@dataclass(frozen=True)
+class RenderRequest:
+    """Everything needed to make one PDF: plain, picklable data, no workspace object."""
 
-    ``expected`` maps anchor ids that must survive layout (citations, footnotes, bibliography
-    entries) to their description; if WeasyPrint lost one, no PDF is made.
+    html: str
+    roots: tuple[Path, ...]
+    variant: str = "pdf/ua-1"
+    expected: Mapping[str, str] = field(default_factory=dict)
+    attachments: tuple[tuple[str, bytes, str], ...] = ()
+    #: The moment the PDF claims to be from (SOURCE_DATE_EPOCH): the version's commit time.
+    epoch: int | None = None
+
+
+#: When nothing better is known: 1980-01-01, the reproducible-builds convention.
+DEFAULT_EPOCH = 315532800
+
+
+def write_pdf(request: RenderRequest) -> bytes:
+    """Render a request to PDF bytes, reading only below its roots (the first is the base).
+
+    The same request gives the same bytes: times come from ``epoch``, the file identifier from
+    the content. If WeasyPrint lost an expected anchor (a citation, a footnote, a bibliography
+    entry), no PDF is made.
     """
-    fetcher = WorkspaceFetcher(roots)
-    options: dict[str, object] = {}
-    if variant != "none":
-        options["pdf_variant"] = variant
+    epoch = request.epoch if request.epoch is not None else DEFAULT_EPOCH
+    moment = dt.datetime.fromtimestamp(epoch, dt.timezone.utc)
+    fetcher = WorkspaceFetcher(request.roots)
+    options: dict[str, object] = {
+        "custom_metadata": True,
+        "pdf_identifier": hashlib.sha256(request.html.encode("utf-8")).hexdigest()[:32].encode(),
+        "attachments": [
+            Attachment(
+                file_obj=io.BytesIO(data), name=name, description=description,
+                created=moment, modified=moment,
+            )
+            for name, data, description in request.attachments
+        ],
+    }
+    if request.variant != "none":
+        options["pdf_variant"] = request.variant
+    saved = os.environ.get("SOURCE_DATE_EPOCH")
+    # fontTools stamps the current time into subset fonts unless this is set.
+    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
     try:
-        base = roots[0].resolve().as_uri() + "/"
-        document = HTML(string=html, base_url=base, url_fetcher=fetcher).render(**options)
-        lost = missing_anchors(document, expected or {})
+        base = request.roots[0].resolve().as_uri() + "/"
+        document = HTML(string=request.html, base_url=base, url_fetcher=fetcher).render(**options)
+        lost = missing_anchors(document, request.expected)
         if lost:
-            listed = "; ".join(expected[anchor] for anchor in lost[:5] if expected)
+            listed = "; ".join(request.expected[anchor] for anchor in lost[:5])
             more = f" and {len(lost) - 5} more" if len(lost) > 5 else ""
             raise StandpuntError(
                 f"the rendered PDF lost {listed}{more}; no PDF was written, so that no reader "
@@ -84,6 +117,11 @@ def write_pdf(
         raise
     except Exception as exc:  # WeasyPrint's own failures are reported, never a traceback
         raise StandpuntError(f"the PDF could not be made: {exc}", code="pdf-failed") from exc
+    finally:
+        if saved is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = saved
     for url in fetcher.refused:
         log.warning("refused to load '%s': only files inside the workspace are used", url)
     assert isinstance(pdf, bytes)

@@ -134,8 +134,15 @@ def view_model(
     stylesheet: str,
     medium: str = "print",
     version: dict[str, Any] | None = None,
+    signers: list[str] | None = None,
+    pending: list[str] | None = None,
+    edition: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The plain data a template receives. Documented in the README."""
+    """The plain data a template receives. Documented in the README.
+
+    ``signers`` are the partners whose signature matches this text (the only co-signers shown);
+    ``pending`` are the others, shown marked as pending in drafts (``build --include-pending``).
+    """
     config = workspace.config
     lang = workspace.lang_of(position)
     text = labels(lang, config.labels.get(lang.split("-")[0].lower()))
@@ -157,11 +164,13 @@ def view_model(
     recommendations = [next(html) for _ in position.recommendations]
     org = config.organisation
     where = Location("standpunt.yaml")
+    shown = [(key, False) for key in signers or []]
+    shown += [(key, True) for key in pending or [] if key not in (signers or [])]
     partners = [
         {"key": key, "name": config.partners[key].name, "short": config.partners[key].short,
          "website": config.partners[key].website,
-         "logo": data_uri(workspace, config.partners[key].logo, where), "pending": False}
-        for key in position.signatories
+         "logo": data_uri(workspace, config.partners[key].logo, where), "pending": is_pending}
+        for key, is_pending in shown
         if key in config.partners
     ]
     return {
@@ -193,6 +202,7 @@ def view_model(
         "bibliography": Markup(cited.bibliography),
         "notes": Markup(cited.notes),
         "version": version or {"label": None, "stamp": text["not_versioned"]},
+        "edition": edition,
     }
 
 

@@ -178,10 +178,29 @@ def _read_positions(workspace: Workspace) -> None:
         workspace.positions[stem] = position
 
 
+def evidence_folders(workspace: Workspace) -> list[Path]:
+    """evidence/ and every further library standpunt.yaml lists, each inside the workspace."""
+    folders = [workspace.root / EVIDENCE_DIR]
+    listed = workspace.config_raw.get("evidence") if isinstance(workspace.config_raw, Mapping) else None
+    for index, name in enumerate(workspace.config.evidence):
+        where = listed.item_locs[index] if isinstance(listed, Sequence) else Location(CONFIG_FILE)
+        folder = (workspace.root / name).resolve()
+        if not folder.is_relative_to(workspace.root.resolve()):
+            raise StandpuntError(
+                f"evidence folder '{name}' lies outside the workspace", where, "outside-workspace"
+            )
+        if not folder.is_dir():
+            raise StandpuntError(f"evidence folder '{name}' does not exist", where, "missing-folder")
+        if folder not in folders:
+            folders.append(folder)
+    return folders
+
+
 def _read_evidence(workspace: Workspace) -> None:
     problems = workspace.problems
     suffixes = (".yaml", ".yml", ".json", *LATER_EVIDENCE_FORMATS)
-    for path in _sorted_files(workspace.root / EVIDENCE_DIR, suffixes):
+    files = [p for folder in evidence_folders(workspace) for p in _sorted_files(folder, suffixes)]
+    for path in dict.fromkeys(files):
         display = workspace.display(path)
         where = Location(display, 1, 1)
         suffix = path.suffix.lower()

@@ -1,0 +1,126 @@
+"""``standpunt diff``: a redline of a position between two revisions, read straight from git.
+
+Old revisions come from :func:`versioning.read_at` (``git cat-file``), never from a checkout; the
+working tree is read from disk. The comparison itself is :mod:`standpunt.redline`.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .build import select
+from .errors import StandpuntError
+from .i18n import labels
+from .load import parse_yaml, to_plain
+from .output import build_folder, output_path, write_atomic
+from .redline import REDLINE_CSS, cited_ids, compare, to_html, to_text
+from .render import BUILTIN_TEMPLATES, read_stylesheet, template_set
+from .versioning import commit_info, previous_version, read_at
+from .workspace import Workspace
+
+
+@dataclass
+class DiffResult:
+    """Either text for the terminal or the file written."""
+
+    text: str | None = None
+    path: Path | None = None
+
+
+def _side(workspace: Workspace, path: Path, rev: str | None) -> tuple[Any, str]:
+    display = workspace.display(path)
+    if rev is None:
+        if not path.is_file():
+            raise StandpuntError(f"{display} does not exist in the working tree", code="usage")
+        return to_plain(parse_yaml(path.read_bytes(), display)), "working tree"
+    info = commit_info(workspace.root, rev)
+    data = read_at(workspace.root, rev, path)
+    name = f"{info.commit} ({info.date.isoformat()})"
+    try:
+        return to_plain(parse_yaml(data, f"{display}@{info.commit}")), name
+    except StandpuntError as exc:
+        raise StandpuntError(
+            f"{display} at {info.commit} cannot be read: {exc.message}", exc.location, exc.code
+        ) from None
+
+
+def _titles(workspace: Workspace, position: Any) -> dict[str, str | None]:
+    found: dict[str, str | None] = {}
+    for key in sorted(cited_ids(position)):
+        item = workspace.evidence.get(key)
+        found[key] = str(item.csl.get("title")) if item is not None and item.csl else None
+    return found
+
+
+def redline_between(
+    workspace: Workspace,
+    position_id: str,
+    rev_a: str | None,
+    rev_b: str | None,
+    output_format: str,
+    color: bool = False,
+) -> DiffResult:
+    """The redline of ``position_id`` from ``rev_a`` to ``rev_b`` (None: the working tree)."""
+    (pid,) = select(workspace, [position_id])
+    path = workspace.positions[pid].path
+    if rev_a is None:
+        rev_a = previous_version(workspace.root, path)
+        if rev_a is None:
+            raise StandpuntError(
+                f"{workspace.display(path)} has no earlier version to compare with: commit it, "
+                "change it, and run diff again (or name two revisions)",
+                code="no-previous-version",
+            )
+    old, before = _side(workspace, path, rev_a)
+    new, after = _side(workspace, path, rev_b)
+    lang = str((new or {}).get("lang") or workspace.config.lang)
+    redline = compare(
+        old, new, _titles(workspace, old), _titles(workspace, new), lang,
+        before=before, after=after,
+    )
+    text = labels(lang, workspace.config.labels.get(lang.split("-")[0].lower()))
+    if output_format == "text":
+        return DiffResult(text=to_text(redline, color=color))
+    page = _page(workspace, pid, redline, text, lang, output_format)
+    folder = build_folder(workspace.root)
+    if output_format == "html":
+        target = output_path(folder, pid, ".diff.html")
+        write_atomic(target, page.encode("utf-8"))
+        return DiffResult(path=target)
+    from .pdf import RenderRequest, write_pdf
+
+    templates = template_set(workspace)
+    data = write_pdf(
+        RenderRequest(html=page, roots=(workspace.root, *templates.folders), variant="pdf/ua-1")
+    )
+    target = output_path(folder, pid, ".diff.pdf")
+    write_atomic(target, data)
+    return DiffResult(path=target)
+
+
+def _page(
+    workspace: Workspace, pid: str, redline: Any, text: dict[str, str], lang: str, fmt: str
+) -> str:
+    templates = template_set(workspace)
+    medium = "print" if fmt == "pdf" else "screen"
+    base_css = read_stylesheet(templates, medium) if templates.folders[-1] == (
+        BUILTIN_TEMPLATES / "default"
+    ) else ""
+    title = (workspace.positions[pid].model.title if workspace.positions[pid].model else pid)
+    return (
+        f'<!DOCTYPE html><html lang="{html.escape(lang)}"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)} — redline</title>"
+        f'<meta name="generator" content="Standpunt {__version__}">'
+        f"<style>{base_css}\n{REDLINE_CSS}\n"
+        "@page { @top-left { content: string(running-title); } "
+        "@bottom-right { content: counter(page) ' / ' counter(pages); } }\n"
+        "@page :first { margin: 24mm 22mm 22mm 24mm; }\n"
+        ".redline-title { font: bold 20pt/1.2 var(--sans); color: var(--accent-dark); "
+        "string-set: running-title content(); bookmark-level: 1; }"
+        f"</style></head><body><main><h1 class=\"redline-title\">{html.escape(title)}</h1>"
+        f"{to_html(redline)}</main></body></html>"
+    )

@@ -1,0 +1,1396 @@
+"""Finding pandoc citations in Markdown text, in process and with exact source positions.
+
+``standpunt check`` has to report every citation key at ``line:col`` and must not start a
+pandoc process per field. pandoc cannot tell source positions for its Markdown reader, so this
+module re-implements the part of pandoc's Markdown reader (pandoc 3.9, format
+``markdown-raw_html-raw_tex-raw_attribute``) that decides what is a citation:
+
+* markdown-it-py (commonmark preset, no HTML) finds the blocks. Its fence rule is replaced by
+  pandoc's (a fence must be closed, info is one word or ``{attributes}``, only backtick fences
+  interrupt a paragraph), a rule for footnote definitions ``[^label]: ...`` is added, and link
+  reference definitions whose label is a citation (``[@key]: ...``) are paragraphs, as in
+  pandoc. Setext headings and pipe tables are not needed to find citations and are switched off.
+* Inline content is read by our own markdown-it inline rules that follow pandoc's parser:
+  citations (``[@a]``, ``[see @a, p. 3; -@b]``, ``@a``, ``@a [p. 3]``, ``-@a``, ``@{key}``),
+  pandoc code spans (a failed opening run gives back one backtick only), ``$``/``$$`` math,
+  escapes of any non-alphanumeric character, links ``[..](..)``, reference links, bracketed
+  spans ``[..]{..}``, images, inline notes ``^[..]``, note references ``[^1]``, autolinks and
+  ``<span ...>`` tags. Whatever pandoc keeps as raw text (code, math, link destinations and
+  titles, attributes, autolinks, note labels, span attributes) never yields a citation.
+* pandoc's rule that ``@`` directly after a word is no citation (``jan@example.org``) is
+  followed exactly: the character before the ``@`` (or before ``-@``) must not end a pandoc
+  "string" (a letter, digit, or a ``.`` that is not part of ``...``), nor an emphasis closer
+  like ``*a*@b``; the end of a citation key or of ``@label`` does not count (``@a@b`` cites
+  both).
+* As in pandoc 3.9, a bracket followed directly by a valid ``(destination)``, ``[label]`` or
+  ``{attributes}`` is a link or span, not a citation: ``[@a](http://x)`` is a link whose text
+  holds the narrative citation ``@a``.
+* Example lists: a paragraph that starts with ``(@label)``, ``@label.`` or ``@label)`` followed
+  by a space is an example list item in pandoc, and so is such a line inside a list item (a
+  wrapped ``@smith2020.`` at the start of a continuation line). The marker is no citation, and
+  a later (or earlier) plain ``@label`` refers to the example, not to a source.
+* Footnotes: citations in a note definition count only when the note is referenced from the
+  main text (pandoc drops unused notes); for a label defined twice only the last definition
+  counts.
+
+Positions are mapped back to the raw text, so columns are exact inside list items, block
+quotes, footnote definitions and after inline markup.
+
+Known divergences from pandoc (exotic input; the equivalence test leaves them out):
+
+* Order: pandoc moves a footnote's content to the place of its reference; we report source
+  order. A note referenced twice appears twice in pandoc's document, once here.
+* Emphasis is not parsed the pandoc way inside citation brackets, so for unbalanced ``*`` or a
+  ``;``/``]`` inside emphasis within ``[...]`` the split into prefix/suffix, and the narrative
+  flag, can differ (the keys are the same).
+* ``![..]`` is an image only when followed by ``(destination)``; ``![..][ref]`` image
+  references, reference-link labels that are defined *and* hold ``@``, ``<div>`` tags other
+  than at the start of a paragraph, superscripts around notes (``^[..]^``), a title block
+  (``% ...``) or YAML metadata block at the start, and citations in raw HTML attributes of tags
+  other than ``<span>``/``<div>`` are not treated like pandoc does.
+* Block structure: where pandoc needs a blank line before a heading, block quote or list and
+  commonmark does not, the text is read the same for citations; only these differ: a heading,
+  block quote or list line directly after a paragraph line starting with an example marker;
+  a footnote definition whose first line is empty; tabs in indentation that change the
+  meaning of a line; an image alone in a paragraph (pandoc repeats its alt text as the figure
+  caption, so pandoc sees its citations twice); a citation in a pipe-table cell that is split
+  by ``|`` inside a code span.
+* Autolinks accept any URI scheme here, pandoc only known ones (``<foo:@x>``).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_block import reference as _commonmark_reference
+from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+
+
+@dataclass(frozen=True)
+class CitationRef:
+    """One citation key as pandoc reads it, with the 1-based position of its ``@``.
+
+    ``prefix`` and ``suffix`` are the raw text before and after the key inside brackets
+    (for ``@key [p. 33]`` the suffix is ``p. 33``); ``locator`` is the locator guessed from
+    the suffix (``p. 33``), or empty.
+    """
+
+    key: str
+    line: int
+    col: int
+    narrative: bool = False
+    suppress_author: bool = False
+    prefix: str = ""
+    locator: str = ""
+    suffix: str = ""
+
+
+def find_citations(text: str) -> list[CitationRef]:
+    """Every citation pandoc would see in ``text``, in document (source) order."""
+    if "@" not in text:
+        return []
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    env: dict[str, Any] = {}
+    tokens = _parser().parse(text, env)
+    return _collect(tokens, text.split("\n"), env)
+
+
+# --------------------------------------------------------------------------------------------
+# Small scanners shared by the rules (all work on ``src[pos:end]``)
+# --------------------------------------------------------------------------------------------
+
+_KEY_PUNCT = frozenset(":.#$%&-+?<>~/")
+_SPACE_TAB = " \t"
+
+
+def _is_regchar(c: str) -> bool:
+    return c.isalnum() or c == "_"
+
+
+def _scan_key(src: str, pos: int, end: int) -> tuple[str, int] | None:
+    """pandoc's citation key at ``pos`` (just after ``@``): ``(key, end)`` or None."""
+    if pos >= end:
+        return None
+    c = src[pos]
+    if c.isalnum() or c in "_*":
+        i = pos + 1
+        while i < end:
+            c = src[i]
+            if _is_regchar(c):
+                i += 1
+            elif c in _KEY_PUNCT and i + 1 < end and _is_regchar(src[i + 1]):
+                i += 1
+            elif c in ":/" and i + 1 < end and src[i + 1] == "/":
+                i += 1
+            else:
+                break
+        return src[pos:i], i
+    if c == "{":
+        depth = 0
+        i = pos
+        while i < end:
+            c = src[i]
+            if c == "{":
+                depth += 1
+            elif c == "}":
+                depth -= 1
+                if depth == 0:
+                    return src[pos + 1 : i], i + 1
+            elif c.isspace():
+                return None
+            i += 1
+    return None
+
+
+def _spnl(src: str, i: int, end: int) -> int | None:
+    """pandoc's ``spnl``: spaces, at most one newline, spaces; None before a blank line."""
+    while i < end and src[i] in _SPACE_TAB:
+        i += 1
+    if i < end and src[i] == "\n":
+        i += 1
+        while i < end and src[i] in _SPACE_TAB:
+            i += 1
+    if i < end and src[i] == "\n":
+        return None
+    return i
+
+
+def _lit_char(src: str, i: int, end: int) -> int:
+    """Skip one pandoc ``litChar`` (an escaped symbol counts as one)."""
+    if src[i] == "\\" and i + 1 < end and not src[i + 1].isalnum():
+        return i + 2
+    return i + 1
+
+
+def _code_end(src: str, pos: int, end: int) -> int | None:
+    """End of the pandoc code span opening at ``pos`` (with its attributes), or None."""
+    i = pos
+    while i < end and src[i] == "`":
+        i += 1
+    n = i - pos
+    while True:
+        k = src.find("`", i, end)
+        if k < 0:
+            return None
+        j = k
+        while j < end and src[j] == "`":
+            j += 1
+        if j - k == n:
+            if j < end and src[j] == "{":
+                attr_end = _attributes_end(src, j, end)
+                if attr_end is not None:
+                    return attr_end
+            return j
+        i = j
+
+
+def _balanced_end(src: str, pos: int, end: int) -> int | None:
+    """Index of the ``]`` closing the ``[`` at ``pos`` as pandoc's link labels balance it
+    (skipping escapes, code and math)."""
+    i = pos + 1
+    depth = 1
+    while i < end:
+        c = src[i]
+        if c == "\\" and i + 1 < end and not src[i + 1].isalnum():
+            i += 2
+            continue
+        if c == "`":
+            code = _code_end(src, i, end)
+            if code is not None:
+                i = code
+                continue
+        elif c == "$":
+            math = _math_end(src, i, end)
+            if math is not None:
+                i = math
+                continue
+        elif c == "]":
+            depth -= 1
+            if depth == 0:
+                return i
+        elif c == "[":
+            depth += 1
+        i += 1
+    return None
+
+
+def _identifier_end(src: str, i: int, end: int) -> int | None:
+    if i >= end or not src[i].isalpha():
+        return None
+    i += 1
+    while i < end and (src[i].isalnum() or src[i] in "-_:."):
+        i += 1
+    return i
+
+
+def _quoted_end(src: str, i: int, end: int, quote: str) -> int | None:
+    """End of a pandoc attribute value in quotes starting at ``i``."""
+    i += 1
+    while i < end:
+        c = src[i]
+        if c == quote:
+            return i + 1
+        if c == "\n":
+            return None
+        i = _lit_char(src, i, end)
+    return None
+
+
+def _attributes_end(src: str, pos: int, end: int) -> int | None:
+    """End of pandoc ``{#id .class key=value}`` attributes at ``pos``, or None."""
+    i = _spnl(src, pos + 1, end)
+    while i is not None and i < end:
+        c = src[i]
+        if c == "}":
+            return i + 1
+        if c in "#.":
+            j = _identifier_end(src, i + 1, end)
+        elif c == "-":
+            j = i + 1
+        else:
+            j = _identifier_end(src, i, end)
+            if j is not None:
+                if j >= end or src[j] != "=":
+                    return None
+                j += 1
+                q = _quoted_end(src, j, end, src[j]) if j < end and src[j] in "\"'" else None
+                if q is not None:
+                    j = q
+                else:
+                    while j < end and src[j] not in " \t\n\r}":
+                        j = _lit_char(src, j, end)
+        if j is None:
+            return None
+        i = _spnl(src, j, end)
+    return None
+
+
+def _title_end(src: str, i: int, end: int, quote: str) -> int | None:
+    """End of a pandoc link title in ``quote`` quotes starting at ``i``."""
+    i += 1
+    if i >= end or src[i].isspace():
+        return None
+    while i < end:
+        c = src[i]
+        if c == quote:
+            if not (i + 1 < end and src[i + 1].isalnum()):
+                return i + 1
+            nested = _title_end(src, i, end, quote)
+            i = nested if nested is not None else i + 1
+            continue
+        i = _lit_char(src, i, end)
+    return None
+
+
+def _parens_end(src: str, i: int, end: int) -> int | None:
+    """End of balanced parentheses starting at ``i`` (pandoc ``charsInBalanced``)."""
+    i += 1
+    while i < end:
+        c = src[i]
+        if c == ")":
+            return i + 1
+        if c == "(":
+            inner = _parens_end(src, i, end)
+            if inner is None:
+                return None
+            i = inner
+            continue
+        i = _lit_char(src, i, end)
+    return None
+
+
+def _source_end(src: str, pos: int, end: int) -> int | None:
+    """End of a pandoc link destination ``(url "title")`` at ``pos``, or None."""
+    start = pos + 1
+    while start < end and src[start] in _SPACE_TAB:
+        start += 1
+    i = start
+    angle_done = False
+    if i < end and src[i] == "<":
+        j = i + 1
+        while j < end and src[j] != ">":
+            j = _lit_char(src, j, end)
+        if j < end:
+            i = j + 1
+            angle_done = True
+    if not angle_done:
+        while i < end:
+            c = src[i]
+            if c == "(":
+                inner = _parens_end(src, i, end)
+                i = inner if inner is not None else i + 1
+            elif c == " ":
+                j = i
+                while j < end and src[j] in _SPACE_TAB:
+                    j += 1
+                if j < end and src[j] in "\"')":
+                    break
+                i = j
+            elif c == ")":
+                break
+            else:
+                i = _lit_char(src, i, end)
+    j = _spnl(src, i, end)
+    if j is not None and j < end and src[j] in "\"'":
+        title = _title_end(src, j, end, src[j])
+        if title is not None:
+            i = title
+    while i < end and src[i] in _SPACE_TAB:
+        i += 1
+    if i < end and src[i] == ")":
+        return i + 1
+    return None
+
+
+def _continuation(src: str, pos: int, end: int) -> tuple[str, int] | None:
+    """What directly after a ``]`` makes the bracket a link or span (pandoc 3.9)."""
+    if pos >= end:
+        return None
+    c = src[pos]
+    if c == "(":
+        e = _source_end(src, pos, end)
+        if e is not None and e < end and src[e] == "{":
+            e = _attributes_end(src, e, end) or e
+        return ("source", e) if e is not None else None
+    if c == "[":
+        if src.startswith("[^", pos):
+            return None
+        e = _balanced_end(src, pos, end)
+        return ("label", pos) if e is not None else None
+    if c == "{":
+        e = _attributes_end(src, pos, end)
+        return ("attributes", e) if e is not None else None
+    return None
+
+
+_NOTE_MARKER = re.compile(r"\[\^([^\s\]]+)\]")
+_SPAN_OPEN = re.compile(
+    r"""<span(?:\s+[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*\s*>""",
+    re.IGNORECASE,
+)
+_DIV_OPEN = re.compile(
+    r"""[ ]{0,3}<div(?:\s+[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*\s*>""",
+    re.IGNORECASE,
+)
+_LABEL = r"(?:[^\W_]+|[_-][^\W_]+)*"
+_EXAMPLE_MARKER = re.compile(rf"[ \t]{{0,3}}(?:\(@({_LABEL})\)|@({_LABEL})[.)])(?=[ \t]|$)")
+
+
+# --------------------------------------------------------------------------------------------
+# Inline rules
+# --------------------------------------------------------------------------------------------
+
+
+def _context(state: StateInline) -> dict[str, Any]:
+    """Per inline source: ends of keys and labels, string ends, emphasis stack, cache."""
+    env = state.env
+    if env.get("_pc_src") is not state.src:
+        env["_pc_src"] = state.src
+        env["_pc"] = {"ends": set(), "strends": set(), "emph": [], "cache": {}}
+    context: dict[str, Any] = env["_pc"]
+    return context
+
+
+def _ends(state: StateInline) -> set[int]:
+    """Positions right after a citation key or ``@label`` (no string ends there)."""
+    ends: set[int] = _context(state)["ends"]
+    return ends
+
+
+def _cache(state: StateInline) -> dict[tuple[str, int, int], Any]:
+    cache: dict[tuple[str, int, int], Any] = _context(state)["cache"]
+    return cache
+
+
+def _after_string(state: StateInline, pos: int) -> bool:
+    """pandoc's ``not notAfterString``: does a string (or emphasis) end right at ``pos``?"""
+    if pos <= 0:
+        return False
+    src = state.src
+    c = src[pos - 1]
+    if c.isalnum():
+        return pos not in _ends(state)
+    if c == ".":
+        start = pos - 1
+        while start > 0 and src[start - 1] == ".":
+            start -= 1
+        dots = pos - start
+        if _escaped(src, start):
+            dots -= 1
+        return dots > 0 and dots % 3 != 0
+    if c in "*_":
+        return pos in _context(state)["strends"]
+    return False
+
+
+def _escaped(src: str, pos: int) -> bool:
+    """Is ``src[pos]`` preceded by an odd number of backslashes?"""
+    n = 0
+    while pos - n - 1 >= 0 and src[pos - n - 1] == "\\":
+        n += 1
+    return n % 2 == 1
+
+
+def _cite_key(state: StateInline, pos: int) -> tuple[bool, str, int, int] | None:
+    """pandoc's ``citeKey``: ``(suppress_author, key, at, end)`` or None."""
+    src, end = state.src, state.posMax
+    if pos >= end or _after_string(state, pos):
+        return None
+    at = pos
+    if src[at] == "-":
+        at += 1
+    if at >= end or src[at] != "@":
+        return None
+    found = _scan_key(src, at + 1, end)
+    if found is None:
+        return None
+    return at > pos, found[0], at, found[1]
+
+
+def _skip(state: StateInline, i: int) -> int:
+    """Skip one pandoc inline at ``i`` (without producing tokens)."""
+    src, end = state.src, state.posMax
+    c = src[i]
+    if c.isalnum() or c == ".":
+        j = i + 1
+        while j < end and (src[j].isalnum() or src[j] == "."):
+            j += 1
+        return j
+    if c in _SPACE_TAB:
+        j = i + 1
+        while j < end and src[j] in _SPACE_TAB:
+            j += 1
+        return j
+    if c == "\n":
+        j = i + 1
+        while j < end and src[j] in _SPACE_TAB:
+            j += 1
+        return j
+    rules = _SKIP_RULES.get(c)
+    if rules:
+        saved = state.pos
+        for rule in rules:
+            state.pos = i
+            if rule(state, True):
+                stop = state.pos
+                state.pos = saved
+                return stop
+        state.pos = saved
+    if c == "-":
+        j = i
+        while j < end and src[j] == "-" and j - i < 3:
+            j += 1
+        return j if j - i > 1 else i + 1
+    return i + 1
+
+
+@dataclass
+class _Cite:
+    key: str
+    at: int
+    narrative: bool
+    suppress: bool
+    prefix: tuple[int, int] | None = None
+    suffix: tuple[int, int] | None = None
+    plain: bool = False
+
+
+def _citation(state: StateInline, i: int) -> tuple[_Cite, int] | None:
+    """pandoc's ``citation`` (prefix, key, suffix) inside brackets, starting at ``i``."""
+    src, end = state.src, state.posMax
+    start = i
+    while True:
+        if i >= end:
+            return None
+        if src[i] == "]":
+            prefix_end = i
+            i += 1
+            break
+        j = i
+        if src[j] == ";":
+            after = _spnl(src, j + 1, end)
+            if after is not None:
+                j = after
+        if _cite_key(state, j) is not None:
+            prefix_end = i
+            break
+        i = _skip(state, i)
+    found = _cite_key(state, i)
+    if found is None:
+        return None
+    suppress, key, at, key_end = found
+    _ends(state).add(key_end)
+    i = key_end
+    while i < end and src[i] not in ";]":
+        i = _skip(state, i)
+    cite = _Cite(key, at, False, suppress, (start, prefix_end), (key_end, i))
+    return cite, i
+
+
+def _cite_list(state: StateInline, i: int) -> tuple[list[_Cite], int] | None:
+    """pandoc's ``citeList``: citations separated by ``;``."""
+    src, end = state.src, state.posMax
+    cites: list[_Cite] = []
+    while True:
+        found = _citation(state, i)
+        if found is None:
+            return None
+        cites.append(found[0])
+        i = found[1]
+        if i < end and src[i] == ";":
+            after = _spnl(src, i + 1, end)
+            if after is not None:
+                i = after
+                continue
+        return cites, i
+
+
+def _normal_cite(state: StateInline, pos: int) -> tuple[list[_Cite], int] | None:
+    """pandoc's ``normalCite`` at the ``[`` at ``pos``: ``(citations, end)`` or None."""
+    key = ("normal", pos, state.posMax)
+    cache = _cache(state)
+    if key in cache:
+        cached: tuple[list[_Cite], int] | None = cache[key]
+        return cached
+    cache[key] = None
+    result = None
+    src, end = state.src, state.posMax
+    i = _spnl(src, pos + 1, end)
+    found = _cite_list(state, i) if i is not None else None
+    if found is not None:
+        cites, i = found
+        j = _spnl(src, i, end)
+        if j is not None and j < end and src[j] == "]" and _continuation(src, j + 1, end) is None:
+            result = (cites, j + 1)
+    cache[key] = result
+    return result
+
+
+def _bareloc(
+    state: StateInline, pos: int
+) -> tuple[tuple[int, int], list[_Cite], int] | None:
+    """pandoc's ``bareloc``: ``[p. 33]`` after a narrative citation."""
+    src, end = state.src, state.posMax
+    if src.startswith("[^", pos):
+        return None
+    i = _spnl(src, pos + 1, end)
+    if i is None:
+        return None
+    suffix_start = pos + 1
+    while i < end and src[i] not in ";]":
+        i = _skip(state, i)
+    suffix = (suffix_start, i)
+    rest: list[_Cite] = []
+    if i < end and src[i] == ";":
+        after = _spnl(src, i + 1, end)
+        found = _cite_list(state, after) if after is not None else None
+        if found is not None:
+            rest, i = found
+    j = _spnl(src, i, end)
+    if j is None or j >= end or src[j] != "]":
+        return None
+    nxt = j + 1
+    if nxt < end and (src[nxt] in "[(" or _continuation(src, nxt, end) is not None):
+        return None
+    return suffix, rest, nxt
+
+
+def _push_cites(state: StateInline, cites: list[_Cite]) -> None:
+    """Emit one token for ``cites`` and tokenize their prefixes and suffixes."""
+    token = state.push("pandoc_cite", "", 0)
+    token.meta = {"cites": cites}
+    for cite in cites:
+        for part in (cite.prefix, cite.suffix):
+            if part and part[1] > part[0]:
+                _tokenize(state, part[0], part[1], fresh=False)
+
+
+def _tokenize(state: StateInline, start: int, stop: int, fresh: bool = True) -> None:
+    """Parse ``src[start:stop]`` as inlines into the current token stream.
+
+    ``fresh`` parses it as pandoc's ``parseFromString`` does (link labels, notes): as its own
+    text, so emphasis opened outside cannot close inside.
+    """
+    context = _context(state)
+    old_pos, old_max, old_emph = state.pos, state.posMax, context["emph"]
+    if fresh:
+        context["emph"] = []
+    state.pos, state.posMax = start, stop
+    state.md.inline.tokenize(state)
+    state.pos, state.posMax = old_pos, old_max
+    context["emph"] = old_emph
+
+
+def _rule_cite(state: StateInline, silent: bool) -> bool:
+    """``@key``, ``-@key``, ``@key [p. 3]`` and ``@key [@other]``; else pandoc's ``@label``."""
+    pos, src, end = state.pos, state.src, state.posMax
+    c = src[pos]
+    if c == "-":
+        if pos + 1 >= end or src[pos + 1] != "@":
+            return False
+        start = pos
+        while start > 0 and src[start - 1] == "-":
+            start -= 1
+        if _escaped(src, start):
+            start += 1
+        if (pos - start + 1) % 3 != 1:
+            return False
+    elif c != "@":
+        return False
+    found = _cite_key(state, pos)
+    if found is None:
+        if c == "-":
+            return False
+        # pandoc's exampleRef: '@' plus a label, kept as text
+        m = re.compile(_LABEL).match(src, pos + 1, end)
+        stop = m.end() if m else pos + 1
+        _ends(state).add(stop)
+        if not silent:
+            state.pending += src[pos:stop]
+        state.pos = stop
+        return True
+    suppress, key, at, key_end = found
+    _ends(state).add(key_end)
+    first = _Cite(key, at, True, suppress)
+    cites = [first]
+    stop = key_end
+    i = _spnl(src, key_end, end)
+    if i is not None and i < end and src[i] == "[":
+        normal = _normal_cite(state, i)
+        if normal is not None:
+            cites.extend(normal[0])
+            stop = normal[1]
+        else:
+            bare = _bareloc(state, i)
+            if bare is not None:
+                first.suffix, rest, stop = bare
+                cites.extend(rest)
+    first.plain = stop == key_end
+    if not silent:
+        _push_cites(state, cites)
+    state.pos = stop
+    return True
+
+
+def _rule_bracket(state: StateInline, silent: bool) -> bool:
+    """``[`` : note reference, link/span, citation, or reference/shortcut link."""
+    pos, src, end = state.pos, state.src, state.posMax
+    if src[pos] != "[":
+        return False
+    marker = _NOTE_MARKER.match(src, pos, end)
+    if marker:
+        if not silent:
+            token = state.push("pandoc_noteref", "", 0)
+            token.meta = {"label": marker.group(1)}
+        state.pos = marker.end()
+        return True
+    note_like = src.startswith("[^", pos)
+    close = None if note_like else _balanced_end(src, pos, end)
+    if close is not None:
+        cont = _continuation(src, close + 1, end)
+        if cont is not None:
+            if not silent:
+                _tokenize(state, pos + 1, close)
+            state.pos = close + 1 if cont[0] == "label" else cont[1]
+            return True
+    normal = _normal_cite(state, pos)
+    if normal is not None:
+        if not silent:
+            _push_cites(state, normal[0])
+        state.pos = normal[1]
+        return True
+    if close is not None:
+        if not silent:
+            _tokenize(state, pos + 1, close)
+        state.pos = close + 1
+        return True
+    return False
+
+
+def _rule_image(state: StateInline, silent: bool) -> bool:
+    """``![alt](src)``: the alt text is parsed, the destination is not."""
+    pos, src, end = state.pos, state.src, state.posMax
+    if not src.startswith("![", pos) or src.startswith("![^", pos):
+        return False
+    close = _balanced_end(src, pos + 1, end)
+    if close is None or close + 1 >= end or src[close + 1] != "(":
+        return False
+    cont = _continuation(src, close + 1, end)
+    if cont is None:
+        return False
+    if not silent:
+        _tokenize(state, pos + 2, close)
+    state.pos = cont[1]
+    return True
+
+
+def _rule_inline_note(state: StateInline, silent: bool) -> bool:
+    """``^[inline note]``."""
+    pos, src, end = state.pos, state.src, state.posMax
+    if not src.startswith("^[", pos):
+        return False
+    close = _balanced_end(src, pos + 1, end)
+    if close is None:
+        return False
+    if not silent:
+        _tokenize(state, pos + 2, close)
+    state.pos = close + 1
+    return True
+
+
+def _rule_code(state: StateInline, silent: bool) -> bool:
+    """pandoc code span; an unmatched backtick run gives back a single backtick."""
+    pos, src = state.pos, state.src
+    if src[pos] != "`":
+        return False
+    stop = _code_end(src, pos, state.posMax)
+    if stop is None:
+        if not silent:
+            state.pending += "`"
+        state.pos = pos + 1
+        return True
+    if not silent:
+        state.push("code_inline", "code", 0)
+    state.pos = stop
+    return True
+
+
+def _math_end(src: str, pos: int, end: int) -> int | None:
+    """End of pandoc ``$$display$$`` or ``$inline$`` math at ``pos``, or None."""
+    if src.startswith("$$", pos) and pos + 2 < end:
+        k = src.find("$$", pos + 3, end)
+        if k >= 0:
+            return k + 2
+    i = pos + 1
+    if i >= end or src[i].isspace():
+        return None
+    first = True
+    while True:
+        if not first and i < end and src[i] == "$":
+            return None if i + 1 < end and "0" <= src[i + 1] <= "9" else i + 1
+        if i >= end:
+            return None
+        c = src[i]
+        if c == "\\":
+            if i + 1 >= end:
+                return None
+            i += 2
+        elif c in " \t\n\r":
+            j = i
+            while j < end and src[j] in _SPACE_TAB:
+                j += 1
+            if j < end and src[j] == "\n":
+                j += 1
+            if j < end and src[j] == "$":
+                return None
+            i = j
+        else:
+            i += 1
+        first = False
+
+
+def _rule_math(state: StateInline, silent: bool) -> bool:
+    """pandoc ``$..$`` / ``$$..$$`` math (no citations inside)."""
+    pos = state.pos
+    if state.src[pos] != "$":
+        return False
+    stop = _math_end(state.src, pos, state.posMax)
+    if stop is None:
+        return False
+    if not silent:
+        state.push("math_inline", "math", 0)
+    state.pos = stop
+    return True
+
+
+def _rule_escape(state: StateInline, silent: bool) -> bool:
+    """pandoc escapes: a backslash before any non-alphanumeric character."""
+    pos, src, end = state.pos, state.src, state.posMax
+    if src[pos] != "\\":
+        return False
+    if pos + 1 < end and src[pos + 1] == "\n":
+        return False  # hard line break: markdown-it's newline handling
+    stop = pos + 2 if pos + 1 < end and not src[pos + 1].isalnum() else pos + 1
+    if not silent:
+        state.pending += src[pos + 1 : stop] if stop == pos + 2 else "\\"
+    state.pos = stop
+    return True
+
+
+def _ender(src: str, i: int, end: int, c: str, n: int) -> bool:
+    """pandoc's ``ender c n`` at ``i``: n markers, and for ``_`` no letter after them."""
+    if i + n > end or src[i : i + n] != c * n:
+        return False
+    return c == "*" or i + n >= end or not src[i + n].isalnum()
+
+
+def _rule_emphasis(state: StateInline, silent: bool) -> bool:
+    """Track pandoc's ``*``/``_`` enclosures, only to know where one closes.
+
+    pandoc parses emphasis by recursive descent: an opened enclosure closes at the next
+    matching marker run (for ``_`` one not followed by a letter) and a closer counts as the
+    end of a string, so ``*a*@b`` is no citation. Emphasis tokens are not needed here.
+    """
+    if silent:
+        return False
+    pos, src, end = state.pos, state.src, state.posMax
+    c = src[pos]
+    if c not in "*_":
+        return False
+    context = _context(state)
+    stack: list[list[Any]] = context["emph"]
+    strends: set[int] = context["strends"]
+    run_end = pos
+    while run_end < end and src[run_end] == c:
+        run_end += 1
+    i = pos
+    while i < run_end:
+        top = stack[-1] if stack else None
+        if top is not None and top[0] == c:
+            n = top[1]
+            if n == 1 and _ender(src, i, end, c, 1):
+                if src.startswith(c * 2, i) and not _ender(src, i + 2, end, c, 1):
+                    stack.append([c, 2])
+                    i += 2
+                    continue
+                stack.pop()
+                i += 1
+                strends.add(i)
+                continue
+            if n == 2 and _ender(src, i, end, c, 2):
+                stack.pop()
+                i += 2
+                strends.add(i)
+                continue
+            if n == 3 and _ender(src, i, end, c, 1):
+                for k, rest in ((3, None), (2, 1), (1, 2)):
+                    if _ender(src, i, end, c, k):
+                        stack.pop()
+                        if rest is not None:
+                            stack.append([c, rest])
+                        i += k
+                        strends.add(i)
+                        break
+                continue
+        # an opening enclosure
+        if c == "_" and _after_string(state, i):
+            i += 1
+            continue
+        if run_end < end and src[run_end] in _SPACE_TAB:
+            break
+        if run_end - i <= 3:
+            stack.append([c, run_end - i])
+        break
+    state.pending += src[pos:run_end]
+    state.pos = run_end
+    return True
+
+
+def _rule_span_html(state: StateInline, silent: bool) -> bool:
+    """pandoc's native ``<span ...>`` (with a closing tag): its attributes are not text."""
+    pos, src, end = state.pos, state.src, state.posMax
+    if not src.startswith("<", pos):
+        return False
+    m = _SPAN_OPEN.match(src, pos, end)
+    if not m or src.lower().find("</span>", m.end(), end) < 0:
+        return False
+    state.pos = m.end()
+    return True
+
+
+_SKIP_RULES: dict[str, list[Callable[[StateInline, bool], bool]]] = {
+    "\\": [_rule_escape],
+    "`": [_rule_code],
+    "$": [_rule_math],
+    "[": [_rule_bracket],
+    "!": [_rule_image],
+    "^": [_rule_inline_note],
+    "@": [_rule_cite],
+    "-": [_rule_cite],
+}
+
+
+_AUTOLINK = re.compile(
+    r"<(?:[A-Za-z][A-Za-z0-9+.\-]{1,31}:"
+    r"|[\w!#$%&'*+/=?^`{|}~\-]+(?:\.[\w!#$%&'*+/=?^`{|}~\-]+)*@[^\W_][\w\-]*(?:\.[\w\-]+)*)"
+    r"[^\s>]*>"
+)
+
+
+def _rule_autolink(state: StateInline, silent: bool) -> bool:
+    """pandoc autolinks ``<scheme:...>`` and ``<name@domain>`` (anything but spaces up to ``>``)."""
+    m = _AUTOLINK.match(state.src, state.pos, state.posMax)
+    if not m:
+        return False
+    if not silent:
+        state.push("link_open", "a", 1)
+        state.push("link_close", "a", -1)
+    state.pos = m.end()
+    return True
+
+
+_SKIP_RULES["<"] = [_rule_autolink, _rule_span_html]
+
+
+# --------------------------------------------------------------------------------------------
+# Block rules
+# --------------------------------------------------------------------------------------------
+
+
+def _fence(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """pandoc fenced code: closed, one-word or ``{attrs}`` info; only ``` interrupts."""
+    if state.is_code_block(start_line):
+        return False
+    src = state.src
+    pos = state.bMarks[start_line] + state.tShift[start_line]
+    maximum = state.eMarks[start_line]
+    if pos + 3 > maximum or src[pos] not in "`~":
+        return False
+    marker = src[pos]
+    mem = pos
+    pos = state.skipCharsStr(pos, marker)
+    length = pos - mem
+    if length < 3:
+        return False
+    info = src[pos:maximum].strip(" \t")
+    if info and not _valid_fence_info(info):
+        return False
+    if silent and marker != "`":
+        return False
+    closed = False
+    next_line = start_line
+    while True:
+        next_line += 1
+        if next_line >= end_line:
+            break
+        pos = mem = state.bMarks[next_line] + state.tShift[next_line]
+        maximum = state.eMarks[next_line]
+        if pos < maximum and state.sCount[next_line] < state.blkIndent:
+            break
+        if pos >= maximum or src[pos] != marker:
+            continue
+        pos = state.skipCharsStr(pos, marker)
+        if pos - mem < length or state.skipSpaces(pos) < maximum:
+            continue
+        closed = True
+        break
+    if not closed:
+        return False
+    if silent:
+        return True
+    state.line = next_line + 1
+    token = state.push("fence", "code", 0)
+    token.info = info
+    token.map = [start_line, state.line]
+    return True
+
+
+def _valid_fence_info(info: str) -> bool:
+    if info.startswith("{"):
+        end = _attributes_end(info, 0, len(info))
+        if end == len(info):
+            return True
+    return not any(c.isspace() for c in info)
+
+
+def _note_definition(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """``[^label]: text`` footnote definitions (continuation indented by four spaces)."""
+    if state.is_code_block(start_line):
+        return False
+    src = state.src
+    start = state.bMarks[start_line] + state.tShift[start_line]
+    maximum = state.eMarks[start_line]
+    m = _NOTE_MARKER.match(src, start, maximum)
+    if not m or m.end() >= maximum or src[m.end()] != ":":
+        return False
+    if silent:
+        return bool(state.env.get("_pc_in_note"))
+    after = m.end() + 1
+    token = state.push("pandoc_note_open", "", 1)
+    token.meta = {"label": m.group(1)}
+    token.map = [start_line, start_line + 1]
+    old_bmark = state.bMarks[start_line]
+    old_tshift = state.tShift[start_line]
+    old_scount = state.sCount[start_line]
+    old_parent = state.parentType
+    initial = state.sCount[start_line] + after - (state.bMarks[start_line] + state.tShift[start_line])
+    offset = initial
+    pos = after
+    while pos < maximum and src[pos] in _SPACE_TAB:
+        offset += 4 - offset % 4 if src[pos] == "\t" else 1
+        pos += 1
+    state.tShift[start_line] = pos - after
+    state.sCount[start_line] = offset - initial
+    state.bMarks[start_line] = after
+    state.blkIndent += 4
+    state.parentType = "footnote"
+    if state.sCount[start_line] < state.blkIndent:
+        state.sCount[start_line] += state.blkIndent
+    state.env["_pc_in_note"] = state.env.get("_pc_in_note", 0) + 1
+    state.md.block.tokenize(state, start_line, end_line)
+    state.env["_pc_in_note"] -= 1
+    state.parentType = old_parent
+    state.blkIndent -= 4
+    state.tShift[start_line] = old_tshift
+    state.sCount[start_line] = old_scount
+    state.bMarks[start_line] = old_bmark
+    state.push("pandoc_note_close", "", -1)
+    return True
+
+
+_TABLE_BREAK = re.compile(
+    r"[ ]{0,3}\|?[ \t]*:?-+:?[ \t]*(?:[|+][ \t]*:?-+:?[ \t]*)*\|?[ \t]*"
+)
+
+
+def _table_cells(src: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Cells of a pipe-table row as pandoc splits it: not inside code, math or escapes."""
+    i = start
+    while i < end and src[i] in _SPACE_TAB:
+        i += 1
+    if i < end and src[i] == "|":
+        i += 1
+    cells: list[tuple[int, int]] = []
+    cell = i
+    while i < end:
+        c = src[i]
+        if c == "|":
+            cells.append((cell, i))
+            i += 1
+            cell = i
+            continue
+        stop = None
+        if c == "`":
+            stop = _code_end(src, i, end)
+        elif c == "$":
+            stop = _math_end(src, i, end)
+        elif c == "\\" and i + 1 < end and not src[i + 1].isalnum():
+            stop = i + 2
+        i = stop if stop is not None else i + 1
+    if src[cell:end].strip():
+        cells.append((cell, end))
+    return cells
+
+
+def _pipe_table(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """pandoc pipe tables: each cell is parsed on its own; extra cells are dropped."""
+    if start_line + 1 >= end_line or state.is_code_block(start_line):
+        return False
+    src = state.src
+    first = state.bMarks[start_line] + state.tShift[start_line]
+    line_end = state.eMarks[start_line]
+    if "|" not in src[first:line_end]:
+        return False
+    rule_line = start_line + 1
+    if state.sCount[rule_line] < state.blkIndent:
+        return False
+    rule_start = state.bMarks[rule_line] + state.tShift[rule_line]
+    rule_text = src[rule_start : state.eMarks[rule_line]]
+    if "|" not in rule_text or not _TABLE_BREAK.fullmatch(rule_text):
+        return False
+    columns = len(_table_cells(src, rule_start, state.eMarks[rule_line]))
+    if silent:
+        return True
+    rows = [start_line]
+    line = rule_line + 1
+    while line < end_line and state.sCount[line] >= state.blkIndent:
+        begin = state.bMarks[line] + state.tShift[line]
+        if begin >= state.eMarks[line] or "|" not in src[begin : state.eMarks[line]]:
+            break
+        rows.append(line)
+        line += 1
+    token = state.push("table_open", "table", 1)
+    token.map = [start_line, line]
+    for row in rows:
+        begin = state.bMarks[row] + state.tShift[row]
+        line_start = src.rfind("\n", 0, begin) + 1
+        for cell_start, cell_end in _table_cells(src, begin, state.eMarks[row])[:columns]:
+            raw = src[cell_start:cell_end]
+            lead = len(raw) - len(raw.lstrip())
+            state.push("td_open", "td", 1)
+            inline = state.push("inline", "", 0)
+            inline.content = raw.strip()
+            inline.map = [row, row + 1]
+            inline.meta = {"column": cell_start + lead - line_start}
+            inline.children = []
+            state.push("td_close", "td", -1)
+    state.push("table_close", "table", -1)
+    state.line = line
+    return True
+
+
+def _reference_rule(
+    original: Callable[[StateBlock, int, int, bool], bool],
+) -> Callable[[StateBlock, int, int, bool], bool]:
+    """A link reference definition, unless its label reads as a citation in pandoc."""
+
+    def reference(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+        src = state.src
+        start = state.bMarks[start_line] + state.tShift[start_line]
+        if src.startswith("[", start):
+            stop = src.find("\n\n", start)
+            stop = len(src) if stop < 0 else stop
+            if "@" in src[start:stop]:
+                inline = StateInline(src[start:stop], state.md, {}, [])
+                if _normal_cite(inline, 0) is not None:
+                    return False
+        return original(state, start_line, end_line, silent)
+
+    return reference
+
+
+# --------------------------------------------------------------------------------------------
+# Core rules: example lists, and inline parsing of the fields that need it
+# --------------------------------------------------------------------------------------------
+
+
+_DIV_FENCE = re.compile(r":{3,}[ \t]*(.*?)[ \t]*:*[ \t]*")
+
+
+def _div_fence(line: str) -> bool:
+    """Is ``line`` a pandoc fenced-div line (``::: {#id .class}``, ``::: name``, ``:::``)?"""
+    m = _DIV_FENCE.fullmatch(line)
+    if not m:
+        return False
+    attrs = m.group(1)
+    if not attrs:
+        return True
+    if attrs.startswith("{"):
+        return _attributes_end(attrs, 0, len(attrs)) == len(attrs)
+    return not any(c.isspace() for c in attrs)
+
+
+def _at_line_start(raw: str, part: str) -> bool:
+    """Does the content line ``part`` start its raw line (after container markers only)?"""
+    prefix = raw[: _column_of(raw, part, None)]
+    if not prefix.strip(" \t"):
+        return not prefix
+    return not prefix.endswith("  ")
+
+
+def _block_markers(state: StateCore) -> None:
+    """Blank what pandoc reads as block syntax inside what commonmark calls a paragraph:
+    example-list markers (remembering their labels), fenced-div and ``<div>`` lines."""
+    labels: dict[str, tuple[int, int]] = state.env.setdefault("_pc_examples", {})
+    raw_lines: list[str] | None = None
+    depth = 0
+    tokens = state.tokens
+    for index, token in enumerate(tokens):
+        if token.type == "list_item_open":
+            depth += 1
+        elif token.type == "list_item_close":
+            depth -= 1
+        elif token.type == "inline" and index and tokens[index - 1].type == "paragraph_open":
+            content = token.content
+            if "@" not in content or not token.map:
+                continue
+            lines = content.split("\n")
+            changed = False
+            offset = 0
+            in_list = depth > 0
+            fences = True
+            for number, line in enumerate(lines):
+                if fences and line.startswith(":::"):
+                    if raw_lines is None:
+                        raw_lines = state.src.split("\n")
+                    row = token.map[0] + number
+                    raw = raw_lines[row] if row < len(raw_lines) else ""
+                    if _div_fence(line) and _at_line_start(raw, line):
+                        lines[number] = " " * len(line)
+                        changed = True
+                        offset += len(line) + 1
+                        continue
+                block_start = fences
+                fences = False
+                if block_start or in_list:
+                    m = _EXAMPLE_MARKER.match(line)
+                    if m:
+                        label = m.group(1) if m.group(1) is not None else m.group(2)
+                        if label:
+                            labels.setdefault(label, (index, offset + m.start()))
+                        lines[number] = " " * m.end() + line[m.end() :]
+                        changed = True
+                        in_list = True
+                    elif block_start and line.lstrip(" ").startswith("<"):
+                        d = _DIV_OPEN.match(line)
+                        if d:
+                            lines[number] = " " * d.end() + line[d.end() :]
+                            changed = True
+                offset += len(line) + 1
+            if changed:
+                token.meta = {"original": content}
+                token.content = "\n".join(lines)
+
+
+def _inline(state: StateCore) -> None:
+    """Parse inline content, but only where a citation or a note reference can be."""
+    md, env = state.md, state.env
+    for index, token in enumerate(state.tokens):
+        if token.type == "inline":
+            token.children = []
+            content = token.content
+            if "@" in content or "[^" in content:
+                env.pop("_pc_src", None)
+                md.inline.parse(content, md, env, token.children)
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    """The one configured markdown-it instance (built on first use)."""
+    md = MarkdownIt("commonmark", {"html": False})
+    md.disable(["html_block", "html_inline", "lheading", "link", "image", "entity"])
+    md.enable("table")
+    md.block.ruler.at("table", _pipe_table)  # as in pandoc: no interrupting a paragraph
+    md.block.ruler.at(
+        "fence", _fence, {"alt": ["paragraph", "reference", "blockquote", "list"]}
+    )
+    md.block.ruler.before("reference", "pandoc_note", _note_definition, {"alt": ["paragraph"]})
+    md.block.ruler.at("reference", _reference_rule(_commonmark_reference))
+    md.inline.ruler.at("escape", _rule_escape)
+    md.inline.ruler.at("backticks", _rule_code)
+    md.inline.ruler.at("emphasis", _rule_emphasis)
+    md.inline.ruler.before("emphasis", "pandoc_math", _rule_math)
+    md.inline.ruler.before("emphasis", "pandoc_image", _rule_image)
+    md.inline.ruler.before("emphasis", "pandoc_bracket", _rule_bracket)
+    md.inline.ruler.before("emphasis", "pandoc_inline_note", _rule_inline_note)
+    md.inline.ruler.before("emphasis", "pandoc_cite", _rule_cite)
+    md.inline.ruler.at("autolink", _rule_autolink)
+    md.inline.ruler.before("autolink", "pandoc_span", _rule_span_html)
+    md.core.ruler.before("inline", "pandoc_block_markers", _block_markers)
+    md.core.ruler.at("inline", _inline)
+    return md
+
+
+# --------------------------------------------------------------------------------------------
+# From tokens to CitationRefs
+# --------------------------------------------------------------------------------------------
+
+
+class _LineMap:
+    """Maps offsets in an inline token's content to 1-based (line, col) in the raw text."""
+
+    def __init__(self, content: str, first_line: int, lines: list[str], start: int | None) -> None:
+        """``start``: search the first line from there (headings, table cells), else match
+        each content line as the end of its raw line."""
+        self.first_line = first_line
+        self.starts: list[int] = []
+        self.cols: list[int] = []
+        offset = 0
+        for number, part in enumerate(content.split("\n")):
+            index = first_line + number
+            raw = lines[index] if index < len(lines) else ""
+            self.starts.append(offset)
+            self.cols.append(_column_of(raw, part, start if number == 0 else None))
+            offset += len(part) + 1
+
+    def position(self, offset: int) -> tuple[int, int]:
+        number = bisect.bisect_right(self.starts, offset) - 1
+        return self.first_line + number + 1, self.cols[number] + offset - self.starts[number] + 1
+
+
+def _column_of(raw: str, part: str, start: int | None) -> int:
+    """0-based column where the content line ``part`` starts inside the raw line."""
+    if start is not None:
+        found = raw.find(part, start)
+        if found >= 0:
+            return found
+    if raw.endswith(part):
+        return len(raw) - len(part)
+    stripped = raw.rstrip()
+    if stripped.endswith(part):
+        return len(stripped) - len(part)
+    found = raw.find(part)
+    return found if found >= 0 else max(0, len(raw) - len(part))
+
+
+_LOCATOR = re.compile(
+    r"\s*,?\s*((?:(?:p|pp|pag|blz|ch|chap|chapter|hfdst|sec|section|par|para|paragraph|art|"
+    r"vol|volume|fig|figure|no|nr|n|l|line|col|column|pt|part|bk|book|v|vv|verse|op|opus|"
+    r"fol|folio|s\.v)\.?|§+|¶)\s*)?(\d[\w\-–—.:/]*(?:\s*[,&]\s*\d[\w\-–—.:/]*)*|[ivxlcdm]+\b)",
+    re.IGNORECASE,
+)
+
+
+def _locator(suffix: str) -> str:
+    """Best-effort locator in a citation suffix: ``, p. 12`` gives ``p. 12``."""
+    m = _LOCATOR.match(suffix)
+    if not m:
+        return ""
+    return m.group(0).strip().lstrip(",").strip()
+
+
+def _clean(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _collect(tokens: list[Token], lines: list[str], env: dict[str, Any]) -> list[CitationRef]:
+    examples: dict[str, tuple[int, int]] = env.get("_pc_examples", {})
+    found: list[tuple[int, int, CitationRef, tuple[str, int] | None]] = []
+    referenced: set[str] = set()
+    last_definition: dict[str, int] = {}
+    notes: list[tuple[str, int]] = []
+    block = ""
+    for index, token in enumerate(tokens):
+        kind = token.type
+        if kind == "pandoc_note_open":
+            label = token.meta["label"]
+            notes.append((label, index))
+            last_definition[label] = index
+        elif kind == "pandoc_note_close":
+            notes.pop()
+        elif kind in ("heading_open", "td_open", "paragraph_open"):
+            block = kind
+        elif kind == "inline" and token.map:
+            content = (token.meta or {}).get("original", token.content)
+            first = token.map[0]
+            start: int | None = None
+            if block == "heading_open":
+                raw = lines[first] if first < len(lines) else ""
+                start = raw.find("#") + 1
+            elif block == "td_open":
+                start = (token.meta or {}).get("column")
+            if not token.children:
+                continue
+            where: _LineMap | None = None
+            note = notes[-1] if notes else None
+            for child in token.children:
+                if child.type == "pandoc_noteref" and not notes:
+                    referenced.add(child.meta["label"])
+                if child.type != "pandoc_cite":
+                    continue
+                if where is None:
+                    where = _LineMap(content, first, lines, start)
+                for cite in child.meta["cites"]:
+                    example = examples.get(cite.key)
+                    if cite.narrative and example is not None:
+                        if cite.plain or example < (index, cite.at):
+                            continue
+                    line, col = where.position(cite.at)
+                    prefix = _clean(content[slice(*cite.prefix)]) if cite.prefix else ""
+                    suffix = _clean(content[slice(*cite.suffix)]) if cite.suffix else ""
+                    ref = CitationRef(
+                        key=cite.key,
+                        line=line,
+                        col=col,
+                        narrative=cite.narrative,
+                        suppress_author=cite.suppress,
+                        prefix=prefix,
+                        locator=_locator(suffix),
+                        suffix=suffix,
+                    )
+                    found.append((line, col, ref, note))
+    result = [
+        ref
+        for _, _, ref, note in sorted(found, key=lambda item: (item[0], item[1]))
+        if note is None or (note[0] in referenced and last_definition[note[0]] == note[1])
+    ]
+    return result

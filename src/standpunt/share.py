@@ -1,0 +1,99 @@
+"""PDFs that carry their sources: ``standpunt import`` takes a position back out of one.
+
+Every PDF Standpunt builds embeds the position's YAML, the evidence it cites as CSL-JSON, its
+signatures and a manifest. Importing checks everything before writing anything: an id that
+exists is refused unless renamed, and evidence with the same id but other content is never
+overwritten.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .errors import StandpuntError, UsageError
+from .load import parse_yaml, to_plain
+from .model import ID_PATTERN
+from .output import write_atomic
+from .workspace import EVIDENCE_DIR, POSITIONS_DIR, Workspace
+
+MANIFEST = "manifest.json"
+EVIDENCE = "evidence.json"
+
+
+def read_attachments(pdf: Path) -> dict[str, bytes]:
+    """The files embedded in a PDF, by name."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(pdf)
+        return {name: data[0] for name, data in reader.attachments.items() if data}
+    except (PdfReadError, OSError, ValueError) as exc:
+        raise StandpuntError(f"'{pdf}' cannot be read as a PDF: {exc}", code="bad-pdf") from None
+
+
+def import_position(workspace: Workspace, pdf: Path, new_id: str | None = None) -> list[Path]:
+    """Write the position and its new evidence from ``pdf`` into ``workspace``."""
+    files = read_attachments(pdf)
+    if MANIFEST not in files:
+        raise StandpuntError(
+            f"'{pdf.name}' carries no Standpunt sources (no {MANIFEST} inside); only PDFs built "
+            "by Standpunt can be imported",
+            code="not-standpunt-pdf",
+        )
+    try:
+        manifest = json.loads(files[MANIFEST])
+        evidence: list[dict[str, Any]] = json.loads(files.get(EVIDENCE, b"[]"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise StandpuntError(f"the sources inside '{pdf.name}' are damaged: {exc}",
+                             code="bad-pdf") from None
+    source_id = str(manifest.get("id", ""))
+    position_yaml = files.get(f"{source_id}.yaml")
+    if position_yaml is None:
+        raise StandpuntError(f"'{pdf.name}' does not carry its position file", code="bad-pdf")
+    parse_yaml(position_yaml, f"{pdf.name}:{source_id}.yaml")  # refuse anything unsafe up front
+
+    pid = new_id or source_id
+    if not ID_PATTERN.fullmatch(pid):
+        raise UsageError(
+            f"'{pid}' cannot be a position id: use lower-case letters, digits and '-'",
+            code="invalid-id",
+        )
+    target = workspace.root / POSITIONS_DIR / f"{pid}.yaml"
+    if pid in workspace.positions or target.exists():
+        raise StandpuntError(
+            f"a position '{pid}' exists already in this workspace; nothing was imported. "
+            f"Import it under another id with --rename NEW-ID",
+            code="exists",
+        )
+
+    new_items = []
+    for item in evidence:
+        key = str(item.get("id", ""))
+        existing = workspace.evidence.get(key)
+        if existing is None:
+            new_items.append(item)
+        elif to_plain(existing.csl) != to_plain(item):
+            raise StandpuntError(
+                f"evidence '{key}' in '{pdf.name}' differs from the one at {existing.location}; "
+                "nothing was imported. Give one of them another id, or make them the same",
+                code="evidence-conflict",
+            )
+
+    written = []
+    target.parent.mkdir(exist_ok=True)
+    write_atomic(target, position_yaml)
+    written.append(target)
+    if new_items:
+        folder = workspace.root / EVIDENCE_DIR
+        folder.mkdir(exist_ok=True)
+        evidence_file = folder / f"imported-{pid}.json"
+        if evidence_file.exists():
+            raise StandpuntError(f"{workspace.display(evidence_file)} exists already",
+                                 code="exists")
+        data = json.dumps(new_items, ensure_ascii=False, indent=2) + "\n"
+        write_atomic(evidence_file, data.encode("utf-8"))
+        written.append(evidence_file)
+    return written

@@ -1,0 +1,586 @@
+"""Citations found in process by ``standpunt.markdown`` must be exactly those pandoc finds.
+
+The unit tests pin keys, lines and columns; the equivalence test generates many varied
+Markdown documents and compares our keys, in order, with the keys in pandoc's own AST.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from standpunt.markdown import CitationRef, find_citations
+from standpunt.pandoc import MARKDOWN_FORMAT, run_pandoc
+
+# --------------------------------------------------------------------------------------------
+# pandoc as the oracle
+# --------------------------------------------------------------------------------------------
+
+
+def pandoc_citation_keys(text: str) -> list[str]:
+    """The ``citationId`` of every citation in pandoc's AST of ``text``, in document order.
+
+    A Cite node's second field is its rendered text (plain strings), so only the citations'
+    prefixes and suffixes are searched for nested citations; notes are searched where pandoc
+    put them (at their reference).
+    """
+    ast = json.loads(run_pandoc(["-f", MARKDOWN_FORMAT, "-t", "json"], text))
+    keys: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+        elif isinstance(node, dict):
+            if node.get("t") == "Cite":
+                for citation in node["c"][0]:
+                    walk(citation["citationPrefix"])
+                    keys.append(citation["citationId"])
+                    walk(citation["citationSuffix"])
+                return
+            for value in node.values():
+                walk(value)
+
+    walk(ast["blocks"])
+    return keys
+
+
+def pandoc_modes(text: str) -> list[tuple[str, str]]:
+    """``(key, citationMode)`` of the top-level citations pandoc finds, for the unit tests."""
+    ast = json.loads(run_pandoc(["-f", MARKDOWN_FORMAT, "-t", "json"], text))
+    found: list[tuple[str, str]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+        elif isinstance(node, dict):
+            if node.get("t") == "Cite":
+                for citation in node["c"][0]:
+                    walk(citation["citationPrefix"])
+                    found.append((citation["citationId"], citation["citationMode"]["t"]))
+                    walk(citation["citationSuffix"])
+                return
+            for value in node.values():
+                walk(value)
+
+    walk(ast["blocks"])
+    return found
+
+
+def keys(text: str) -> list[str]:
+    return [ref.key for ref in find_citations(text)]
+
+
+def where(text: str) -> list[tuple[str, int, int]]:
+    return [(ref.key, ref.line, ref.col) for ref in find_citations(text)]
+
+
+# --------------------------------------------------------------------------------------------
+# Unit tests: every form, exact positions
+# --------------------------------------------------------------------------------------------
+
+
+def test_bracketed_citation() -> None:
+    assert find_citations("Zie [@key].") == [CitationRef("key", 1, 6)]
+
+
+def test_locator_and_prefix() -> None:
+    (ref,) = find_citations("Zoals [zie @smith2020, pp. 3-5] betoogt.")
+    assert (ref.key, ref.line, ref.col) == ("smith2020", 1, 12)
+    assert ref.prefix == "zie"
+    assert ref.suffix == ", pp. 3-5"
+    assert ref.locator == "pp. 3-5"
+    assert not ref.narrative and not ref.suppress_author
+
+
+def test_page_locator() -> None:
+    (ref,) = find_citations("[@key, p. 12]")
+    assert ref.locator == "p. 12"
+    assert ref.suffix == ", p. 12"
+
+
+def test_several_in_one_bracket() -> None:
+    assert where("Tekst [@a; @b, p. 4; zie ook -@c].") == [("a", 1, 8), ("b", 1, 12), ("c", 1, 31)]
+    refs = find_citations("[@a; @b, p. 4; zie ook -@c]")
+    assert [r.suppress_author for r in refs] == [False, False, True]
+    assert refs[2].prefix == "zie ook"
+
+
+def test_narrative() -> None:
+    (ref,) = find_citations("Volgens @jansen2019 klopt dit.")
+    assert (ref.key, ref.col, ref.narrative) == ("jansen2019", 9, True)
+
+
+def test_narrative_with_locator() -> None:
+    (ref,) = find_citations("@key [p. 33] zegt")
+    assert ref.narrative
+    assert ref.suffix == "p. 33"
+    assert ref.locator == "p. 33"
+
+
+def test_narrative_with_bracketed_followers() -> None:
+    refs = find_citations("@a [@b, p. 2]")
+    assert [(r.key, r.narrative) for r in refs] == [("a", True), ("b", False)]
+
+
+def test_suppress_author() -> None:
+    (ref,) = find_citations("Smith zegt [-@smith04] dat")
+    assert (ref.key, ref.col, ref.suppress_author, ref.narrative) == ("smith04", 14, True, False)
+
+
+def test_suppress_author_outside_brackets() -> None:
+    (ref,) = find_citations("Zo -@smith04 ook")
+    assert ref.suppress_author and ref.narrative and ref.col == 5
+
+
+def test_braced_keys() -> None:
+    assert where("Zie @{https://doi.org/10.1/x}.") == [("https://doi.org/10.1/x", 1, 5)]
+    assert where("@{a{b}c} en [@{d}]") == [("a{b}c", 1, 1), ("d", 1, 14)]
+    assert keys("@{weird key}") == []
+
+
+def test_key_characters_and_trailing_punctuation() -> None:
+    assert keys("tekst @foo. @bar: @baz- @qux, @a.b.c; @x:y/z? @r_2! @http://x") == [
+        "foo",
+        "bar",
+        "baz",
+        "qux",
+        "a.b.c",
+        "x:y/z",
+        "r_2",
+        "http://x",
+    ]
+
+
+def test_unicode_keys() -> None:
+    assert where("Zie @müller2020 en [@ça_va, p. 1].") == [("müller2020", 1, 5), ("ça_va", 1, 21)]
+
+
+def test_email_is_no_citation() -> None:
+    assert keys("Mail jan.de-vries@example.org of info@société.fr, of @echt.") == ["echt"]
+
+
+def test_escaped_at() -> None:
+    assert keys(r"Geen \@citaat maar wel @echt") == ["echt"]
+
+
+def test_at_followed_by_space() -> None:
+    assert keys("We zijn @ thuis @ 20 uur") == []
+
+
+def test_code_and_urls_hide_citations() -> None:
+    text = (
+        "`@code` en ``a `@b` c`` en <https://x.org/@user> en <jan@x.org> en "
+        "[link](https://x.org/@pad \"titel @t\") en $x@y$ maar @echt"
+    )
+    assert keys(text) == ["echt"]
+
+
+def test_bare_url_is_a_citation_as_in_pandoc() -> None:
+    assert where("Zie https://mastodon.social/@standpunt nu") == [("standpunt", 1, 29)]
+
+
+def test_fenced_and_indented_code_blocks() -> None:
+    text = "Tekst @a\n\n```\n@b\n```\n\n~~~ python\n@c\n~~~\n\n    @d\n\nEind @e\n"
+    assert where(text) == [("a", 1, 7), ("e", 13, 6)]
+
+
+def test_unclosed_fence_is_text_in_pandoc() -> None:
+    assert keys("```\n@a\n") == ["a"]
+
+
+def test_citation_in_link_text_is_narrative() -> None:
+    refs = find_citations("[zie @key](http://x) en [@a](http://y)")
+    assert [(r.key, r.col, r.narrative) for r in refs] == [("key", 6, True), ("a", 26, True)]
+
+
+def test_bracket_with_attributes_is_a_span() -> None:
+    (ref,) = find_citations("[@key]{.class}")
+    assert ref.narrative and ref.col == 2
+
+
+def test_emphasis_around_citations() -> None:
+    assert where("*@a* en **[@b]** en _@c_ en **zie** @d") == [
+        ("a", 1, 2),
+        ("b", 1, 12),
+        ("c_", 1, 22),
+        ("d", 1, 37),
+    ]
+
+
+def test_emphasis_closer_before_at_is_a_word_end() -> None:
+    assert keys("*nadruk*@a en a*@b") == ["b"]
+
+
+def test_heading() -> None:
+    assert where("# Kop met @a\n\n## Nog [@b] ##\n") == [("a", 1, 11), ("b", 3, 9)]
+
+
+def test_list_items_and_block_quotes() -> None:
+    text = "- eerste @a\n- tweede\n  regel @b\n\n> citaat @c\n> > dieper [@d]\n\n1. genummerd @e\n"
+    assert where(text) == [("a", 1, 10), ("b", 3, 9), ("c", 5, 10), ("d", 6, 13), ("e", 8, 14)]
+
+
+def test_after_bold_and_second_occurrence_on_a_line() -> None:
+    assert where("**Vet** @a, en nogmaals @a en [@a]") == [("a", 1, 9), ("a", 1, 25), ("a", 1, 32)]
+
+
+def test_multi_line_paragraph() -> None:
+    text = "Eerste regel\n  tweede @a regel\nderde [zie\n@b, p. 3]\n"
+    assert where(text) == [("a", 2, 10), ("b", 4, 1)]
+
+
+def test_table_cells() -> None:
+    text = "| a | b |\n|---|---|\n| @x | [@y] |\n"
+    assert where(text) == [("x", 3, 3), ("y", 3, 9)]
+
+
+def test_inline_note_and_footnotes() -> None:
+    text = "Tekst^[met @a] en verder.[^1]\n\n[^1]: Noot met [@b].\n    Nog @c.\n"
+    assert where(text) == [("a", 1, 12), ("b", 3, 17), ("c", 4, 9)]
+
+
+def test_unused_footnote_is_dropped_like_pandoc() -> None:
+    assert keys("Tekst.\n\n[^1]: Noot met [@b].\n") == []
+
+
+def test_note_reference_is_no_citation() -> None:
+    assert keys("Tekst[^@a] en [^1]") == []
+
+
+def test_example_list_markers() -> None:
+    assert keys("@smith2020. Is een voorbeeld.\n") == []
+    text = "- Dit blijkt uit onderzoek van\n  @smith2020. Verder\n\nIn een alinea\n@smith2021. wel.\n"
+    assert keys(text) == ["smith2021"]
+    assert keys("(@vb) Voorbeeld\n\nZie @vb en [@vb].\n") == ["vb"]
+
+
+def test_tilde_fence_does_not_interrupt_a_paragraph() -> None:
+    assert keys("tekst\n~~~\n@a\n~~~\n") == ["a"]
+
+
+def test_dashes() -> None:
+    assert [(r.key, r.suppress_author) for r in find_citations("a --@b en ----@c")] == [
+        ("b", False),
+        ("c", True),
+    ]
+
+
+def test_dots_before_at() -> None:
+    assert keys("x.@a x...@b x....@c \\.@d") == ["b", "d"]
+
+
+def test_crlf_and_columns() -> None:
+    assert where("regel\r\n  - @a\r\n") == [("a", 2, 5)]
+
+
+def test_no_at_sign_is_fast_path() -> None:
+    assert find_citations("Geen citaten hier.\n\n- echt niet") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[@key](http://x)",
+        "[zie @key](http://x)",
+        "\\@key",
+        "*@a* **[@b]** _@c_",
+        "# Kop @a\n\n- lijst @b\n\n> quote @c\n",
+        "| a | b |\n|---|---|\n| @x | [@y] |\n",
+        "Tekst^[noot @a] en[^1]\n\n[^1]: Noot @b.\n",
+        "[@key]{.class}",
+        "@müller2020 en @foo: en @bar. en @baz-",
+        "@a@b x@y.org @c",
+        "[@a, see @b] [*zie @c* @d]",
+        "![@a](x.png) tekst",
+        "@a [p. 3](u) @b [@c](u)",
+        "<span title=\"@a\">x</span> <span>@b</span>",
+    ],
+)
+def test_unit_examples_match_pandoc(text: str) -> None:
+    assert keys(text) == pandoc_citation_keys(text)
+
+
+def test_modes_match_pandoc() -> None:
+    text = "[@a] @b [-@c] -@d @e [p. 3] [zie @f](u) [@g]{.x} @h [@i]"
+    modes = {"AuthorInText": (True, False), "SuppressAuthor": (False, True)}
+    expected = [(k, modes.get(m, (False, False))) for k, m in pandoc_modes(text)]
+    ours = [(r.key, (r.narrative and not r.suppress_author, r.suppress_author)) for r in find_citations(text)]
+    assert ours == expected
+
+
+# --------------------------------------------------------------------------------------------
+# The equivalence proof on generated documents
+# --------------------------------------------------------------------------------------------
+
+WORDS = (
+    "de het een beleid gemeente overheid wonen zorg onderwijs klimaat betaalbaar iedereen "
+    "moet kan worden standpunt één coöperatie naïef café geïnd reële privé société élève "
+    "politique façade être très déjà où réseau Zürich Ölstraße Ærø 2024 12 3,5 procent"
+).split()
+
+KEY_FIRST = "abcdefghijklmnopqrstuvwxyz" + "ABCDEFGHIJKLMNOPQRSTUVWXYZ" + "0123456789_" + "éüçøß"
+KEY_BODY = "abcdefghijklmnopqrstuvwxyz0123456789_" + "éü"
+KEY_INTERNAL = ":.#%&-+?<>~/"  # '$' too is allowed, but meets pandoc's math (module docstring)
+TRAILING = ["", "", "", ".", ",", ":", ";", "-", "?", "!", ")", "'s"]
+
+
+class DocumentGenerator:
+    """Seeded random Markdown documents full of citations and things that look like them."""
+
+    def __init__(self, seed: int) -> None:
+        self.r = random.Random(seed)
+        self.notes = 0
+
+    def key(self) -> str:
+        r = self.r
+        parts = [r.choice(KEY_FIRST)]
+        for _ in range(r.randint(0, 10)):
+            if r.random() < 0.15:
+                parts.append(r.choice(KEY_INTERNAL))
+            parts.append(r.choice(KEY_BODY))
+        return "".join(parts)
+
+    def word(self) -> str:
+        return self.r.choice(WORDS)
+
+    def words(self, low: int = 1, high: int = 5) -> str:
+        return " ".join(self.word() for _ in range(self.r.randint(low, high)))
+
+    def locator(self) -> str:
+        return self.r.choice(["p. 12", "pp. 3-5", "hfdst. 2", "§ 4", "blz. 7 en 9", "12", "passim"])
+
+    def citation(self) -> str:
+        r = self.r
+        k = self.key()
+        forms = [
+            f"[@{k}]",
+            f"[@{k}, {self.locator()}]",
+            f"[@{k}; @{self.key()}]",
+            f"[zie @{k}, {self.locator()}]",
+            f"[{self.words(1, 2)} @{k}; {self.words(1, 2)} -@{self.key()}, {self.locator()}]",
+            f"@{k}",
+            f"@{k}",
+            f"[-@{k}]",
+            f"@{k} [{self.locator()}]",
+            f"@{k} [@{self.key()}]",
+            f"@{{{k}/x}}",
+            f"[@{k}]{{.klasse}}",
+            f"[@{k}](https://example.org/{self.word()})",
+            f"[zie @{k}](https://example.org)",
+            f"-@{k}",
+            f"*@{k}*",
+            f"**[@{k}]**",
+            f"_@{k}_",
+            f"[*zie* @{k}, *passim*]",
+        ]
+        return r.choice(forms) + r.choice(TRAILING)
+
+    def distractor(self, math: bool = True) -> str:
+        r = self.r
+        k = self.key()
+        forms = [
+            f"{self.word()}@example.org",
+            f"jan.de-vries@{self.word()}.nl",
+            f"https://example.org/@{k}",
+            f"<https://example.org/@{k}>",
+            f"<info@{self.word()}.org>",
+            f"`@{k}`",
+            f"``code `@{k}` code``",
+            f"\\@{k}",
+            "@ " + self.word(),
+            f"[{self.words(1, 3)}](https://example.org/@{k})",
+            f"[{self.words(1, 2)}](https://example.org \"titel @{k}\")",
+            f"*{self.word()}*",
+            f"**{self.words(1, 2)}**",
+            f"${self.word()}@{k}$",
+            "e-mail",
+            "(zie hieronder)",
+            f"^[inline noot met @{k}]",
+            f"![afbeelding @{k}](plaatje.png),",
+            "€ 5",
+            "‘aanhalingstekens’",
+            f"“@{k}”",
+            f"'@{k}'",
+            f"--@{k}",
+            f"---@{k}",
+            f"...@{k}",
+            f"{self.word()}.@{k}",
+            f"{self.word()}@{k}@{self.key()}",
+            f"*{self.word()}*@{k}",
+            f"**{self.word()}**@{k}",
+            f"***@{k}***",
+            f"$5 en $6 voor @{k}",
+            f"$$a@{k}$$",
+            f"[{self.words(1, 2)}][ref]",
+            f"[{self.word()}]",
+            f"({self.word()} @{k})",
+            "@",
+            f"[^{self.word()}]",
+        ]
+        if not math:
+            forms = [form for form in forms if "$" not in form]
+        return r.choice(forms)
+
+    def inline_text(self, low: int = 4, high: int = 25, math: bool = True) -> str:
+        r = self.r
+        pieces = []
+        for _ in range(r.randint(low, high)):
+            x = r.random()
+            if x < 0.2:
+                pieces.append(self.citation())
+            elif x < 0.32:
+                pieces.append(self.distractor(math))
+            else:
+                pieces.append(self.word() + r.choice(["", "", "", ",", "."]))
+        return " ".join(pieces)
+
+    def wrap(self, text: str, indent: str = "", first: str = "") -> str:
+        """Break ``text`` into lines at random widths (continuation lines get ``indent``)."""
+        r = self.r
+        width = r.randint(25, 90)
+        lines: list[str] = []
+        current = first
+        for word in text.split(" "):
+            if len(current) + len(word) > width and current.strip():
+                lines.append(current.rstrip())
+                current = indent
+            current += word + " "
+        lines.append(current.rstrip())
+        return "\n".join(lines)
+
+    def text_block(self, low: int = 4, high: int = 25) -> str:
+        """Inline text that does not start with '@' (which could be an example list marker)."""
+        text = self.inline_text(low, high)
+        return f"{self.word()} {text}" if text.startswith("@") else text
+
+    def paragraph(self) -> str:
+        text = self.text_block()
+        if self.r.random() < 0.15:
+            self.notes += 1
+            label = f"n{self.notes}"
+            note = self.wrap(self.inline_text(2, 10), "    ", f"[^{label}]: ")
+            return self.wrap(text) + f"[^{label}]\n\n" + note
+        return self.wrap(text)
+
+    def block(self) -> str:
+        r = self.r
+        x = r.random()
+        if x < 0.35:
+            return self.paragraph()
+        if x < 0.45:
+            return f"{'#' * r.randint(1, 3)} {self.inline_text(2, 6)}"
+        if x < 0.6:
+            bullet = r.choice(["- ", "* ", "1. ", "2) "])
+            items = []
+            for _ in range(r.randint(1, 4)):
+                pad = " " * len(bullet)
+                items.append(self.wrap(self.inline_text(2, 14), pad, bullet))
+            return "\n".join(items)
+        if x < 0.7:
+            inner = self.wrap(self.text_block(3, 16), "> ", "> ")
+            if r.random() < 0.3:
+                inner += "\n>\n" + self.wrap(self.text_block(2, 8), "> ", "> ")
+            if r.random() < 0.2:
+                inner += "\n>\n> - " + self.inline_text(1, 5)
+            return inner
+        if x < 0.78:
+            fence = r.choice(["```", "~~~", "````"])
+            info = r.choice(["", "python", "{.yaml}"])
+            body = "\n".join(f"@{self.key()} code {self.word()}" for _ in range(r.randint(1, 3)))
+            return f"{fence}{info}\n{body}\n{fence}"
+        if x < 0.82:
+            return "\n".join(f"    @{self.key()} code" for _ in range(r.randint(1, 2)))
+        if x < 0.87:
+            rows = [f"| {self.word()} | {self.word()} |", "|---|---|"]
+            for _ in range(r.randint(1, 3)):
+                # (math may run across table rows in pandoc: keep it out of tables)
+                cells = [self.inline_text(1, 3, math=False) for _ in range(2)]
+                rows.append(f"| {cells[0]} | {cells[1]} |")
+            return "\n".join(rows)
+        if x < 0.9:
+            # a list item whose wrapped continuation line starts with '@key.' (example list)
+            k = self.key()
+            return f"- {self.words(2, 4)}\n  @{k}. {self.words(1, 4)} @{self.key()}"
+        if x < 0.93:
+            # example list items and references to their labels (not citations in pandoc)
+            label = r.choice(["vb", "a1", "x_y", "noot-2"])
+            marker = r.choice([f"(@{label})", f"@{label}.", f"@{label})"])
+            return (
+                f"{marker} {self.words(2, 5)} @{self.key()}\n\n"
+                f"{self.word()} @{label} en [@{label}] en @{label} [p. 3] {self.text_block(1, 5)}"
+            )
+        if x < 0.95:
+            return (
+                f"{self.text_block(2, 6)} [tekst][ref]\n\n[ref]: https://example.org/@{self.key()}"
+            )
+        if x < 0.97:
+            # an unused note, and nested lists
+            return (
+                f"[^ongebruikt]: {self.inline_text(1, 5)}\n\n- {self.inline_text(1, 4)}\n"
+                f"  - {self.inline_text(1, 4)}\n    - {self.inline_text(1, 4)}"
+            )
+        if x < 0.98:
+            return f"## {self.text_block(1, 4)} ##\n\n{self.text_block(1, 5)}  \nna harde regel"
+        return self.other_block()
+
+    def other_block(self) -> str:
+        """Rarer pandoc blocks: divs, definition lists, setext headings, line blocks, HTML."""
+        r = self.r
+        k = self.key()
+        choice = r.randrange(8)
+        if choice == 0:
+            attrs = r.choice(["kader", "{.kader}", f'{{#id .c title="@{k}"}}', f"{{data-x=@{k}}}"])
+            return f"::: {attrs}\n{self.wrap(self.text_block(2, 8))}\n:::"
+        if choice == 1:
+            # (a paragraph after it: pandoc would continue the definition with indented code)
+            definition = f"{self.words(1, 2)} @{k}\n:   {self.text_block(2, 8)}"
+            return f"{definition}\n\n{self.text_block(1, 4)}"
+        if choice == 2:
+            title = self.text_block(1, 4)
+            return f"{title}\n{r.choice('=-') * max(3, len(title))}\n\n{self.text_block(1, 4)}"
+        if choice == 3:
+            return f"| {self.text_block(1, 4)}\n| {self.text_block(1, 4)}"
+        if choice == 4:
+            return f"{self.word()} \\[@{k}\\] <!-- @{self.key()} --> {self.text_block(1, 3)}"
+        if choice == 5:
+            return f'<div class="x" title="@{k}">\n{self.text_block(2, 6)}\n</div>'
+        if choice == 6:
+            span = f'<span title="@{k}">{self.words(1, 3)} @{self.key()}</span>'
+            return f"{self.word()} {span} {self.text_block(1, 3)}"
+        return self.wrap(self.text_block(3, 10))
+
+    def document(self) -> str:
+        return "\n\n".join(self.block() for _ in range(self.r.randint(1, 6))) + "\n"
+
+
+def generated_documents(count: int, seed: int = 20240601) -> Iterator[str]:
+    generator = DocumentGenerator(seed)
+    for _ in range(count):
+        generator.notes = 0
+        yield generator.document()
+
+
+DOCUMENT_COUNT = 400
+
+
+def test_generated_documents_match_pandoc() -> None:
+    documents = list(generated_documents(DOCUMENT_COUNT))
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        expected = list(pool.map(pandoc_citation_keys, documents))
+    total = 0
+    for number, (document, pandoc_keys) in enumerate(zip(documents, expected, strict=True)):
+        ours = keys(document)
+        total += len(ours)
+        if ours != pandoc_keys:
+            pytest.fail(
+                f"document {number} differs\n--- document ---\n{document}\n"
+                f"--- ours ---\n{ours}\n--- pandoc ---\n{pandoc_keys}"
+            )
+    assert total > DOCUMENT_COUNT  # the documents really are full of citations
