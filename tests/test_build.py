@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pypdf
 from click.testing import CliRunner
-from conftest import copy_demo, flat_text, pdf_text
 
+from conftest import copy_demo, flat_text, pdf_text
 from standpunt.cli import main
 
 
@@ -27,7 +27,9 @@ def test_year_suffix_disambiguation(make_workspace):
 
 
 def test_position_with_errors_is_not_built_the_others_are(make_workspace):
-    root = make_workspace({"positions/broken.yaml": "title: x\nsections:\n  - title: a\n    body: '[@nope]'\n"})
+    root = make_workspace(
+        {"positions/broken.yaml": "title: x\nsections:\n  - title: a\n    body: '[@nope]'\n"}
+    )
     result = build(root)
     assert result.exit_code == 1
     assert (root / "build" / "care.pdf").is_file()

@@ -164,7 +164,10 @@ def test_wrong_values_point_at_the_value(make_workspace):
     code, out, _ = run(root, "check")
     assert code == 1
     assert "positions/care.yaml:2:7: error: '2026-13-45' is not a valid date" in out
-    assert "positions/care.yaml:3:9: error: 'status' cannot be 'adoptd' (did you mean 'adopted'?)" in out
+    assert (
+        "positions/care.yaml:3:9: error: 'status' cannot be 'adoptd' (did you mean 'adopted'?)"
+        in out
+    )
     assert "positions/care.yaml:4:7: error: 'lang':" in out
 
 

@@ -62,14 +62,26 @@ def test_list_shows_positions(make_workspace):
     result = invoke("-C", str(root), "list")
     assert result.exit_code == 0
     row = next(line for line in result.output.splitlines() if line.startswith("care"))
-    assert row.split() == ["care", "Care", "is", "not", "a", "market", "adopted", "2026-03-01",
-                           "swan"]
+    assert row.split() == [
+        "care",
+        "Care",
+        "is",
+        "not",
+        "a",
+        "market",
+        "adopted",
+        "2026-03-01",
+        "swan",
+    ]
 
 
 def _imported_modules(*args: str, cwd=None) -> str:
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "standpunt", *args],
-        capture_output=True, text=True, cwd=cwd, check=False,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        check=False,
     )
     return done.stderr
 

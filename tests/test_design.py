@@ -7,8 +7,8 @@ from pathlib import Path
 import pypdf
 import pytest
 from click.testing import CliRunner
-from conftest import REPO, copy_demo, flat_text
 
+from conftest import REPO, copy_demo, flat_text
 from standpunt.cli import main
 
 LONG_EVIDENCE = "\n".join(
@@ -54,10 +54,15 @@ def long_position(citations: int = 60, paragraphs_per_section: int = 34) -> str:
 @pytest.fixture(params=[34])
 def note_workspace(make_workspace, request):
     root = make_workspace(
-        {"evidence/refs.yaml": LONG_EVIDENCE, "positions/care.yaml": long_position(60, request.param)}
+        {
+            "evidence/refs.yaml": LONG_EVIDENCE,
+            "positions/care.yaml": long_position(60, request.param),
+        }
     )
     config = (root / "standpunt.yaml").read_text()
-    (root / "standpunt.yaml").write_text(config.replace("style: apa", "style: chicago-notes-bibliography"))
+    (root / "standpunt.yaml").write_text(
+        config.replace("style: apa", "style: chicago-notes-bibliography")
+    )
     return root
 
 
@@ -176,11 +181,21 @@ signatories: [swan]
 @pytest.mark.parametrize(
     ("lang", "labels", "date"),
     [
-        ("fr", ["Résumé", "Nos demandes", "Sommaire", "Références", "page 2 sur"], "28 novembre 2026"),
-        ("de", ["Zusammenfassung", "Unsere Forderungen", "Inhalt", "Literatur", "Seite 2 von"],
-         "28. November 2026"),
-        ("nl-BE", ["Samenvatting", "Onze vragen", "Inhoud", "Bronnen", "pagina 2 van"],
-         "28 november 2026"),
+        (
+            "fr",
+            ["Résumé", "Nos demandes", "Sommaire", "Références", "page 2 sur"],
+            "28 novembre 2026",
+        ),
+        (
+            "de",
+            ["Zusammenfassung", "Unsere Forderungen", "Inhalt", "Literatur", "Seite 2 von"],
+            "28. November 2026",
+        ),
+        (
+            "nl-BE",
+            ["Samenvatting", "Onze vragen", "Inhoud", "Bronnen", "pagina 2 van"],
+            "28 november 2026",
+        ),
     ],
 )
 def test_labels_and_dates_in_the_positions_language(make_workspace, lang, labels, date):
@@ -209,7 +224,9 @@ def test_dutch_pdf_holds_no_english_label(tmp_path):
 def test_workspace_label_override(make_workspace):
     root = make_workspace()
     config = (root / "standpunt.yaml").read_text()
-    (root / "standpunt.yaml").write_text(config + "labels:\n  en:\n    recommendations: What we demand\n")
+    (root / "standpunt.yaml").write_text(
+        config + "labels:\n  en:\n    recommendations: What we demand\n"
+    )
     assert build(root).exit_code == 0
     text = flat_text(root / "build" / "care.pdf")
     assert "What we demand" in text and "Our asks" not in text

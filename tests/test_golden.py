@@ -11,8 +11,8 @@ import os
 from pathlib import Path
 
 from click.testing import CliRunner
-from conftest import copy_demo
 
+from conftest import copy_demo
 from standpunt.cli import main
 
 GOLDEN = Path(__file__).parent / "golden" / "coalitions-for-social-policy.html"

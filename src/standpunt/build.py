@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,15 +25,9 @@ from .footnotes import prepare
 from .i18n import format_date, labels
 from .model import Position
 from .output import build_folder, clean_temp_files, output_path, write_atomic
-from .render import (
-    TemplateSet,
-    data_uri,
-    read_stylesheet,
-    render_html,
-    template_set,
-    view_model,
-)
-from .workspace import Workspace
+from .render import TemplateSet, data_uri, read_stylesheet, template_set, view_model
+from .workers import default_jobs
+from .workspace import Workspace, select
 
 FORMATS = ("pdf", "html")
 
@@ -52,6 +47,7 @@ class BuildOptions:
     pdf_variant: str | None = None
     include_pending: bool = False
     edition: str | None = None
+    jobs: int | None = None
 
 
 class Progress(Protocol):
@@ -69,19 +65,6 @@ class Attachment:
     name: str
     data: bytes
     description: str
-
-
-def select(workspace: Workspace, ids: list[str] | None) -> list[str]:
-    """The positions to work on; an unknown id is a usage error naming the known ones."""
-    if not ids:
-        return sorted(workspace.positions)
-    for wanted in ids:
-        if wanted not in workspace.positions:
-            raise UsageError(
-                f"no position '{wanted}' in positions/{did_you_mean(wanted, workspace.positions)}",
-                code="unknown-position",
-            )
-    return list(dict.fromkeys(ids))
 
 
 def position_fields(position: Position) -> list[tuple[str, str]]:
@@ -125,17 +108,32 @@ def version_stamp(stamp: Any, lang: str, text: dict[str, str]) -> dict[str, Any]
         shown = text["not_versioned"]
         if label:
             shown = f"{text['version']} {label} · {shown}"
-        return {"versioned": False, "label": label, "commit": None, "date": None,
-                "modified": False, "stamp": shown}
-    parts = [f"{text['version']} {label} ({stamp.commit})" if label else
-             f"{text['version']} {stamp.commit}"]
+        return {
+            "versioned": False,
+            "label": label,
+            "commit": None,
+            "date": None,
+            "modified": False,
+            "stamp": shown,
+        }
+    parts = [
+        f"{text['version']} {label} ({stamp.commit})"
+        if label
+        else f"{text['version']} {stamp.commit}"
+    ]
     if stamp.date:
         parts.append(format_date(stamp.date, lang))
     if stamp.modified:
         parts.append(text["modified"])
-    return {"versioned": True, "label": label, "commit": stamp.commit,
-            "date": stamp.date.isoformat() if stamp.date else None,
-            "modified": stamp.modified, "tag": stamp.tag, "stamp": " · ".join(parts)}
+    return {
+        "versioned": True,
+        "label": label,
+        "commit": stamp.commit,
+        "date": stamp.date.isoformat() if stamp.date else None,
+        "modified": stamp.modified,
+        "tag": stamp.tag,
+        "stamp": " · ".join(parts),
+    }
 
 
 def build(
@@ -148,6 +146,7 @@ def build(
     from . import signatures as signing
     from . import versioning
     from .fingerprint import workspace_fingerprints
+    from .workers import Job, Limits, Pool, Result
 
     options = options or BuildOptions()
     chosen = select(workspace, ids)
@@ -166,6 +165,8 @@ def build(
     folder = build_folder(workspace.root)
     clean_temp_files(folder)
     variant = options.pdf_variant or workspace.config.pdf_variant
+    limits = Limits(**workspace.config.limits.model_dump())
+    jobs_wanted = options.jobs or default_jobs()
 
     models = {pid: workspace.positions[pid].model for pid in todo}
     stamps = versioning.stamps(
@@ -178,71 +179,120 @@ def build(
     )
     signed, _ = signing.read_signatures(workspace)
     fingerprints = workspace_fingerprints(workspace, todo)
+    suffix_key = f".{options.edition}" if options.edition else ""
+    media = [
+        (m, s) for m, s in (("screen", ".html"), ("print", ".pdf")) if s[1:] in options.formats
+    ]
 
-    outcomes: list[Outcome] = []
-    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        pending: dict[str, Future[CitedText]] = {
-            pid: pool.submit(_cite, workspace, pid, cited_keys.get(pid, []), style) for pid in todo
-        }
-        write_pdf = None
-        if "pdf" in options.formats:
-            from .pdf import write_pdf  # ~0.5 s; overlaps the pandoc runs above
-        if progress:
-            progress.start(len(todo))
+    outcomes = {pid: Outcome(pid) for pid in todo}
+    remaining = {pid: len(media) for pid in todo}
+
+    def finish(pid: str, error: StandpuntError | None = None) -> None:
+        outcome = outcomes[pid]
+        if error is not None and outcome.error is None:
+            diagnostic = error.diagnostic()
+            if diagnostic.location is None:
+                where = workspace.positions[pid].location
+                diagnostic = Diagnostic("error", error.message, error.code, where)
+            outcome.error = diagnostic
+        remaining[pid] -= 1
+        if remaining[pid] <= 0 and progress:
+            progress.done(pid, outcome)
+
+    def jobs() -> Iterator[Job]:
         for pid in todo:
-            outcome = Outcome(pid)
             try:
-                position = models[pid]
-                assert position is not None
-                lang = workspace.lang_of(position)
-                text = labels(lang, workspace.config.labels.get(lang.split("-")[0].lower()))
-                version = version_stamp(stamps[pid], lang, text)
-                signers = signing.current_signers(workspace, pid, signed, fingerprints[pid])
-                waiting = []
-                if options.include_pending:
-                    waiting = [
-                        key
-                        for key, state, _ in signing.status(workspace, pid, signed, fingerprints[pid])
-                        if state is not signing.SignatureState.SIGNED
-                    ]
-                cited = pending[pid].result()
-                names = [name for name, _text in position_fields(position)]
-                suffix_key = f".{options.edition}" if options.edition else ""
-                for medium, suffix in (("screen", ".html"), ("print", ".pdf")):
-                    if suffix[1:] not in options.formats:
-                        continue
-                    prepared, expected = prepare(cited, names, medium)
-                    css = read_stylesheet(templates, medium)
-                    context = view_model(
-                        workspace, pid, position, prepared, css, medium, version,
-                        signers=signers, pending=waiting,
-                        edition=_edition(workspace, options.edition),
-                    )
-                    context["fingerprint"] = fingerprints[pid]
-                    html = render_html(templates, context)
-                    if medium == "print":
-                        assert write_pdf is not None
-                        request = _request(
-                            workspace, templates, pid, html, variant, expected.anchors,
-                            cited_keys.get(pid, []), signed.get(pid, []), fingerprints[pid],
-                            version, stamps[pid], signers,
-                        )
-                        data = write_pdf(request)
-                    else:
-                        data = html.encode("utf-8")
-                    target = output_path(folder, pid, f"{suffix_key}{suffix}")
-                    write_atomic(target, data)
-                    outcome.written.append(target)
+                prepared = list(_jobs_for(pid))
             except StandpuntError as exc:
-                diagnostic = exc.diagnostic()
-                if diagnostic.location is None:
-                    where = workspace.positions[pid].location
-                    diagnostic = Diagnostic("error", exc.message, exc.code, where)
-                outcome.error = diagnostic
-            outcomes.append(outcome)
-            if progress:
-                progress.done(pid, outcome)
-    return outcomes
+                for _ in media:
+                    finish(pid, exc)
+                continue
+            yield from prepared
+
+    def _jobs_for(pid: str) -> Iterator[Job]:
+        position = models[pid]
+        assert position is not None
+        lang = workspace.lang_of(position)
+        text = labels(lang, workspace.config.labels.get(lang.split("-")[0].lower()))
+        version = version_stamp(stamps[pid], lang, text)
+        signers = signing.current_signers(workspace, pid, signed, fingerprints[pid])
+        waiting = []
+        if options.include_pending:
+            waiting = [
+                key
+                for key, state, _ in signing.status(workspace, pid, signed, fingerprints[pid])
+                if state is not signing.SignatureState.SIGNED
+            ]
+        cited = pending[pid].result()
+        names = [name for name, _text in position_fields(position)]
+        for medium, suffix in media:
+            prepared, expected = prepare(cited, names, medium)
+            css = read_stylesheet(templates, medium)
+            context = view_model(
+                workspace,
+                pid,
+                position,
+                prepared,
+                css,
+                medium,
+                version,
+                signers=signers,
+                pending=waiting,
+                edition=_edition(workspace, options.edition),
+            )
+            context["fingerprint"] = fingerprints[pid]
+            pdf: dict[str, Any] = {}
+            if medium == "print":
+                pdf = _request(
+                    workspace,
+                    templates,
+                    pid,
+                    variant,
+                    expected.anchors,
+                    cited_keys.get(pid, []),
+                    signed.get(pid, []),
+                    fingerprints[pid],
+                    version,
+                    stamps[pid],
+                    signers,
+                    position,
+                )
+            target = output_path(folder, pid, f"{suffix_key}{suffix}")
+            yield Job((pid, target), templates, context, medium, pdf)
+
+    def done(result: Result) -> None:
+        pid, target = result.key
+        if result.error is not None:
+            finish(pid, result.error)
+            return
+        assert result.data is not None
+        try:
+            write_atomic(target, result.data)
+            outcomes[pid].written.append(target)
+            finish(pid)
+        except (OSError, StandpuntError) as exc:
+            error = (
+                exc
+                if isinstance(exc, StandpuntError)
+                else StandpuntError(
+                    f"could not write {workspace.display(target)}: {exc}", code="write-failed"
+                )
+            )
+            finish(pid, error)
+
+    if progress:
+        progress.start(len(todo))
+    with Pool(min(jobs_wanted, len(todo) * len(media)), limits) as pool:
+        pool.start()  # WeasyPrint's import in the workers overlaps the pandoc runs below
+        with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as threads:
+            pending: dict[str, Future[CitedText]] = {
+                pid: threads.submit(_cite, workspace, pid, cited_keys.get(pid, []), style)
+                for pid in todo
+            }
+            pool.run(jobs(), done)
+    for outcome in outcomes.values():
+        outcome.written.sort()
+    return [outcomes[pid] for pid in todo]
 
 
 def _edition(workspace: Workspace, key: str | None) -> dict[str, Any] | None:
@@ -262,7 +312,6 @@ def _request(
     workspace: Workspace,
     templates: TemplateSet,
     pid: str,
-    html: str,
     variant: str,
     expected: dict[str, str],
     keys: list[str],
@@ -271,9 +320,9 @@ def _request(
     version: dict[str, Any],
     stamp: Any,
     signers: list[str],
-) -> Any:
-    from .pdf import RenderRequest
-
+    model: Position,
+) -> dict[str, Any]:
+    """The fields of a pdf.RenderRequest besides the page itself."""
     position = workspace.positions[pid]
     evidence = [workspace.evidence[key].csl for key in keys if key in workspace.evidence]
     attachments = [
@@ -295,7 +344,7 @@ def _request(
     manifest = {
         "standpunt": __version__,
         "id": pid,
-        "title": workspace.positions[pid].model.title if workspace.positions[pid].model else None,
+        "title": model.title,
         "fingerprint": fingerprint,
         "version": {k: version.get(k) for k in ("label", "commit", "date", "modified")},
         "co_signers": signers,
@@ -308,14 +357,22 @@ def _request(
             "what this PDF was made from",
         )
     )
-    return RenderRequest(
-        html=html,
-        roots=(workspace.root, *templates.folders),
-        variant=variant,
-        expected=expected,
-        attachments=tuple((a.name, a.data, a.description) for a in attachments),
-        epoch=stamp.timestamp if stamp.versioned else None,
-    )
+    return {
+        "roots": (workspace.root, *templates.folders),
+        "variant": variant,
+        "expected": expected,
+        "attachments": tuple((a.name, a.data, a.description) for a in attachments),
+        "epoch": stamp.timestamp if stamp.versioned else _date_epoch(model),
+    }
+
+
+def _date_epoch(position: Position) -> int | None:
+    """Outside git, the position's own date stands in for the commit time."""
+    if position.date is None:
+        return None
+    import calendar
+
+    return calendar.timegm(position.date.timetuple())
 
 
 def _cite(workspace: Workspace, pid: str, keys: list[str], style: Style) -> CitedText:

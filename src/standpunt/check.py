@@ -129,7 +129,8 @@ def check_workspace(workspace: Workspace, ids: list[str] | None = None) -> dict[
         for item in workspace.evidence.values():
             if item.id not in used:
                 problems.warning(
-                    f"evidence '{item.id}' is not cited by any position", item.location,
+                    f"evidence '{item.id}' is not cited by any position",
+                    item.location,
                     "uncited-evidence",
                 )
     return cited

@@ -92,7 +92,9 @@ def pandoc_document(fields: list[str]) -> str:
     return "\n".join(parts)
 
 
-def cite(fields: list[str], references: list[dict[str, object]], style: Style, lang: str) -> CitedText:
+def cite(
+    fields: list[str], references: list[dict[str, object]], style: Style, lang: str
+) -> CitedText:
     """Format the citations in ``fields`` (Markdown) with ``references`` (CSL-JSON items)."""
     with tempfile.TemporaryDirectory(prefix="standpunt-") as tmp:
         bibliography = Path(tmp, "references.json")

@@ -83,16 +83,18 @@ def main(ctx: click.Context, directory: str | None) -> None:
 @main.command()
 @click.argument("positions", nargs=-1)
 @click.option(
-    "--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
     help="json: one object per problem, for CI.",
 )
 @click.pass_context
 @handle_errors
 def check(ctx: click.Context, positions: tuple[str, ...], output_format: str) -> None:
     """Validate the workspace and report every problem as path:line:col."""
-    from .build import select
     from .check import check_workspace
-    from .workspace import open_workspace
+    from .workspace import open_workspace, select
 
     workspace = open_workspace(_root(ctx))
     ids = select(workspace, list(positions)) if positions else None
@@ -127,16 +129,31 @@ def _formats(value: str) -> tuple[str, ...]:
 
 @main.command()
 @click.argument("positions", nargs=-1)
-@click.option("--format", "output_format", default="pdf", show_default=True,
-              help="pdf, html, or pdf,html.")
-@click.option("--pdf-variant", type=click.Choice(["pdf/ua-1", "pdf/a-3b", "none"]),
-              help="PDF flavour; default from standpunt.yaml (pdf/ua-1).")
-@click.option("--include-pending", is_flag=True,
-              help="For drafts: also list invited partners who have not signed this text, "
-                   "marked as pending.")
-@click.option("--edition", metavar="PARTNER",
-              help="A partner's edition: its name, logo and colour on the cover, written to "
-                   "build/<id>.<PARTNER>.pdf.")
+@click.option(
+    "--format", "output_format", default="pdf", show_default=True, help="pdf, html, or pdf,html."
+)
+@click.option(
+    "--pdf-variant",
+    type=click.Choice(["pdf/ua-1", "pdf/a-3b", "none"]),
+    help="PDF flavour; default from standpunt.yaml (pdf/ua-1).",
+)
+@click.option(
+    "--include-pending",
+    is_flag=True,
+    help="For drafts: also list invited partners who have not signed this text, marked as pending.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    help="Worker processes rendering at once (default: one per core).",
+)
+@click.option(
+    "--edition",
+    metavar="PARTNER",
+    help="A partner's edition: its name, logo and colour on the cover, written to "
+    "build/<id>.<PARTNER>.pdf.",
+)
 @click.pass_context
 @handle_errors
 def build(
@@ -145,6 +162,7 @@ def build(
     output_format: str,
     pdf_variant: str | None,
     include_pending: bool,
+    jobs: int | None,
     edition: str | None,
 ) -> None:
     """Build build/<id>.pdf for every position (or the ones named)."""
@@ -155,7 +173,11 @@ def build(
     formats = _formats(output_format)
     workspace = open_workspace(_root(ctx))
     options = BuildOptions(
-        formats=formats, pdf_variant=pdf_variant, include_pending=include_pending, edition=edition
+        formats=formats,
+        pdf_variant=pdf_variant,
+        include_pending=include_pending,
+        edition=edition,
+        jobs=jobs,
     )
     reporter = _Reporter(workspace.display)
     try:
@@ -190,7 +212,10 @@ class _Reporter:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
             self.progress = Progress(
-                TextColumn("building"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+                TextColumn("building"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.description}"),
                 transient=True,
             )
             self.progress.start()
@@ -280,9 +305,8 @@ def list_positions(ctx: click.Context) -> None:
 @handle_errors
 def history(ctx: click.Context, position: str) -> None:
     """Every version of POSITION in git, newest first."""
-    from .build import select
     from .versioning import history as read_history
-    from .workspace import open_workspace
+    from .workspace import open_workspace, select
 
     workspace = open_workspace(_root(ctx))
     (pid,) = select(workspace, [position])
@@ -311,8 +335,14 @@ def history(ctx: click.Context, position: str) -> None:
 @click.argument("position")
 @click.argument("rev_a", required=False)
 @click.argument("rev_b", required=False)
-@click.option("--format", "output_format", type=click.Choice(["pdf", "html", "text"]),
-              default="pdf", show_default=True, help="text prints the redline here.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["pdf", "html", "text"]),
+    default="pdf",
+    show_default=True,
+    help="text prints the redline here.",
+)
 @click.pass_context
 @handle_errors
 def diff(
@@ -324,8 +354,9 @@ def diff(
     from .workspace import open_workspace
 
     workspace = open_workspace(_root(ctx))
-    result = redline_between(workspace, position, rev_a, rev_b, output_format,
-                             color=sys.stdout.isatty())
+    result = redline_between(
+        workspace, position, rev_a, rev_b, output_format, color=sys.stdout.isatty()
+    )
     if result.text is not None:
         click.echo(result.text)
     else:
@@ -354,7 +385,11 @@ def fingerprint(ctx: click.Context, position: str) -> None:
 @click.pass_context
 @handle_errors
 def sign(
-    ctx: click.Context, position: str, partner: str, signer: str, role: str | None,
+    ctx: click.Context,
+    position: str,
+    partner: str,
+    signer: str,
+    role: str | None,
     expect: str | None,
 ) -> None:
     """Record that PARTNER co-signs the current text of POSITION."""
@@ -391,10 +426,9 @@ def unsign(ctx: click.Context, position: str, partner: str) -> None:
 @handle_errors
 def signing_status(ctx: click.Context, positions: tuple[str, ...]) -> None:
     """Per position and partner: signed this text, signed an older text, or not signed."""
-    from .build import select
     from .fingerprint import position_fingerprint
     from .signatures import SignatureState, read_signatures, status
-    from .workspace import open_workspace
+    from .workspace import open_workspace, select
 
     workspace = open_workspace(_root(ctx))
     signed, diagnostics = read_signatures(workspace)

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .build import select
 from .errors import StandpuntError
 from .i18n import labels
 from .load import parse_yaml, to_plain
@@ -20,7 +19,7 @@ from .output import build_folder, output_path, write_atomic
 from .redline import REDLINE_CSS, cited_ids, compare, to_html, to_text
 from .render import BUILTIN_TEMPLATES, read_stylesheet, template_set
 from .versioning import commit_info, previous_version, read_at
-from .workspace import Workspace
+from .workspace import Workspace, select
 
 
 @dataclass
@@ -79,12 +78,18 @@ def redline_between(
     new, after = _side(workspace, path, rev_b)
     lang = str((new or {}).get("lang") or workspace.config.lang)
     redline = compare(
-        old, new, _titles(workspace, old), _titles(workspace, new), lang,
-        before=before, after=after,
+        old,
+        new,
+        _titles(workspace, old),
+        _titles(workspace, new),
+        lang,
+        before=before,
+        after=after,
     )
+    # The position's language, with the workspace's own labels on top (redline_* included).
     text = labels(lang, workspace.config.labels.get(lang.split("-")[0].lower()))
     if output_format == "text":
-        return DiffResult(text=to_text(redline, color=color))
+        return DiffResult(text=to_text(redline, color=color, labels=text))
     page = _page(workspace, pid, redline, text, lang, output_format)
     folder = build_folder(workspace.root)
     if output_format == "html":
@@ -107,10 +112,12 @@ def _page(
 ) -> str:
     templates = template_set(workspace)
     medium = "print" if fmt == "pdf" else "screen"
-    base_css = read_stylesheet(templates, medium) if templates.folders[-1] == (
-        BUILTIN_TEMPLATES / "default"
-    ) else ""
-    title = (workspace.positions[pid].model.title if workspace.positions[pid].model else pid)
+    base_css = (
+        read_stylesheet(templates, medium)
+        if templates.folders[-1] == (BUILTIN_TEMPLATES / "default")
+        else ""
+    )
+    title = workspace.positions[pid].model.title if workspace.positions[pid].model else pid
     return (
         f'<!DOCTYPE html><html lang="{html.escape(lang)}"><head><meta charset="utf-8">'
         f"<title>{html.escape(title)} — redline</title>"
@@ -121,6 +128,6 @@ def _page(
         "@page :first { margin: 24mm 22mm 22mm 24mm; }\n"
         ".redline-title { font: bold 20pt/1.2 var(--sans); color: var(--accent-dark); "
         "string-set: running-title content(); bookmark-level: 1; }"
-        f"</style></head><body><main><h1 class=\"redline-title\">{html.escape(title)}</h1>"
-        f"{to_html(redline)}</main></body></html>"
+        f'</style></head><body><main><h1 class="redline-title">{html.escape(title)}</h1>'
+        f"{to_html(redline, labels=text)}</main></body></html>"
     )

@@ -91,6 +91,14 @@ class Partner(Model):
     )
 
 
+class Limits(Model):
+    """What rendering one position may cost, so that no file can exhaust the machine."""
+
+    seconds: Annotated[float, Field(gt=0, le=3600)] = 120
+    memory_mb: Annotated[int, Field(ge=256, le=65536)] = 2048
+    pages: Annotated[int, Field(ge=1, le=100000)] = 500
+
+
 class Config(Model):
     """standpunt.yaml: who we are, our partners, and the defaults of every position."""
 
@@ -103,6 +111,7 @@ class Config(Model):
         default_factory=dict, description="per language (nl, fr, en, de), labels to replace"
     )
     pdf_variant: Literal["pdf/ua-1", "pdf/a-3b", "none"] = "pdf/ua-1"
+    limits: Limits = Field(default_factory=Limits)
     evidence: list[Text] = Field(
         default_factory=list,
         description="further evidence folders inside the workspace, read like evidence/ "
@@ -150,32 +159,159 @@ class Position(Model):
 # --- evidence (CSL) --------------------------------------------------------------------------
 
 CSL_TYPES = frozenset(
-    """article article-journal article-magazine article-newspaper bill book broadcast chapter
-    classic collection dataset document entry entry-dictionary entry-encyclopedia event figure
-    graphic hearing interview legal_case legislation manuscript map motion_picture musical_score
-    pamphlet paper-conference patent performance periodical personal_communication post
-    post-weblog regulation report review review-book software song speech standard thesis treaty
-    webpage""".split()
+    [
+        "article",
+        "article-journal",
+        "article-magazine",
+        "article-newspaper",
+        "bill",
+        "book",
+        "broadcast",
+        "chapter",
+        "classic",
+        "collection",
+        "dataset",
+        "document",
+        "entry",
+        "entry-dictionary",
+        "entry-encyclopedia",
+        "event",
+        "figure",
+        "graphic",
+        "hearing",
+        "interview",
+        "legal_case",
+        "legislation",
+        "manuscript",
+        "map",
+        "motion_picture",
+        "musical_score",
+        "pamphlet",
+        "paper-conference",
+        "patent",
+        "performance",
+        "periodical",
+        "personal_communication",
+        "post",
+        "post-weblog",
+        "regulation",
+        "report",
+        "review",
+        "review-book",
+        "software",
+        "song",
+        "speech",
+        "standard",
+        "thesis",
+        "treaty",
+        "webpage",
+    ]
 )
 CSL_NAME_VARIABLES = frozenset(
-    """author chair collection-editor compiler composer container-author contributor curator
-    director editor editorial-director editor-translator executive-producer guest host
-    interviewer illustrator narrator organizer original-author performer producer recipient
-    reviewed-author script-writer series-creator translator""".split()
+    [
+        "author",
+        "chair",
+        "collection-editor",
+        "compiler",
+        "composer",
+        "container-author",
+        "contributor",
+        "curator",
+        "director",
+        "editor",
+        "editorial-director",
+        "editor-translator",
+        "executive-producer",
+        "guest",
+        "host",
+        "interviewer",
+        "illustrator",
+        "narrator",
+        "organizer",
+        "original-author",
+        "performer",
+        "producer",
+        "recipient",
+        "reviewed-author",
+        "script-writer",
+        "series-creator",
+        "translator",
+    ]
 )
 CSL_DATE_VARIABLES = frozenset(
-    "accessed available-date event-date issued original-date submitted".split()
+    ["accessed", "available-date", "event-date", "issued", "original-date", "submitted"]
 )
 CSL_TEXT_VARIABLES = frozenset(
-    """abstract annote archive archive_collection archive_location archive-place authority
-    call-number chapter-number citation-key citation-label citation-number collection-number
-    collection-title container-title container-title-short dimensions division DOI edition event
-    event-place event-title first-reference-note-number genre ISBN ISSN issue journalAbbreviation
-    jurisdiction keyword language license locator medium note number number-of-pages
-    number-of-volumes original-publisher original-publisher-place original-title page page-first
-    part part-title PMCID PMID printing publisher publisher-place references reviewed-genre
-    reviewed-title scale section shortTitle source status supplement title title-short URL
-    version volume volume-title volume-title-short year-suffix""".split()
+    [
+        "abstract",
+        "annote",
+        "archive",
+        "archive_collection",
+        "archive_location",
+        "archive-place",
+        "authority",
+        "call-number",
+        "chapter-number",
+        "citation-key",
+        "citation-label",
+        "citation-number",
+        "collection-number",
+        "collection-title",
+        "container-title",
+        "container-title-short",
+        "dimensions",
+        "division",
+        "DOI",
+        "edition",
+        "event",
+        "event-place",
+        "event-title",
+        "first-reference-note-number",
+        "genre",
+        "ISBN",
+        "ISSN",
+        "issue",
+        "journalAbbreviation",
+        "jurisdiction",
+        "keyword",
+        "language",
+        "license",
+        "locator",
+        "medium",
+        "note",
+        "number",
+        "number-of-pages",
+        "number-of-volumes",
+        "original-publisher",
+        "original-publisher-place",
+        "original-title",
+        "page",
+        "page-first",
+        "part",
+        "part-title",
+        "PMCID",
+        "PMID",
+        "printing",
+        "publisher",
+        "publisher-place",
+        "references",
+        "reviewed-genre",
+        "reviewed-title",
+        "scale",
+        "section",
+        "shortTitle",
+        "source",
+        "status",
+        "supplement",
+        "title",
+        "title-short",
+        "URL",
+        "version",
+        "volume",
+        "volume-title",
+        "volume-title-short",
+        "year-suffix",
+    ]
 )
 #: What an advocate adds to a reference: the passage that supports the claim.
 EVIDENCE_EXTRA_FIELDS = frozenset({"quote"})
@@ -370,7 +506,10 @@ def _diagnostic(model: type[BaseModel], raw: Any, error: Any, where: Location) -
     if kind == "extra_forbidden":
         hint = did_you_mean(str(path[-1]), _field_names(model, path))
         return Diagnostic(
-            "error", f"unknown field '{path[-1]}'{hint}", "unknown-field", _key_loc(raw, path, where)
+            "error",
+            f"unknown field '{path[-1]}'{hint}",
+            "unknown-field",
+            _key_loc(raw, path, where),
         )
     loc = locate(raw, path, where)
     if kind == "missing":

@@ -7,10 +7,10 @@ that write PDFs. Every resource goes through :class:`WorkspaceFetcher`: files in
 
 from __future__ import annotations
 
-import logging
 import datetime as dt
 import hashlib
 import io
+import logging
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -67,6 +67,8 @@ class RenderRequest:
     attachments: tuple[tuple[str, bytes, str], ...] = ()
     #: The moment the PDF claims to be from (SOURCE_DATE_EPOCH): the version's commit time.
     epoch: int | None = None
+    #: At most this many pages (None: no cap).
+    page_limit: int | None = None
 
 
 #: When nothing better is known: 1980-01-01, the reproducible-builds convention.
@@ -81,15 +83,18 @@ def write_pdf(request: RenderRequest) -> bytes:
     entry), no PDF is made.
     """
     epoch = request.epoch if request.epoch is not None else DEFAULT_EPOCH
-    moment = dt.datetime.fromtimestamp(epoch, dt.timezone.utc)
+    moment = dt.datetime.fromtimestamp(epoch, dt.UTC)
     fetcher = WorkspaceFetcher(request.roots)
     options: dict[str, object] = {
         "custom_metadata": True,
         "pdf_identifier": hashlib.sha256(request.html.encode("utf-8")).hexdigest()[:32].encode(),
         "attachments": [
             Attachment(
-                file_obj=io.BytesIO(data), name=name, description=description,
-                created=moment, modified=moment,
+                file_obj=io.BytesIO(data),
+                name=name,
+                description=description,
+                created=moment,
+                modified=moment,
             )
             for name, data, description in request.attachments
         ],
@@ -102,6 +107,12 @@ def write_pdf(request: RenderRequest) -> bytes:
     try:
         base = request.roots[0].resolve().as_uri() + "/"
         document = HTML(string=request.html, base_url=base, url_fetcher=fetcher).render(**options)
+        if request.page_limit is not None and len(document.pages) > request.page_limit:
+            raise StandpuntError(
+                f"this position makes {len(document.pages)} pages, more than the limit of "
+                f"{request.page_limit}; shorten it, or raise 'limits: pages:' in standpunt.yaml",
+                code="page-limit",
+            )
         lost = missing_anchors(document, request.expected)
         if lost:
             listed = "; ".join(request.expected[anchor] for anchor in lost[:5])

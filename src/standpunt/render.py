@@ -38,8 +38,14 @@ PAGE_TEMPLATE = "position.html"
 STYLESHEET = "style.css"
 
 #: Image types a logo may have, by file suffix.
-IMAGE_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg",
-               ".jpeg": "image/jpeg", ".webp": "image/webp", ".gif": "image/gif"}
+IMAGE_TYPES = {
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".webp": "image/webp",
+    ".gif": "image/gif",
+}
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 
 
@@ -95,9 +101,7 @@ def environment(templates: TemplateSet) -> ImmutableSandboxedEnvironment:
 def css_string(value: object) -> Markup:
     """``value`` as a quoted CSS string, safe inside a <style> element."""
     text = str(value)
-    escaped = "".join(
-        c if c.isalnum() or c in " .,:;!?()-_/'·" else f"\\{ord(c):x} " for c in text
-    )
+    escaped = "".join(c if c.isalnum() or c in " .,:;!?()-_/'·" else f"\\{ord(c):x} " for c in text)
     return Markup(f'"{escaped}"')
 
 
@@ -157,9 +161,15 @@ def view_model(
         cut = body.find("</p>")
         cut = cut + len("</p>") if cut >= 0 else len(body)
         sections.append(
-            {"number": number, "id": f"section-{number}", "title": section.title,
-             "body": body, "lead": Markup(body[:cut]), "rest": Markup(body[cut:]),
-             "quote": quote}
+            {
+                "number": number,
+                "id": f"section-{number}",
+                "title": section.title,
+                "body": body,
+                "lead": Markup(body[:cut]),
+                "rest": Markup(body[cut:]),
+                "quote": quote,
+            }
         )
     recommendations = [next(html) for _ in position.recommendations]
     org = config.organisation
@@ -167,9 +177,14 @@ def view_model(
     shown = [(key, False) for key in signers or []]
     shown += [(key, True) for key in pending or [] if key not in (signers or [])]
     partners = [
-        {"key": key, "name": config.partners[key].name, "short": config.partners[key].short,
-         "website": config.partners[key].website,
-         "logo": data_uri(workspace, config.partners[key].logo, where), "pending": is_pending}
+        {
+            "key": key,
+            "name": config.partners[key].name,
+            "short": config.partners[key].short,
+            "website": config.partners[key].website,
+            "logo": data_uri(workspace, config.partners[key].logo, where),
+            "pending": is_pending,
+        }
         for key, is_pending in shown
         if key in config.partners
     ]
@@ -180,8 +195,11 @@ def view_model(
         "generator": f"Standpunt {__version__}",
         "stylesheet": Markup(stylesheet),
         "organisation": {
-            "name": org.name, "short": org.short, "website": org.website,
-            "logo": data_uri(workspace, org.logo, where), "contact": org.contact,
+            "name": org.name,
+            "short": org.short,
+            "website": org.website,
+            "logo": data_uri(workspace, org.logo, where),
+            "contact": org.contact,
             "licence": org.licence,
         },
         "position": {
@@ -213,7 +231,8 @@ def render_html(templates: TemplateSet, context: dict[str, Any]) -> str:
         return env.get_template(PAGE_TEMPLATE).render(context)
     except TemplateSyntaxError as exc:
         raise StandpuntError(
-            f"template error: {exc.message}", _template_location(templates, exc.filename, exc.lineno),
+            f"template error: {exc.message}",
+            _template_location(templates, exc.filename, exc.lineno),
             "template-syntax",
         ) from None
     except (UndefinedError, SecurityError, TemplateError) as exc:
@@ -238,9 +257,8 @@ def read_stylesheet(templates: TemplateSet, medium: str = "print") -> str:
             css = path.read_text(encoding="utf-8")
             if medium == "screen":
                 return _FONT_FACE.sub("", css)
-            return _RELATIVE_URL.sub(
-                lambda m: f'url("{(folder / m.group(2)).resolve().as_uri()}")', css
-            )
+            base = folder.resolve()
+            return _RELATIVE_URL.sub(lambda m: f'url("{(base / m.group(2)).as_uri()}")', css)
     return ""
 
 
@@ -251,8 +269,11 @@ def _template_location(templates: TemplateSet, filename: str | None, line: int |
     for folder in templates.folders:
         if path.is_relative_to(folder):
             shown = path.relative_to(folder).as_posix()
-            prefix = "builtin" if folder.is_relative_to(BUILTIN_TEMPLATES) else (
-                f"{TEMPLATES_DIR}/{templates.name}")
+            prefix = (
+                "builtin"
+                if folder.is_relative_to(BUILTIN_TEMPLATES)
+                else (f"{TEMPLATES_DIR}/{templates.name}")
+            )
             return Location(f"{prefix}/{shown}", line or 0)
     return Location(path.name, line or 0)
 

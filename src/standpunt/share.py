@@ -47,8 +47,23 @@ def import_position(workspace: Workspace, pdf: Path, new_id: str | None = None) 
         manifest = json.loads(files[MANIFEST])
         evidence: list[dict[str, Any]] = json.loads(files.get(EVIDENCE, b"[]"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise StandpuntError(f"the sources inside '{pdf.name}' are damaged: {exc}",
-                             code="bad-pdf") from None
+        raise StandpuntError(
+            f"the sources inside '{pdf.name}' are damaged: {exc}", code="bad-pdf"
+        ) from None
+    # Valid JSON of the wrong shape is damaged too (and must not end in a traceback).
+    if (
+        not isinstance(manifest, dict)
+        or not isinstance(evidence, list)
+        or not all(
+            isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"].strip()
+            for item in evidence
+        )
+    ):
+        raise StandpuntError(
+            f"the sources inside '{pdf.name}' are damaged: {MANIFEST} must be an object and "
+            f"{EVIDENCE} a list of items that each have an id",
+            code="bad-pdf",
+        )
     source_id = str(manifest.get("id", ""))
     position_yaml = files.get(f"{source_id}.yaml")
     if position_yaml is None:
@@ -82,17 +97,21 @@ def import_position(workspace: Workspace, pdf: Path, new_id: str | None = None) 
                 code="evidence-conflict",
             )
 
+    # Everything is decided before anything is written: the evidence file gets a name no file
+    # has yet (an earlier import may have left evidence/imported-<id>.json behind).
+    folder = workspace.root / EVIDENCE_DIR
+    evidence_file = folder / f"imported-{pid}.json"
+    number = 2
+    while evidence_file.exists():
+        evidence_file = folder / f"imported-{pid}-{number}.json"
+        number += 1
+
     written = []
     target.parent.mkdir(exist_ok=True)
     write_atomic(target, position_yaml)
     written.append(target)
     if new_items:
-        folder = workspace.root / EVIDENCE_DIR
         folder.mkdir(exist_ok=True)
-        evidence_file = folder / f"imported-{pid}.json"
-        if evidence_file.exists():
-            raise StandpuntError(f"{workspace.display(evidence_file)} exists already",
-                                 code="exists")
         data = json.dumps(new_items, ensure_ascii=False, indent=2) + "\n"
         write_atomic(evidence_file, data.encode("utf-8"))
         written.append(evidence_file)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import Location, Problems, StandpuntError, UsageError
+from .errors import Location, Problems, StandpuntError, UsageError, did_you_mean
 from .load import Mapping, Sequence, load_json, load_yaml
 from .model import ID_PATTERN, Config, Position, csl_json, validate, validate_evidence_fields
 
@@ -181,7 +181,9 @@ def _read_positions(workspace: Workspace) -> None:
 def evidence_folders(workspace: Workspace) -> list[Path]:
     """evidence/ and every further library standpunt.yaml lists, each inside the workspace."""
     folders = [workspace.root / EVIDENCE_DIR]
-    listed = workspace.config_raw.get("evidence") if isinstance(workspace.config_raw, Mapping) else None
+    listed = (
+        workspace.config_raw.get("evidence") if isinstance(workspace.config_raw, Mapping) else None
+    )
     for index, name in enumerate(workspace.config.evidence):
         where = listed.item_locs[index] if isinstance(listed, Sequence) else Location(CONFIG_FILE)
         folder = (workspace.root / name).resolve()
@@ -190,7 +192,9 @@ def evidence_folders(workspace: Workspace) -> list[Path]:
                 f"evidence folder '{name}' lies outside the workspace", where, "outside-workspace"
             )
         if not folder.is_dir():
-            raise StandpuntError(f"evidence folder '{name}' does not exist", where, "missing-folder")
+            raise StandpuntError(
+                f"evidence folder '{name}' does not exist", where, "missing-folder"
+            )
         if folder not in folders:
             folders.append(folder)
     return folders
@@ -253,8 +257,11 @@ def _read_item(workspace: Workspace, item: Any, loc: Location) -> None:
     id_loc = item.value_loc("id")
     invalid = False
     for key, message, code in validate_evidence_fields(item):
-        problems.error(message, item.key_locs.get(key, item.loc) if code == "unknown-field"
-                       else item.value_loc(key), code)
+        problems.error(
+            message,
+            item.key_locs.get(key, item.loc) if code == "unknown-field" else item.value_loc(key),
+            code,
+        )
         invalid = True
     first = workspace.evidence.get(item_id)
     if first is not None:
@@ -267,3 +274,16 @@ def _read_item(workspace: Workspace, item: Any, loc: Location) -> None:
         return
     csl = {} if invalid else csl_json(item)
     workspace.evidence[item_id] = EvidenceItem(id=item_id, raw=item, location=id_loc, csl=csl)
+
+
+def select(workspace: Workspace, ids: list[str] | None) -> list[str]:
+    """The positions to work on; an unknown id is a usage error naming the known ones."""
+    if not ids:
+        return sorted(workspace.positions)
+    for wanted in ids:
+        if wanted not in workspace.positions:
+            raise UsageError(
+                f"no position '{wanted}' in positions/{did_you_mean(wanted, workspace.positions)}",
+                code="unknown-position",
+            )
+    return list(dict.fromkeys(ids))

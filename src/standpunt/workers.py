@@ -1,0 +1,254 @@
+"""Render workers: child processes that each import WeasyPrint once and render many pages.
+
+This is the one place where templates and WeasyPrint run, so it is also where the limits live:
+every job runs in a child process with a memory cap (``RLIMIT_AS``) under a wall-clock timeout.
+A job that exceeds them fails with a clear error, its worker is replaced, and the other jobs go
+on. ``--jobs N`` sets how many workers run at once; each job's output does not depend on N.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+from .errors import Location, StandpuntError
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one position may cost."""
+
+    seconds: float = 120.0
+    memory_mb: int = 2048
+    pages: int = 500
+
+
+@dataclass(frozen=True)
+class Job:
+    """One output to make: a page from a template, and for print, a PDF from that page."""
+
+    key: Any
+    templates: Any  # render.TemplateSet
+    context: dict[str, Any]
+    medium: str  # "print" or "screen"
+    pdf: dict[str, Any] = field(default_factory=dict)  # RenderRequest fields besides html
+
+
+@dataclass
+class Result:
+    key: Any
+    data: bytes | None = None
+    error: StandpuntError | None = None
+
+
+def run_job(job: Job, limits: Limits) -> bytes:
+    """Render one job in this process (what a worker does)."""
+    from .render import render_html
+
+    html = render_html(job.templates, job.context)
+    if job.medium != "print":
+        return html.encode("utf-8")
+    from .pdf import RenderRequest, write_pdf
+
+    return write_pdf(RenderRequest(html=html, page_limit=limits.pages, **job.pdf))
+
+
+def _worker_main(conn: Connection, limits: Limits) -> None:
+    """A worker's life: cap its memory, warm up, then render jobs until told to stop."""
+    try:
+        import resource
+
+        cap = limits.memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    except (ImportError, ValueError, OSError):  # pragma: no cover - platform without rlimits
+        pass
+    import logging
+
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    from . import pdf  # noqa: F401  (import WeasyPrint now, while the parent prepares jobs)
+
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, KeyboardInterrupt):
+            return
+        if job is None:
+            return
+        try:
+            conn.send(("ok", job.key, run_job(job, limits)))
+        except StandpuntError as exc:
+            conn.send(("error", job.key, (exc.message, exc.location, exc.code)))
+        except MemoryError:
+            conn.send(
+                (
+                    "error",
+                    job.key,
+                    (
+                        f"rendering needed more than the {limits.memory_mb} MB memory limit; "
+                        "the position or its template is too large",
+                        None,
+                        "memory-limit",
+                    ),
+                )
+            )
+        except RecursionError:
+            conn.send(
+                (
+                    "error",
+                    job.key,
+                    (
+                        "the template recursed too deeply (a macro calling itself?)",
+                        None,
+                        "template-recursion",
+                    ),
+                )
+            )
+        except Exception as exc:  # a worker reports, it never dies of a job
+            conn.send(("error", job.key, (f"rendering failed: {exc}", None, "render-failed")))
+
+
+class Pool:
+    """A few render workers; start it early so WeasyPrint's import overlaps other work."""
+
+    def __init__(self, size: int, limits: Limits) -> None:
+        self.size = max(1, size)
+        self.limits = limits
+        self._context = multiprocessing.get_context("spawn")
+        self._workers: list[_Worker] = []
+
+    def __enter__(self) -> Pool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> None:
+        while len(self._workers) < self.size:
+            self._workers.append(self._spawn())
+
+    def _spawn(self) -> _Worker:
+        parent, child = self._context.Pipe()
+        process = self._context.Process(
+            target=_worker_main, args=(child, self.limits), daemon=True, name="standpunt-render"
+        )
+        process.start()
+        child.close()
+        return _Worker(process, parent)
+
+    def run(self, jobs: Iterable[Job], done: Callable[[Result], None]) -> None:
+        """Run every job; ``done`` is called with each result as soon as it is in."""
+        self.start()
+        # Jobs are taken from the iterator only when a worker is free, so a job whose inputs
+        # are still being prepared (pandoc) does not hold up the ones that are ready.
+        source = iter(jobs)
+        exhausted = False
+        busy: dict[Connection, tuple[_Worker, Job, float]] = {}
+        idle = list(self._workers)
+        while not exhausted or busy:
+            while idle and not exhausted:
+                job = next(source, None)
+                if job is None:
+                    exhausted = True
+                    break
+                worker = idle.pop()
+                try:
+                    worker.conn.send(job)
+                except (OSError, BrokenPipeError):
+                    # The worker died before its first job (it could not start): one retry.
+                    worker = self._replace(worker)
+                    try:
+                        worker.conn.send(job)
+                    except (OSError, BrokenPipeError):
+                        raise StandpuntError(
+                            "the render worker could not start; run 'python3 -m standpunt "
+                            "build --jobs 1' to see whether WeasyPrint is installed correctly",
+                            code="render-crashed",
+                        ) from None
+                busy[worker.conn] = (worker, job, time.monotonic() + self.limits.seconds)
+            if not busy:
+                continue
+            next_deadline = min(deadline for _, _, deadline in busy.values())
+            ready = wait(list(busy), timeout=max(0.0, next_deadline - time.monotonic()))
+            for conn in ready:
+                worker, job, _ = busy.pop(conn)  # type: ignore[index]
+                try:
+                    status, _key, payload = worker.conn.recv()
+                except (EOFError, OSError):
+                    done(
+                        Result(
+                            job.key,
+                            error=StandpuntError(
+                                "the renderer stopped while making this position (it may "
+                                f"have run out of the {self.limits.memory_mb} MB memory limit)",
+                                code="render-crashed",
+                            ),
+                        )
+                    )
+                    idle.append(self._replace(worker))
+                    continue
+                if status == "ok":
+                    done(Result(job.key, data=payload))
+                else:
+                    message, location, code = payload
+                    done(Result(job.key, error=StandpuntError(message, location, code)))
+                idle.append(worker)
+            now = time.monotonic()
+            for conn, (worker, job, deadline) in list(busy.items()):
+                if deadline <= now:
+                    del busy[conn]
+                    done(
+                        Result(
+                            job.key,
+                            error=StandpuntError(
+                                f"rendering took longer than {self.limits.seconds:g} seconds "
+                                "and was stopped; the position is too long or its template loops",
+                                code="time-limit",
+                            ),
+                        )
+                    )
+                    idle.append(self._replace(worker))
+
+    def _replace(self, worker: _Worker) -> _Worker:
+        worker.kill()
+        fresh = self._spawn()
+        self._workers[self._workers.index(worker)] = fresh
+        return fresh
+
+    def close(self) -> None:
+        for worker in self._workers:
+            worker.stop()
+        self._workers.clear()
+
+
+@dataclass(eq=False)
+class _Worker:
+    process: Any
+    conn: Connection
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join()
+        self.conn.close()
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):
+            self.conn.send(None)
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.kill()
+        else:
+            self.conn.close()
+
+
+def default_jobs() -> int:
+    """As many workers as the machine has cores."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+__all__ = ["Job", "Limits", "Location", "Pool", "Result", "default_jobs", "run_job"]
