@@ -125,11 +125,7 @@ def _scan_key(src: str, pos: int, end: int) -> tuple[str, int] | None:
         i = pos + 1
         while i < end:
             c = src[i]
-            if _is_regchar(c):
-                i += 1
-            elif c in _KEY_PUNCT and i + 1 < end and _is_regchar(src[i + 1]):
-                i += 1
-            elif c in ":/" and i + 1 < end and src[i + 1] == "/":
+            if _is_regchar(c) or (c in _KEY_PUNCT and i + 1 < end and _is_regchar(src[i + 1])) or (c in ":/" and i + 1 < end and src[i + 1] == "/"):
                 i += 1
             else:
                 break
