@@ -125,7 +125,11 @@ def _scan_key(src: str, pos: int, end: int) -> tuple[str, int] | None:
         i = pos + 1
         while i < end:
             c = src[i]
-            if _is_regchar(c) or (c in _KEY_PUNCT and i + 1 < end and _is_regchar(src[i + 1])) or (c in ":/" and i + 1 < end and src[i + 1] == "/"):
+            if (
+                _is_regchar(c)
+                or (c in _KEY_PUNCT and i + 1 < end and _is_regchar(src[i + 1]))
+                or (c in ":/" and i + 1 < end and src[i + 1] == "/")
+            ):
                 i += 1
             else:
                 break
@@ -571,9 +575,7 @@ def _normal_cite(state: StateInline, pos: int) -> tuple[list[_Cite], int] | None
     return result
 
 
-def _bareloc(
-    state: StateInline, pos: int
-) -> tuple[tuple[int, int], list[_Cite], int] | None:
+def _bareloc(state: StateInline, pos: int) -> tuple[tuple[int, int], list[_Cite], int] | None:
     """pandoc's ``bareloc``: ``[p. 33]`` after a narrative citation."""
     src, end = state.src, state.posMax
     if src.startswith("[^", pos):
@@ -1018,7 +1020,9 @@ def _note_definition(state: StateBlock, start_line: int, end_line: int, silent: 
     old_tshift = state.tShift[start_line]
     old_scount = state.sCount[start_line]
     old_parent = state.parentType
-    initial = state.sCount[start_line] + after - (state.bMarks[start_line] + state.tShift[start_line])
+    initial = (
+        state.sCount[start_line] + after - (state.bMarks[start_line] + state.tShift[start_line])
+    )
     offset = initial
     pos = after
     while pos < maximum and src[pos] in _SPACE_TAB:
@@ -1043,9 +1047,7 @@ def _note_definition(state: StateBlock, start_line: int, end_line: int, silent: 
     return True
 
 
-_TABLE_BREAK = re.compile(
-    r"[ ]{0,3}\|?[ \t]*:?-+:?[ \t]*(?:[|+][ \t]*:?-+:?[ \t]*)*\|?[ \t]*"
-)
+_TABLE_BREAK = re.compile(r"[ ]{0,3}\|?[ \t]*:?-+:?[ \t]*(?:[|+][ \t]*:?-+:?[ \t]*)*\|?[ \t]*")
 
 
 def _table_cells(src: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -1246,9 +1248,7 @@ def _parser() -> MarkdownIt:
     md.disable(["html_block", "html_inline", "lheading", "link", "image", "entity"])
     md.enable("table")
     md.block.ruler.at("table", _pipe_table)  # as in pandoc: no interrupting a paragraph
-    md.block.ruler.at(
-        "fence", _fence, {"alt": ["paragraph", "reference", "blockquote", "list"]}
-    )
+    md.block.ruler.at("fence", _fence, {"alt": ["paragraph", "reference", "blockquote", "list"]})
     md.block.ruler.before("reference", "pandoc_note", _note_definition, {"alt": ["paragraph"]})
     md.block.ruler.at("reference", _reference_rule(_commonmark_reference))
     md.inline.ruler.at("escape", _rule_escape)

@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from .errors import StandpuntError
-from .model import ID_PATTERN
+from .model import valid_id
 
 TEMP_PREFIX = ".standpunt-tmp-"
 
@@ -34,7 +34,7 @@ def build_folder(root: Path, name: str = "build") -> Path:
 
 def output_path(folder: Path, position_id: str, suffix: str) -> Path:
     """build/<id><suffix>, after checking that it cannot point anywhere else."""
-    if not ID_PATTERN.fullmatch(position_id):
+    if not valid_id(position_id):
         raise StandpuntError(f"'{position_id}' is not a valid position id", code="invalid-id")
     path = folder / f"{position_id}{suffix}"
     if path.is_symlink() or not path.resolve().parent == folder.resolve():

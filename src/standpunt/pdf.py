@@ -119,8 +119,9 @@ def write_pdf(request: RenderRequest) -> bytes:
             more = f" and {len(lost) - 5} more" if len(lost) > 5 else ""
             raise StandpuntError(
                 f"the rendered PDF lost {listed}{more}; no PDF was written, so that no reader "
-                "gets a document with a citation missing. This is a layout engine fault: "
-                "changing the text around it, or the template's footnote CSS, avoids it",
+                "gets a document with a citation missing. Either the template leaves it out, "
+                "or the layout engine dropped it (changing the text around it, or the "
+                "template's footnote CSS, avoids that)",
                 code="lost-citation",
             )
         pdf = document.write_pdf(**options)

@@ -11,15 +11,18 @@ from __future__ import annotations
 import base64
 import re
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from jinja2 import (
     ChoiceLoader,
+    Environment,
     FileSystemLoader,
     PrefixLoader,
     StrictUndefined,
     TemplateError,
+    TemplateNotFound,
     TemplateSyntaxError,
     UndefinedError,
 )
@@ -77,14 +80,66 @@ def template_set(workspace: Workspace) -> TemplateSet:
     return TemplateSet(name, (own, builtin))
 
 
+#: What a template name may look like: relative, no "..", no odd characters.
+TEMPLATE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*")
+#: The longest string or list a template expression may make.
+MAX_SEQUENCE = 1_000_000
+
+
+class FolderLoader(FileSystemLoader):
+    """Templates from folders, and only from inside them: names are checked and a file whose
+    real path (symlinks resolved) leads out of its folder is refused."""
+
+    def get_source(self, environment: Environment, template: str) -> tuple[str, str, Any]:
+        if not TEMPLATE_NAME.fullmatch(template) or ".." in template.split("/"):
+            raise TemplateNotFound(f"{template} (not an allowed template name)")
+        source, filename, uptodate = super().get_source(environment, template)
+        real = Path(filename).resolve()
+        if not any(real.is_relative_to(Path(f).resolve()) for f in self.searchpath):
+            raise SecurityError(
+                f"template '{template}' is a link to a file outside the template folders"
+            )
+        return source, filename, uptodate
+
+
+class TemplateSandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, plus bounds on what one expression may build.
+
+    Jinja bounds ``range`` but not ``'a' * 10**9``; rendering also runs in a worker under a
+    memory cap, this just says what went wrong.
+    """
+
+    intercepted_binops = frozenset(["*", "**", "+"])
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int) and abs(right) > 64:
+            raise SecurityError("the template raises a number to a power above 64")
+        if operator == "*":
+            for seq, count in ((left, right), (right, left)):
+                if (
+                    isinstance(seq, (str, list, tuple))
+                    and isinstance(count, int)
+                    and (len(seq) * count > MAX_SEQUENCE)
+                ):
+                    raise SecurityError("the template builds a text or list that is too long")
+        if (
+            operator == "+"
+            and isinstance(left, (str, list, tuple))
+            and isinstance(right, (str, list, tuple))
+            and len(left) + len(right) > MAX_SEQUENCE
+        ):
+            raise SecurityError("the template builds a text or list that is too long")
+        return super().call_binop(context, operator, left, right)
+
+
 def environment(templates: TemplateSet) -> ImmutableSandboxedEnvironment:
     loader = ChoiceLoader(
         [
-            FileSystemLoader([str(folder) for folder in templates.folders]),
-            PrefixLoader({"builtin": FileSystemLoader(str(templates.folders[-1]))}),
+            FolderLoader([str(folder) for folder in templates.folders]),
+            PrefixLoader({"builtin": FolderLoader(str(templates.folders[-1]))}),
         ]
     )
-    env = ImmutableSandboxedEnvironment(
+    env = TemplateSandbox(
         loader=loader,
         autoescape=True,
         undefined=StrictUndefined,
@@ -235,10 +290,20 @@ def render_html(templates: TemplateSet, context: dict[str, Any]) -> str:
             _template_location(templates, exc.filename, exc.lineno),
             "template-syntax",
         ) from None
-    except (UndefinedError, SecurityError, TemplateError) as exc:
+    except (UndefinedError, SecurityError, TemplateError, RecursionError) as exc:
         loc = _traceback_location(templates, exc)
-        kind = "template-unsafe" if isinstance(exc, SecurityError) else "template-error"
-        raise StandpuntError(f"template error: {exc}", loc, kind) from None
+        if isinstance(exc, SecurityError):
+            kind, text = "template-unsafe", f"the template does something not allowed: {exc}"
+        elif isinstance(exc, UndefinedError):
+            kind, text = "template-undefined", f"template uses something undefined: {exc}"
+        elif isinstance(exc, RecursionError):
+            kind, text = "template-recursion", "the template recursed too deeply"
+        elif isinstance(exc, TemplateNotFound):
+            kind = "template-not-found"
+            text = f"template '{exc.name}' was not found in the template folders"
+        else:
+            kind, text = "template-error", f"template error: {exc}"
+        raise StandpuntError(text, loc, kind) from None
 
 
 _RELATIVE_URL = re.compile(r"""url\((['"]?)(?![a-zA-Z][a-zA-Z0-9+.-]*:|/|#)([^'")]+)\1\)""")
@@ -257,9 +322,12 @@ def read_stylesheet(templates: TemplateSet, medium: str = "print") -> str:
             css = path.read_text(encoding="utf-8")
             if medium == "screen":
                 return _FONT_FACE.sub("", css)
-            base = folder.resolve()
-            return _RELATIVE_URL.sub(lambda m: f'url("{(base / m.group(2)).as_uri()}")', css)
+            return _RELATIVE_URL.sub(partial(_absolute_url, folder.resolve()), css)
     return ""
+
+
+def _absolute_url(base: Path, match: re.Match[str]) -> str:
+    return f'url("{(base / match.group(2)).as_uri()}")'
 
 
 def _template_location(templates: TemplateSet, filename: str | None, line: int | None) -> Location:

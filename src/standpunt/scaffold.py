@@ -9,7 +9,7 @@ import unicodedata
 from pathlib import Path
 
 from .errors import StandpuntError, UsageError
-from .model import ID_PATTERN
+from .model import valid_id
 from .output import write_atomic
 from .workspace import CONFIG_FILE, POSITIONS_DIR
 
@@ -51,7 +51,7 @@ def new_position(root: Path, title: str, lang: str, position_id: str | None = No
     if not title.strip():
         raise UsageError("give the new position a title", code="usage")
     pid = position_id or slug(title)
-    if not ID_PATTERN.fullmatch(pid):
+    if not valid_id(pid):
         raise UsageError(
             f"'{pid}' cannot be a position id: use lower-case letters, digits and '-' "
             "(give one with --id)",

@@ -14,7 +14,7 @@ from typing import Any
 
 from .errors import StandpuntError, UsageError
 from .load import parse_yaml, to_plain
-from .model import ID_PATTERN
+from .model import valid_id
 from .output import write_atomic
 from .workspace import EVIDENCE_DIR, POSITIONS_DIR, Workspace
 
@@ -71,7 +71,7 @@ def import_position(workspace: Workspace, pdf: Path, new_id: str | None = None) 
     parse_yaml(position_yaml, f"{pdf.name}:{source_id}.yaml")  # refuse anything unsafe up front
 
     pid = new_id or source_id
-    if not ID_PATTERN.fullmatch(pid):
+    if not valid_id(pid):
         raise UsageError(
             f"'{pid}' cannot be a position id: use lower-case letters, digits and '-'",
             code="invalid-id",

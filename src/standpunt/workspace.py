@@ -14,7 +14,15 @@ from typing import Any
 
 from .errors import Location, Problems, StandpuntError, UsageError, did_you_mean
 from .load import Mapping, Sequence, load_json, load_yaml
-from .model import ID_PATTERN, Config, Position, csl_json, validate, validate_evidence_fields
+from .model import (
+    ID_PATTERN,
+    Config,
+    Position,
+    csl_json,
+    valid_id,
+    validate,
+    validate_evidence_fields,
+)
 
 CONFIG_FILE = "standpunt.yaml"
 POSITIONS_DIR = "positions"
@@ -118,7 +126,12 @@ def open_workspace(root: Path) -> Workspace:
     return workspace
 
 
-def _sorted_files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
+def _sorted_files(folder: Path, suffixes: tuple[str, ...], hidden: bool = False) -> list[Path]:
+    """Files with one of ``suffixes`` below ``folder``, sorted; hidden folders are not entered.
+
+    ``hidden`` includes files whose name starts with a dot (e.g. ``.yaml``, an empty id), so
+    that they are reported rather than silently passed over.
+    """
     if not folder.is_dir():
         return []
     found: list[Path] = []
@@ -127,7 +140,7 @@ def _sorted_files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
         found.extend(
             Path(dirpath, name)
             for name in sorted(filenames)
-            if not name.startswith(".") and name.lower().endswith(suffixes)
+            if (hidden or not name.startswith(".")) and name.lower().endswith(suffixes)
         )
     return found
 
@@ -135,17 +148,24 @@ def _sorted_files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
 def _read_positions(workspace: Workspace) -> None:
     problems = workspace.problems
     seen: dict[str, PositionFile] = {}
-    for path in _sorted_files(workspace.root / POSITIONS_DIR, (".yaml", ".yml")):
-        if path.parent != workspace.root / POSITIONS_DIR:
+    folder = workspace.root / POSITIONS_DIR
+    for path in _sorted_files(folder, (".yaml", ".yml"), hidden=True):
+        if path.parent != folder:
+            problems.warning(
+                "positions in sub-folders are not read; move the file into positions/",
+                Location(workspace.display(path)),
+                "ignored-file",
+            )
             continue
         stem = path.name.rsplit(".", 1)[0]
         display = workspace.display(path)
         position = PositionFile(id=stem, path=path, display=display)
-        if not ID_PATTERN.fullmatch(stem):
+        if not valid_id(stem):
             problems.error(
                 f"'{path.name}' is not a valid position file name: the name before .yaml is the "
                 "position's id and may hold only lower-case letters, digits and '-' "
-                "(at most 64, starting with a letter or digit); rename the file",
+                "(at most 64, starting with a letter or digit, and not a name Windows reserves "
+                "such as 'con'); rename the file",
                 position.location,
                 "invalid-id",
             )
