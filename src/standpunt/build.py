@@ -9,6 +9,7 @@ that does not need the workspace, and written atomically as soon as it is ready.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Iterator
@@ -26,10 +27,13 @@ from .i18n import format_date, labels
 from .model import Position
 from .output import build_folder, clean_temp_files, output_path, write_atomic
 from .render import TemplateSet, data_uri, read_stylesheet, template_set, view_model
+from .state import BuildState, digest, file_digest, files_digest, tool_versions
 from .workers import default_jobs
 from .workspace import Workspace, select
 
 FORMATS = ("pdf", "html")
+#: Resolved citations, by the hash of what pandoc read (a folder in build/).
+CACHE_DIR = ".standpunt-cache"
 
 
 @dataclass
@@ -38,6 +42,7 @@ class Outcome:
 
     id: str
     written: list[Path] = field(default_factory=list)
+    current: list[Path] = field(default_factory=list)
     error: Diagnostic | None = None
 
 
@@ -48,6 +53,16 @@ class BuildOptions:
     include_pending: bool = False
     edition: str | None = None
     jobs: int | None = None
+    force: bool = False
+
+    def key(self) -> dict[str, Any]:
+        """The options that change outputs (for build state)."""
+        return {
+            "formats": sorted(self.formats),
+            "pdf_variant": self.pdf_variant,
+            "include_pending": self.include_pending,
+            "edition": self.edition,
+        }
 
 
 class Progress(Protocol):
@@ -184,8 +199,33 @@ def build(
         (m, s) for m, s in (("screen", ".html"), ("print", ".pdf")) if s[1:] in options.formats
     ]
 
+    state = BuildState.read(folder)
+    common = _common_inputs(workspace, templates, style)
     outcomes = {pid: Outcome(pid) for pid in todo}
-    remaining = {pid: len(media) for pid in todo}
+    hashes: dict[tuple[str, str], str] = {}
+    for pid in todo:
+        for medium, suffix in media:
+            target = output_path(folder, pid, f"{suffix_key}{suffix}")
+            hashes[pid, medium] = digest(
+                {
+                    "common": common,
+                    "position": file_digest(workspace.positions[pid].path),
+                    "evidence": [
+                        workspace.evidence[k].csl
+                        for k in cited_keys.get(pid, [])
+                        if k in workspace.evidence
+                    ],
+                    "signatures": [file_digest(sig.path) for sig in signed.get(pid, [])],
+                    "version": dataclasses.asdict(stamps[pid]),
+                    "fingerprint": fingerprints[pid],
+                    "medium": medium,
+                    "options": options.key(),
+                }
+            )
+            if not options.force and state.current(target, hashes[pid, medium]):
+                outcomes[pid].current.append(target)
+    stale = [pid for pid in todo if len(outcomes[pid].current) < len(media)]
+    remaining = {pid: len(media) - len(outcomes[pid].current) for pid in stale}
 
     def finish(pid: str, error: StandpuntError | None = None) -> None:
         outcome = outcomes[pid]
@@ -200,7 +240,7 @@ def build(
             progress.done(pid, outcome)
 
     def jobs() -> Iterator[Job]:
-        for pid in todo:
+        for pid in stale:
             try:
                 prepared = list(_jobs_for(pid))
             except StandpuntError as exc:
@@ -226,6 +266,9 @@ def build(
         cited = pending[pid].result()
         names = [name for name, _text in position_fields(position)]
         for medium, suffix in media:
+            target = output_path(folder, pid, f"{suffix_key}{suffix}")
+            if target in outcomes[pid].current:
+                continue
             prepared, expected = prepare(cited, names, medium)
             css = read_stylesheet(templates, medium)
             context = view_model(
@@ -257,17 +300,18 @@ def build(
                     signers,
                     position,
                 )
-            target = output_path(folder, pid, f"{suffix_key}{suffix}")
-            yield Job((pid, target), templates, context, medium, pdf)
+            yield Job((pid, target, hashes[pid, medium]), templates, context, medium, pdf)
 
     def done(result: Result) -> None:
-        pid, target = result.key
+        pid, target, input_hash = result.key
         if result.error is not None:
+            state.outputs.pop(target.name, None)
             finish(pid, result.error)
             return
         assert result.data is not None
         try:
             write_atomic(target, result.data)
+            state.outputs[target.name] = input_hash
             outcomes[pid].written.append(target)
             finish(pid)
         except (OSError, StandpuntError) as exc:
@@ -282,17 +326,46 @@ def build(
 
     if progress:
         progress.start(len(todo))
-    with Pool(min(jobs_wanted, len(todo) * len(media)), limits) as pool:
-        pool.start()  # WeasyPrint's import in the workers overlaps the pandoc runs below
-        with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as threads:
-            pending: dict[str, Future[CitedText]] = {
-                pid: threads.submit(_cite, workspace, pid, cited_keys.get(pid, []), style)
-                for pid in todo
-            }
-            pool.run(jobs(), done)
+        for pid in todo:
+            if pid not in remaining:
+                progress.done(pid, outcomes[pid])
+    if stale:
+        cache = folder / CACHE_DIR
+        with Pool(min(jobs_wanted, sum(remaining.values())), limits) as pool:
+            pool.start()  # WeasyPrint's import in the workers overlaps the pandoc runs below
+            with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as threads:
+                pending: dict[str, Future[CitedText]] = {
+                    pid: threads.submit(
+                        _cite, workspace, pid, cited_keys.get(pid, []), style, cache
+                    )
+                    for pid in stale
+                }
+                try:
+                    pool.run(jobs(), done)
+                finally:
+                    state.write()
     for outcome in outcomes.values():
         outcome.written.sort()
     return [outcomes[pid] for pid in todo]
+
+
+def _common_inputs(workspace: Workspace, templates: TemplateSet, style: Style) -> str:
+    """What every output of this workspace is made from: tools, settings, template, style."""
+    config = workspace.config
+    logos = [config.organisation.logo, *(p.logo for p in config.partners.values())]
+    return digest(
+        {
+            "tools": tool_versions(),
+            "config": file_digest(workspace.root / "standpunt.yaml"),
+            "template": files_digest(templates.files(), workspace.root),
+            "style": file_digest(style.path),
+            "logos": {
+                logo: file_digest(workspace.root / logo)
+                for logo in logos
+                if logo and (workspace.root / logo).is_file()
+            },
+        }
+    )
 
 
 def _edition(workspace: Workspace, key: str | None) -> dict[str, Any] | None:
@@ -375,9 +448,32 @@ def _date_epoch(position: Position) -> int | None:
     return calendar.timegm(position.date.timetuple())
 
 
-def _cite(workspace: Workspace, pid: str, keys: list[str], style: Style) -> CitedText:
+def _cite(
+    workspace: Workspace, pid: str, keys: list[str], style: Style, cache: Path | None = None
+) -> CitedText:
+    """The position's text with citations resolved, reused while text and evidence are the same."""
     position = workspace.positions[pid].model
     assert position is not None
     references = [workspace.evidence[key].csl for key in keys if key in workspace.evidence]
     texts = [text for _name, text in position_fields(position)]
-    return cite(texts, references, style, workspace.lang_of(position))
+    lang = workspace.lang_of(position)
+    if cache is None:
+        return cite(texts, references, style, lang)
+    key = digest(
+        {
+            "texts": texts,
+            "references": references,
+            "style": file_digest(style.path),
+            "lang": lang,
+            "tools": tool_versions(),
+        }
+    )
+    entry = cache / f"{key}.json"
+    try:
+        return CitedText(**json.loads(entry.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        pass
+    cited = cite(texts, references, style, lang)
+    cache.mkdir(exist_ok=True)
+    write_atomic(entry, json.dumps(dataclasses.asdict(cited)).encode("utf-8"))
+    return cited

@@ -142,6 +142,7 @@ def _formats(value: str) -> tuple[str, ...]:
     is_flag=True,
     help="For drafts: also list invited partners who have not signed this text, marked as pending.",
 )
+@click.option("--force", is_flag=True, help="Rebuild even the outputs that are current.")
 @click.option(
     "--jobs",
     "-j",
@@ -162,22 +163,41 @@ def build(
     output_format: str,
     pdf_variant: str | None,
     include_pending: bool,
+    force: bool,
     jobs: int | None,
     edition: str | None,
 ) -> None:
-    """Build build/<id>.pdf for every position (or the ones named)."""
+    """Build build/<id>.pdf for every position (or the ones named); only what changed."""
+    from .state import BuildState, extra_evidence_folders, workspace_digest
+
+    formats = _formats(output_format)
+    root = _root(ctx)
+    options_key = {
+        "formats": sorted(formats),
+        "pdf_variant": pdf_variant,
+        "include_pending": include_pending,
+        "edition": edition,
+    }
+    whole = not positions and not force
+    digest = workspace_digest(root, options_key, extra_evidence_folders(root)) if whole else None
+    if whole and digest == BuildState.read(root / "build").workspace:
+        # Nothing at all changed since the last complete, clean build: no need to load,
+        # check or import anything else.
+        click.echo("nothing to build: every output is current (use --force to rebuild)", err=True)
+        return
+
     from .build import BuildOptions
     from .build import build as run_build
     from .workspace import open_workspace
 
-    formats = _formats(output_format)
-    workspace = open_workspace(_root(ctx))
+    workspace = open_workspace(root)
     options = BuildOptions(
         formats=formats,
         pdf_variant=pdf_variant,
         include_pending=include_pending,
         edition=edition,
         jobs=jobs,
+        force=force,
     )
     reporter = _Reporter(workspace.display)
     try:
@@ -186,9 +206,12 @@ def build(
         reporter.stop()
     _echo_diagnostics(workspace.problems.items)
     failed = [o for o in outcomes if o.error is not None]
-    built = len(outcomes) - len(failed)
+    current = [o for o in outcomes if o.error is None and o.current and not o.written]
+    built = len(outcomes) - len(failed) - len(current)
     skipped = len(positions or workspace.positions) - len(outcomes)
     summary = f"{built} built"
+    if current:
+        summary += f", {len(current)} current (unchanged)"
     if failed:
         summary += f", {len(failed)} failed"
     if skipped:
@@ -196,6 +219,10 @@ def build(
     click.echo(summary, err=True)
     if failed or workspace.problems.errors:
         sys.exit(1)
+    if whole and digest is not None and len(outcomes) == len(workspace.positions):
+        state = BuildState.read(workspace.build_dir)
+        state.workspace = digest
+        state.write()
 
 
 class _Reporter:
@@ -222,11 +249,13 @@ class _Reporter:
             self.task = self.progress.add_task("", total=total)
 
     def done(self, position_id: str, outcome: Any) -> None:
-        if outcome.error is None:
+        if outcome.error is not None:
+            line = str(outcome.error)
+        elif outcome.written:
             shown = ", ".join(self.display(path) for path in outcome.written)
             line = f"built {position_id} → {shown}"
         else:
-            line = str(outcome.error)
+            line = f"current {position_id} (unchanged)"
         if self.progress is not None:
             self.progress.console.print(line, highlight=False, markup=False)
             self.progress.update(self.task, advance=1, description=position_id)

