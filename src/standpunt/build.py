@@ -9,6 +9,7 @@ that does not need the workspace, and written atomically as soon as it is ready.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -156,8 +157,13 @@ def build(
     ids: list[str] | None = None,
     options: BuildOptions | None = None,
     progress: Progress | None = None,
+    pool: Any = None,
 ) -> list[Outcome]:
-    """Build the chosen positions (all by default); returns one outcome per buildable position."""
+    """Build the chosen positions (all by default); returns one outcome per buildable position.
+
+    ``pool`` is a started :class:`workers.Pool` to render with (the preview keeps one warm);
+    by default the build starts its own.
+    """
     from . import signatures as signing
     from . import versioning
     from .fingerprint import workspace_fingerprints
@@ -331,8 +337,10 @@ def build(
                 progress.done(pid, outcomes[pid])
     if stale:
         cache = folder / CACHE_DIR
-        with Pool(min(jobs_wanted, sum(remaining.values())), limits) as pool:
-            pool.start()  # WeasyPrint's import in the workers overlaps the pandoc runs below
+        own_pool = pool is None
+        workers = Pool(min(jobs_wanted, sum(remaining.values())), limits) if own_pool else pool
+        with workers if own_pool else contextlib.nullcontext(workers):
+            workers.start()  # WeasyPrint's import in the workers overlaps the pandoc runs below
             with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as threads:
                 pending: dict[str, Future[CitedText]] = {
                     pid: threads.submit(
@@ -341,7 +349,7 @@ def build(
                     for pid in stale
                 }
                 try:
-                    pool.run(jobs(), done)
+                    workers.run(jobs(), done)
                 finally:
                     state.write()
     for outcome in outcomes.values():

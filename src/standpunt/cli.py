@@ -492,3 +492,31 @@ def import_pdf(ctx: click.Context, pdf: Path, new_id: str | None) -> None:
     workspace = open_workspace(_root(ctx))
     for path in import_position(workspace, pdf, new_id):
         click.echo(f"created {workspace.display(path)}")
+
+
+@main.command()
+@click.argument("positions", nargs=-1)
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port on 127.0.0.1 (0: any free port).",
+)
+@click.pass_context
+@handle_errors
+def serve(ctx: click.Context, positions: tuple[str, ...], port: int) -> None:
+    """A live preview on 127.0.0.1: HTML and PDF, rebuilt and reloaded on every save."""
+    from .serve import preview_server, watch
+
+    root = _root(ctx)
+    try:
+        with preview_server(root, list(positions) or None, port) as (server, preview):
+            host, bound = server.server_address[:2]
+            first = f"/{positions[0]}" if positions else "/"
+            click.echo(f"preview on http://{host}:{bound}{first} (Ctrl+C stops)", err=True)
+            watch(root, preview)
+    except OSError as exc:
+        raise UsageError(
+            f"cannot listen on 127.0.0.1:{port}: {exc.strerror}", code="usage"
+        ) from None

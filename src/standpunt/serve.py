@@ -1,0 +1,240 @@
+"""``standpunt serve``: a live preview on 127.0.0.1 that rebuilds in a warm worker on every save.
+
+The preview is the real build (same checks, same templates, same PDF), run with one render worker
+that stays alive, so WeasyPrint is imported once and each refresh only renders. Files change →
+the build runs → every open page reloads itself (server-sent events). Problems are shown in the
+page with file and line. The server listens on the loopback interface only and answers only
+requests addressed to it by a loopback name.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import partial
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from .errors import Diagnostic, StandpuntError
+
+LOOPBACK = "127.0.0.1"
+_LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
+_PAGE = re.compile(r"/([a-z0-9][a-z0-9-]{0,63})(\.pdf|\.html)?")
+
+_RELOAD = """<script>
+new EventSource("/events").onmessage = function () { location.reload(); };
+</script>"""
+
+
+@dataclass
+class PreviewState:
+    """What the last refresh made, and who waits for the next one."""
+
+    generation: int = 0
+    problems: list[Diagnostic] = field(default_factory=list)
+    built: list[str] = field(default_factory=list)
+    changed: threading.Condition = field(default_factory=threading.Condition)
+
+
+class Preview:
+    """The workspace, rebuilt on demand with a warm render worker."""
+
+    def __init__(self, root: Path, positions: list[str] | None = None) -> None:
+        from .workers import Limits, Pool
+
+        self.root = root
+        self.positions = positions
+        self.state = PreviewState()
+        self._lock = threading.Lock()
+        self._pool = Pool(1, Limits())
+        self._pool.start()
+
+    def refresh(self) -> PreviewState:
+        """Rebuild what changed (HTML and PDF) and tell every open page."""
+        from .build import BuildOptions, build
+        from .workspace import open_workspace
+
+        with self._lock:
+            problems: list[Diagnostic] = []
+            built: list[str] = []
+            try:
+                workspace = open_workspace(self.root)
+                options = BuildOptions(formats=("html", "pdf"))
+                outcomes = build(workspace, self.positions, options, pool=self._pool)
+                problems = list(workspace.problems.sorted())
+                for outcome in outcomes:
+                    if outcome.error is not None:
+                        problems.append(outcome.error)
+                    else:
+                        built.append(outcome.id)
+            except StandpuntError as exc:
+                problems = [exc.diagnostic()]
+            with self.state.changed:
+                self.state.generation += 1
+                self.state.problems = problems
+                self.state.built = built
+                self.state.changed.notify_all()
+            return self.state
+
+    def close(self) -> None:
+        self._pool.close()
+
+
+def _moved_on(state: PreviewState, seen: int) -> bool:
+    return state.generation != seen
+
+
+def _problems_html(problems: list[Diagnostic]) -> str:
+    if not problems:
+        return ""
+    items = "".join(
+        f'<li class="{p.severity}"><code>{html.escape(str(p.location or ""))}</code> '
+        f"{html.escape(p.severity)}: {html.escape(p.message)} [{html.escape(p.code)}]</li>"
+        for p in problems
+    )
+    return (
+        '<aside style="position:sticky;top:0;z-index:9;background:#fff4e5;border-bottom:2px '
+        'solid #c2571a;padding:.8rem 1.2rem;font:14px/1.4 sans-serif">'
+        f"<strong>Problems</strong><ul style='margin:.4rem 0 0'>{items}</ul></aside>"
+    )
+
+
+def make_handler(preview: Preview, build_dir: Path) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "standpunt-preview"
+
+        def log_message(self, format: str, *args: Any) -> None:  # quiet
+            return
+
+        def _host_ok(self) -> bool:
+            # Refuse pages reached through another name (DNS rebinding): loopback names only.
+            host = (self.headers.get("Host") or "").rsplit(":", 1)[0]
+            return host in _LOOPBACK_HOSTS
+
+        def _send(self, status: HTTPStatus, body: bytes, kind: str) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self) -> None:
+            if not self._host_ok():
+                self._send(HTTPStatus.FORBIDDEN, b"loopback only", "text/plain")
+                return
+            path = self.path.split("?", 1)[0]
+            if path == "/events":
+                self._events()
+                return
+            if path == "/":
+                self._index()
+                return
+            match = _PAGE.fullmatch(path)
+            if not match:
+                self._send(HTTPStatus.NOT_FOUND, b"not found", "text/plain")
+                return
+            pid, suffix = match.group(1), match.group(2) or ""
+            if suffix == ".pdf":
+                file = build_dir / f"{pid}.pdf"
+                if file.is_file():
+                    self._send(HTTPStatus.OK, file.read_bytes(), "application/pdf")
+                else:
+                    self._send(HTTPStatus.NOT_FOUND, b"no PDF (see the problems)", "text/plain")
+                return
+            self._page(pid)
+
+        def _page(self, pid: str) -> None:
+            file = build_dir / f"{pid}.html"
+            banner = _problems_html(preview.state.problems)
+            links = (
+                f'<p style="font:13px sans-serif;margin:.5rem 1rem"><a href="/">all positions</a>'
+                f' · <a href="/{pid}.pdf">PDF</a></p>'
+            )
+            if file.is_file():
+                page = file.read_text(encoding="utf-8")
+                page = page.replace("<body", "<body data-preview", 1)
+                page = re.sub(
+                    r"(<body[^>]*>)", lambda m: m.group(1) + banner + links, page, count=1
+                )
+                page = page.replace("</body>", _RELOAD + "</body>", 1)
+            else:
+                page = f"<!DOCTYPE html><html><body>{banner}{links}{_RELOAD}</body></html>"
+            self._send(HTTPStatus.OK, page.encode("utf-8"), "text/html; charset=utf-8")
+
+        def _index(self) -> None:
+            items = "".join(
+                f'<li><a href="/{pid}">{html.escape(pid)}</a> · <a href="/{pid}.pdf">PDF</a></li>'
+                for pid in sorted(preview.state.built)
+            )
+            page = (
+                "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Standpunt preview"
+                f"</title></head><body>{_problems_html(preview.state.problems)}"
+                f"<h1 style='font:600 20px sans-serif'>Positions</h1><ul>{items}</ul>"
+                f"{_RELOAD}</body></html>"
+            )
+            self._send(HTTPStatus.OK, page.encode("utf-8"), "text/html; charset=utf-8")
+
+        def _events(self) -> None:
+            self.send_response(HTTPStatus.OK)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            state = preview.state
+            seen = state.generation
+            try:
+                while True:
+                    with state.changed:
+                        state.changed.wait_for(partial(_moved_on, state, seen), timeout=15)
+                    if state.generation != seen:
+                        seen = state.generation
+                        self.wfile.write(f"data: {seen}\n\n".encode())
+                    else:
+                        self.wfile.write(b": keep-alive\n\n")
+                    self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError):
+                return
+
+    return Handler
+
+
+@contextmanager
+def preview_server(
+    root: Path, positions: list[str] | None = None, port: int = 8000
+) -> Iterator[tuple[ThreadingHTTPServer, Preview]]:
+    """A running preview (first build done) on 127.0.0.1:port; port 0 picks a free one."""
+    preview = Preview(root, positions)
+    preview.refresh()
+    server = ThreadingHTTPServer((LOOPBACK, port), make_handler(preview, root / "build"))
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server, preview
+    finally:
+        server.shutdown()
+        server.server_close()
+        preview.close()
+
+
+def watch(root: Path, preview: Preview, stop: threading.Event | None = None) -> None:
+    """Refresh the preview whenever a file of the workspace changes (not build/ or .git/)."""
+    from watchfiles import DefaultFilter
+    from watchfiles import watch as watch_files
+
+    build_dir = (root / "build").resolve()
+
+    class WorkspaceFilter(DefaultFilter):
+        def __call__(self, change: Any, path: str) -> bool:
+            return super().__call__(change, path) and not Path(path).resolve().is_relative_to(
+                build_dir
+            )
+
+    for _changes in watch_files(root, watch_filter=WorkspaceFilter(), stop_event=stop):
+        preview.refresh()

@@ -1,0 +1,158 @@
+"""Builds that redo only what changed, identical bytes whatever --jobs, and the live preview."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from standpunt.cli import main
+
+SECOND = """\
+title: Another position
+lang: en
+sections:
+  - title: One
+    body: Only this work [@doe2019].
+"""
+
+
+def build(root: Path, *args: str):
+    result = CliRunner().invoke(main, ["-C", str(root), "build", *args], catch_exceptions=False)
+    return result
+
+
+def built_ids(output: str) -> set[str]:
+    return {line.split()[1] for line in output.splitlines() if line.startswith("built ")}
+
+
+def test_second_build_builds_nothing_and_imports_no_weasyprint(make_workspace):
+    root = make_workspace({"positions/second.yaml": SECOND})
+    first = build(root, "--jobs", "1")
+    assert first.exit_code == 0, first.output
+    assert built_ids(first.output) == {"care", "second"}
+    # named positions go through the per-output hashes ...
+    again = build(root, "--jobs", "1", "care", "second")
+    assert built_ids(again.output) == set()
+    assert "0 built, 2 current (unchanged)" in again.output
+    # ... a whole-workspace build through the one-pass digest of every input
+    assert "nothing to build: every output is current" in build(root).output
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "standpunt", "-C", str(root), "build"],
+        capture_output=True, text=True, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "nothing to build: every output is current" in done.stderr
+    assert "standpunt.cli" in done.stderr and "weasyprint" not in done.stderr
+
+
+def test_changing_one_evidence_entry_rebuilds_exactly_its_positions(make_workspace):
+    root = make_workspace({"positions/second.yaml": SECOND})
+    assert build(root, "--jobs", "1").exit_code == 0
+    refs = root / "evidence" / "refs.yaml"
+    # smith2021a is cited by care only; doe2019 by both
+    refs.write_text(refs.read_text().replace("First report on care markets", "First report"))
+    assert built_ids(build(root, "--jobs", "1").output) == {"care"}
+    refs.write_text(refs.read_text().replace("Coalitions and policy", "Coalitions and politics"))
+    assert built_ids(build(root, "--jobs", "1").output) == {"care", "second"}
+
+
+def test_changing_a_template_file_rebuilds_every_position(make_workspace):
+    root = make_workspace({"positions/second.yaml": SECOND})
+    own = root / "templates" / "house"
+    own.mkdir(parents=True)
+    (own / "position.html").write_text('{% extends "builtin/position.html" %}\n')
+    config = root / "standpunt.yaml"
+    config.write_text(config.read_text() + "template: house\n")
+    assert build(root, "--jobs", "1").exit_code == 0
+    assert built_ids(build(root, "--jobs", "1").output) == set()
+    (own / "position.html").write_text(
+        '{% extends "builtin/position.html" %}\n{% block cover %}<h1>House</h1>{% endblock %}\n'
+    )
+    assert built_ids(build(root, "--jobs", "1").output) == {"care", "second"}
+
+
+def test_jobs_1_and_2_give_identical_bytes(make_workspace, tmp_path):
+    root = make_workspace({"positions/second.yaml": SECOND})
+    assert build(root, "--jobs", "1").exit_code == 0
+    one = {p.name: p.read_bytes() for p in (root / "build").glob("*.pdf")}
+    assert build(root, "--jobs", "2", "--force").exit_code == 0
+    two = {p.name: p.read_bytes() for p in (root / "build").glob("*.pdf")}
+    assert one.keys() == {"care.pdf", "second.pdf"}
+    assert one == two
+
+
+def _other_address() -> str | None:
+    """An address of this machine that is not loopback, if it has one."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 9))  # no packet is sent for a UDP connect
+            address = probe.getsockname()[0]
+    except OSError:
+        return None
+    return None if address.startswith("127.") else address
+
+
+def test_preview_answers_only_on_loopback_and_shows_edits_and_errors(make_workspace):
+    from standpunt.serve import preview_server
+
+    root = make_workspace()
+    with preview_server(root, ["care"], port=0) as (server, preview):
+        host, port = server.server_address[:2]
+        assert host == "127.0.0.1"
+        other = _other_address()
+        if other is not None:
+            with socket.socket() as sock:
+                sock.settimeout(2)
+                assert sock.connect_ex((other, port)) != 0
+
+        def get(path: str, host_header: str = "127.0.0.1") -> tuple[int, str]:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request("GET", path, headers={"Host": f"{host_header}:{port}"})
+            response = conn.getresponse()
+            return response.status, response.read().decode("utf-8", "replace")
+
+        status, page = get("/care")
+        assert status == 200 and "Care is not a market" in page and "EventSource" in page
+        assert get("/care", "attacker.example")[0] == 403
+        assert get("/care.pdf")[0] == 200
+
+        position = root / "positions" / "care.yaml"
+        position.write_text(position.read_text().replace("Care is not a market", "Care is a right"))
+        seen = preview.state.generation
+        preview.refresh()
+        assert preview.state.generation == seen + 1
+        assert "Care is a right" in get("/care")[1]
+
+        position.write_text(position.read_text().replace("[@doe2019]", "[@doe2091]"))
+        preview.refresh()
+        page = get("/care")[1]
+        assert "positions/care.yaml:13:" in page and "unknown evidence" in page
+
+
+def test_preview_reloads_when_a_file_changes(make_workspace):
+    from standpunt.serve import preview_server, watch
+
+    root = make_workspace()
+    stop = threading.Event()
+    with preview_server(root, ["care"], port=0) as (_server, preview):
+        seen = preview.state.generation
+        watcher = threading.Thread(target=watch, args=(root, preview, stop), daemon=True)
+        watcher.start()
+        position = root / "positions" / "care.yaml"
+        state = preview.state
+        changed = False
+        for attempt in range(20):  # the watcher may start after the first write; write again
+            position.write_text(position.read_text() + f"# edit {attempt}\n")
+            with state.changed:
+                if state.changed.wait_for(lambda: state.generation > seen, timeout=3):
+                    changed = True
+                    break
+        stop.set()
+        watcher.join(timeout=30)
+    assert changed
