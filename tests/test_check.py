@@ -189,3 +189,15 @@ def test_workspace_found_from_a_subfolder(make_workspace, monkeypatch):
     monkeypatch.chdir(root / "positions")
     result = CliRunner().invoke(main, ["check"])
     assert result.exit_code == 0, result.output
+
+
+def test_workspace_without_partners(make_workspace):
+    root = make_workspace(
+        {
+            "standpunt.yaml": "organisation: {name: Solo}\n",
+            "positions/care.yaml": "title: x\nsections: [{title: a, body: b}]\n",
+            "evidence/refs.yaml": "[]\n",
+        }
+    )
+    code, out, err = run(root, "check")
+    assert code == 0, out + err

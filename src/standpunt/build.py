@@ -158,11 +158,12 @@ def build(
     options: BuildOptions | None = None,
     progress: Progress | None = None,
     pool: Any = None,
+    early: Any = None,
 ) -> list[Outcome]:
     """Build the chosen positions (all by default); returns one outcome per buildable position.
 
     ``pool`` is a started :class:`workers.Pool` to render with (the preview keeps one warm);
-    by default the build starts its own.
+    by default the build starts its own, adopting the already started workers of ``early``.
     """
     from . import signatures as signing
     from . import versioning
@@ -339,6 +340,8 @@ def build(
         cache = folder / CACHE_DIR
         own_pool = pool is None
         workers = Pool(min(jobs_wanted, sum(remaining.values())), limits) if own_pool else pool
+        if own_pool and early is not None:
+            workers.adopt(early)
         with workers if own_pool else contextlib.nullcontext(workers):
             workers.start()  # WeasyPrint's import in the workers overlaps the pandoc runs below
             with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as threads:

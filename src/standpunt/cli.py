@@ -188,9 +188,18 @@ def build(
 
     from .build import BuildOptions
     from .build import build as run_build
+    from .workers import Limits, Pool
     from .workspace import open_workspace
 
-    workspace = open_workspace(root)
+    # The first render worker starts now: its import of WeasyPrint (the slowest step of a
+    # small build) runs while this process reads and checks the workspace and runs pandoc.
+    early = Pool(1, Limits())
+    early.start()
+    try:
+        workspace = open_workspace(root)
+    except BaseException:
+        early.close()
+        raise
     options = BuildOptions(
         formats=formats,
         pdf_variant=pdf_variant,
@@ -201,9 +210,10 @@ def build(
     )
     reporter = _Reporter(workspace.display)
     try:
-        outcomes = run_build(workspace, list(positions) or None, options, reporter)
+        outcomes = run_build(workspace, list(positions) or None, options, reporter, early=early)
     finally:
         reporter.stop()
+        early.close()
     _echo_diagnostics(workspace.problems.items)
     failed = [o for o in outcomes if o.error is not None]
     current = [o for o in outcomes if o.error is None and o.current and not o.written]

@@ -76,7 +76,11 @@ def redline_between(
             )
     old, before = _side(workspace, path, rev_a)
     new, after = _side(workspace, path, rev_b)
-    lang = str((new or {}).get("lang") or workspace.config.lang)
+    # Either side may hold anything YAML can (a list, a number, nothing): compare() copes, and
+    # the language is only taken from a mapping that names one.
+    written = new.get("lang") if isinstance(new, dict) else None
+    lang = written.strip() if isinstance(written, str) and written.strip() else None
+    lang = lang or workspace.config.lang
     redline = compare(
         old,
         new,

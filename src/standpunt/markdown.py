@@ -68,7 +68,7 @@ from functools import lru_cache
 from typing import Any
 
 from markdown_it import MarkdownIt
-from markdown_it.rules_block import StateBlock
+from markdown_it.rules_block import StateBlock, blockquote, heading, hr, list_block
 from markdown_it.rules_block import reference as _commonmark_reference
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
@@ -98,7 +98,7 @@ def find_citations(text: str) -> list[CitationRef]:
     """Every citation pandoc would see in ``text``, in document (source) order."""
     if "@" not in text:
         return []
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\0", "\ufffd")
     env: dict[str, Any] = {}
     tokens = _parser().parse(text, env)
     return _collect(tokens, text.split("\n"), env)
@@ -108,46 +108,35 @@ def find_citations(text: str) -> list[CitationRef]:
 # Small scanners shared by the rules (all work on ``src[pos:end]``)
 # --------------------------------------------------------------------------------------------
 
-_KEY_PUNCT = frozenset(":.#$%&-+?<>~/")
 _SPACE_TAB = " \t"
-
-
-def _is_regchar(c: str) -> bool:
-    return c.isalnum() or c == "_"
+_SIMPLE_KEY = re.compile(r"[\w*](?:\w|[:.#$%&\-+?<>~/](?=\w)|[:/](?=/))*")
 
 
 def _scan_key(src: str, pos: int, end: int) -> tuple[str, int] | None:
-    """pandoc's citation key at ``pos`` (just after ``@``): ``(key, end)`` or None."""
-    if pos >= end:
+    """pandoc's citation key at ``pos`` (just after ``@``): ``(key, end)`` or None.
+
+    A key starts with a letter, digit, ``_`` (or ``*``) and goes on with letters, digits,
+    ``_`` and inner punctuation ``:.#$%&-+?<>~/`` (followed by a letter, digit or ``_``), or
+    ``:``/``/`` before a ``/``. ``@{...}`` holds any key without spaces, braces balanced.
+    """
+    m = _SIMPLE_KEY.match(src, pos, end)
+    if m:
+        return m.group(), m.end()
+    if pos >= end or src[pos] != "{":
         return None
-    c = src[pos]
-    if c.isalnum() or c in "_*":
-        i = pos + 1
-        while i < end:
-            c = src[i]
-            if (
-                _is_regchar(c)
-                or (c in _KEY_PUNCT and i + 1 < end and _is_regchar(src[i + 1]))
-                or (c in ":/" and i + 1 < end and src[i + 1] == "/")
-            ):
-                i += 1
-            else:
-                break
-        return src[pos:i], i
-    if c == "{":
-        depth = 0
-        i = pos
-        while i < end:
-            c = src[i]
-            if c == "{":
-                depth += 1
-            elif c == "}":
-                depth -= 1
-                if depth == 0:
-                    return src[pos + 1 : i], i + 1
-            elif c.isspace():
-                return None
-            i += 1
+    depth = 0
+    i = pos
+    while i < end:
+        c = src[i]
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                return src[pos + 1 : i], i + 1
+        elif c.isspace():
+            return None
+        i += 1
     return None
 
 
@@ -339,9 +328,9 @@ def _source_end(src: str, pos: int, end: int) -> int | None:
                 break
             else:
                 i = _lit_char(src, i, end)
-    j = _spnl(src, i, end)
-    if j is not None and j < end and src[j] in "\"'":
-        title = _title_end(src, j, end, src[j])
+    title_start = _spnl(src, i, end)
+    if title_start is not None and title_start < end and src[title_start] in "\"'":
+        title = _title_end(src, title_start, end, src[title_start])
         if title is not None:
             i = title
     while i < end and src[i] in _SPACE_TAB:
@@ -377,11 +366,13 @@ _SPAN_OPEN = re.compile(
     r"""<span(?:\s+[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*\s*>""",
     re.IGNORECASE,
 )
+_SPAN_CLOSE = re.compile(r"</span\s*>", re.IGNORECASE)
 _DIV_OPEN = re.compile(
     r"""[ ]{0,3}<div(?:\s+[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*\s*>""",
     re.IGNORECASE,
 )
 _LABEL = r"(?:[^\W_]+|[_-][^\W_]+)*"
+_LABEL_RE = re.compile(_LABEL)
 _EXAMPLE_MARKER = re.compile(rf"[ \t]{{0,3}}(?:\(@({_LABEL})\)|@({_LABEL})[.)])(?=[ \t]|$)")
 
 
@@ -392,11 +383,11 @@ _EXAMPLE_MARKER = re.compile(rf"[ \t]{{0,3}}(?:\(@({_LABEL})\)|@({_LABEL})[.)])(
 
 def _context(state: StateInline) -> dict[str, Any]:
     """Per inline source: ends of keys and labels, string ends, emphasis stack, cache."""
-    env = state.env
-    if env.get("_pc_src") is not state.src:
-        env["_pc_src"] = state.src
-        env["_pc"] = {"ends": set(), "strends": set(), "emph": [], "cache": {}}
-    context: dict[str, Any] = env["_pc"]
+    try:
+        context: dict[str, Any] = state.pandoc_context  # type: ignore[attr-defined]
+    except AttributeError:
+        context = {"ends": set(), "strends": set(), "emph": [], "cache": {}}
+        state.pandoc_context = context  # type: ignore[attr-defined]
     return context
 
 
@@ -475,16 +466,15 @@ def _skip(state: StateInline, i: int) -> int:
         while j < end and src[j] in _SPACE_TAB:
             j += 1
         return j
-    rules = _SKIP_RULES.get(c)
-    if rules:
+    rule = _SKIP_RULES.get(c)
+    if rule is not None:
         saved = state.pos
-        for rule in rules:
-            state.pos = i
-            if rule(state, True):
-                stop = state.pos
-                state.pos = saved
-                return stop
+        state.pos = i
+        matched = rule(state, True)
+        stop = state.pos
         state.pos = saved
+        if matched:
+            return stop
     if c == "-":
         j = i
         while j < end and src[j] == "-" and j - i < 3:
@@ -608,7 +598,7 @@ def _push_cites(state: StateInline, cites: list[_Cite]) -> None:
     token.meta = {"cites": cites}
     for cite in cites:
         for part in (cite.prefix, cite.suffix):
-            if part and part[1] > part[0]:
+            if part and _SPECIAL.search(state.src, part[0], part[1]):
                 _tokenize(state, part[0], part[1], fresh=False)
 
 
@@ -622,8 +612,7 @@ def _tokenize(state: StateInline, start: int, stop: int, fresh: bool = True) -> 
     old_pos, old_max, old_emph = state.pos, state.posMax, context["emph"]
     if fresh:
         context["emph"] = []
-    state.pos, state.posMax = start, stop
-    state.md.inline.tokenize(state)
+    _scan(state, start, stop)
     state.pos, state.posMax = old_pos, old_max
     context["emph"] = old_emph
 
@@ -649,11 +638,9 @@ def _rule_cite(state: StateInline, silent: bool) -> bool:
         if c == "-":
             return False
         # pandoc's exampleRef: '@' plus a label, kept as text
-        m = re.compile(_LABEL).match(src, pos + 1, end)
+        m = _LABEL_RE.match(src, pos + 1, end)
         stop = m.end() if m else pos + 1
         _ends(state).add(stop)
-        if not silent:
-            state.pending += src[pos:stop]
         state.pos = stop
         return True
     suppress, key, at, key_end = found
@@ -752,8 +739,6 @@ def _rule_code(state: StateInline, silent: bool) -> bool:
         return False
     stop = _code_end(src, pos, state.posMax)
     if stop is None:
-        if not silent:
-            state.pending += "`"
         state.pos = pos + 1
         return True
     if not silent:
@@ -817,10 +802,7 @@ def _rule_escape(state: StateInline, silent: bool) -> bool:
         return False
     if pos + 1 < end and src[pos + 1] == "\n":
         return False  # hard line break: markdown-it's newline handling
-    stop = pos + 2 if pos + 1 < end and not src[pos + 1].isalnum() else pos + 1
-    if not silent:
-        state.pending += src[pos + 1 : stop] if stop == pos + 2 else "\\"
-    state.pos = stop
+    state.pos = pos + 2 if pos + 1 < end and not src[pos + 1].isalnum() else pos + 1
     return True
 
 
@@ -888,7 +870,6 @@ def _rule_emphasis(state: StateInline, silent: bool) -> bool:
         if run_end - i <= 3:
             stack.append([c, run_end - i])
         break
-    state.pending += src[pos:run_end]
     state.pos = run_end
     return True
 
@@ -899,22 +880,10 @@ def _rule_span_html(state: StateInline, silent: bool) -> bool:
     if not src.startswith("<", pos):
         return False
     m = _SPAN_OPEN.match(src, pos, end)
-    if not m or src.lower().find("</span>", m.end(), end) < 0:
+    if not m or not _SPAN_CLOSE.search(src, m.end(), end):
         return False
     state.pos = m.end()
     return True
-
-
-_SKIP_RULES: dict[str, list[Callable[[StateInline, bool], bool]]] = {
-    "\\": [_rule_escape],
-    "`": [_rule_code],
-    "$": [_rule_math],
-    "[": [_rule_bracket],
-    "!": [_rule_image],
-    "^": [_rule_inline_note],
-    "@": [_rule_cite],
-    "-": [_rule_cite],
-}
 
 
 _AUTOLINK = re.compile(
@@ -936,7 +905,48 @@ def _rule_autolink(state: StateInline, silent: bool) -> bool:
     return True
 
 
-_SKIP_RULES["<"] = [_rule_autolink, _rule_span_html]
+def _rule_angle(state: StateInline, silent: bool) -> bool:
+    return _rule_autolink(state, silent) or _rule_span_html(state, silent)
+
+
+#: The inline rules by the character they start at. Plain text needs no rule: we produce no
+#: text tokens, only the tokens for citations and note references.
+_RULES: dict[str, Callable[[StateInline, bool], bool]] = {
+    "\\": _rule_escape,
+    "`": _rule_code,
+    "$": _rule_math,
+    "[": _rule_bracket,
+    "!": _rule_image,
+    "^": _rule_inline_note,
+    "@": _rule_cite,
+    "-": _rule_cite,
+    "*": _rule_emphasis,
+    "_": _rule_emphasis,
+    "<": _rule_angle,
+}
+_SPECIAL = re.compile(r"[\\`$\[!^@*_<]|-(?=@)")
+#: For skipping one inline while scanning ahead: emphasis is left out (one char at a time).
+_SKIP_RULES = {c: rule for c, rule in _RULES.items() if c not in "*_"}
+
+
+def _scan(state: StateInline, start: int, stop: int) -> None:
+    """Run the inline rules over ``src[start:stop]``, jumping from one special char to the next.
+
+    This is markdown-it's inline tokenizer loop without the text rule: the rules are
+    markdown-it inline rules (``rule(state, silent) -> bool``).
+    """
+    src = state.src
+    state.posMax = stop
+    search = _SPECIAL.search
+    pos = start
+    while pos < stop:
+        m = search(src, pos, stop)
+        if m is None:
+            break
+        pos = m.start()
+        state.pos = pos
+        pos = state.pos if _RULES[src[pos]](state, False) else pos + 1
+    state.pos = stop
 
 
 # --------------------------------------------------------------------------------------------
@@ -1137,7 +1147,7 @@ def _reference_rule(
         if src.startswith("[", start):
             stop = src.find("\n\n", start)
             stop = len(src) if stop < 0 else stop
-            if "@" in src[start:stop]:
+            if "@" in src[start:stop] and "]:" in src[start:stop]:
                 inline = StateInline(src[start:stop], state.md, {}, [])
                 if _normal_cite(inline, 0) is not None:
                     return False
@@ -1232,35 +1242,77 @@ def _block_markers(state: StateCore) -> None:
 def _inline(state: StateCore) -> None:
     """Parse inline content, but only where a citation or a note reference can be."""
     md, env = state.md, state.env
-    for index, token in enumerate(state.tokens):
+    for token in state.tokens:
         if token.type == "inline":
             token.children = []
             content = token.content
             if "@" in content or "[^" in content:
-                env.pop("_pc_src", None)
-                md.inline.parse(content, md, env, token.children)
+                _scan(StateInline(content, md, env, token.children), 0, len(content))
+
+
+def _interrupts(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """Does ``start_line`` end a paragraph, as in pandoc?
+
+    A backtick fence and a horizontal rule do; a heading, block quote or list does not
+    (pandoc wants a blank line before them), except that inside a list item any line that
+    starts with a list marker (``-``, ``12.``, ``b)``, ``(iv)``, ``#.``, ``@ex.``) does.
+    """
+    if not silent:
+        return False
+    src = state.src
+    pos = state.bMarks[start_line] + state.tShift[start_line]
+    maximum = state.eMarks[start_line]
+    if pos >= maximum:
+        return False
+    c = src[pos]
+    if c == "`":
+        return _fence(state, start_line, end_line, True)
+    if c in "*-_" and hr(state, start_line, end_line, True):
+        return True
+    if c == "[":
+        return _note_definition(state, start_line, end_line, True)
+    return bool(
+        state.env.get("_pc_lists")
+        and _LIST_MARKER.match(src, pos, maximum)
+        and not _PAGE.match(src, pos, maximum)
+    )
+
+
+_ORDINAL = rf"(?:\d{{1,10}}|[a-z]|[ivxlcdm]+|#|@{_LABEL})"
+_LIST_MARKER = re.compile(
+    rf"(?:[*+-]|{_ORDINAL}[.)]|(?:[A-Z]|[IVXLCDM]+)(?:\)|\.(?=[ ][ \t]|\t))"
+    rf"|\((?:{_ORDINAL}|[A-Z]|[IVXLCDM]+)\))(?:[ \t]|$)"
+)
+_PAGE = re.compile(r"p\.[ \t]+\d")
+
+
+def _list(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """markdown-it's list rule, noting that we are inside a list (for ``_interrupts``)."""
+    env = state.env
+    env["_pc_lists"] = env.get("_pc_lists", 0) + 1
+    try:
+        return list_block(state, start_line, end_line, silent)
+    finally:
+        env["_pc_lists"] -= 1
 
 
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
     """The one configured markdown-it instance (built on first use)."""
     md = MarkdownIt("commonmark", {"html": False})
-    md.disable(["html_block", "html_inline", "lheading", "link", "image", "entity"])
+    md.disable(["html_block", "lheading"])
     md.enable("table")
-    md.block.ruler.at("table", _pipe_table)  # as in pandoc: no interrupting a paragraph
-    md.block.ruler.at("fence", _fence, {"alt": ["paragraph", "reference", "blockquote", "list"]})
-    md.block.ruler.before("reference", "pandoc_note", _note_definition, {"alt": ["paragraph"]})
-    md.block.ruler.at("reference", _reference_rule(_commonmark_reference))
-    md.inline.ruler.at("escape", _rule_escape)
-    md.inline.ruler.at("backticks", _rule_code)
-    md.inline.ruler.at("emphasis", _rule_emphasis)
-    md.inline.ruler.before("emphasis", "pandoc_math", _rule_math)
-    md.inline.ruler.before("emphasis", "pandoc_image", _rule_image)
-    md.inline.ruler.before("emphasis", "pandoc_bracket", _rule_bracket)
-    md.inline.ruler.before("emphasis", "pandoc_inline_note", _rule_inline_note)
-    md.inline.ruler.before("emphasis", "pandoc_cite", _rule_cite)
-    md.inline.ruler.at("autolink", _rule_autolink)
-    md.inline.ruler.before("autolink", "pandoc_span", _rule_span_html)
+    block = md.block.ruler
+    block.at("table", _pipe_table)  # as in pandoc: a table does not interrupt a paragraph
+    # what may interrupt a paragraph is decided by _interrupts alone (as pandoc; and faster)
+    block.at("fence", _fence, {"alt": ["reference", "blockquote", "list"]})
+    block.at("blockquote", blockquote, {"alt": ["reference", "blockquote", "list"]})
+    block.at("hr", hr, {"alt": ["reference", "blockquote", "list"]})
+    block.at("list", _list, {"alt": ["reference", "blockquote"]})
+    block.at("heading", heading, {"alt": ["reference", "blockquote"]})
+    block.at("reference", _reference_rule(_commonmark_reference))
+    block.before("reference", "pandoc_note", _note_definition)
+    block.before("paragraph", "pandoc_interrupts", _interrupts, {"alt": ["paragraph"]})
     md.core.ruler.before("inline", "pandoc_block_markers", _block_markers)
     md.core.ruler.at("inline", _inline)
     return md
@@ -1367,9 +1419,12 @@ def _collect(tokens: list[Token], lines: list[str], env: dict[str, Any]) -> list
                     where = _LineMap(content, first, lines, start)
                 for cite in child.meta["cites"]:
                     example = examples.get(cite.key)
-                    if cite.narrative and example is not None:
-                        if cite.plain or example < (index, cite.at):
-                            continue
+                    if (
+                        cite.narrative
+                        and example is not None
+                        and (cite.plain or example < (index, cite.at))
+                    ):
+                        continue
                     line, col = where.position(cite.at)
                     prefix = _clean(content[slice(*cite.prefix)]) if cite.prefix else ""
                     suffix = _clean(content[slice(*cite.suffix)]) if cite.suffix else ""

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from weasyprint import HTML, Attachment
 from weasyprint.document import Document
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .errors import StandpuntError
@@ -106,7 +107,9 @@ def write_pdf(request: RenderRequest) -> bytes:
     os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
     try:
         base = request.roots[0].resolve().as_uri() + "/"
-        document = HTML(string=request.html, base_url=base, url_fetcher=fetcher).render(**options)
+        document = HTML(string=request.html, base_url=base, url_fetcher=fetcher).render(
+            font_config=_font_config(), **options
+        )
         if request.page_limit is not None and len(document.pages) > request.page_limit:
             raise StandpuntError(
                 f"this position makes {len(document.pages)} pages, more than the limit of "
@@ -138,6 +141,16 @@ def write_pdf(request: RenderRequest) -> bytes:
         log.warning("refused to load '%s': only files inside the workspace are used", url)
     assert isinstance(pdf, bytes)
     return pdf
+
+
+_FONTS: list[FontConfiguration] = []
+
+
+def _font_config() -> FontConfiguration:
+    """One font configuration per process: fonts found once serve every later page."""
+    if not _FONTS:
+        _FONTS.append(FontConfiguration())
+    return _FONTS[0]
 
 
 def missing_anchors(document: Document, expected: Mapping[str, str]) -> list[str]:

@@ -128,6 +128,12 @@ class Pool:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def adopt(self, other: Pool) -> None:
+        """Take over the workers ``other`` started, if they run under the same limits."""
+        if other.limits == self.limits:
+            while other._workers and len(self._workers) < self.size:
+                self._workers.append(other._workers.pop())
+
     def start(self) -> None:
         while len(self._workers) < self.size:
             self._workers.append(self._spawn())

