@@ -118,38 +118,32 @@ def source_files(workspace: Workspace, position_id: str, keys: list[str]) -> lis
 
 
 def version_stamp(stamp: Any, lang: str, text: dict[str, str]) -> dict[str, Any]:
-    """The version as a template shows it: "versie a1b2c3d · 12 maart 2026"."""
+    """The version as a template shows it: ``stamp`` "versie a1b2c3d · 12 maart 2026" for a
+    footer, ``short`` "a1b2c3d · 12 maart 2026" beside a "version" label."""
     label = stamp.label
     if not stamp.versioned:
-        shown = text["not_versioned"]
-        if label:
-            shown = f"{text['version']} {label} · {shown}"
+        short = f"{label} · {text['not_versioned']}" if label else text["not_versioned"]
+        full = f"{text['version']} {short}" if label else short
         return {
             "versioned": False,
             "label": label,
             "commit": None,
             "date": None,
             "modified": False,
-            "stamp": shown,
+            "tag": None,
+            "stamp": full,
+            "short": short,
         }
-    parts = [
-        f"{text['version']} {label} ({stamp.commit})"
-        if label
-        else f"{text['version']} {stamp.commit}"
-    ]
+    parts = [f"{label} ({stamp.commit})" if label else str(stamp.commit)]
     if stamp.date:
         parts.append(format_date(stamp.date, lang))
     if stamp.modified:
         parts.append(text["modified"])
-    return {
-        "versioned": True,
-        "label": label,
-        "commit": stamp.commit,
-        "date": stamp.date.isoformat() if stamp.date else None,
-        "modified": stamp.modified,
-        "tag": stamp.tag,
-        "stamp": " · ".join(parts),
-    }
+    short = " · ".join(parts)
+    return {"versioned": True, "label": label, "commit": stamp.commit,
+            "date": stamp.date.isoformat() if stamp.date else None,
+            "modified": stamp.modified, "tag": stamp.tag,
+            "stamp": f"{text['version']} {short}", "short": short}  # fmt: skip
 
 
 def build(

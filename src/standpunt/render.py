@@ -274,7 +274,8 @@ def view_model(
         },
         "bibliography": Markup(cited.bibliography),
         "notes": Markup(cited.notes),
-        "version": version or {"label": None, "stamp": text["not_versioned"]},
+        "version": version
+        or {"label": None, "stamp": text["not_versioned"], "short": text["not_versioned"]},
         "edition": edition,
     }
 
