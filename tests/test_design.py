@@ -230,3 +230,28 @@ def test_workspace_label_override(make_workspace):
     assert build(root).exit_code == 0
     text = flat_text(root / "build" / "care.pdf")
     assert "What we demand" in text and "Our asks" not in text
+
+
+def test_a_style_pandoc_cannot_read_is_a_clear_error(make_workspace):
+    root = make_workspace({"styles/broken.csl": "<style>this is not CSL</style>\n"})
+    config = (root / "standpunt.yaml").read_text()
+    (root / "standpunt.yaml").write_text(config.replace("style: apa", "style: styles/broken.csl"))
+    result = build(root)
+    assert result.exit_code == 1
+    assert (
+        "standpunt.yaml:5:8: error: citation style 'styles/broken.csl' could not be used"
+        in result.output
+    )
+    assert "Traceback" not in result.output
+    assert not (root / "build" / "care.pdf").exists()
+
+
+def test_html_page_is_self_contained(make_workspace):
+    root = make_workspace()
+    result = build(root, "--format", "pdf,html")
+    assert result.exit_code == 0, result.output
+    page = (root / "build" / "care.html").read_text(encoding="utf-8")
+    assert (root / "build" / "care.pdf").is_file()
+    assert "<style>" in page and "<link" not in page
+    assert "file:" not in page and "url(" not in page.replace("url(data:", "")
+    assert 'class="csl-entry"' in page and 'href="#ref-smith2021a"' in page

@@ -176,7 +176,7 @@ def build(
     todo = buildable(workspace, chosen)
     if not todo:
         return []
-    style = resolve_style(workspace.config.style, workspace.root)
+    style = resolve_style(workspace.config.style, workspace.root, _setting(workspace, "style"))
     templates = template_set(workspace)
     folder = build_folder(workspace.root)
     clean_temp_files(folder)
@@ -352,6 +352,13 @@ def build(
     for outcome in outcomes.values():
         outcome.written.sort()
     return [outcomes[pid] for pid in todo]
+
+
+def _setting(workspace: Workspace, name: str) -> Location:
+    """Where a setting of standpunt.yaml was written."""
+    from .model import locate
+
+    return locate(workspace.config_raw, [name], Location("standpunt.yaml", 1, 1))
 
 
 def _common_inputs(workspace: Workspace, templates: TemplateSet, style: Style) -> str:

