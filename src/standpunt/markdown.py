@@ -1,60 +1,59 @@
 """Finding pandoc citations in Markdown text, in process and with exact source positions.
 
-``standpunt check`` has to report every citation key at ``line:col`` and must not start a
-pandoc process per field. pandoc cannot tell source positions for its Markdown reader, so this
-module re-implements the part of pandoc's Markdown reader (pandoc 3.9, format
-``markdown-raw_html-raw_tex-raw_attribute``) that decides what is a citation:
+``standpunt check`` has to report every citation key at ``line:col`` without starting a pandoc
+process per field, and pandoc's Markdown reader gives no source positions. So this module
+re-implements what pandoc 3.9's reader (format ``markdown-raw_html-raw_tex-raw_attribute``,
+see :data:`standpunt.pandoc.MARKDOWN_FORMAT`) decides about citations:
 
-* markdown-it-py (commonmark preset, no HTML) finds the blocks. Its fence rule is replaced by
-  pandoc's (a fence must be closed, info is one word or ``{attributes}``, only backtick fences
-  interrupt a paragraph), a rule for footnote definitions ``[^label]: ...`` is added, and link
-  reference definitions whose label is a citation (``[@key]: ...``) are paragraphs, as in
-  pandoc. Setext headings and pipe tables are not needed to find citations and are switched off.
-* Inline content is read by our own markdown-it inline rules that follow pandoc's parser:
-  citations (``[@a]``, ``[see @a, p. 3; -@b]``, ``@a``, ``@a [p. 3]``, ``-@a``, ``@{key}``),
-  pandoc code spans (a failed opening run gives back one backtick only), ``$``/``$$`` math,
-  escapes of any non-alphanumeric character, links ``[..](..)``, reference links, bracketed
-  spans ``[..]{..}``, images, inline notes ``^[..]``, note references ``[^1]``, autolinks and
-  ``<span ...>`` tags. Whatever pandoc keeps as raw text (code, math, link destinations and
-  titles, attributes, autolinks, note labels, span attributes) never yields a citation.
-* pandoc's rule that ``@`` directly after a word is no citation (``jan@example.org``) is
-  followed exactly: the character before the ``@`` (or before ``-@``) must not end a pandoc
-  "string" (a letter, digit, or a ``.`` that is not part of ``...``), nor an emphasis closer
-  like ``*a*@b``; the end of a citation key or of ``@label`` does not count (``@a@b`` cites
-  both).
-* As in pandoc 3.9, a bracket followed directly by a valid ``(destination)``, ``[label]`` or
-  ``{attributes}`` is a link or span, not a citation: ``[@a](http://x)`` is a link whose text
-  holds the narrative citation ``@a``.
-* Example lists: a paragraph that starts with ``(@label)``, ``@label.`` or ``@label)`` followed
-  by a space is an example list item in pandoc, and so is such a line inside a list item (a
-  wrapped ``@smith2020.`` at the start of a continuation line). The marker is no citation, and
-  a later (or earlier) plain ``@label`` refers to the example, not to a source.
-* Footnotes: citations in a note definition count only when the note is referenced from the
-  main text (pandoc drops unused notes); for a label defined twice only the last definition
-  counts.
+* Blocks: markdown-it-py (commonmark preset, no HTML, no setext headings) with pandoc's rules
+  where they matter. Fenced code must be closed and has one word or ``{attributes}`` as info;
+  only a backtick fence, a rule or a note definition (in a note) ends a paragraph: a heading,
+  block quote or list needs a blank line before it, except that inside a list item any line
+  starting with a list marker (``-``, ``12.``, ``b)``, ``(iv)``, ``#.``, ``@ex.``) starts a
+  new block. Pipe tables split cells as pandoc does (not inside code or math) and drop cells
+  beyond the header's columns. Footnote definitions ``[^1]: ...`` are blocks; link reference
+  definitions whose label reads as a citation (``[@key]: x``) are paragraphs. Line blocks
+  (``| ...``), fenced divs (``::: {title="@x"}``), ``<div ...>`` tags and example-list markers
+  are recognised inside what commonmark calls a paragraph.
+* Inlines: our own markdown-it inline rules (``rule(state, silent) -> bool``), driven by a loop
+  that jumps from one significant character to the next and makes no text tokens. They follow
+  pandoc's parser: citations ``[@a]``, ``[see @a, p. 3; -@b]``, ``@a``, ``-@a``, ``@a [p. 3]``,
+  ``@a [@b]``, ``@{key}``; code spans (an unmatched backtick run gives back one backtick);
+  ``$..$``/``$$..$$`` math; escapes of any non-alphanumeric character; links, reference links,
+  bracketed spans, images, inline notes ``^[..]``, note references ``[^1]``, autolinks and
+  ``<span ...>`` tags; and pandoc's recursive-descent emphasis, only to know where a ``*``/``_``
+  closes. Whatever pandoc keeps raw (code, math, destinations and titles, attributes,
+  autolinks, note labels, span attributes) never yields a citation.
+* pandoc 3.9 reads a bracket followed directly by a valid ``(destination)``, ``[label]`` or
+  ``{attributes}`` as a link or span, not a citation: ``[@a](http://x)`` is a link whose text
+  holds the narrative citation ``@a``. Bracket balancing skips code and math.
+* ``@`` right after a pandoc "string" is no citation (``jan@example.org``, ``x.@a``, ``*a*@b``);
+  after the end of a key or of ``@label`` it is (``@a@b`` cites both), and so is ``@user`` in a
+  bare URL (``https://x.org/@user``), exactly as in pandoc.
+* Example lists: ``(@label)``, ``@label.``, ``@label)`` plus a space at the start of a block is
+  a list marker, not a citation, and a plain ``@label`` elsewhere then refers to the example.
+* Footnotes: citations in a note definition count only if the note is referenced from the
+  main text (pandoc drops unused notes); of a label defined twice only the last counts.
 
 Positions are mapped back to the raw text, so columns are exact inside list items, block
-quotes, footnote definitions and after inline markup.
+quotes, table cells, footnote definitions and after inline markup.
 
 Known divergences from pandoc (exotic input; the equivalence test leaves them out):
 
-* Order: pandoc moves a footnote's content to the place of its reference; we report source
-  order. A note referenced twice appears twice in pandoc's document, once here.
-* Emphasis is not parsed the pandoc way inside citation brackets, so for unbalanced ``*`` or a
-  ``;``/``]`` inside emphasis within ``[...]`` the split into prefix/suffix, and the narrative
-  flag, can differ (the keys are the same).
-* ``![..]`` is an image only when followed by ``(destination)``; ``![..][ref]`` image
-  references, reference-link labels that are defined *and* hold ``@``, ``<div>`` tags other
-  than at the start of a paragraph, superscripts around notes (``^[..]^``), a title block
-  (``% ...``) or YAML metadata block at the start, and citations in raw HTML attributes of tags
-  other than ``<span>``/``<div>`` are not treated like pandoc does.
-* Block structure: where pandoc needs a blank line before a heading, block quote or list and
-  commonmark does not, the text is read the same for citations; only these differ: a heading,
-  block quote or list line directly after a paragraph line starting with an example marker;
-  a footnote definition whose first line is empty; tabs in indentation that change the
-  meaning of a line; an image alone in a paragraph (pandoc repeats its alt text as the figure
-  caption, so pandoc sees its citations twice); a citation in a pipe-table cell that is split
-  by ``|`` inside a code span.
+* Order: pandoc moves a note's content to its reference and repeats it for every reference;
+  we report each citation once, in source order.
+* Superscripts (``^x^``) and subscripts are not parsed; pandoc tries a superscript before an
+  inline note, which changes ``^[..]`` or a code span followed by another ``^`` on the line.
+* Emphasis inside citation brackets is scanned one character at a time, so an unbalanced
+  ``*`` or a ``;``/``]`` inside emphasis within ``[...]`` can split a citation differently.
+* ``$`` inside citation keys meets pandoc's ``$`` math, which pandoc may even read across
+  lines of a list item or rows of a table while balancing brackets.
+* Block structure: an example-list item or a definition list followed by an indented block
+  (pandoc continues the list, we see code); an image alone in a paragraph (pandoc's figure
+  repeats the alt text, so its citations twice); a footnote definition with an empty first
+  line; ``![..][ref]`` image references; a defined reference label holding ``@``; a title
+  block (``% ...``) or YAML metadata at the start; ``@`` in attributes of raw HTML tags other
+  than ``<span>``/``<div>``; a textual citation of an example label followed by a bracket.
 * Autolinks accept any URI scheme here, pandoc only known ones (``<foo:@x>``).
 """
 
@@ -65,6 +64,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -213,6 +213,7 @@ def _balanced_end(src: str, pos: int, end: int) -> int | None:
 
 
 def _identifier_end(src: str, i: int, end: int) -> int | None:
+    """End of a pandoc attribute identifier (a letter, then letters, digits, ``-_:.``)."""
     if i >= end or not src[i].isalpha():
         return None
     i += 1
@@ -382,11 +383,12 @@ _EXAMPLE_MARKER = re.compile(rf"[ \t]{{0,3}}(?:\(@({_LABEL})\)|@({_LABEL})[.)])(
 
 
 def _context(state: StateInline) -> dict[str, Any]:
-    """Per inline source: ends of keys and labels, string ends, emphasis stack, cache."""
+    """Per inline source: ends of keys and labels, string ends, emphasis stack, cache, and
+    what was ``found`` (lists of citations, and labels of note references)."""
     try:
         context: dict[str, Any] = state.pandoc_context  # type: ignore[attr-defined]
     except AttributeError:
-        context = {"ends": set(), "strends": set(), "emph": [], "cache": {}}
+        context = {"ends": set(), "strends": set(), "emph": [], "cache": {}, "found": []}
         state.pandoc_context = context  # type: ignore[attr-defined]
     return context
 
@@ -398,6 +400,7 @@ def _ends(state: StateInline) -> set[int]:
 
 
 def _cache(state: StateInline) -> dict[tuple[str, int, int], Any]:
+    """Memo of bracket parses in this inline source."""
     cache: dict[tuple[str, int, int], Any] = _context(state)["cache"]
     return cache
 
@@ -485,6 +488,9 @@ def _skip(state: StateInline, i: int) -> int:
 
 @dataclass
 class _Cite:
+    """A citation as parsed: ``at`` is the offset of its ``@``, prefix/suffix are spans;
+    ``plain`` marks a narrative citation without brackets after it."""
+
     key: str
     at: int
     narrative: bool
@@ -594,8 +600,7 @@ def _bareloc(state: StateInline, pos: int) -> tuple[tuple[int, int], list[_Cite]
 
 def _push_cites(state: StateInline, cites: list[_Cite]) -> None:
     """Emit one token for ``cites`` and tokenize their prefixes and suffixes."""
-    token = state.push("pandoc_cite", "", 0)
-    token.meta = {"cites": cites}
+    _context(state)["found"].append(cites)
     for cite in cites:
         for part in (cite.prefix, cite.suffix):
             if part and _SPECIAL.search(state.src, part[0], part[1]):
@@ -674,8 +679,7 @@ def _rule_bracket(state: StateInline, silent: bool) -> bool:
     marker = _NOTE_MARKER.match(src, pos, end)
     if marker:
         if not silent:
-            token = state.push("pandoc_noteref", "", 0)
-            token.meta = {"label": marker.group(1)}
+            _context(state)["found"].append(marker.group(1))
         state.pos = marker.end()
         return True
     note_like = src.startswith("[^", pos)
@@ -718,14 +722,32 @@ def _rule_image(state: StateInline, silent: bool) -> bool:
     return True
 
 
+def _rule_script(state: StateInline, silent: bool) -> bool:
+    """pandoc ``^superscript^`` and ``~subscript~``: text up to the next marker, no spaces,
+    parsed on its own (so ``~k_@c~d`` cites ``c``)."""
+    pos, src, end = state.pos, state.src, state.posMax
+    c = src[pos]
+    if c == "~" and (src.startswith("~~", pos) or (pos > 0 and src[pos - 1] == "~")):
+        return False  # strikeout: its content is parsed in place
+    j = pos + 1
+    while j < end and src[j] != c and src[j] not in " \t\n":
+        j += 1
+    if j == pos + 1 or j >= end or src[j] != c:
+        return False
+    if not silent:
+        _tokenize(state, pos + 1, j)
+    state.pos = j + 1
+    return True
+
+
 def _rule_inline_note(state: StateInline, silent: bool) -> bool:
     """``^[inline note]``."""
     pos, src, end = state.pos, state.src, state.posMax
     if not src.startswith("^[", pos):
         return False
     close = _balanced_end(src, pos + 1, end)
-    if close is None:
-        return False
+    if close is None or _continuation(src, close + 1, end) is not None:
+        return False  # (pandoc 3.9: then '^' is text and the bracket a link or span)
     if not silent:
         _tokenize(state, pos + 2, close)
     state.pos = close + 1
@@ -741,8 +763,6 @@ def _rule_code(state: StateInline, silent: bool) -> bool:
     if stop is None:
         state.pos = pos + 1
         return True
-    if not silent:
-        state.push("code_inline", "code", 0)
     state.pos = stop
     return True
 
@@ -789,8 +809,6 @@ def _rule_math(state: StateInline, silent: bool) -> bool:
     stop = _math_end(state.src, pos, state.posMax)
     if stop is None:
         return False
-    if not silent:
-        state.push("math_inline", "math", 0)
     state.pos = stop
     return True
 
@@ -887,9 +905,8 @@ def _rule_span_html(state: StateInline, silent: bool) -> bool:
 
 
 _AUTOLINK = re.compile(
-    r"<(?:[A-Za-z][A-Za-z0-9+.\-]{1,31}:"
-    r"|[\w!#$%&'*+/=?^`{|}~\-]+(?:\.[\w!#$%&'*+/=?^`{|}~\-]+)*@[^\W_][\w\-]*(?:\.[\w\-]+)*)"
-    r"[^\s>]*>"
+    r"<(?:[A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s>]*"
+    r"|(?=[^@\s>]*[^\W_])[\w!#$%&'*+\-/=?^{|}~.]+@[^\s>]+)>"
 )
 
 
@@ -898,15 +915,18 @@ def _rule_autolink(state: StateInline, silent: bool) -> bool:
     m = _AUTOLINK.match(state.src, state.pos, state.posMax)
     if not m:
         return False
-    if not silent:
-        state.push("link_open", "a", 1)
-        state.push("link_close", "a", -1)
     state.pos = m.end()
     return True
 
 
 def _rule_angle(state: StateInline, silent: bool) -> bool:
+    """``<``: an autolink or a ``<span>`` tag."""
     return _rule_autolink(state, silent) or _rule_span_html(state, silent)
+
+
+def _rule_caret(state: StateInline, silent: bool) -> bool:
+    """``^``: a superscript, else an inline note (pandoc's order)."""
+    return _rule_script(state, silent) or _rule_inline_note(state, silent)
 
 
 #: The inline rules by the character they start at. Plain text needs no rule: we produce no
@@ -917,14 +937,15 @@ _RULES: dict[str, Callable[[StateInline, bool], bool]] = {
     "$": _rule_math,
     "[": _rule_bracket,
     "!": _rule_image,
-    "^": _rule_inline_note,
+    "^": _rule_caret,
+    "~": _rule_script,
     "@": _rule_cite,
     "-": _rule_cite,
     "*": _rule_emphasis,
     "_": _rule_emphasis,
     "<": _rule_angle,
 }
-_SPECIAL = re.compile(r"[\\`$\[!^@*_<]|-(?=@)")
+_SPECIAL = re.compile(r"[\\`$\[!^~@*_<]|-(?=@)")
 #: For skipping one inline while scanning ahead: emphasis is left out (one char at a time).
 _SKIP_RULES = {c: rule for c, rule in _RULES.items() if c not in "*_"}
 
@@ -1003,6 +1024,7 @@ def _fence(state: StateBlock, start_line: int, end_line: int, silent: bool) -> b
 
 
 def _valid_fence_info(info: str) -> bool:
+    """pandoc accepts one word or ``{attributes}`` after a fence."""
     if info.startswith("{"):
         end = _attributes_end(info, 0, len(info))
         if end == len(info):
@@ -1142,6 +1164,7 @@ def _reference_rule(
     """A link reference definition, unless its label reads as a citation in pandoc."""
 
     def reference(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+        """markdown-it's rule, refused for a ``[label]`` that pandoc reads as a citation."""
         src = state.src
         start = state.bMarks[start_line] + state.tShift[start_line]
         if src.startswith("[", start):
@@ -1186,8 +1209,13 @@ def _at_line_start(raw: str, part: str) -> bool:
 
 
 def _block_markers(state: StateCore) -> None:
-    """Blank what pandoc reads as block syntax inside what commonmark calls a paragraph:
-    example-list markers (remembering their labels), fenced-div and ``<div>`` lines."""
+    """Find what pandoc reads as block syntax inside what commonmark calls a paragraph.
+
+    Example-list markers (their labels are remembered), fenced-div lines and ``<div>`` tags
+    are blanked out (same length, so offsets stay valid); where pandoc starts a new block
+    (after those, and at each line of a line block ``| ...``) the paragraph is cut into
+    segments that are parsed separately, as pandoc parses them.
+    """
     labels: dict[str, tuple[int, int]] = state.env.setdefault("_pc_examples", {})
     raw_lines: list[str] | None = None
     depth = 0
@@ -1202,12 +1230,16 @@ def _block_markers(state: StateCore) -> None:
             if "@" not in content or not token.map:
                 continue
             lines = content.split("\n")
+            segments = [0]
             changed = False
             offset = 0
             in_list = depth > 0
-            fences = True
+            block_start = True
+            line_block = False
             for number, line in enumerate(lines):
-                if fences and line.startswith(":::"):
+                here = offset
+                offset += len(line) + 1
+                if block_start and line.startswith(":::"):
                     if raw_lines is None:
                         raw_lines = state.src.split("\n")
                     row = token.map[0] + number
@@ -1215,39 +1247,78 @@ def _block_markers(state: StateCore) -> None:
                     if _div_fence(line) and _at_line_start(raw, line):
                         lines[number] = " " * len(line)
                         changed = True
-                        offset += len(line) + 1
+                        segments.append(number + 1)
                         continue
-                block_start = fences
-                fences = False
+                if line_block:
+                    if line.startswith(" "):
+                        continue
+                    segments.append(number)
+                    if line.startswith("| ") or line == "|":
+                        continue
+                    line_block = False
+                    block_start = True
+                if block_start and (line.startswith("| ") or line == "|"):
+                    line_block = True
+                    block_start = False
+                    continue
                 if block_start or in_list:
                     m = _EXAMPLE_MARKER.match(line)
                     if m:
                         label = m.group(1) if m.group(1) is not None else m.group(2)
                         if label:
-                            labels.setdefault(label, (index, offset + m.start()))
+                            labels.setdefault(label, (index, here + m.start()))
                         lines[number] = " " * m.end() + line[m.end() :]
                         changed = True
                         in_list = True
+                        segments.append(number)
                     elif block_start and line.lstrip(" ").startswith("<"):
                         d = _DIV_OPEN.match(line)
                         if d:
                             lines[number] = " " * d.end() + line[d.end() :]
                             changed = True
-                offset += len(line) + 1
+                block_start = False
+            meta: dict[str, Any] = {}
             if changed:
-                token.meta = {"original": content}
+                meta["original"] = content
                 token.content = "\n".join(lines)
+            if len(set(segments)) > 1:
+                meta["segments"] = sorted(set(segments))
+            if meta:
+                token.meta = meta
 
 
 def _inline(state: StateCore) -> None:
-    """Parse inline content, but only where a citation or a note reference can be."""
+    """Parse inline content, but only where a citation or a note reference can be.
+
+    What is found goes to the inline token's ``meta["pandoc"]``: lists of citations and
+    labels of note references, in order. No other inline tokens are made.
+    """
     md, env = state.md, state.env
     for token in state.tokens:
-        if token.type == "inline":
-            token.children = []
-            content = token.content
-            if "@" in content or "[^" in content:
-                _scan(StateInline(content, md, env, token.children), 0, len(content))
+        if token.type != "inline":
+            continue
+        token.children = []
+        content = token.content
+        if "@" not in content and "[^" not in content:
+            continue
+        found: list[list[_Cite] | str] = []
+        segments = (token.meta or {}).get("segments") or [0]
+        starts = [0]
+        for line in content.split("\n"):
+            starts.append(starts[-1] + len(line) + 1)
+        bounds = [starts[n] for n in segments if n < len(starts) - 1] + [len(content) + 1]
+        for start, stop in pairwise(bounds):
+            inline = StateInline(content, md, env, token.children)
+            inline.pandoc_context = {  # type: ignore[attr-defined]
+                "ends": set(),
+                "strends": set(),
+                "emph": [],
+                "cache": {},
+                "found": found,
+            }
+            _scan(inline, start, stop - 1)
+        if found:
+            token.meta = {**(token.meta or {}), "pandoc": found}
 
 
 def _interrupts(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
@@ -1341,6 +1412,7 @@ class _LineMap:
             offset += len(part) + 1
 
     def position(self, offset: int) -> tuple[int, int]:
+        """1-based (line, col) of content offset ``offset``."""
         number = bisect.bisect_right(self.starts, offset) - 1
         return self.first_line + number + 1, self.cols[number] + offset - self.starts[number] + 1
 
@@ -1356,6 +1428,11 @@ def _column_of(raw: str, part: str, start: int | None) -> int:
     stripped = raw.rstrip()
     if stripped.endswith(part):
         return len(stripped) - len(part)
+    # markdown-it turns a partly used tab of the indentation into spaces
+    text = part.lstrip(" ")
+    for candidate in (raw, stripped):
+        if text and candidate.endswith(text):
+            return len(candidate) - len(part)
     found = raw.find(part)
     return found if found >= 0 else max(0, len(raw) - len(part))
 
@@ -1377,12 +1454,14 @@ def _locator(suffix: str) -> str:
 
 
 def _clean(text: str) -> str:
+    """Whitespace (line breaks too) collapsed to single spaces."""
     return " ".join(text.split())
 
 
 def _collect(tokens: list[Token], lines: list[str], env: dict[str, Any]) -> list[CitationRef]:
+    """CitationRefs in source order, leaving out example references and unused notes."""
     examples: dict[str, tuple[int, int]] = env.get("_pc_examples", {})
-    found: list[tuple[int, int, CitationRef, tuple[str, int] | None]] = []
+    results: list[tuple[int, int, CitationRef, tuple[str, int] | None]] = []
     referenced: set[str] = set()
     last_definition: dict[str, int] = {}
     notes: list[tuple[str, int]] = []
@@ -1406,18 +1485,19 @@ def _collect(tokens: list[Token], lines: list[str], env: dict[str, Any]) -> list
                 start = raw.find("#") + 1
             elif block == "td_open":
                 start = (token.meta or {}).get("column")
-            if not token.children:
+            items = (token.meta or {}).get("pandoc")
+            if not items:
                 continue
             where: _LineMap | None = None
             note = notes[-1] if notes else None
-            for child in token.children:
-                if child.type == "pandoc_noteref" and not notes:
-                    referenced.add(child.meta["label"])
-                if child.type != "pandoc_cite":
+            for item in items:
+                if isinstance(item, str):
+                    if not notes:
+                        referenced.add(item)
                     continue
                 if where is None:
                     where = _LineMap(content, first, lines, start)
-                for cite in child.meta["cites"]:
+                for cite in item:
                     example = examples.get(cite.key)
                     if (
                         cite.narrative
@@ -1438,10 +1518,10 @@ def _collect(tokens: list[Token], lines: list[str], env: dict[str, Any]) -> list
                         locator=_locator(suffix),
                         suffix=suffix,
                     )
-                    found.append((line, col, ref, note))
+                    results.append((line, col, ref, note))
     result = [
         ref
-        for _, _, ref, note in sorted(found, key=lambda item: (item[0], item[1]))
+        for _, _, ref, note in sorted(results, key=lambda item: (item[0], item[1]))
         if note is None or (note[0] in referenced and last_definition[note[0]] == note[1])
     ]
     return result
