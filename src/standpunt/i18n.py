@@ -12,7 +12,7 @@ from collections.abc import Mapping
 LABELS: dict[str, dict[str, str]] = {
     "en": {
         "modified": "modified",
-        "edition": "edition of",
+        "edition": "Edition of",
         "position": "Position paper",
         "signatories_intro": "This position is supported by:",
         "pending": "signature pending",
@@ -41,7 +41,7 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "nl": {
         "modified": "gewijzigd",
-        "edition": "editie van",
+        "edition": "Editie van",
         "position": "Standpunt",
         "signatories_intro": "Dit standpunt wordt gedragen door:",
         "pending": "handtekening in afwachting",
@@ -70,7 +70,7 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "fr": {
         "modified": "modifié",
-        "edition": "édition de",
+        "edition": "Édition de",
         "position": "Prise de position",
         "signatories_intro": "Cette prise de position est soutenue par :",
         "pending": "signature en attente",
