@@ -418,7 +418,8 @@ def _request(
             "the evidence it cites, as CSL-JSON",
         ),
     ]
-    for signature in signed:
+    # Only signatures of this very text travel with it; older ones would claim too much.
+    for signature in (s for s in signed if s.fingerprint == fingerprint):
         attachments.append(
             Attachment(
                 f"signature-{signature.partner}.yaml",
