@@ -156,10 +156,11 @@ def test_diff_shows_exactly_the_changed_word(repo: Repo) -> None:
     repo.replace("positions/care.yaml", OLD, NEW)
     second = repo.commit("Sharper wording")
 
-    # Default: the previous version → the working tree (here equal to the last commit).
+    # Default: the previous version → the working tree, here equal to the last commit,
+    # which is then named as such.
     text = run(repo.root, "diff", "care", "--format", "text").stdout
     assert marks(text) == (["crowds"], ["squeezes"]), text
-    assert f"From {first} (2026-03-01) to working tree" in text
+    assert f"From {first} (2026-03-01) to {second} (2026-03-01)" in text
     assert counts(text) == {
         "Words inserted": 1,
         "Words deleted": 1,
@@ -214,7 +215,7 @@ def test_diff_of_uncommitted_edits_and_of_asks_and_evidence(repo: Repo) -> None:
     )
     text = run(repo.root, "diff", "care", "--format", "text").stdout
     first = repo.short("HEAD")
-    assert f"From {first} (2026-03-01) to working tree" in text
+    assert f"From {first} (2026-03-01) to working copy (not committed)" in text
     assert marks(text) == ([], ["and fairly", "; @smith2021b"]), text
     assert "Ask 1 (changed): Fund care publicly {+and fairly+} [@doe2019{+; @smith2021b+}]." in text
     assert counts(text)["Asks changed"] == 1

@@ -35,7 +35,8 @@ def _side(workspace: Workspace, path: Path, rev: str | None) -> tuple[Any, str]:
     if rev is None:
         if not path.is_file():
             raise StandpuntError(f"{display} does not exist in the working tree", code="usage")
-        return to_plain(parse_yaml(path.read_bytes(), display)), "working tree"
+        data = path.read_bytes()
+        return to_plain(parse_yaml(data, display)), _working_name(workspace, path, data)
     info = commit_info(workspace.root, rev)
     data = read_at(workspace.root, rev, path)
     name = f"{info.commit} ({info.date.isoformat()})"
@@ -45,6 +46,19 @@ def _side(workspace: Workspace, path: Path, rev: str | None) -> tuple[Any, str]:
         raise StandpuntError(
             f"{display} at {info.commit} cannot be read: {exc.message}", exc.location, exc.code
         ) from None
+
+
+def _working_name(workspace: Workspace, path: Path, data: bytes) -> str:
+    """ "working copy", or the last commit's name when the file is exactly as committed."""
+    from .versioning import history
+
+    try:
+        versions = history(workspace.root, path)
+        if versions and read_at(workspace.root, versions[0].full_commit, path) == data:
+            return f"{versions[0].commit} ({versions[0].date.isoformat()})"
+    except StandpuntError:
+        pass
+    return "working copy (not committed)"
 
 
 def _titles(workspace: Workspace, position: Any) -> dict[str, str | None]:
