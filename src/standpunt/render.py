@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import (
     ChoiceLoader,
@@ -30,11 +30,16 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
 from . import __version__
-from .citations import CitedText
 from .errors import Location, StandpuntError
 from .i18n import format_date, labels
-from .model import Position
-from .workspace import TEMPLATES_DIR, Workspace
+
+if TYPE_CHECKING:  # render workers import this module; they need neither schema nor workspace
+    from .citations import CitedText
+    from .model import Position
+    from .workspace import Workspace
+
+#: A workspace's own templates: templates/<name>/ (as in workspace.TEMPLATES_DIR).
+TEMPLATES_DIR = "templates"
 
 BUILTIN_TEMPLATES = Path(__file__).parent / "templates"
 PAGE_TEMPLATE = "position.html"
@@ -280,9 +285,18 @@ def view_model(
     }
 
 
+_ENVIRONMENTS: dict[TemplateSet, ImmutableSandboxedEnvironment] = {}
+
+
 def render_html(templates: TemplateSet, context: dict[str, Any]) -> str:
-    """The page's HTML; template problems become errors naming the template and line."""
-    env = environment(templates)
+    """The page's HTML; template problems become errors naming the template and line.
+
+    A worker keeps one environment per template set, so each template is compiled once (Jinja
+    still recompiles a template whose file changed).
+    """
+    env = _ENVIRONMENTS.get(templates)
+    if env is None:
+        env = _ENVIRONMENTS[templates] = environment(templates)
     try:
         return env.get_template(PAGE_TEMPLATE).render(context)
     except TemplateSyntaxError as exc:
