@@ -186,18 +186,22 @@ class Pool:
                 try:
                     status, _key, payload = worker.conn.recv()
                 except (EOFError, OSError):
-                    done(
-                        Result(
-                            job.key,
-                            error=StandpuntError(
-                                "the renderer stopped while making this position (it may "
-                                f"have run out of the {self.limits.memory_mb} MB memory limit)",
-                                code="render-crashed",
-                            ),
+                    worker.process.join(timeout=5)
+                    if worker.done == 0 and worker.process.exitcode == 1:
+                        # It died of an exception before rendering anything: it never started.
+                        message = (
+                            "the render worker could not start; run 'python3 -m standpunt "
+                            "build --jobs 1' from a shell to see whether WeasyPrint works"
                         )
-                    )
+                    else:
+                        message = (
+                            "the renderer stopped while making this position (it may have run "
+                            f"out of the {self.limits.memory_mb} MB memory limit)"
+                        )
+                    done(Result(job.key, error=StandpuntError(message, code="render-crashed")))
                     idle.append(self._replace(worker))
                     continue
+                worker.done += 1
                 if status == "ok":
                     done(Result(job.key, data=payload))
                 else:
@@ -236,6 +240,7 @@ class Pool:
 class _Worker:
     process: Any
     conn: Connection
+    done: int = 0
 
     def kill(self) -> None:
         self.process.kill()
