@@ -133,18 +133,9 @@ def test_random_yaml_trees_give_located_diagnostics_only(
     assert (root / "positions/care.yaml").read_text(encoding="utf-8") == POSITION
 
 
-PYDANTIC_STEP_REASON = (
-    "model._diagnostic drops every path step that _internal() takes for pydantic's own "
-    "('function-…' or containing '['), so an unknown top-level key such as '[x' or 'see [1]' "
-    "leaves an empty path and path[-1] raises IndexError: `standpunt check`, `build` and `list` "
-    "end in a traceback (found by the property test above); nested in a section, the same key is "
-    "reported as \"unknown field '0'\" at the section. Fix: tell pydantic's steps from keys by "
-    "walking the raw mapping (a step that is a key there is the user's)"
-)
 
 
 @pytest.mark.parametrize("key", ["'[x'", "'see [1]'", "function-x"])
-@pytest.mark.xfail(strict=True, raises=IndexError, reason=PYDANTIC_STEP_REASON)
 def test_an_unknown_key_like_a_pydantic_step_is_reported_not_raised(
     make_workspace: Callable[..., Path], key: str
 ) -> None:
@@ -154,7 +145,6 @@ def test_an_unknown_key_like_a_pydantic_step_is_reported_not_raised(
     assert str(error).startswith(f"positions/care.yaml:1:1: error: unknown field '{name}'"), error
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=PYDANTIC_STEP_REASON)
 def test_an_unknown_nested_key_like_a_pydantic_step_is_named(
     make_workspace: Callable[..., Path],
 ) -> None:

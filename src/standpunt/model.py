@@ -512,8 +512,7 @@ def _describe(path: Sequence[str | int]) -> str:
 
 
 def _diagnostic(model: type[BaseModel], raw: Any, error: Any, where: Location) -> Diagnostic:
-    # pydantic adds the names of union members and validators to the path; drop them.
-    path = [step for step in error["loc"] if isinstance(step, int) or not _internal(step)]
+    path = _user_path(raw, error["loc"])
     kind, name = error["type"], _describe(path) or "this file"
     value = error.get("input")
     if kind == "extra_forbidden":
@@ -553,5 +552,24 @@ def _diagnostic(model: type[BaseModel], raw: Any, error: Any, where: Location) -
     return Diagnostic("error", f"'{name}': {message}", "invalid-value", loc)
 
 
-def _internal(step: str) -> bool:
-    return step.startswith("function-") or "[" in step
+def _user_path(raw: Any, loc: Sequence[str | int]) -> list[str | int]:
+    """pydantic's error path without the steps it adds for validators and union members.
+
+    A step is the user's when it names a key (or index) present in the YAML at that place;
+    only steps that are not are judged by their look, so a key such as 'see [1]' stays.
+    """
+    path: list[str | int] = []
+    node = raw
+    for step in loc:
+        if isinstance(node, Mapping) and isinstance(step, str) and step in node:
+            path.append(step)
+            node = node[step]
+        elif isinstance(node, YamlSequence) and isinstance(step, int) and step < len(node):
+            path.append(step)
+            node = node[step]
+        elif isinstance(step, str) and (step.startswith("function-") or "[" in step):
+            continue
+        else:
+            path.append(step)
+            node = None
+    return path
