@@ -570,13 +570,6 @@ def test_case_04_images_linked_outside_the_workspace_are_refused(content: Built)
 LOGO_CONFIG = CONFIG.replace("  short: TO\n", "  short: TO\n  logo: assets/logo.png\n")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a logo that links outside the workspace is only refused by render.data_uri during "
-    "the build, with Location('standpunt.yaml') and no line; `standpunt check` passes it "
-    "without a word. Expected: check and build report it at the line of 'logo:' (as the "
-    "config's other settings are located, e.g. build._setting)",
-)
 def test_case_04_a_logo_linked_outside_is_refused_at_its_line(
     make_workspace: Callable[..., Path], inline: None
 ) -> None:
@@ -772,16 +765,6 @@ def test_case_09_a_long_loop_stops_at_the_time_limit_and_the_others_are_built(
     assert outside_build(changed(before, snapshot(tmp_path))) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="workers.Pool.run starts a job's clock when it sends the job, also to a worker that "
-    "is still starting (spawn plus WeasyPrint's import, about 1 s, more on a busy machine): "
-    "that time counts against the position. With `limits: {seconds: 3}` the first position, "
-    "and the one after each killed job (a fresh worker), can fail for a time it never used; "
-    "if the import takes longer than the limit, every job fails. Fix: the worker sends "
-    "'ready' after warming up (or 'started' with each job) and the deadline starts then",
-)
 def test_the_time_limit_counts_rendering_not_the_workers_start(tmp_path: Path) -> None:
     from standpunt.render import TemplateSet
 
@@ -809,15 +792,6 @@ def test_case_09_memory_limit_stops_a_big_allocation_by_another_route(templated:
     assert not templated.file("c09-memory.pdf").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="render.render_html only turns Jinja's own errors into located errors; any other "
-    "exception a template raises ({{ 1 / 0 }}: ZeroDivisionError; also ValueError from "
-    "{{ (10**64)**64**... }} past 4300 digits, TypeError, OverflowError) reaches the worker's "
-    "catch-all as 'rendering failed: division by zero [render-failed]' at positions/<id>.yaml:1:1, "
-    "without the template's name and line. Fix: catch Exception in render_html and locate it "
-    "with _traceback_location (code template-error)",
-)
 def test_any_template_error_names_template_and_line(templated: Built) -> None:
     template_error(templated, "c09-zero-division", "template-error")
 
@@ -1069,7 +1043,7 @@ def test_case_18_build_linked_outside_fails_and_the_target_is_untouched(
     before = snapshot(tmp_path)
     result = cli(root, "build")
     assert result.exit_code == 1
-    assert "'build/' is a link to somewhere outside the workspace" in result.output
+    assert "'build/' is a link" in result.output
     assert "[unsafe-output]" in result.output
     assert snapshot(target) == kept
     assert changed(before, snapshot(tmp_path)) == []
@@ -1163,15 +1137,6 @@ def broken_position_workspace(make_workspace: Callable[..., Path]) -> Path:
     return make_workspace({"positions/care.yaml": POSITION.replace("@doe2019", "@unknown")})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="state.workspace_digest (called by `standpunt build` before anything else) and "
-    "build._common_inputs hash every file under positions/, evidence/, templates/, assets/ and "
-    "every logo with Path.read_bytes, following links: a link to /etc/passwd is read, one to "
-    "/dev/zero or a FIFO hangs the parent process (which has no limits). Fix: hash only regular "
-    "files whose real path is inside the workspace (os.lstat / resolve), hash links by target",
-)
 def test_build_reads_nothing_through_links_leading_outside(
     make_workspace: Callable[..., Path], tmp_path: Path, inline: None
 ) -> None:
@@ -1184,13 +1149,6 @@ def test_build_reads_nothing_through_links_leading_outside(
     assert not audit.read("/etc/passwd")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=FileNotFoundError,
-    reason="state.file_digest opens every file below assets/ (and the other input folders); a "
-    "dangling link (assets/old-logo.png -> a file no longer there) raises FileNotFoundError "
-    "out of `standpunt build` (state.workspace_digest): a traceback instead of a build",
-)
 def test_a_dangling_link_in_the_workspace_is_no_traceback(
     make_workspace: Callable[..., Path], inline: None
 ) -> None:
@@ -1202,14 +1160,6 @@ def test_a_dangling_link_in_the_workspace_is_no_traceback(
     assert "unknown evidence 'unknown'" in result.output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=FileNotFoundError,
-    reason="cli.build writes build/.standpunt-state.json (BuildState.write) after a whole build "
-    "in which every position was built, which is also the case with no positions at all; "
-    "build.build returned before build_folder, so build/ does not exist and write_atomic's "
-    "mkstemp raises FileNotFoundError: a traceback. Fix: write the state through build_folder",
-)
 def test_a_workspace_without_positions_builds_nothing_without_a_traceback(
     make_workspace: Callable[..., Path], inline: None
 ) -> None:
@@ -1219,13 +1169,6 @@ def test_a_workspace_without_positions_builds_nothing_without_a_traceback(
     assert result.exit_code == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="with no positions, cli.build writes build/.standpunt-state.json through a build/ "
-    "that links outside the workspace (build_folder's check never ran): a file is written "
-    "in the link's target",
-)
 def test_a_workspace_without_positions_writes_nothing_through_a_build_link(
     make_workspace: Callable[..., Path], tmp_path: Path, inline: None
 ) -> None:
@@ -1238,12 +1181,6 @@ def test_a_workspace_without_positions_writes_nothing_through_a_build_link(
     assert list(target.iterdir()) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=FileExistsError,
-    reason="output.build_folder calls folder.mkdir(exist_ok=True) on a build that is a regular "
-    "file: FileExistsError, a traceback. Expected: an error saying build is not a folder",
-)
 def test_build_that_is_a_file_is_an_error_not_a_traceback(
     make_workspace: Callable[..., Path], inline: None
 ) -> None:
@@ -1253,13 +1190,6 @@ def test_build_that_is_a_file_is_an_error_not_a_traceback(
     assert result.exit_code == 1 and "build" in result.output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="build._cite writes the citation cache to build/.standpunt-cache/<hash>.json with "
-    "cache.mkdir(exist_ok=True) and write_atomic, not through output_path: when that folder "
-    "is a link leading outside the workspace, the cache file is written in its target",
-)
 def test_the_citation_cache_writes_nothing_through_a_link(
     make_workspace: Callable[..., Path], tmp_path: Path, inline: None
 ) -> None:
@@ -1275,22 +1205,14 @@ def test_the_citation_cache_writes_nothing_through_a_link(
     (root / "build").mkdir()
     (root / "build" / ".standpunt-cache").symlink_to(target, target_is_directory=True)
     result = cli(root, "build")
-    assert "[template-undefined]" in result.output
+    assert "'build/.standpunt-cache/' is a link" in result.output
+    assert "[unsafe-output]" in result.output
     assert list(target.iterdir()) == []
 
 
 SECRET_PAGE = '<html><body><p>{% include "secret.txt" %}</p><p>{{ position.title }}</p></body>'
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="render.template_set accepts templates/<name> when it is a link to a folder outside "
-    "the workspace, and FolderLoader checks real paths against the *resolved* folder, so "
-    "every file there is usable ({% include 'secret.txt' %}); pdf.WorkspaceFetcher gets the "
-    "same folder as a root, so <link rel=attachment> can embed its files. Fix: refuse a "
-    "template folder whose real path is outside the workspace (and templates/ itself)",
-)
 def test_a_template_folder_linked_outside_is_refused(
     make_workspace: Callable[..., Path], tmp_path: Path, inline: None
 ) -> None:
@@ -1309,13 +1231,6 @@ def test_a_template_folder_linked_outside_is_refused(
     assert not audit.read(elsewhere / "secret.txt")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="render.read_stylesheet reads <template folder>/style.css with read_text without "
-    "checking its real path, so a style.css linked to any file outside the workspace is read "
-    "and handed to the template as `stylesheet` (printable as text: {{ stylesheet }} in a <pre>)",
-)
 def test_a_stylesheet_linked_outside_is_refused(
     make_workspace: Callable[..., Path], tmp_path: Path, inline: None
 ) -> None:
@@ -1334,14 +1249,6 @@ def test_a_stylesheet_linked_outside_is_refused(
     assert not audit.read(tmp_path / "secret.css")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="render.FolderLoader.get_source calls FileSystemLoader.get_source, which opens and "
-    "reads the whole file, before it checks the real path: a template linked to /etc/passwd "
-    "is read (though refused), one linked to /dev/zero or a FIFO exhausts memory or hangs. "
-    "Fix: resolve and check the path before reading",
-)
 def test_the_template_loader_refuses_a_link_before_reading_it(tmp_path: Path) -> None:
     from jinja2.sandbox import SecurityError
 
@@ -1355,14 +1262,6 @@ def test_the_template_loader_refuses_a_link_before_reading_it(tmp_path: Path) ->
 
 
 @pytest.mark.parametrize("where", ["positions/linked.yaml", "evidence/linked.yaml"])
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="workspace._read_positions and _read_evidence read files that are links leading "
-    "outside the workspace (os.walk lists them, load_yaml follows them): their contents become "
-    "positions and evidence, and a position's YAML is embedded in its PDF. Expected: an error "
-    "at the link naming it, nothing read",
-)
 def test_a_position_or_evidence_file_linked_outside_is_refused(
     make_workspace: Callable[..., Path], tmp_path: Path, where: str
 ) -> None:
@@ -1379,16 +1278,6 @@ def test_a_position_or_evidence_file_linked_outside_is_refused(
     assert f"{where}:" in result.output and result.exit_code == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="pandoc's attribute syntax ([x]{onclick=...}, [x]{style=...}, ::: {style=...}, "
-    "links and images with {...}) puts event and style attributes into the HTML of a "
-    "position (MARKDOWN_FORMAT keeps link_attributes, bracketed_spans, fenced_divs, "
-    "header_attributes): stored script in build/<id>.html, and text hidden from the PDF "
-    "(display:none) while it stays in the signed YAML. The issue wants them sanitised to an "
-    "allowlist (no event attributes, no style attributes)",
-)
 def test_markdown_attributes_cannot_add_event_or_style_attributes(
     make_workspace: Callable[..., Path], inline: None
 ) -> None:
@@ -1405,6 +1294,8 @@ def test_markdown_attributes_cannot_add_event_or_style_attributes(
     result = cli(root, "build", "--format", "html")
     assert result.exit_code == 0, result.output
     html = (root / "build" / "care.html").read_text(encoding="utf-8")
-    assert not re.search(r"<[a-z][^>]*\son[a-z]+\s*=", html), "an event attribute made it"
+    body = html[html.index("</style>") :]  # the template's own stylesheet may say anything
+    assert not re.search(r"<[a-z][^>]*\son[a-z]+\s*=", body), "an event attribute made it"
+    assert " style=" not in body
     for style in ("display:none", "color: white", "font-size: 0"):
-        assert style not in html, style
+        assert style not in body, style

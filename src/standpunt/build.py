@@ -331,7 +331,7 @@ def build(
             if pid not in remaining:
                 progress.done(pid, outcomes[pid])
     if stale:
-        cache = folder / CACHE_DIR
+        cache = build_folder(workspace.root, f"build/{CACHE_DIR}")
         own_pool = pool is None
         workers = Pool(min(jobs_wanted, sum(remaining.values())), limits) if own_pool else pool
         if own_pool and early is not None:
@@ -369,13 +369,11 @@ def _common_inputs(workspace: Workspace, templates: TemplateSet, style: Style) -
         {
             "tools": tool_versions(),
             "config": file_digest(workspace.root / "standpunt.yaml"),
-            "template": files_digest(templates.files(), workspace.root),
-            "style": file_digest(style.path),
-            "logos": {
-                logo: file_digest(workspace.root / logo)
-                for logo in logos
-                if logo and (workspace.root / logo).is_file()
-            },
+            "template": files_digest(templates.files(), workspace.root, templates.folders),
+            "style": files_digest([style.path], workspace.root, [style.path.parent]),
+            "logos": files_digest(
+                [workspace.root / logo for logo in logos if logo], workspace.root
+            ),
         }
     )
 
@@ -389,7 +387,7 @@ def _edition(workspace: Workspace, key: str | None) -> dict[str, Any] | None:
         "name": partner.name,
         "short": partner.short,
         "colour": partner.colour,
-        "logo": data_uri(workspace, partner.logo, Location("standpunt.yaml")),
+        "logo": data_uri(workspace, partner.logo, _setting(workspace, "partners")),
     }
 
 
@@ -487,6 +485,5 @@ def _cite(
     except (OSError, ValueError, TypeError):
         pass
     cited = cite(texts, references, style, lang)
-    cache.mkdir(exist_ok=True)
     write_atomic(entry, json.dumps(dataclasses.asdict(cited)).encode("utf-8"))
     return cited

@@ -124,6 +124,7 @@ def check_workspace(workspace: Workspace, ids: list[str] | None = None) -> dict[
                         "unknown-signatory",
                     )
     _check_signatures(workspace, [p.id for p in chosen])
+    _check_images(workspace)
     if not ids:
         used = {key for keys in cited.values() for key in keys}
         for item in workspace.evidence.values():
@@ -149,3 +150,27 @@ def _check_signatures(workspace: Workspace, ids: list[str]) -> None:
     workspace.problems.extend(
         check_signatures(workspace, signed, workspace_fingerprints(workspace, readable))
     )
+
+
+def _check_images(workspace: Workspace) -> None:
+    """Logos of the organisation and the partners: inside the workspace, and there."""
+    from .model import locate
+    from .paths import readable_file
+
+    config = workspace.config
+    images = [(["organisation", "logo"], config.organisation.logo)]
+    images += [(["partners", key, "logo"], p.logo) for key, p in config.partners.items()]
+    for path, value in images:
+        if not value:
+            continue
+        where = locate(workspace.config_raw, path, Location("standpunt.yaml", 1, 1))
+        file = workspace.root / value
+        if not (file.exists() or file.is_symlink()):
+            workspace.problems.error(f"image '{value}' was not found", where, "missing-image")
+        elif not readable_file(file, [workspace.root]):
+            workspace.problems.error(
+                f"image '{value}' is a link to a file outside the workspace (or not a regular "
+                "file); copy the image into the workspace instead",
+                where,
+                "outside-workspace",
+            )

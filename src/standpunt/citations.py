@@ -127,8 +127,54 @@ def cite(
     return split_fields(html, len(fields))
 
 
+#: Attributes pandoc's HTML may keep; anything else (event handlers, style, rel, …) that the
+#: Markdown attribute syntax (``[x]{onclick=…}``, ``{rel=attachment}``) put there is dropped.
+SAFE_ATTRIBUTES = frozenset(
+    [
+        "id",
+        "class",
+        "href",
+        "src",
+        "alt",
+        "title",
+        "role",
+        "data-cites",
+        "colspan",
+        "rowspan",
+        "start",
+        "type",
+        "lang",
+        "dir",
+        "reversed",
+        "aria-hidden",
+        "aria-label",
+    ]
+)
+_SAFE_URL = re.compile(r"(#|https?:|mailto:|data:image/|[^:]*$)", re.IGNORECASE)
+_START_TAG = re.compile(r"<([a-zA-Z][a-zA-Z0-9]*)((?:\s+[^\s=>/]+(?:=\"[^\"]*\")?)*)\s*(/?)>")
+_ATTRIBUTE = re.compile(r'\s+([^\s=>/]+)(?:="([^"]*)")?')
+
+
+def sanitise(html: str) -> str:
+    """Keep only safe attributes on every tag of pandoc's output (raw HTML is already off)."""
+
+    def clean(match: re.Match[str]) -> str:
+        kept = []
+        for name, value in _ATTRIBUTE.findall(match.group(2)):
+            lowered = name.lower()
+            if lowered not in SAFE_ATTRIBUTES:
+                continue
+            if lowered in ("href", "src") and not _SAFE_URL.match(value.strip()):
+                continue
+            kept.append(f' {name}="{value}"')
+        return f"<{match.group(1)}{''.join(kept)}{match.group(3)}>"
+
+    return _START_TAG.sub(clean, html)
+
+
 def split_fields(html: str, count: int) -> CitedText:
     """Cut pandoc's HTML back into the fields it was made from."""
+    html = sanitise(html)
     notes_match = _NOTES_START.search(html)
     notes = html[notes_match.start() :] if notes_match else ""
     body = html[: notes_match.start()] if notes_match else html

@@ -229,8 +229,10 @@ def build(
     click.echo(summary, err=True)
     if failed or workspace.problems.errors:
         sys.exit(1)
-    if whole and digest is not None and len(outcomes) == len(workspace.positions):
-        state = BuildState.read(workspace.build_dir)
+    if whole and digest is not None and outcomes and len(outcomes) == len(workspace.positions):
+        from .output import build_folder
+
+        state = BuildState.read(build_folder(workspace.root))
         state.workspace = digest
         state.write()
 

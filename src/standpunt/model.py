@@ -561,10 +561,9 @@ def _user_path(raw: Any, loc: Sequence[str | int]) -> list[str | int]:
     path: list[str | int] = []
     node = raw
     for step in loc:
-        if isinstance(node, Mapping) and isinstance(step, str) and step in node:
-            path.append(step)
-            node = node[step]
-        elif isinstance(node, YamlSequence) and isinstance(step, int) and step < len(node):
+        if (isinstance(node, Mapping) and isinstance(step, str) and step in node) or (
+            isinstance(node, YamlSequence) and isinstance(step, int) and step < len(node)
+        ):
             path.append(step)
             node = node[step]
         elif isinstance(step, str) and (step.startswith("function-") or "[" in step):

@@ -19,16 +19,30 @@ TEMP_PREFIX = ".standpunt-tmp-"
 
 
 def build_folder(root: Path, name: str = "build") -> Path:
-    """build/ inside the workspace, created if needed; a symlink leading out is refused."""
+    """build/ (or a folder below it) inside the workspace, created if needed.
+
+    A link (anywhere on the way) is refused, and so is a file where the folder should be.
+    """
     folder = root / name
     real_root = root.resolve()
-    if folder.is_symlink() or (folder.exists() and not folder.resolve().is_relative_to(real_root)):
-        raise StandpuntError(
-            f"'{name}/' is a link to somewhere outside the workspace; Standpunt only writes "
-            f"inside the workspace, so remove the link and build again",
-            code="unsafe-output",
-        )
-    folder.mkdir(exist_ok=True)
+    current = root
+    for part in Path(name).parts:
+        current = current / part
+        if current.is_symlink() or (
+            current.exists() and not current.resolve().is_relative_to(real_root)
+        ):
+            raise StandpuntError(
+                f"'{name}/' is a link; Standpunt only writes into real folders inside the "
+                "workspace, so remove the link and build again",
+                code="unsafe-output",
+            )
+        if current.exists() and not current.is_dir():
+            raise StandpuntError(
+                f"'{current.relative_to(root).as_posix()}' is a file, but Standpunt writes its "
+                "output into a folder of that name; move the file away and build again",
+                code="unsafe-output",
+            )
+        current.mkdir(exist_ok=True)
     return folder
 
 

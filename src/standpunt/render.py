@@ -32,6 +32,7 @@ from markupsafe import Markup
 from . import __version__
 from .errors import Location, StandpuntError
 from .i18n import format_date, labels
+from .paths import inside, readable_file
 
 if TYPE_CHECKING:  # render workers import this module; they need neither schema nor workspace
     from .citations import CitedText
@@ -75,6 +76,13 @@ def template_set(workspace: Workspace) -> TemplateSet:
     if name == "default" and not (workspace.root / TEMPLATES_DIR / name).is_dir():
         return TemplateSet(name, (builtin,))
     own = workspace.root / TEMPLATES_DIR / name
+    if own.is_dir() and not inside(own, [workspace.root]):
+        raise StandpuntError(
+            f"template folder '{TEMPLATES_DIR}/{name}' is a link to a folder outside the "
+            "workspace; Standpunt uses only templates inside the workspace",
+            Location("standpunt.yaml"),
+            "outside-workspace",
+        )
     if not own.is_dir() or "/" in name or name.startswith("."):
         raise StandpuntError(
             f"template '{name}' was not found: create the folder {TEMPLATES_DIR}/{name}/ "
@@ -98,13 +106,17 @@ class FolderLoader(FileSystemLoader):
     def get_source(self, environment: Environment, template: str) -> tuple[str, str, Any]:
         if not TEMPLATE_NAME.fullmatch(template) or ".." in template.split("/"):
             raise TemplateNotFound(f"{template} (not an allowed template name)")
-        source, filename, uptodate = super().get_source(environment, template)
-        real = Path(filename).resolve()
-        if not any(real.is_relative_to(Path(f).resolve()) for f in self.searchpath):
-            raise SecurityError(
-                f"template '{template}' is a link to a file outside the template folders"
-            )
-        return source, filename, uptodate
+        # Checked before anything is read: the file the name leads to must be a regular file
+        # inside its folder.
+        for folder in self.searchpath:
+            candidate = Path(folder, *template.split("/"))
+            if candidate.exists() or candidate.is_symlink():
+                if not readable_file(candidate, [Path(folder)]):
+                    raise SecurityError(
+                        f"template '{template}' is a link to a file outside the template folders"
+                    )
+                break
+        return super().get_source(environment, template)
 
 
 class TemplateSandbox(ImmutableSandboxedEnvironment):
@@ -169,9 +181,8 @@ def data_uri(workspace: Workspace, relative: str | None, where: Location) -> str
     """An image of the workspace as a data: URI, so the page needs no file access at all."""
     if not relative:
         return None
-    root = workspace.root.resolve()
-    path = (workspace.root / relative).resolve()
-    if not path.is_relative_to(root):
+    path = workspace.root / relative
+    if (path.exists() or path.is_symlink()) and not readable_file(path, [workspace.root]):
         raise StandpuntError(
             f"image '{relative}' lies outside the workspace; put it in the workspace (e.g. "
             "assets/) and refer to it from there",
@@ -233,7 +244,12 @@ def view_model(
         )
     recommendations = [next(html) for _ in position.recommendations]
     org = config.organisation
-    where = Location("standpunt.yaml")
+
+    def setting(*path: str) -> Location:
+        from .model import locate
+
+        return locate(workspace.config_raw, list(path), Location("standpunt.yaml", 1, 1))
+
     shown = [(key, False) for key in signers or []]
     shown += [(key, True) for key in pending or [] if key not in (signers or [])]
     partners = [
@@ -242,7 +258,9 @@ def view_model(
             "name": config.partners[key].name,
             "short": config.partners[key].short,
             "website": config.partners[key].website,
-            "logo": data_uri(workspace, config.partners[key].logo, where),
+            "logo": data_uri(
+                workspace, config.partners[key].logo, setting("partners", key, "logo")
+            ),
             "pending": is_pending,
         }
         for key, is_pending in shown
@@ -258,7 +276,7 @@ def view_model(
             "name": org.name,
             "short": org.short,
             "website": org.website,
-            "logo": data_uri(workspace, org.logo, where),
+            "logo": data_uri(workspace, org.logo, setting("organisation", "logo")),
             "contact": org.contact,
             "licence": org.licence,
         },
@@ -305,7 +323,9 @@ def render_html(templates: TemplateSet, context: dict[str, Any]) -> str:
             _template_location(templates, exc.filename, exc.lineno),
             "template-syntax",
         ) from None
-    except (UndefinedError, SecurityError, TemplateError, RecursionError) as exc:
+    except MemoryError:
+        raise
+    except Exception as exc:  # anything a template does wrong is reported at its line
         loc = _traceback_location(templates, exc)
         if isinstance(exc, SecurityError):
             kind, text = "template-unsafe", f"the template does something not allowed: {exc}"
@@ -316,8 +336,10 @@ def render_html(templates: TemplateSet, context: dict[str, Any]) -> str:
         elif isinstance(exc, TemplateNotFound):
             kind = "template-not-found"
             text = f"template '{exc.name}' was not found in the template folders"
-        else:
+        elif isinstance(exc, TemplateError):
             kind, text = "template-error", f"template error: {exc}"
+        else:
+            kind, text = "template-error", f"the template failed: {type(exc).__name__}: {exc}"
         raise StandpuntError(text, loc, kind) from None
 
 
@@ -333,6 +355,13 @@ def read_stylesheet(templates: TemplateSet, medium: str = "print") -> str:
     """
     for folder in templates.folders:
         path = folder / STYLESHEET
+        if path.is_symlink() and not readable_file(path, [folder]):
+            raise StandpuntError(
+                f"{STYLESHEET} of template '{templates.name}' is a link to a file outside the "
+                "template folder; copy the stylesheet in instead",
+                Location(f"{TEMPLATES_DIR}/{templates.name}/{STYLESHEET}"),
+                "outside-workspace",
+            )
         if path.is_file():
             css = path.read_text(encoding="utf-8")
             if medium == "screen":

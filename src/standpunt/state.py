@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .paths import readable_file
 
 STATE_FILE = ".standpunt-state.json"
 #: Folders and files of a workspace that can change an output.
@@ -58,15 +59,23 @@ def file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def files_digest(files: Iterable[Path], root: Path) -> dict[str, str]:
-    """Each file's content hash, by its path relative to ``root`` (or absolute outside it)."""
+def files_digest(files: Iterable[Path], root: Path, roots: Iterable[Path] = ()) -> dict[str, str]:
+    """Each file's content hash, by its path relative to ``root`` (or absolute outside it).
+
+    Only regular files inside ``root`` (or ``roots``) are read; anything else (a link leading
+    out, a dangling link, a FIFO) counts by what it is, so a change to it still counts.
+    """
+    allowed = [root, *roots]
     found = {}
     for path in files:
         try:
             name = path.relative_to(root).as_posix()
         except ValueError:
             name = str(path)
-        found[name] = file_digest(path)
+        if readable_file(path, allowed):
+            found[name] = file_digest(path)
+        else:
+            found[name] = "not read: " + (os.readlink(path) if path.is_symlink() else "special")
     return found
 
 
@@ -77,11 +86,11 @@ def _input_files(root: Path, extra: Iterable[Path]) -> list[Path]:
         if path.is_file():
             files.append(path)
         elif path.is_dir():
-            for dirpath, dirnames, filenames in os.walk(path):
+            for dirpath, dirnames, filenames in os.walk(path):  # does not enter linked folders
                 dirnames.sort()
                 files.extend(Path(dirpath, f) for f in sorted(filenames))
     for folder in extra:
-        files.extend(sorted(p for p in folder.rglob("*") if p.is_file()))
+        files.extend(sorted(p for p in folder.rglob("*") if p.is_file() or p.is_symlink()))
     return files
 
 
@@ -106,7 +115,7 @@ def workspace_digest(root: Path, options: Mapping[str, Any], extra: Iterable[Pat
     files = _input_files(root, [*extra, builtin])
     return digest(
         {
-            "files": files_digest(files, root),
+            "files": files_digest(files, root, [builtin]),
             "git": _git_state(root),
             "tools": tool_versions(),
             "options": dict(options),

@@ -19,6 +19,9 @@ from typing import Any
 
 from .errors import Location, StandpuntError
 
+#: How long a new worker may take to import WeasyPrint before its first job's clock starts.
+STARTUP_SECONDS = 300.0
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -72,6 +75,9 @@ def _worker_main(conn: Connection, limits: Limits) -> None:
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     from . import pdf  # noqa: F401  (import WeasyPrint now, while the parent prepares jobs)
+
+    # A job's time limit runs from here: starting up is not the position's doing.
+    conn.send(("ready", None, None))
 
     while True:
         try:
@@ -176,7 +182,7 @@ class Pool:
                             "build --jobs 1' to see whether WeasyPrint is installed correctly",
                             code="render-crashed",
                         ) from None
-                busy[worker.conn] = (worker, job, time.monotonic() + self.limits.seconds)
+                busy[worker.conn] = (worker, job, self._deadline(worker))
             if not busy:
                 continue
             next_deadline = min(deadline for _, _, deadline in busy.values())
@@ -185,6 +191,10 @@ class Pool:
                 worker, job, _ = busy.pop(conn)  # type: ignore[index]
                 try:
                     status, _key, payload = worker.conn.recv()
+                    if status == "ready":
+                        worker.ready = True
+                        busy[conn] = (worker, job, self._deadline(worker))
+                        continue
                 except (EOFError, OSError):
                     worker.process.join(timeout=5)
                     if worker.done == 0 and worker.process.exitcode == 1:
@@ -224,6 +234,11 @@ class Pool:
                     )
                     idle.append(self._replace(worker))
 
+    def _deadline(self, worker: _Worker) -> float:
+        """When a job sent now must be done: its time limit, counted from the worker's start-up
+        only once the worker is ready (until then, a generous allowance for starting)."""
+        return time.monotonic() + self.limits.seconds + (0 if worker.ready else STARTUP_SECONDS)
+
     def _replace(self, worker: _Worker) -> _Worker:
         worker.kill()
         fresh = self._spawn()
@@ -241,6 +256,7 @@ class _Worker:
     process: Any
     conn: Connection
     done: int = 0
+    ready: bool = False
 
     def kill(self) -> None:
         self.process.kill()

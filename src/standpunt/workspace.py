@@ -23,12 +23,18 @@ from .model import (
     validate,
     validate_evidence_fields,
 )
+from .paths import readable_file
 
 CONFIG_FILE = "standpunt.yaml"
 POSITIONS_DIR = "positions"
 EVIDENCE_DIR = "evidence"
 TEMPLATES_DIR = "templates"
 BUILD_DIR = "build"
+
+_OUTSIDE = (
+    "this is a link to a file outside the workspace (or not a regular file); Standpunt reads "
+    "only files inside the workspace, so copy the file in instead of linking to it"
+)
 
 #: Evidence formats that the evidence-workflow work will read; until then, said out loud.
 LATER_EVIDENCE_FORMATS = {".bib": "BibTeX", ".ris": "RIS"}
@@ -181,6 +187,9 @@ def _read_positions(workspace: Workspace) -> None:
             )
             continue
         seen[stem.lower()] = position
+        if not readable_file(path, [workspace.root]):
+            problems.error(_OUTSIDE, position.location, "outside-workspace")
+            continue
         try:
             position.raw = load_yaml(path, display)
         except StandpuntError as exc:
@@ -236,6 +245,9 @@ def _read_evidence(workspace: Workspace) -> None:
                 where,
                 "unsupported-evidence",
             )
+            continue
+        if not readable_file(path, [workspace.root]):
+            problems.error(_OUTSIDE, where, "outside-workspace")
             continue
         try:
             data = load_json(path, display) if suffix == ".json" else load_yaml(path, display)
