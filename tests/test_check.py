@@ -201,3 +201,43 @@ def test_workspace_without_partners(make_workspace):
     )
     code, out, err = run(root, "check")
     assert code == 0, out + err
+
+
+def test_shared_evidence_library_is_read_and_duplicates_name_both_files(make_workspace):
+    root = make_workspace(
+        {
+            "library/shared.yaml": """\
+            - id: shared2020
+              type: report
+              title: A shared coalition report
+            - id: doe2019
+              type: report
+              title: The same id as in evidence/
+            """,
+            "positions/care.yaml": """\
+            title: x
+            sections:
+              - title: One
+                body: Text [@shared2020] and [@smith2021a; @smith2021b] and [@doe2019].
+            """,
+        }
+    )
+    config = root / "standpunt.yaml"
+    config.write_text(config.read_text() + "evidence:\n  - library\n")
+    code, out, _ = run(root, "check")
+    assert code == 1
+    assert out.splitlines() == [
+        "library/shared.yaml:4:7: error: evidence id 'doe2019' is defined twice: here and at "
+        "evidence/refs.yaml:19:7; give one of them another id [duplicate-evidence]"
+    ]
+
+
+def test_an_evidence_library_outside_the_workspace_is_refused(make_workspace, tmp_path):
+    root = make_workspace()
+    config = root / "standpunt.yaml"
+    (tmp_path / "elsewhere").mkdir()
+    config.write_text(config.read_text() + f"evidence:\n  - {tmp_path / 'elsewhere'}\n")
+    code, out, err = run(root, "check")
+    assert code == 1
+    assert "standpunt.yaml:12:5: error: evidence folder" in out + err
+    assert "lies outside the workspace" in out + err
