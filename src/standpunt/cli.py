@@ -186,15 +186,17 @@ def build(
         click.echo("nothing to build: every output is current (use --force to rebuild)", err=True)
         return
 
-    from .build import BuildOptions
-    from .build import build as run_build
     from .workers import Limits, Pool
-    from .workspace import open_workspace
 
-    # The first render worker starts now: its import of WeasyPrint (the slowest step of a
-    # small build) runs while this process reads and checks the workspace and runs pandoc.
+    # The first render worker starts now, before this process imports the rest of Standpunt:
+    # its import of WeasyPrint (the slowest step of a small build) runs while this process
+    # reads and checks the workspace and runs pandoc.
     early = Pool(1, Limits())
     early.start()
+    from .build import BuildOptions
+    from .build import build as run_build
+    from .workspace import open_workspace
+
     try:
         workspace = open_workspace(root)
     except BaseException:
