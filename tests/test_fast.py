@@ -126,7 +126,7 @@ def test_preview_answers_only_on_loopback_and_shows_edits_and_errors(make_worksp
         position.write_text(position.read_text().replace("Care is not a market", "Care is a right"))
         seen = preview.state.generation
         preview.refresh()
-        assert preview.state.generation == seen + 1
+        assert preview.state.generation == seen + 2  # the page, then the PDF
         assert "Care is a right" in get("/care")[1]
 
         position.write_text(position.read_text().replace("[@doe2019]", "[@doe2091]"))

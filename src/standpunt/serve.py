@@ -56,31 +56,37 @@ class Preview:
         self._pool.start()
 
     def refresh(self) -> PreviewState:
-        """Rebuild what changed (HTML and PDF) and tell every open page."""
+        """Rebuild what changed and tell every open page: the HTML page first (what the
+        browser shows, so it reloads as soon as possible), then the PDF."""
+        with self._lock:
+            self._stage(("html",))
+            return self._stage(("pdf",))
+
+    def _stage(self, formats: tuple[str, ...]) -> PreviewState:
         from .build import BuildOptions, build
         from .workspace import open_workspace
 
-        with self._lock:
-            problems: list[Diagnostic] = []
-            built: list[str] = []
-            try:
-                workspace = open_workspace(self.root)
-                options = BuildOptions(formats=("html", "pdf"))
-                outcomes = build(workspace, self.positions, options, pool=self._pool)
-                problems = list(workspace.problems.sorted())
-                for outcome in outcomes:
-                    if outcome.error is not None:
-                        problems.append(outcome.error)
-                    else:
-                        built.append(outcome.id)
-            except StandpuntError as exc:
-                problems = [exc.diagnostic()]
-            with self.state.changed:
-                self.state.generation += 1
-                self.state.problems = problems
-                self.state.built = built
-                self.state.changed.notify_all()
-            return self.state
+        problems: list[Diagnostic] = []
+        built: list[str] = []
+        try:
+            workspace = open_workspace(self.root)
+            outcomes = build(
+                workspace, self.positions, BuildOptions(formats=formats), pool=self._pool
+            )
+            problems = list(workspace.problems.sorted())
+            for outcome in outcomes:
+                if outcome.error is not None:
+                    problems.append(outcome.error)
+                else:
+                    built.append(outcome.id)
+        except StandpuntError as exc:
+            problems = [exc.diagnostic()]
+        with self.state.changed:
+            self.state.generation += 1
+            self.state.problems = problems
+            self.state.built = built
+            self.state.changed.notify_all()
+        return self.state
 
     def close(self) -> None:
         self._pool.close()
