@@ -44,7 +44,9 @@ def test_second_build_builds_nothing_and_imports_no_weasyprint(make_workspace):
     assert "nothing to build: every output is current" in build(root).output
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "standpunt", "-C", str(root), "build"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert "nothing to build: every output is current" in done.stderr
