@@ -61,14 +61,18 @@ from __future__ import annotations
 
 import bisect
 import re
+from array import array
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import MD_TRIM_CHARS
 from markdown_it.rules_block import StateBlock, blockquote, heading, hr, list_block
+from markdown_it.rules_block import paragraph as _commonmark_paragraph
 from markdown_it.rules_block import reference as _commonmark_reference
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
@@ -100,8 +104,364 @@ def find_citations(text: str) -> list[CitationRef]:
         return []
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\0", "\ufffd")
     env: dict[str, Any] = {}
-    tokens = _parser().parse(text, env)
+    texts = _KNOWN.set({})
+    try:
+        tokens = _parser().parse(text, env)
+    finally:
+        _KNOWN.reset(texts)
     return _collect(tokens, text.split("\n"), env)
+
+
+# --------------------------------------------------------------------------------------------
+# What is known about a text, remembered during one find_citations call
+# --------------------------------------------------------------------------------------------
+#
+# The rules look ahead a lot (where does this bracket close? has this backtick run a closer?),
+# and often from many places over the same stretch of text. Every lookahead that depends only
+# on the text and on where the span read ends is remembered in the text's _Known, so that no
+# input makes reading it more than linear. Each text also has a budget of lookahead work, a
+# last line of defence: once it is spent, lookaheads find nothing and rules no longer nest,
+# so that even a hostile text is read in linear time (its citations as plain ``@key``s).
+
+#: Work allowed per character of a text (and in any case): real texts need less than one
+#: unit per character, the hostile ones known (see the tests) less than five.
+_BUDGET_PER_CHAR = 32
+_BUDGET_BASE = 100_000
+
+
+class _Flags:
+    """Small bit flags per position of a text: a dict while there are few, then a bytearray
+    from the lowest flagged position up to ``end``."""
+
+    __slots__ = ("base", "dense", "end", "sparse")
+
+    def __init__(self, end: int) -> None:
+        self.end = end
+        self.sparse: dict[int, int] = {}
+        self.dense: bytearray | None = None
+        self.base = 0
+
+    def get(self, pos: int) -> int:
+        dense = self.dense
+        if dense is not None and self.base <= pos <= self.end:
+            return dense[pos - self.base]
+        return self.sparse.get(pos, 0)
+
+    def set(self, pos: int, bits: int = 1) -> None:
+        dense = self.dense
+        if dense is not None and self.base <= pos <= self.end:
+            dense[pos - self.base] |= bits
+            return
+        sparse = self.sparse
+        sparse[pos] = sparse.get(pos, 0) | bits
+        if dense is None and len(sparse) > 1024:
+            base = min(sparse)
+            if base <= self.end:
+                self.base = base
+                self.dense = dense = bytearray(self.end - base + 1)
+                for at in [at for at in sparse if at <= self.end]:
+                    dense[at - base] = sparse.pop(at)
+
+
+class _Closes:
+    """Where openers close, each with the end that the walk finding it read up to: a dict
+    while there are few, then arrays over the text (from the lowest opener on)."""
+
+    __slots__ = ("base", "closes", "ends", "size", "sparse")
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.sparse: dict[int, tuple[int, int]] = {}
+        self.closes: array[int] | None = None
+        self.ends: array[int] | None = None
+        self.base = 0
+
+    def get(self, pos: int) -> tuple[int, int] | None:
+        closes, ends = self.closes, self.ends
+        if closes is not None and ends is not None and self.base <= pos < self.size:
+            close = closes[pos - self.base]
+            return None if close < 0 else (close, ends[pos - self.base])
+        return self.sparse.get(pos)
+
+    def set(self, pos: int, close: int, end: int) -> None:
+        """Note a close (keeping the one found reading furthest, which holds for more)."""
+        closes, ends, sparse = self.closes, self.ends, self.sparse
+        if closes is not None and ends is not None and self.base <= pos < self.size:
+            at = pos - self.base
+            if closes[at] < 0 or ends[at] < end:
+                closes[at], ends[at] = close, end
+            return
+        known = sparse.get(pos)
+        if known is None or known[1] < end:
+            sparse[pos] = (close, end)
+        if closes is None and len(sparse) > 4096 and self.size < 2**31:
+            self.base = base = min(sparse)
+            self.closes = closes = array("i", [-1]) * (self.size - base)
+            self.ends = ends = array("i", [0]) * (self.size - base)
+            for at, (close, end) in sparse.items():
+                closes[at - base], ends[at - base] = close, end
+            sparse.clear()
+
+
+class _Pairs:
+    """For one kind of pair read up to one end: openers whose closer is known, and openers
+    known to stay open."""
+
+    __slots__ = ("closes", "never")
+
+    def __init__(self, end: int, closes: _Closes) -> None:
+        self.closes = closes
+        self.never = _Flags(end)
+
+
+class _Stops:
+    """The last search for the next stop character (remembered as the stretch it crossed)."""
+
+    __slots__ = ("start", "stop")
+
+    def __init__(self) -> None:
+        self.start = self.stop = -1
+
+
+class _Span:
+    """What is known about a text read up to one end (each part made when first needed)."""
+
+    __slots__ = ("_destinations", "_pairs", "_stops", "_tags", "end", "known")
+
+    def __init__(self, known: _Known, end: int) -> None:
+        self.known = known
+        self.end = end
+        self._pairs: dict[str, _Pairs] = {}
+        self._stops: dict[str, _Stops] = {}
+        self._destinations: dict[int, int] | None = None
+        self._tags: dict[int, int | None] | None = None
+
+    def pairs(self, opener: str) -> _Pairs:
+        """Pairs opened by ``opener`` (``[``, ``(``, or a title's quote)."""
+        pairs = self._pairs.get(opener)
+        if pairs is None:  # the closes are shared by all ends: see _pair_close
+            pairs = self._pairs[opener] = _Pairs(self.end, self.known.closes(opener))
+        return pairs
+
+    def stops(self, name: str) -> _Stops:
+        """The last search for ``name``'s stop characters (autolink, angle, note, value)."""
+        stops = self._stops.get(name)
+        if stops is None:
+            stops = self._stops[name] = _Stops()
+        return stops
+
+    def destinations(self) -> dict[int, int]:
+        """Where a link destination stops, from some of the unclosed ``(`` it went over."""
+        if self._destinations is None:
+            self._destinations = {}
+        return self._destinations
+
+    def tags(self) -> dict[int, int | None]:
+        """Where the attributes of a tag end (or None), from some of the attributes read."""
+        if self._tags is None:
+            self._tags = {}
+        return self._tags
+
+
+class _Runs:
+    """The backtick runs of a text: starts and ends, and the starts of the runs of each
+    length (all ascending)."""
+
+    __slots__ = ("by_length", "ends", "starts")
+
+    def __init__(self, src: str) -> None:
+        self.starts = array("q")
+        self.ends = array("q")
+        self.by_length: dict[int, array[int]] = {}
+        for m in _BACKTICKS.finditer(src):
+            start, end = m.span()
+            self.starts.append(start)
+            self.ends.append(end)
+            same = self.by_length.get(end - start)
+            if same is None:
+                same = self.by_length[end - start] = array("q")
+            same.append(start)
+
+    def run_end(self, pos: int) -> int:
+        """End of the backtick run holding ``pos`` (``pos`` itself if it holds none)."""
+        k = bisect.bisect_right(self.starts, pos) - 1
+        return self.ends[k] if k >= 0 and self.ends[k] > pos else pos
+
+    def closer(self, after: int, n: int, end: int) -> int | None:
+        """Start of the first run from ``after`` on that is ``n`` long as cut off at ``end``."""
+        same = self.by_length.get(n)
+        if same:
+            k = bisect.bisect_left(same, after)
+            if k < len(same) and same[k] + n <= end:
+                return same[k]
+        cut = self.cut(after, end)
+        return cut if cut is not None and end - cut == n else None
+
+    def cut(self, after: int, end: int) -> int | None:
+        """Start of the run that ``end`` cuts off (if it starts at ``after`` or later)."""
+        k = bisect.bisect_left(self.starts, end) - 1
+        if k >= 0 and self.starts[k] >= after and self.ends[k] > end:
+            return self.starts[k]
+        return None
+
+
+class _Known:
+    """What is known about one text: see the comment above."""
+
+    __slots__ = ("_closes", "budget", "runs", "span_closes", "spans", "src")
+
+    def __init__(self, src: str) -> None:
+        self.src = src
+        self.budget = _BUDGET_PER_CHAR * len(src) + _BUDGET_BASE
+        self._closes: dict[str, _Closes] = {}
+        self.runs: _Runs | None = None
+        self.span_closes: tuple[list[int], list[int]] | None = None
+        self.spans: dict[int, _Span] = {}
+
+    def closes(self, opener: str) -> _Closes:
+        """Where the pairs opened by ``opener`` close, as found reading up to any end."""
+        closes = self._closes.get(opener)
+        if closes is None:
+            closes = self._closes[opener] = _Closes(len(self.src))
+        return closes
+
+    def spend(self, work: int) -> bool:
+        """Charge ``work``; False once the budget is spent."""
+        self.budget -= work
+        return self.budget >= 0
+
+    def at(self, end: int) -> _Span:
+        """What is known about the text read up to ``end``."""
+        span = self.spans.get(end)
+        if span is None:
+            span = self.spans[end] = _Span(self, end)
+        return span
+
+    def backtick_runs(self) -> _Runs:
+        if self.runs is None:
+            self.runs = _Runs(self.src)
+        return self.runs
+
+
+#: The texts of the find_citations call under way (a call on another thread has its own).
+_KNOWN: ContextVar[dict[str, _Known] | None] = ContextVar("standpunt_markdown", default=None)
+
+
+def _known(src: str) -> _Known:
+    """What is known about ``src`` (outside find_citations: a fresh, unremembered record)."""
+    texts = _KNOWN.get()
+    if texts is None:
+        return _Known(src)
+    known = texts.get(src)
+    if known is None:
+        known = texts[src] = _Known(src)
+    return known
+
+
+_OPENER, _CLOSER, _STOP = 1, 2, 3
+
+
+#: What may follow the end of a span read, for a bracket's close found reading further to
+#: hold up to it (a backtick run or ``$`` math could end just there, or a digit after ``$``).
+_UNSAFE_END = frozenset("`$0123456789")
+
+
+def _pair_close(
+    known: _Known,
+    pairs: _Pairs,
+    pos: int,
+    end: int,
+    special: re.Pattern[str],
+    kind: Callable[[str, int, int], tuple[int, int]],
+) -> int | None:
+    """Index of the closer of the opener at ``pos`` in ``known.src[:end]``, or None.
+
+    The walk looks only at the ``special`` characters; ``kind`` says what one is (_OPENER,
+    _CLOSER, _STOP, or 0 for something else) and where the walk goes on from it. With a
+    stack of openers, one walk learns about every opener it meets: where it closes, or that it
+    never does. A later walk jumps over a pair known to close, and stops at an opener known to
+    stay open: being outside that opener, it cannot close either. So the walks together are
+    linear in the text.
+
+    A close found reading up to some end also holds reading up to a nearer end past it (the
+    walk sees the same text; only a code span or math reaching exactly that end could differ,
+    hence _UNSAFE_END): so nested link texts, each read up to its own ``]``, share the closes
+    of their brackets.
+    """
+    src = known.src
+    closes = pairs.closes
+    found = closes.get(pos)
+    if found is not None and _holds(src, found, end):
+        return found[0]
+    never = pairs.never
+    if never.get(pos) or known.budget < 0:
+        return None
+    search = special.search
+    stack = [pos]
+    i = pos + 1
+    result = None
+    steps = 0
+    while True:
+        m = search(src, i, end)
+        if m is None:
+            break
+        i = m.start()
+        steps += 1
+        what, after = kind(src, i, end)
+        if what == _CLOSER:
+            closes.set(stack.pop(), i, end)
+            if not stack:
+                result = i
+                break
+        elif what == _OPENER:
+            jump = closes.get(i)
+            if jump is not None and _holds(src, jump, end):
+                after = jump[0] + 1
+            elif never.get(i):
+                break
+            else:
+                stack.append(i)
+        elif what == _STOP:
+            break
+        i = after
+    known.spend(steps)
+    if result is None:
+        for opener in stack:
+            never.set(opener)
+    return result
+
+
+def _holds(src: str, found: tuple[int, int], end: int) -> bool:
+    """Does a close found reading up to ``found[1]`` hold reading up to ``end``?"""
+    close, read = found
+    return close < end <= read and (end == read or src[end] not in _UNSAFE_END)
+
+
+def _next_stop(
+    known: _Known, memo: _Stops, pos: int, end: int, special: re.Pattern[str], escapes: bool
+) -> int:
+    """The first ``special`` character from ``pos`` on (or ``end``); with ``escapes`` a
+    backslash before a non-alphanumeric character hides it. A search starting inside the
+    stretch crossed by the last one ends where it ended (unless it starts right after a
+    backslash, which may have hidden its first character)."""
+    src = known.src
+    if memo.start <= pos <= memo.stop and (pos == memo.start or src[pos - 1] != "\\"):
+        return memo.stop
+    i = pos
+    while True:
+        m = special.search(src, i, end)
+        if m is None:
+            stop = end
+            break
+        k = m.start()
+        if escapes and src[k] == "\\":
+            i = k + 2 if k + 1 < end and not src[k + 1].isalnum() else k + 1
+            continue
+        stop = k
+        break
+    known.spend(stop - pos)
+    memo.start, memo.stop = pos, stop
+    return stop
 
 
 # --------------------------------------------------------------------------------------------
@@ -110,6 +470,17 @@ def find_citations(text: str) -> list[CitationRef]:
 
 _SPACE_TAB = " \t"
 _SIMPLE_KEY = re.compile(r"[\w*](?:\w|[:.#$%&\-+?<>~/](?=\w)|[:/](?=/))*")
+_BACKTICKS = re.compile(r"`+")
+_BRACE_SPECIAL = re.compile(r"[{}\s]")
+
+
+def _brace_kind(src: str, i: int, end: int) -> tuple[int, int]:
+    c = src[i]
+    if c == "{":
+        return _OPENER, i + 1
+    if c == "}":
+        return _CLOSER, i + 1
+    return _STOP, i  # white space
 
 
 def _scan_key(src: str, pos: int, end: int) -> tuple[str, int] | None:
@@ -124,20 +495,14 @@ def _scan_key(src: str, pos: int, end: int) -> tuple[str, int] | None:
         return m.group(), m.end()
     if pos >= end or src[pos] != "{":
         return None
-    depth = 0
-    i = pos
-    while i < end:
-        c = src[i]
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-            if depth == 0:
-                return src[pos + 1 : i], i + 1
-        elif c.isspace():
-            return None
-        i += 1
-    return None
+    # Where the brace closes in the whole text tells where it closes before ``end`` (there is
+    # nothing to skip inside): so one record serves every end.
+    known = _known(src)
+    braces = known.at(len(src)).pairs("{")  # braces are read to the end of the text
+    close = _pair_close(known, braces, pos, len(src), _BRACE_SPECIAL, _brace_kind)
+    if close is None or close >= end:
+        return None
+    return src[pos + 1 : close], close + 1
 
 
 def _spnl(src: str, i: int, end: int) -> int | None:
@@ -161,55 +526,85 @@ def _lit_char(src: str, i: int, end: int) -> int:
 
 
 def _code_end(src: str, pos: int, end: int) -> int | None:
-    """End of the pandoc code span opening at ``pos`` (with its attributes), or None."""
-    i = pos
-    while i < end and src[i] == "`":
-        i += 1
-    n = i - pos
-    while True:
-        k = src.find("`", i, end)
-        if k < 0:
-            return None
-        j = k
-        while j < end and src[j] == "`":
-            j += 1
-        if j - k == n:
-            if j < end and src[j] == "{":
-                attr_end = _attributes_end(src, j, end)
-                if attr_end is not None:
-                    return attr_end
-            return j
-        i = j
+    """End of the pandoc code span opening at ``pos`` (with its attributes), or None.
+
+    The closer is the next backtick run just as long as the opener (runs cut off at ``end``
+    count as cut): found among the text's runs, without reading the text again.
+    """
+    if pos >= end:
+        return None
+    runs = _known(src).backtick_runs()
+    run_end = runs.run_end(pos)
+    if run_end <= pos or run_end >= end:
+        return None  # no backtick here, or the opener reaches the end: nothing can close it
+    n = run_end - pos
+    close = runs.closer(run_end, n, end)
+    if close is None:
+        return None
+    j = close + n
+    if j < end and src[j] == "{":
+        attr_end = _attributes_end(src, j, end)
+        if attr_end is not None:
+            return attr_end
+    return j
+
+
+def _code_skip(src: str, pos: int, end: int) -> int:
+    """Where to go on after the backtick run at ``pos`` found no closer: pandoc gives back
+    one backtick and tries again from the next, so this is the first later position in the
+    run whose (shorter) run does have a closer, or else the end of the run."""
+    runs = _known(src).backtick_runs()
+    run_end = min(runs.run_end(pos), end)
+    longest = run_end - pos - 1  # the longest opener still to try
+    if longest <= 0 or run_end >= end:
+        return max(run_end, pos + 1)
+    best = 0
+    if longest <= len(runs.by_length):
+        for n in range(longest, 0, -1):
+            if runs.closer(run_end, n, end) is not None:
+                best = n
+                break
+    else:
+        for n, same in runs.by_length.items():
+            if best < n <= longest:
+                k = bisect.bisect_left(same, run_end)
+                if k < len(same) and same[k] + n <= end:
+                    best = n
+        cut = runs.cut(run_end, end)
+        if cut is not None and best < end - cut <= longest:
+            best = end - cut
+    return run_end - best if best else run_end
+
+
+_BRACKET_SPECIAL = re.compile(r"[\[\]\\`$]")
+
+
+def _bracket_kind(src: str, i: int, end: int) -> tuple[int, int]:
+    c = src[i]
+    if c == "[":
+        return _OPENER, i + 1
+    if c == "]":
+        return _CLOSER, i + 1
+    if c == "\\":
+        return 0, i + 2 if i + 1 < end and not src[i + 1].isalnum() else i + 1
+    if c == "`":
+        code = _code_end(src, i, end)
+        return 0, code if code is not None else _code_skip(src, i, end)
+    math = _math_end(src, i, end)
+    return 0, math if math is not None else i + 1
 
 
 def _balanced_end(src: str, pos: int, end: int) -> int | None:
     """Index of the ``]`` closing the ``[`` at ``pos`` as pandoc's link labels balance it
     (skipping escapes, code and math)."""
-    i = pos + 1
-    depth = 1
-    while i < end:
-        c = src[i]
-        if c == "\\" and i + 1 < end and not src[i + 1].isalnum():
-            i += 2
-            continue
-        if c == "`":
-            code = _code_end(src, i, end)
-            if code is not None:
-                i = code
-                continue
-        elif c == "$":
-            math = _math_end(src, i, end)
-            if math is not None:
-                i = math
-                continue
-        elif c == "]":
-            depth -= 1
-            if depth == 0:
-                return i
-        elif c == "[":
-            depth += 1
-        i += 1
-    return None
+    first = _BRACKET_SPECIAL.search(src, pos + 1, end)
+    if first is None:
+        return None
+    if src[first.start()] == "]":  # the usual bracket, with nothing to skip inside
+        return first.start()
+    known = _known(src)
+    pairs = known.at(end).pairs("[")
+    return _pair_close(known, pairs, pos, end, _BRACKET_SPECIAL, _bracket_kind)
 
 
 def _identifier_end(src: str, i: int, end: int) -> int | None:
@@ -235,6 +630,9 @@ def _quoted_end(src: str, i: int, end: int, quote: str) -> int | None:
     return None
 
 
+_VALUE_STOP = re.compile(r"[ \t\n\r}\\]")
+
+
 def _attributes_end(src: str, pos: int, end: int) -> int | None:
     """End of pandoc ``{#id .class key=value}`` attributes at ``pos``, or None."""
     i = _spnl(src, pos + 1, end)
@@ -255,47 +653,62 @@ def _attributes_end(src: str, pos: int, end: int) -> int | None:
                 q = _quoted_end(src, j, end, src[j]) if j < end and src[j] in "\"'" else None
                 if q is not None:
                     j = q
-                else:
-                    while j < end and src[j] not in " \t\n\r}":
-                        j = _lit_char(src, j, end)
+                else:  # an unquoted value: up to a space or '}'
+                    known = _known(src)
+                    j = _next_stop(known, known.at(end).stops("value"), j, end, _VALUE_STOP, True)
         if j is None:
             return None
         i = _spnl(src, j, end)
     return None
 
 
+def _title_kinds(quote: str) -> Callable[[str, int, int], tuple[int, int]]:
+    def kind(src: str, i: int, end: int) -> tuple[int, int]:
+        if src[i] == quote:  # before a letter or digit it opens a nested title, else closes
+            return (_OPENER if i + 1 < end and src[i + 1].isalnum() else _CLOSER), i + 1
+        return 0, _lit_char(src, i, end)
+
+    return kind
+
+
+_TITLE_WALKS = {quote: (re.compile(rf"[{quote}\\]"), _title_kinds(quote)) for quote in "\"'"}
+
+
 def _title_end(src: str, i: int, end: int, quote: str) -> int | None:
-    """End of a pandoc link title in ``quote`` quotes starting at ``i``."""
-    i += 1
-    if i >= end or src[i].isspace():
+    """End of a pandoc link title in ``quote`` quotes starting at ``i``.
+
+    pandoc reads a quote before a letter or digit as the start of a nested title, which must
+    close first: so quotes pair up like brackets (and a title that does not close fails).
+    """
+    if i + 1 >= end or src[i + 1].isspace():
         return None
-    while i < end:
-        c = src[i]
-        if c == quote:
-            if not (i + 1 < end and src[i + 1].isalnum()):
-                return i + 1
-            nested = _title_end(src, i, end, quote)
-            i = nested if nested is not None else i + 1
-            continue
-        i = _lit_char(src, i, end)
-    return None
+    known = _known(src)
+    special, kind = _TITLE_WALKS[quote]
+    close = _pair_close(known, known.at(end).pairs(quote), i, end, special, kind)
+    return None if close is None else close + 1
+
+
+_PAREN_SPECIAL = re.compile(r"[()\\]")
+
+
+def _paren_kind(src: str, i: int, end: int) -> tuple[int, int]:
+    c = src[i]
+    if c == "(":
+        return _OPENER, i + 1
+    if c == ")":
+        return _CLOSER, i + 1
+    return 0, _lit_char(src, i, end)
 
 
 def _parens_end(src: str, i: int, end: int) -> int | None:
     """End of balanced parentheses starting at ``i`` (pandoc ``charsInBalanced``)."""
-    i += 1
-    while i < end:
-        c = src[i]
-        if c == ")":
-            return i + 1
-        if c == "(":
-            inner = _parens_end(src, i, end)
-            if inner is None:
-                return None
-            i = inner
-            continue
-        i = _lit_char(src, i, end)
-    return None
+    known = _known(src)
+    close = _pair_close(known, known.at(end).pairs("("), i, end, _PAREN_SPECIAL, _paren_kind)
+    return None if close is None else close + 1
+
+
+_ANGLE_STOP = re.compile(r"[>\\]")
+_DESTINATION_SPECIAL = re.compile(r"[() \\]")
 
 
 def _source_end(src: str, pos: int, end: int) -> int | None:
@@ -305,19 +718,41 @@ def _source_end(src: str, pos: int, end: int) -> int | None:
         start += 1
     i = start
     angle_done = False
+    known = _known(src)
+    span = known.at(end)
     if i < end and src[i] == "<":
-        j = i + 1
-        while j < end and src[j] != ">":
-            j = _lit_char(src, j, end)
+        j = _next_stop(known, span.stops("angle"), i + 1, end, _ANGLE_STOP, True)
         if j < end:
             i = j + 1
             angle_done = True
     if not angle_done:
-        while i < end:
+        # up to a ')' or a space before a title; balanced parentheses are skipped. Where the
+        # destination stops is noted at every 16th unclosed '(' passed, so that destinations
+        # read from later '(' (after ']' in '[a](' repeated) stop there at once.
+        marks = span.destinations()
+        passed: list[int] = []
+        unclosed = steps = 0
+        while True:
+            m = _DESTINATION_SPECIAL.search(src, i, end)
+            if m is None:
+                i = end
+                break
+            i = m.start()
             c = src[i]
+            steps += 1
             if c == "(":
                 inner = _parens_end(src, i, end)
-                i = inner if inner is not None else i + 1
+                if inner is not None:
+                    i = inner
+                    continue
+                stop = marks.get(i)
+                if stop is not None:
+                    i = stop
+                    break
+                if unclosed % 16 == 0:
+                    passed.append(i)
+                unclosed += 1
+                i += 1
             elif c == " ":
                 j = i
                 while j < end and src[j] in _SPACE_TAB:
@@ -329,6 +764,9 @@ def _source_end(src: str, pos: int, end: int) -> int | None:
                 break
             else:
                 i = _lit_char(src, i, end)
+        for at in passed:
+            marks[at] = i
+        known.spend(steps)
     title_start = _spnl(src, i, end)
     if title_start is not None and title_start < end and src[title_start] in "\"'":
         title = _title_end(src, title_start, end, src[title_start])
@@ -362,17 +800,79 @@ def _continuation(src: str, pos: int, end: int) -> tuple[str, int] | None:
     return None
 
 
+_TAG_SPACE = re.compile(r"\s*")
+_TAG_NAME = re.compile(r"[^\s\"'>/=]+")
+_TAG_VALUE = re.compile(r"\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'=<>`]+)")
+#: An HTML tag's attributes and ``>``, as _tag_end reads them (for a single line)
+_TAG_REST = r"""(?:\s++[^\s"'>/=]++(?:\s*+=\s*+(?:"[^"]*+"|'[^']*+'|[^\s"'=<>`]++))?+)*+\s*+>"""
+
+
+def _tag_end(src: str, pos: int, end: int) -> int | None:
+    """End of the attributes and ``>`` of an HTML tag whose name ends at ``pos``, or None
+    (the regular expression :data:`_TAG_REST`, read by hand: where the tag ends is noted after
+    every 16th attribute, so that a tag read from inside another's attributes stops there)."""
+    known = _known(src)
+    marks = known.at(end).tags()
+    passed: list[int] = []
+    count = 0
+    i = pos
+    while True:
+        if i in marks:
+            result = marks[i]
+            break
+        j = _TAG_SPACE.match(src, i, end).end()  # type: ignore[union-attr]
+        if j < end and src[j] == ">":
+            result = j + 1
+            break
+        name = _TAG_NAME.match(src, j, end) if j > i else None
+        if name is None:
+            result = None
+            break
+        i = name.end()
+        value = _TAG_VALUE.match(src, i, end)
+        if value:
+            i = value.end()
+        if count % 16 == 0:
+            passed.append(i)
+        count += 1
+    for at in passed:
+        marks[at] = result
+    known.spend(i - pos)
+    return result
+
+
+def _span_closed(src: str, pos: int, end: int) -> bool:
+    """Is there a ``</span>`` in ``src[pos:end]``?"""
+    known = _known(src)
+    if known.span_closes is None:
+        found = [m.span() for m in _SPAN_CLOSE.finditer(src)]  # these never overlap
+        known.span_closes = ([start for start, _ in found], [stop for _, stop in found])
+    starts, stops = known.span_closes
+    k = bisect.bisect_left(starts, pos)
+    return k < len(starts) and stops[k] <= end
+
+
 _NOTE_MARKER = re.compile(r"\[\^([^\s\]]+)\]")
-_SPAN_OPEN = re.compile(
-    r"""<span(?:\s+[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*\s*>""",
-    re.IGNORECASE,
-)
+_NOTE_STOP = re.compile(r"[\s\]]")
+
+
+def _note_label(src: str, pos: int, end: int) -> str | None:
+    """The label of a note reference ``[^label]`` at ``pos`` (:data:`_NOTE_MARKER`, but
+    finding the end of a label once for all the ``[^`` before it)."""
+    if not src.startswith("[^", pos):
+        return None
+    known = _known(src)
+    stop = _next_stop(known, known.at(len(src)).stops("note"), pos + 2, len(src), _NOTE_STOP, False)
+    if stop == pos + 2 or stop >= end or src[stop] != "]":
+        return None
+    return src[pos + 2 : stop]
+
+
+_SPAN_START = re.compile(r"<span", re.IGNORECASE)
 _SPAN_CLOSE = re.compile(r"</span\s*>", re.IGNORECASE)
-_DIV_OPEN = re.compile(
-    r"""[ ]{0,3}<div(?:\s+[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*\s*>""",
-    re.IGNORECASE,
-)
-_LABEL = r"(?:[^\W_]+|[_-][^\W_]+)*"
+_DIV_OPEN = re.compile(rf"[ ]{{0,3}}<div{_TAG_REST}", re.IGNORECASE)
+# possessive: a label not followed by '.' or ')' must not be tried split in every way
+_LABEL = r"(?:[^\W_]++|[_-][^\W_]++)*+"
 _LABEL_RE = re.compile(_LABEL)
 _EXAMPLE_MARKER = re.compile(rf"[ \t]{{0,3}}(?:\(@({_LABEL})\)|@({_LABEL})[.)])(?=[ \t]|$)")
 
@@ -382,15 +882,44 @@ _EXAMPLE_MARKER = re.compile(rf"[ \t]{{0,3}}(?:\(@({_LABEL})\)|@({_LABEL})[.)])(
 # --------------------------------------------------------------------------------------------
 
 
+#: How deep rules may nest (a bracket in a bracket, a citation in a locator, ...): pandoc
+#: itself takes minutes at a depth of 12, so no text it can read goes deeper. Deeper, the
+#: rule that would nest fails: see _TooDeep.
+_MAX_DEPTH = 16
+#: The characters whose rules may run other rules.
+_NESTING = frozenset("[!^~@-")
+
+
+class _TooDeep(Exception):
+    """Raised where a rule would nest deeper than _MAX_DEPTH, or once the text's budget of
+    work is spent. It ends every parse under way up to the nearest _scan, which then reads
+    the character as text, or an ``@key`` as a plain citation. The parses it ends are
+    remembered as failed, so that each is tried once: reading stays linear however deep the
+    brackets nest (and pandoc would take ages there anyway)."""
+
+
 def _context(state: StateInline) -> dict[str, Any]:
-    """Per inline source: ends of keys and labels, string ends, emphasis stack, cache, and
-    what was ``found`` (lists of citations, and labels of note references)."""
+    """Per inline source: ends of keys and labels, string ends, emphasis stack, memos by end
+    (see _memo), the nesting depth, what is known about the text, and what was ``found``
+    (lists of citations, and labels of note references)."""
     try:
         context: dict[str, Any] = state.pandoc_context  # type: ignore[attr-defined]
     except AttributeError:
-        context = {"ends": set(), "strends": set(), "emph": [], "cache": {}, "found": []}
+        context = _new_context(state.src, [])
         state.pandoc_context = context  # type: ignore[attr-defined]
     return context
+
+
+def _new_context(src: str, found: list[list[_Cite] | str]) -> dict[str, Any]:
+    return {
+        "ends": set(),
+        "strends": set(),
+        "emph": [],
+        "memos": {},
+        "depth": 0,
+        "known": _known(src),
+        "found": found,
+    }
 
 
 def _ends(state: StateInline) -> set[int]:
@@ -399,10 +928,41 @@ def _ends(state: StateInline) -> set[int]:
     return ends
 
 
-def _cache(state: StateInline) -> dict[tuple[str, int, int], Any]:
-    """Memo of bracket parses in this inline source."""
-    cache: dict[tuple[str, int, int], Any] = _context(state)["cache"]
-    return cache
+_NORMAL, _BARELOC, _LIST = 1, 2, 4
+
+#: A list of citations as a chain of links ``(cite, rest)``, so lists can share their tails.
+_Chain = tuple["_Cite", "_Chain"] | None
+
+
+class _Memo:
+    """Parses tried in one inline source read up to one end: successes by position, and
+    failures (also parses under way, and those ended by _TooDeep) as flags."""
+
+    __slots__ = ("bareloc", "failed", "lists", "normal")
+
+    def __init__(self, end: int) -> None:
+        self.failed = _Flags(end)
+        self.normal: dict[int, tuple[list[_Cite], int]] = {}
+        self.bareloc: dict[int, tuple[tuple[int, int], _Chain, int]] = {}
+        self.lists: dict[int, tuple[_Chain, int]] = {}
+
+
+def _memo(state: StateInline) -> _Memo:
+    """The memo of parses up to the current end (``posMax``) of ``state``."""
+    memos: dict[int, _Memo] = _context(state)["memos"]
+    end = state.posMax
+    memo = memos.get(end)
+    if memo is None:
+        memo = memos[end] = _Memo(end)
+    return memo
+
+
+def _chain_list(chain: _Chain) -> list[_Cite]:
+    cites = []
+    while chain is not None:
+        cites.append(chain[0])
+        chain = chain[1]
+    return cites
 
 
 def _after_string(state: StateInline, pos: int) -> bool:
@@ -473,7 +1033,18 @@ def _skip(state: StateInline, i: int) -> int:
     if rule is not None:
         saved = state.pos
         state.pos = i
-        matched = rule(state, True)
+        if c in _NESTING:
+            context = _context(state)
+            depth = context["depth"]
+            if depth >= _MAX_DEPTH or not context["known"].spend(1):
+                raise _TooDeep
+            context["depth"] = depth + 1
+            try:
+                matched = rule(state, True)
+            finally:
+                context["depth"] = depth
+        else:
+            matched = rule(state, True)
         stop = state.pos
         state.pos = saved
         if matched:
@@ -532,50 +1103,77 @@ def _citation(state: StateInline, i: int) -> tuple[_Cite, int] | None:
     return cite, i
 
 
-def _cite_list(state: StateInline, i: int) -> tuple[list[_Cite], int] | None:
-    """pandoc's ``citeList``: citations separated by ``;``."""
+def _cite_list(state: StateInline, i: int) -> tuple[_Chain, int] | None:
+    """pandoc's ``citeList``: citations separated by ``;``, as a chain, and where it ends.
+
+    Remembered at the start of each of its citations: lists that share a tail (a locator
+    ``@a [p. 1; @b ...`` and the one after ``@b``) read it once.
+    """
+    memo = _memo(state)
+    lists, failed = memo.lists, memo.failed
     src, end = state.src, state.posMax
-    cites: list[_Cite] = []
+    path: list[tuple[int, _Cite]] = []
     while True:
+        known = lists.get(i)
+        if known is not None:
+            break
+        if failed.get(i) & _LIST:
+            return None
+        failed.set(i, _LIST)  # until it succeeds (and against reading it inside itself)
         found = _citation(state, i)
         if found is None:
             return None
-        cites.append(found[0])
+        path.append((i, found[0]))
         i = found[1]
         if i < end and src[i] == ";":
             after = _spnl(src, i + 1, end)
             if after is not None:
                 i = after
                 continue
-        return cites, i
+        known = (None, i)
+        break
+    chain, stop = known
+    for start, cite in reversed(path):
+        chain = (cite, chain)
+        lists[start] = (chain, stop)
+    return chain, stop
 
 
 def _normal_cite(state: StateInline, pos: int) -> tuple[list[_Cite], int] | None:
     """pandoc's ``normalCite`` at the ``[`` at ``pos``: ``(citations, end)`` or None."""
-    key = ("normal", pos, state.posMax)
-    cache = _cache(state)
-    if key in cache:
-        cached: tuple[list[_Cite], int] | None = cache[key]
-        return cached
-    cache[key] = None
-    result = None
+    memo = _memo(state)
+    known = memo.normal.get(pos)
+    if known is not None:
+        return known
+    if memo.failed.get(pos) & _NORMAL:
+        return None
+    memo.failed.set(pos, _NORMAL)  # until it succeeds (and against reading it inside itself)
     src, end = state.src, state.posMax
     i = _spnl(src, pos + 1, end)
     found = _cite_list(state, i) if i is not None else None
-    if found is not None:
-        cites, i = found
-        j = _spnl(src, i, end)
-        if j is not None and j < end and src[j] == "]" and _continuation(src, j + 1, end) is None:
-            result = (cites, j + 1)
-    cache[key] = result
+    if found is None:
+        return None
+    chain, i = found
+    j = _spnl(src, i, end)
+    if j is None or j >= end or src[j] != "]" or _continuation(src, j + 1, end) is not None:
+        return None
+    result = memo.normal[pos] = (_chain_list(chain), j + 1)
     return result
 
 
-def _bareloc(state: StateInline, pos: int) -> tuple[tuple[int, int], list[_Cite], int] | None:
-    """pandoc's ``bareloc``: ``[p. 33]`` after a narrative citation."""
+def _bareloc(state: StateInline, pos: int) -> tuple[tuple[int, int], _Chain, int] | None:
+    """pandoc's ``bareloc``: ``[p. 33]`` after a narrative citation: the suffix, the
+    citations after it, and the end."""
     src, end = state.src, state.posMax
     if src.startswith("[^", pos):
         return None
+    memo = _memo(state)
+    known = memo.bareloc.get(pos)
+    if known is not None:
+        return known
+    if memo.failed.get(pos) & _BARELOC:
+        return None
+    memo.failed.set(pos, _BARELOC)  # until it succeeds
     i = _spnl(src, pos + 1, end)
     if i is None:
         return None
@@ -583,7 +1181,7 @@ def _bareloc(state: StateInline, pos: int) -> tuple[tuple[int, int], list[_Cite]
     while i < end and src[i] not in ";]":
         i = _skip(state, i)
     suffix = (suffix_start, i)
-    rest: list[_Cite] = []
+    rest: _Chain = None
     if i < end and src[i] == ";":
         after = _spnl(src, i + 1, end)
         found = _cite_list(state, after) if after is not None else None
@@ -595,7 +1193,8 @@ def _bareloc(state: StateInline, pos: int) -> tuple[tuple[int, int], list[_Cite]
     nxt = j + 1
     if nxt < end and (src[nxt] in "[(" or _continuation(src, nxt, end) is not None):
         return None
-    return suffix, rest, nxt
+    result = memo.bareloc[pos] = (suffix, rest, nxt)
+    return result
 
 
 def _push_cites(state: StateInline, cites: list[_Cite]) -> None:
@@ -617,13 +1216,18 @@ def _tokenize(state: StateInline, start: int, stop: int, fresh: bool = True) -> 
     old_pos, old_max, old_emph = state.pos, state.posMax, context["emph"]
     if fresh:
         context["emph"] = []
-    _scan(state, start, stop)
-    state.pos, state.posMax = old_pos, old_max
-    context["emph"] = old_emph
+    try:
+        _scan(state, start, stop)
+    finally:
+        state.pos, state.posMax = old_pos, old_max
+        context["emph"] = old_emph
 
 
-def _rule_cite(state: StateInline, silent: bool) -> bool:
-    """``@key``, ``-@key``, ``@key [p. 3]`` and ``@key [@other]``; else pandoc's ``@label``."""
+def _rule_cite(state: StateInline, silent: bool, brackets: bool = True) -> bool:
+    """``@key``, ``-@key``, ``@key [p. 3]`` and ``@key [@other]``; else pandoc's ``@label``.
+
+    Without ``brackets``, a bracket after the key is not tried (see _TooDeep).
+    """
     pos, src, end = state.pos, state.src, state.posMax
     c = src[pos]
     if c == "-":
@@ -650,22 +1254,26 @@ def _rule_cite(state: StateInline, silent: bool) -> bool:
         return True
     suppress, key, at, key_end = found
     _ends(state).add(key_end)
-    first = _Cite(key, at, True, suppress)
-    cites = [first]
     stop = key_end
-    i = _spnl(src, key_end, end)
+    normal = bare = None
+    i = _spnl(src, key_end, end) if brackets else None
     if i is not None and i < end and src[i] == "[":
         normal = _normal_cite(state, i)
         if normal is not None:
-            cites.extend(normal[0])
             stop = normal[1]
         else:
             bare = _bareloc(state, i)
             if bare is not None:
-                first.suffix, rest, stop = bare
-                cites.extend(rest)
-    first.plain = stop == key_end
+                stop = bare[2]
     if not silent:
+        first = _Cite(key, at, True, suppress)
+        cites = [first]
+        if normal is not None:
+            cites.extend(normal[0])
+        elif bare is not None:
+            first.suffix = bare[0]
+            cites.extend(_chain_list(bare[1]))
+        first.plain = stop == key_end
         _push_cites(state, cites)
     state.pos = stop
     return True
@@ -676,11 +1284,11 @@ def _rule_bracket(state: StateInline, silent: bool) -> bool:
     pos, src, end = state.pos, state.src, state.posMax
     if src[pos] != "[":
         return False
-    marker = _NOTE_MARKER.match(src, pos, end)
-    if marker:
+    label = _note_label(src, pos, end)
+    if label is not None:
         if not silent:
-            _context(state)["found"].append(marker.group(1))
-        state.pos = marker.end()
+            _context(state)["found"].append(label)
+        state.pos = pos + len(label) + 3
         return True
     note_like = src.startswith("[^", pos)
     close = None if note_like else _balanced_end(src, pos, end)
@@ -760,10 +1368,7 @@ def _rule_code(state: StateInline, silent: bool) -> bool:
     if src[pos] != "`":
         return False
     stop = _code_end(src, pos, state.posMax)
-    if stop is None:
-        state.pos = pos + 1
-        return True
-    state.pos = stop
+    state.pos = stop if stop is not None else _code_skip(src, pos, state.posMax)
     return True
 
 
@@ -895,27 +1500,47 @@ def _rule_emphasis(state: StateInline, silent: bool) -> bool:
 def _rule_span_html(state: StateInline, silent: bool) -> bool:
     """pandoc's native ``<span ...>`` (with a closing tag): its attributes are not text."""
     pos, src, end = state.pos, state.src, state.posMax
-    if not src.startswith("<", pos):
+    if not _SPAN_START.match(src, pos, end) or not _span_closed(src, pos + 5, end):
         return False
-    m = _SPAN_OPEN.match(src, pos, end)
-    if not m or not _SPAN_CLOSE.search(src, m.end(), end):
+    tag_end = _tag_end(src, pos + 5, end)
+    if tag_end is None or not _span_closed(src, tag_end, end):
         return False
-    state.pos = m.end()
+    state.pos = tag_end
     return True
 
 
-_AUTOLINK = re.compile(
-    r"<(?:[A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s>]*"
-    r"|(?=[^@\s>]*[^\W_])[\w!#$%&'*+\-/=?^{|}~.]+@[^\s>]+)>"
-)
+_AUTOLINK_STOP = re.compile(r"[\s>]")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]{1,31}:")
+_EMAIL_NAME = re.compile(r"[\w!#$%&'*+\-/=?^{|}~.]+@")
+_ALNUM = re.compile(r"[^\W_]")
+
+
+def _autolink_end(src: str, pos: int, end: int) -> int | None:
+    r"""End of a pandoc autolink at ``pos``: ``<`` and ``>`` around a scheme and anything
+    but spaces, or a mail address (a name with a letter or digit, ``@``, a domain); that is
+    the regular expression
+    ``<(?:SCHEME:[^\s>]*|(?=[^@\s>]*[^\W_])[\w!#$%&'*+\-/=?^{|}~.]+@[^\s>]+)>``, but
+    finding the ``>`` once for all the ``<`` before it."""
+    known = _known(src)
+    stop = _next_stop(
+        known, known.at(len(src)).stops("autolink"), pos + 1, len(src), _AUTOLINK_STOP, False
+    )
+    if stop >= end or src[stop] != ">":
+        return None
+    if _SCHEME.match(src, pos + 1, stop):
+        return stop + 1
+    name = _EMAIL_NAME.match(src, pos + 1, stop)
+    if name and name.end() < stop and _ALNUM.search(src, pos + 1, name.end() - 1):
+        return stop + 1
+    return None
 
 
 def _rule_autolink(state: StateInline, silent: bool) -> bool:
     """pandoc autolinks ``<scheme:...>`` and ``<name@domain>`` (anything but spaces up to ``>``)."""
-    m = _AUTOLINK.match(state.src, state.pos, state.posMax)
-    if not m:
+    stop = _autolink_end(state.src, state.pos, state.posMax)
+    if stop is None:
         return False
-    state.pos = m.end()
+    state.pos = stop
     return True
 
 
@@ -946,6 +1571,8 @@ _RULES: dict[str, Callable[[StateInline, bool], bool]] = {
     "<": _rule_angle,
 }
 _SPECIAL = re.compile(r"[\\`$\[!^~@*_<]|-(?=@)")
+#: The same, but for the rules that nest: only ``@`` and ``-@``.
+_SPECIAL_DEEP = re.compile(r"[\\`$@*_<]|-(?=@)")
 #: For skipping one inline while scanning ahead: emphasis is left out (one char at a time).
 _SKIP_RULES = {c: rule for c, rule in _RULES.items() if c not in "*_"}
 
@@ -954,11 +1581,17 @@ def _scan(state: StateInline, start: int, stop: int) -> None:
     """Run the inline rules over ``src[start:stop]``, jumping from one special char to the next.
 
     This is markdown-it's inline tokenizer loop without the text rule: the rules are
-    markdown-it inline rules (``rule(state, silent) -> bool``).
+    markdown-it inline rules (``rule(state, silent) -> bool``). A rule that would nest too
+    deep reads as text, an ``@key`` as a plain citation (see _TooDeep).
     """
     src = state.src
     state.posMax = stop
-    search = _SPECIAL.search
+    context = _context(state)
+    known: _Known = context["known"]
+    depth = context["depth"]
+    # as deep as rules may go (or out of budget): brackets and the like are text
+    deep = depth >= _MAX_DEPTH - 1 or known.budget < 0
+    search = (_SPECIAL_DEEP if deep else _SPECIAL).search
     pos = start
     while pos < stop:
         m = search(src, pos, stop)
@@ -966,7 +1599,24 @@ def _scan(state: StateInline, start: int, stop: int) -> None:
             break
         pos = m.start()
         state.pos = pos
-        pos = state.pos if _RULES[src[pos]](state, False) else pos + 1
+        c = src[pos]
+        if c not in _NESTING:
+            matched = _RULES[c](state, False)
+        elif deep:
+            matched = _rule_cite(state, False, brackets=False)
+        else:
+            context["depth"] = depth + 1
+            try:
+                matched = _RULES[c](state, False)
+            except _TooDeep:
+                state.pos, state.posMax = pos, stop
+                matched = _rule_cite(state, False, brackets=False)
+            finally:
+                context["depth"] = depth
+            if known.budget < 0:
+                deep = True
+                search = _SPECIAL_DEEP.search
+        pos = state.pos if matched else pos + 1
     state.pos = stop
 
 
@@ -1079,7 +1729,9 @@ def _note_definition(state: StateBlock, start_line: int, end_line: int, silent: 
     return True
 
 
-_TABLE_BREAK = re.compile(r"[ ]{0,3}\|?[ \t]*:?-+:?[ \t]*(?:[|+][ \t]*:?-+:?[ \t]*)*\|?[ \t]*")
+_TABLE_BREAK = re.compile(  # possessive: no trying every split of a run of spaces
+    r"[ ]{0,3}\|?[ \t]*+:?-++:?[ \t]*+(?:[|+][ \t]*+:?-++:?[ \t]*+)*+\|?[ \t]*+"
+)
 
 
 def _table_cells(src: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -1101,6 +1753,8 @@ def _table_cells(src: str, start: int, end: int) -> list[tuple[int, int]]:
         stop = None
         if c == "`":
             stop = _code_end(src, i, end)
+            if stop is None:
+                stop = _code_skip(src, i, end)
         elif c == "$":
             stop = _math_end(src, i, end)
         elif c == "\\" and i + 1 < end and not src[i + 1].isalnum():
@@ -1164,19 +1818,68 @@ def _reference_rule(
     """A link reference definition, unless its label reads as a citation in pandoc."""
 
     def reference(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
-        """markdown-it's rule, refused for a ``[label]`` that pandoc reads as a citation."""
-        src = state.src
+        """markdown-it's rule, refused for a ``[label]`` that pandoc reads as a citation.
+
+        The label is read as a citation in the text up to the next blank line. One inline
+        state serves the whole document (its memos are by end), and the searches ahead are
+        remembered, so that many labels (a list of ``- [x]: y`` items) are read in linear time.
+        """
+        src, env = state.src, state.env
         start = state.bMarks[start_line] + state.tShift[start_line]
         if src.startswith("[", start):
-            stop = src.find("\n\n", start)
-            stop = len(src) if stop < 0 else stop
-            if "@" in src[start:stop] and "]:" in src[start:stop]:
-                inline = StateInline(src[start:stop], state.md, {}, [])
-                if _normal_cite(inline, 0) is not None:
+            stop = _find_from(env, src, "\n\n", start)
+            if _find_from(env, src, "@", start) < stop and _find_from(env, src, "]:", start) < stop:
+                inline = env.get("_pc_reference")
+                if inline is None:
+                    inline = env["_pc_reference"] = StateInline(src, state.md, {}, [])
+                inline.posMax = stop
+                try:
+                    cited = _normal_cite(inline, start) is not None
+                except _TooDeep:
+                    cited = False
+                if cited:
                     return False
         return original(state, start_line, end_line, silent)
 
     return reference
+
+
+def _find_from(env: dict[str, Any], src: str, needle: str, start: int) -> int:
+    """``src.find(needle, start)`` (``len(src)`` if absent), remembering the last answer: a
+    search from a later start that is still before it has the same answer."""
+    memo: dict[str, tuple[int, int]] = env.setdefault("_pc_find", {})
+    last = memo.get(needle)
+    if last is not None and last[0] <= start <= last[1]:
+        return last[1]
+    found = src.find(needle, start)
+    found = len(src) if found < 0 else found
+    memo[needle] = (start, found)
+    return found
+
+
+def _paragraph(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """markdown-it's paragraph rule, with the map of its text starting at its first line.
+
+    The rule trims the text with JavaScript's trim: a first line of only such white space
+    (a no-break space, U+2028, U+3000, a form feed) is dropped, so the text starts a line
+    later than the paragraph.
+    """
+    if not _commonmark_paragraph(state, start_line, end_line, silent):
+        return False
+
+    def blank(line: int) -> bool:
+        text = state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]]
+        return not text.strip(MD_TRIM_CHARS)
+
+    first = state.bMarks[start_line] + state.tShift[start_line]
+    if first < state.eMarks[start_line] and state.src[first] in MD_TRIM_CHARS and blank(start_line):
+        line = start_line + 1
+        while line < state.line - 1 and blank(line):
+            line += 1
+        for token in state.tokens[-2:-4:-1]:  # the inline token and paragraph_open
+            if token.map:
+                token.map = [line, token.map[1]]
+    return True
 
 
 # --------------------------------------------------------------------------------------------
@@ -1184,15 +1887,16 @@ def _reference_rule(
 # --------------------------------------------------------------------------------------------
 
 
-_DIV_FENCE = re.compile(r":{3,}[ \t]*(.*?)[ \t]*:*[ \t]*")
-
-
 def _div_fence(line: str) -> bool:
-    """Is ``line`` a pandoc fenced-div line (``::: {#id .class}``, ``::: name``, ``:::``)?"""
-    m = _DIV_FENCE.fullmatch(line)
-    if not m:
+    """Is ``line`` a pandoc fenced-div line (``::: {#id .class}``, ``::: name``, ``:::``)?
+
+    pandoc's ``:{3,}[ \t]*(.*?)[ \t]*:*[ \t]*`` (read by hand: as a regular expression it
+    tries every split of a long run of spaces and colons).
+    """
+    rest = line.lstrip(":")
+    if len(line) - len(rest) < 3:
         return False
-    attrs = m.group(1)
+    attrs = rest.lstrip(" \t").rstrip(" \t").rstrip(":").rstrip(" \t")
     if not attrs:
         return True
     if attrs.startswith("{"):
@@ -1309,13 +2013,7 @@ def _inline(state: StateCore) -> None:
         bounds = [starts[n] for n in segments if n < len(starts) - 1] + [len(content) + 1]
         for start, stop in pairwise(bounds):
             inline = StateInline(content, md, env, token.children)
-            inline.pandoc_context = {  # type: ignore[attr-defined]
-                "ends": set(),
-                "strends": set(),
-                "emph": [],
-                "cache": {},
-                "found": found,
-            }
+            inline.pandoc_context = _new_context(content, found)  # type: ignore[attr-defined]
             _scan(inline, start, stop - 1)
         if found:
             token.meta = {**(token.meta or {}), "pandoc": found}
@@ -1382,6 +2080,7 @@ def _parser() -> MarkdownIt:
     block.at("list", _list, {"alt": ["reference", "blockquote"]})
     block.at("heading", heading, {"alt": ["reference", "blockquote"]})
     block.at("reference", _reference_rule(_commonmark_reference))
+    block.at("paragraph", _paragraph)
     block.before("reference", "pandoc_note", _note_definition)
     block.before("paragraph", "pandoc_interrupts", _interrupts, {"alt": ["paragraph"]})
     md.core.ruler.before("inline", "pandoc_block_markers", _block_markers)
