@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import json
 import random
+import re
+import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 
+import standpunt.markdown as markdown
 from standpunt.markdown import CitationRef, find_citations
 from standpunt.pandoc import MARKDOWN_FORMAT, run_pandoc
 
@@ -626,3 +629,201 @@ def test_generated_documents_match_pandoc() -> None:
             at = lines[ref.line - 1][ref.col - 1 :]
             assert at.startswith((f"@{ref.key}", f"@{{{ref.key}}}")), (document, ref)
     assert total > 10 * DOCUMENT_COUNT  # the documents really are full of citations
+
+
+# --------------------------------------------------------------------------------------------
+# Hostile input: never a hang, never a crash
+# --------------------------------------------------------------------------------------------
+# `check` and `build` read every Markdown field without a time limit. Each input below took
+# minutes, hours or longer before (or raised RecursionError): they are sized so that the old
+# behaviour shows as a hang of the suite, and where it can be counted, the work is counted
+# too (calls of an internal function, which grow linearly with the input now).
+
+
+def calls(monkeypatch: pytest.MonkeyPatch, name: str, text: str) -> int:
+    """How often ``find_citations(text)`` calls ``standpunt.markdown.<name>``."""
+    original = getattr(markdown, name)
+    count = 0
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        nonlocal count
+        count += 1
+        return original(*args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(markdown, name, counted)
+        find_citations(text)
+    return count
+
+
+def linear(monkeypatch: pytest.MonkeyPatch, name: str, shape: str, n: int) -> None:
+    """Four times the input costs about four times the calls of ``name`` (not 16 or 2**n)."""
+    small = calls(monkeypatch, name, shape * n)
+    large = calls(monkeypatch, name, shape * (4 * n))
+    assert 0 < large <= 5 * small, (name, small, large)
+
+
+def test_a_long_key_starting_a_paragraph() -> None:
+    # The example-marker label had a nested quantifier: 2**n steps for a paragraph starting
+    # with an n-letter key not followed by '.' or ')' (37 letters took hours).
+    key = "vlaamseregeringconceptnotaarmoede" * 30
+    assert where(f"@{key} stelt dat") == [(key, 1, 1)]
+    assert where(f"- een lijst\n@{key}-x_y stelt") == [(f"{key}-x_y", 2, 1)]
+    assert keys(f"@{key}. Een voorbeeld.\n\nZie @{key}.") == []  # still an example marker
+
+
+def test_the_possessive_label_matches_what_the_nested_one_did() -> None:
+    nested = r"(?:[^\W_]+|[_-][^\W_]+)*"
+    before = re.compile(markdown._EXAMPLE_MARKER.pattern.replace(markdown._LABEL, nested))
+    r = random.Random(4)
+    for _ in range(3000):
+        text = "".join(r.choice("(@)._- \tab1é") for _ in range(r.randint(0, 12)))
+        old, new = before.match(text), markdown._EXAMPLE_MARKER.match(text)
+        assert (old and (old.span(), old.groups())) == (new and (new.span(), new.groups())), text
+
+
+def test_unclosed_brackets_after_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each '@key [' was read as a citation and then as a locator, re-reading all that
+    # follows both ways: 2**n (20 of them took 10 s). Now each is read once.
+    assert where("@a [" * 2000) == [("a", 1, 1 + 4 * n) for n in range(2000)]
+    linear(monkeypatch, "_skip", "@a [", 500)
+    linear(monkeypatch, "_skip", "@a [x; ", 500)  # a locator, then a list: its tail is shared
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[" * 20_000 + "@a" + "]" * 20_000, [("a", 1, 20_001)]),
+        ("[@a; " * 5_000, [("a", 1, 2 + 5 * n) for n in range(5_000)]),
+        ("[" * 10_000 + "](x)" * 10_000 + "@a", [("a", 1, 50_001)]),
+        ("^[" * 10_000 + "@a", [("a", 1, 20_001)]),
+        ("![" * 10_000 + "@a", [("a", 1, 20_001)]),
+        ("@a [" + "[" * 10_000 + "x", [("a", 1, 1)]),  # the key stays a citation
+        ('[a](u "' + 'x"' * 10_000 + " @a", [("a", 1, 20_009)]),  # nested link titles
+        ("[a](" + "(" * 10_000 + " @a", [("a", 1, 10_006)]),  # parentheses in a destination
+        ("[a](<" * 10_000 + "@a", [("a", 1, 50_001)]),
+    ],
+    ids=["brackets", "citations", "links", "notes", "images", "key", "titles", "parens", "angle"],
+)
+def test_deep_nesting_needs_no_deep_stack(text: str, expected: list[tuple[str, int, int]]) -> None:
+    # Brackets (and titles, parentheses) nested thousands deep used to recurse a few Python
+    # frames each: RecursionError after about 200. Rules now nest at most _MAX_DEPTH deep,
+    # so a stack of a few hundred frames is plenty whatever the input.
+    frame, depth = sys._getframe(), 0
+    while frame is not None:
+        frame, depth = frame.f_back, depth + 1
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(depth + 250)
+    try:
+        assert where(text) == expected
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def test_nesting_within_the_limit_is_read_as_pandoc_reads_it() -> None:
+    # pandoc 3.9: Str "[[[[[[[[[" and a Cite of a, NormalCitation (it takes 8 s to say so);
+    # past the limit (pandoc: minutes) the key is read as a plain citation.
+    (ref,) = find_citations("[" * 10 + "@a" + "]" * 10)
+    assert (ref.key, ref.col, mode(ref)) == ("a", 11, "NormalCitation")
+    (ref,) = find_citations("[" * 40 + "@a" + "]" * 40)
+    assert (ref.key, ref.col, mode(ref)) == ("a", 41, "AuthorInText")
+
+
+def _code_end_by_scanning(src: str, pos: int, end: int) -> int | None:
+    """The code span at ``pos`` as the finder used to find it: scanning ahead (no attributes)."""
+    i = pos
+    while i < end and src[i] == "`":
+        i += 1
+    n = i - pos
+    while True:
+        k = src.find("`", i, end)
+        if k < 0:
+            return None
+        j = k
+        while j < end and src[j] == "`":
+            j += 1
+        if j - k == n:
+            return j
+        i = j
+
+
+def test_backtick_runs_without_a_closer(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A run without a closer gives back one backtick and tries again: each try scanned to the
+    # end of the text (50,000 backticks took 2 minutes). Now the runs are indexed by length.
+    assert where("`" * 200_000 + "@a") == [("a", 1, 200_001)]
+    assert calls(monkeypatch, "_code_end", "`" * 200_000 + "@a") <= 2
+    r = random.Random(7)
+    for _ in range(150):
+        text = "".join(r.choice("``a@") for _ in range(r.randint(1, 24)))
+        for end in range(len(text) + 1):
+            for pos in range(end):
+                if text[pos] != "`":
+                    continue
+                assert markdown._code_end(text, pos, end) == _code_end_by_scanning(text, pos, end)
+                if _code_end_by_scanning(text, pos, end) is None:
+                    skip = markdown._code_skip(text, pos, end)
+                    assert set(text[pos:skip]) == {"`"}
+                    assert all(
+                        _code_end_by_scanning(text, k, end) is None for k in range(pos, skip)
+                    )
+    assert where("```a`` @b ``") == [("b", 1, 8)]  # "``" then "a``": the span ends there
+
+
+def test_unclosed_braced_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each '@{' scanned to the end of the text for its '}' (30,000 took over 2 minutes).
+    assert find_citations("@{" * 60_000) == []
+    assert where("@{" * 1000 + "a}") == [("a", 1, 1999)]
+    assert where("@{" * 1000 + "a b} @{c{d}}") == [("c{d}", 1, 2006)]
+    linear(monkeypatch, "_brace_kind", "@{", 2_000)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[a](u "' + 'x"' * 40 + " @a",  # a title: nested quotes were tried every way (2**n)
+        "<" * 100_000 + "@a",  # autolinks: each '<' looked ahead to the end
+        "[^" * 20_000 + "@a",  # note references: each label read to the end
+        "<span <span " * 20_000 + 'x="</span> @a',  # each tag read to the end
+        "[a]{k=v" * 50_000 + " @a",  # attribute values read to the end from every '{'
+        "`a`{k=v" * 50_000 + " @a",
+        "a|@b\n|---" + " " * 100_000 + "x\n\n@a",  # a table rule: spaces split every way
+        "::: " + " " * 20_000 + ":" * 20_000 + " " * 20_000 + "x\n\n@a",  # a fenced div
+    ],
+    ids=["title", "autolinks", "notes", "spans", "attributes", "code", "table", "div"],
+)
+def test_other_lookaheads_are_linear(text: str) -> None:
+    assert keys(text)[-1] == "a"
+
+
+def test_a_spent_budget_reads_keys_as_plain_citations(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The last line of defence: past a budget of work per character (which no real text comes
+    # near), brackets read as text and keys as plain citations; code still hides keys.
+    text = "Zie [zie @a, p. 3] en `@code` en @b [p. 4]."
+    assert [(ref.key, mode(ref)) for ref in find_citations(text)] == [
+        ("a", "NormalCitation"),
+        ("b", "AuthorInText"),
+    ]
+    monkeypatch.setattr(markdown, "_BUDGET_PER_CHAR", 0)
+    monkeypatch.setattr(markdown, "_BUDGET_BASE", -1)
+    assert [(ref.key, mode(ref), ref.suffix) for ref in find_citations(text)] == [
+        ("a", "AuthorInText", ""),
+        ("b", "AuthorInText", ""),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("\u00a0\n@key", [("key", 2, 1)]),
+        ("\u2028\n\u3000\nTekst @key en [@b]", [("key", 3, 7), ("b", 3, 16)]),
+        ("> \u00a0\n> Zie @key", [("key", 2, 7)]),
+        ("- \x0c\n  @key", [("key", 2, 3)]),
+        ("Eerst.\n\n\u00a0 \n\u00a0@key", [("key", 4, 2)]),
+    ],
+)
+def test_a_first_line_of_unicode_white_space(
+    text: str, expected: list[tuple[str, int, int]]
+) -> None:
+    # markdown-it trims a paragraph with JavaScript's trim, which drops a first line of only
+    # a no-break space, U+2028, U+3000 or a form feed: the places were a line too high.
+    assert where(text) == expected

@@ -529,18 +529,38 @@ def _code_end(src: str, pos: int, end: int) -> int | None:
     """End of the pandoc code span opening at ``pos`` (with its attributes), or None.
 
     The closer is the next backtick run just as long as the opener (runs cut off at ``end``
-    count as cut): found among the text's runs, without reading the text again.
+    count as cut). The usual code span closes soon, so the next few hundred characters are
+    read first; past them, the closer is looked up among the text's runs, so that the text is
+    not read again for every backtick given back (see _code_skip).
     """
-    if pos >= end:
+    if pos >= end or src[pos] != "`":
         return None
-    runs = _known(src).backtick_runs()
-    run_end = runs.run_end(pos)
-    if run_end <= pos or run_end >= end:
-        return None  # no backtick here, or the opener reaches the end: nothing can close it
+    run_end = _BACKTICKS.match(src, pos, end).end()  # type: ignore[union-attr]
+    if run_end >= end:
+        return None  # the opener reaches the end: nothing can close it
     n = run_end - pos
-    close = runs.closer(run_end, n, end)
+    close = None
+    limit = min(end, run_end + 256)
+    i = run_end
+    while True:
+        k = src.find("`", i, limit)
+        if k < 0:
+            if limit == end:
+                return None
+            break  # not decided within the window
+        j = k + 1
+        while j < limit and src[j] == "`":
+            j += 1
+        if j == limit < end:
+            break  # the run may go on past the window
+        if j - k == n:
+            close = k
+            break
+        i = j
     if close is None:
-        return None
+        close = _known(src).backtick_runs().closer(run_end, n, end)
+        if close is None:
+            return None
     j = close + n
     if j < end and src[j] == "{":
         attr_end = _attributes_end(src, j, end)
@@ -727,9 +747,10 @@ def _source_end(src: str, pos: int, end: int) -> int | None:
             angle_done = True
     if not angle_done:
         # up to a ')' or a space before a title; balanced parentheses are skipped. Where the
-        # destination stops is noted at every 16th unclosed '(' passed, so that destinations
-        # read from later '(' (after ']' in '[a](' repeated) stop there at once.
+        # destination stops is noted at every 8th unclosed '(' passed, so that destinations
+        # read from later '(' (after ']' in '[a](' repeated) stop there soon.
         marks = span.destinations()
+        parens = span.pairs("(")
         passed: list[int] = []
         unclosed = steps = 0
         while True:
@@ -741,15 +762,15 @@ def _source_end(src: str, pos: int, end: int) -> int | None:
             c = src[i]
             steps += 1
             if c == "(":
-                inner = _parens_end(src, i, end)
-                if inner is not None:
-                    i = inner
-                    continue
-                stop = marks.get(i)
+                stop = marks.get(i)  # (only unclosed ones are noted)
                 if stop is not None:
                     i = stop
                     break
-                if unclosed % 16 == 0:
+                close = _pair_close(known, parens, i, end, _PAREN_SPECIAL, _paren_kind)
+                if close is not None:
+                    i = close + 1
+                    continue
+                if unclosed % 8 == 0:
                     passed.append(i)
                 unclosed += 1
                 i += 1
@@ -1036,7 +1057,9 @@ def _skip(state: StateInline, i: int) -> int:
         if c in _NESTING:
             context = _context(state)
             depth = context["depth"]
-            if depth >= _MAX_DEPTH or not context["known"].spend(1):
+            known: _Known = context["known"]
+            known.budget -= 1
+            if depth >= _MAX_DEPTH or known.budget < 0:
                 raise _TooDeep
             context["depth"] = depth + 1
             try:
@@ -1103,23 +1126,28 @@ def _citation(state: StateInline, i: int) -> tuple[_Cite, int] | None:
     return cite, i
 
 
-def _cite_list(state: StateInline, i: int) -> tuple[_Chain, int] | None:
+def _cite_list(
+    state: StateInline, i: int, memo: _Memo, after_bracket: bool
+) -> tuple[_Chain, int] | None:
     """pandoc's ``citeList``: citations separated by ``;``, as a chain, and where it ends.
 
-    Remembered at the start of each of its citations: lists that share a tail (a locator
-    ``@a [p. 1; @b ...`` and the one after ``@b``) read it once.
+    Remembered at the start of each citation after a ``;``: lists that share a tail (a
+    locator ``@a [p. 1; @b ...`` and the one after ``@b``) read it once. (A list right after
+    a ``[`` is remembered with the bracket, by _normal_cite.)
     """
-    memo = _memo(state)
     lists, failed = memo.lists, memo.failed
     src, end = state.src, state.posMax
     path: list[tuple[int, _Cite]] = []
     while True:
-        known = lists.get(i)
-        if known is not None:
-            break
-        if failed.get(i) & _LIST:
-            return None
-        failed.set(i, _LIST)  # until it succeeds (and against reading it inside itself)
+        if after_bracket:
+            after_bracket = False
+        else:
+            known = lists.get(i)
+            if known is not None:
+                break
+            if failed.get(i) & _LIST:
+                return None
+            failed.set(i, _LIST)  # until it succeeds (and against reading it inside itself)
         found = _citation(state, i)
         if found is None:
             return None
@@ -1150,7 +1178,7 @@ def _normal_cite(state: StateInline, pos: int) -> tuple[list[_Cite], int] | None
     memo.failed.set(pos, _NORMAL)  # until it succeeds (and against reading it inside itself)
     src, end = state.src, state.posMax
     i = _spnl(src, pos + 1, end)
-    found = _cite_list(state, i) if i is not None else None
+    found = _cite_list(state, i, memo, True) if i is not None else None
     if found is None:
         return None
     chain, i = found
@@ -1184,7 +1212,7 @@ def _bareloc(state: StateInline, pos: int) -> tuple[tuple[int, int], _Chain, int
     rest: _Chain = None
     if i < end and src[i] == ";":
         after = _spnl(src, i + 1, end)
-        found = _cite_list(state, after) if after is not None else None
+        found = _cite_list(state, after, memo, False) if after is not None else None
         if found is not None:
             rest, i = found
     j = _spnl(src, i, end)
@@ -1284,7 +1312,7 @@ def _rule_bracket(state: StateInline, silent: bool) -> bool:
     pos, src, end = state.pos, state.src, state.posMax
     if src[pos] != "[":
         return False
-    label = _note_label(src, pos, end)
+    label = _note_label(src, pos, end) if src.startswith("[^", pos) else None
     if label is not None:
         if not silent:
             _context(state)["found"].append(label)
@@ -1857,6 +1885,9 @@ def _find_from(env: dict[str, Any], src: str, needle: str, start: int) -> int:
     return found
 
 
+_TRIMMED = frozenset(MD_TRIM_CHARS)
+
+
 def _paragraph(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
     """markdown-it's paragraph rule, with the map of its text starting at its first line.
 
@@ -1872,7 +1903,7 @@ def _paragraph(state: StateBlock, start_line: int, end_line: int, silent: bool) 
         return not text.strip(MD_TRIM_CHARS)
 
     first = state.bMarks[start_line] + state.tShift[start_line]
-    if first < state.eMarks[start_line] and state.src[first] in MD_TRIM_CHARS and blank(start_line):
+    if first < state.eMarks[start_line] and state.src[first] in _TRIMMED and blank(start_line):
         line = start_line + 1
         while line < state.line - 1 and blank(line):
             line += 1
