@@ -13,6 +13,7 @@ import re
 import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from types import FrameType
 from typing import Any
 
 import pytest
@@ -709,7 +710,8 @@ def test_deep_nesting_needs_no_deep_stack(text: str, expected: list[tuple[str, i
     # Brackets (and titles, parentheses) nested thousands deep used to recurse a few Python
     # frames each: RecursionError after about 200. Rules now nest at most _MAX_DEPTH deep,
     # so a stack of a few hundred frames is plenty whatever the input.
-    frame, depth = sys._getframe(), 0
+    frame: FrameType | None = sys._getframe()
+    depth = 0
     while frame is not None:
         frame, depth = frame.f_back, depth + 1
     limit = sys.getrecursionlimit()

@@ -38,6 +38,11 @@ see :data:`standpunt.pandoc.MARKDOWN_FORMAT`) decides about citations:
 Positions are mapped back to the raw text, so columns are exact inside list items, block
 quotes, table cells, footnote definitions and after inline markup.
 
+Any text is read in linear time and with a bounded stack (``check`` and ``build`` read every
+field without a time limit): lookaheads are remembered (see _Known), parses already tried are
+not tried again (see _Memo), rules nest at most _MAX_DEPTH deep (see _TooDeep), and a budget
+of work per text is the last line of defence.
+
 Known divergences from pandoc (exotic input; the equivalence test leaves them out):
 
 * Order: pandoc moves a note's content to its reference and repeats it for every reference;
@@ -55,6 +60,9 @@ Known divergences from pandoc (exotic input; the equivalence test leaves them ou
   block (``% ...``) or YAML metadata at the start; ``@`` in attributes of raw HTML tags other
   than ``<span>``/``<div>``; a textual citation of an example label followed by a bracket.
 * Autolinks accept any URI scheme here, pandoc only known ones (``<foo:@x>``).
+* Rules nested more than _MAX_DEPTH deep (brackets in brackets, unclosed brackets one after
+  the other), where pandoc takes minutes or more, read as text, and a key there as a plain
+  citation; so does everything in a text past its budget of work (no real text comes near).
 """
 
 from __future__ import annotations
@@ -62,7 +70,7 @@ from __future__ import annotations
 import bisect
 import re
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
@@ -129,9 +137,15 @@ _BUDGET_PER_CHAR = 32
 _BUDGET_BASE = 100_000
 
 
+def _lower_base(base: int, size: int, pos: int) -> int:
+    """Where dense storage from ``base`` (``size`` long) starts once it takes ``pos`` too:
+    at least twice as long, so that growing it costs linear time overall."""
+    return max(0, min(pos, base - size))
+
+
 class _Flags:
-    """Small bit flags per position of a text: a dict while there are few, then a bytearray
-    from the lowest flagged position up to ``end``."""
+    """Small bit flags per position (up to ``end``) of a text: a dict while there are few,
+    then a bytearray from the lowest flagged position on (growing down as needed)."""
 
     __slots__ = ("base", "dense", "end", "sparse")
 
@@ -149,14 +163,18 @@ class _Flags:
 
     def set(self, pos: int, bits: int = 1) -> None:
         dense = self.dense
-        if dense is not None and self.base <= pos <= self.end:
+        if dense is not None and 0 <= pos <= self.end:
+            if pos < self.base:
+                base = _lower_base(self.base, len(dense), pos)
+                self.dense = dense = bytearray(self.base - base) + dense
+                self.base = base
             dense[pos - self.base] |= bits
             return
         sparse = self.sparse
         sparse[pos] = sparse.get(pos, 0) | bits
         if dense is None and len(sparse) > 1024:
             base = min(sparse)
-            if base <= self.end:
+            if 0 <= base <= self.end:
                 self.base = base
                 self.dense = dense = bytearray(self.end - base + 1)
                 for at in [at for at in sparse if at <= self.end]:
@@ -186,7 +204,12 @@ class _Closes:
     def set(self, pos: int, close: int, end: int) -> None:
         """Note a close (keeping the one found reading furthest, which holds for more)."""
         closes, ends, sparse = self.closes, self.ends, self.sparse
-        if closes is not None and ends is not None and self.base <= pos < self.size:
+        if closes is not None and ends is not None and 0 <= pos < self.size:
+            if pos < self.base:
+                base = _lower_base(self.base, len(closes), pos)
+                self.closes = closes = array("i", [-1]) * (self.base - base) + closes
+                self.ends = ends = array("i", [0]) * (self.base - base) + ends
+                self.base = base
             at = pos - self.base
             if closes[at] < 0 or ends[at] < end:
                 closes[at], ends[at] = close, end
@@ -1872,7 +1895,7 @@ def _reference_rule(
     return reference
 
 
-def _find_from(env: dict[str, Any], src: str, needle: str, start: int) -> int:
+def _find_from(env: MutableMapping[str, Any], src: str, needle: str, start: int) -> int:
     """``src.find(needle, start)`` (``len(src)`` if absent), remembering the last answer: a
     search from a later start that is still before it has the same answer."""
     memo: dict[str, tuple[int, int]] = env.setdefault("_pc_find", {})
