@@ -22,7 +22,7 @@ from typing import Any, Protocol
 from . import __version__
 from .check import check_workspace
 from .citations import CitedText, Style, cite, resolve_style
-from .errors import Diagnostic, Location, StandpuntError, UsageError, did_you_mean
+from .errors import Diagnostic, StandpuntError, UsageError, did_you_mean
 from .footnotes import prepare
 from .i18n import format_date, labels
 from .model import Position
@@ -176,7 +176,9 @@ def build(
     todo = buildable(workspace, chosen)
     if not todo:
         return []
-    style = resolve_style(workspace.config.style, workspace.root, _setting(workspace, "style"))
+    style = resolve_style(
+        workspace.config.style, workspace.root, workspace.setting_location("style")
+    )
     templates = template_set(workspace)
     folder = build_folder(workspace.root)
     clean_temp_files(folder)
@@ -354,13 +356,6 @@ def build(
     return [outcomes[pid] for pid in todo]
 
 
-def _setting(workspace: Workspace, name: str) -> Location:
-    """Where a setting of standpunt.yaml was written."""
-    from .model import locate
-
-    return locate(workspace.config_raw, [name], Location("standpunt.yaml", 1, 1))
-
-
 def _common_inputs(workspace: Workspace, templates: TemplateSet, style: Style) -> str:
     """What every output of this workspace is made from: tools, settings, template, style."""
     config = workspace.config
@@ -387,7 +382,9 @@ def _edition(workspace: Workspace, key: str | None) -> dict[str, Any] | None:
         "name": partner.name,
         "short": partner.short,
         "colour": partner.colour,
-        "logo": data_uri(workspace, partner.logo, _setting(workspace, "partners")),
+        "logo": data_uri(
+            workspace, partner.logo, workspace.setting_location("partners", key, "logo")
+        ),
     }
 
 

@@ -154,7 +154,6 @@ def _check_signatures(workspace: Workspace, ids: list[str]) -> None:
 
 def _check_images(workspace: Workspace) -> None:
     """Logos of the organisation and the partners: inside the workspace, and there."""
-    from .model import locate
     from .paths import readable_file
 
     config = workspace.config
@@ -163,7 +162,7 @@ def _check_images(workspace: Workspace) -> None:
     for path, value in images:
         if not value:
             continue
-        where = locate(workspace.config_raw, path, Location("standpunt.yaml", 1, 1))
+        where = workspace.setting_location(*path)
         file = workspace.root / value
         if not (file.exists() or file.is_symlink()):
             workspace.problems.error(f"image '{value}' was not found", where, "missing-image")

@@ -245,11 +245,6 @@ def view_model(
     recommendations = [next(html) for _ in position.recommendations]
     org = config.organisation
 
-    def setting(*path: str) -> Location:
-        from .model import locate
-
-        return locate(workspace.config_raw, list(path), Location("standpunt.yaml", 1, 1))
-
     shown = [(key, False) for key in signers or []]
     shown += [(key, True) for key in pending or [] if key not in (signers or [])]
     partners = [
@@ -259,7 +254,9 @@ def view_model(
             "short": config.partners[key].short,
             "website": config.partners[key].website,
             "logo": data_uri(
-                workspace, config.partners[key].logo, setting("partners", key, "logo")
+                workspace,
+                config.partners[key].logo,
+                workspace.setting_location("partners", key, "logo"),
             ),
             "pending": is_pending,
         }
@@ -276,7 +273,9 @@ def view_model(
             "name": org.name,
             "short": org.short,
             "website": org.website,
-            "logo": data_uri(workspace, org.logo, setting("organisation", "logo")),
+            "logo": data_uri(
+                workspace, org.logo, workspace.setting_location("organisation", "logo")
+            ),
             "contact": org.contact,
             "licence": org.licence,
         },

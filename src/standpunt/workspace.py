@@ -85,6 +85,12 @@ class Workspace:
         except ValueError:
             return str(path)
 
+    def setting_location(self, *path: str) -> Location:
+        """Where a setting of standpunt.yaml was written (or the file itself)."""
+        from .model import locate
+
+        return locate(self.config_raw, list(path), Location(CONFIG_FILE, 1, 1))
+
     def lang_of(self, position: Position) -> str:
         return position.lang or self.config.lang
 
