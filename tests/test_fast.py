@@ -53,6 +53,48 @@ def test_second_build_builds_nothing_and_imports_no_weasyprint(make_workspace):
     assert "standpunt.cli" in done.stderr and "weasyprint" not in done.stderr
 
 
+EARLY_WORKER_PROBE = """\
+import sys
+
+import standpunt.workers as workers
+from standpunt.cli import main
+
+HEAVY = ("pydantic", "jinja2", "markdown_it", "weasyprint")
+seen = []
+start = workers.Pool.start
+
+
+def recording_start(self):
+    seen.append([name for name in HEAVY if name in sys.modules])
+    start(self)
+
+
+if __name__ == "__main__":
+    workers.Pool.start = recording_start
+    try:
+        main(sys.argv[1:])
+    except SystemExit:
+        pass
+    print("first worker started after importing:", seen[0])
+"""
+
+
+def test_the_first_worker_starts_before_the_heavy_imports(make_workspace, tmp_path):
+    # A cold build's critical path is the worker's import of WeasyPrint: it must start while
+    # this process is still importing the schema, templates and Markdown machinery.
+    root = make_workspace()
+    probe = tmp_path / "probe.py"
+    probe.write_text(EARLY_WORKER_PROBE, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(probe), "-C", str(root), "build", "--jobs", "1"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "first worker started after importing: []" in done.stdout, done.stdout + done.stderr
+    assert (root / "build" / "care.pdf").is_file()
+
+
 def test_changing_one_evidence_entry_rebuilds_exactly_its_positions(make_workspace):
     root = make_workspace({"positions/second.yaml": SECOND})
     assert build(root, "--jobs", "1").exit_code == 0

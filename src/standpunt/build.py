@@ -32,7 +32,6 @@ from .state import BuildState, digest, file_digest, files_digest, tool_versions
 from .workers import default_jobs
 from .workspace import Workspace, select
 
-FORMATS = ("pdf", "html")
 #: Resolved citations, by the hash of what pandoc read (a folder in build/).
 CACHE_DIR = ".standpunt-cache"
 

@@ -49,7 +49,7 @@ def handle_errors(command: F) -> F:
 
 
 def _root(ctx: click.Context) -> Path:
-    from .workspace import find_root
+    from .paths import find_root
 
     start = ctx.obj.get("directory")
     return find_root(Path(start) if start else None)
@@ -115,7 +115,7 @@ def check(ctx: click.Context, positions: tuple[str, ...], output_format: str) ->
 
 
 def _formats(value: str) -> tuple[str, ...]:
-    from .build import FORMATS
+    from .output import FORMATS
 
     chosen = tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
     wrong = [part for part in chosen if part not in FORMATS]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -85,7 +86,13 @@ def _worker_main(conn: Connection, limits: Limits) -> None:
         except (EOFError, KeyboardInterrupt):
             return
         if job is None:
-            return
+            # Nothing is left to flush or clean up, so skip the interpreter's teardown of
+            # WeasyPrint's heap, which the parent would otherwise wait for (about 0.1 s).
+            conn.close()
+            for stream in (sys.stdout, sys.stderr):
+                with contextlib.suppress(Exception):
+                    stream.flush()
+            os._exit(0)
         try:
             conn.send(("ok", job.key, run_job(job, limits)))
         except StandpuntError as exc:

@@ -23,9 +23,8 @@ from .model import (
     validate,
     validate_evidence_fields,
 )
-from .paths import readable_file
+from .paths import CONFIG_FILE, readable_file
 
-CONFIG_FILE = "standpunt.yaml"
 POSITIONS_DIR = "positions"
 EVIDENCE_DIR = "evidence"
 TEMPLATES_DIR = "templates"
@@ -93,21 +92,6 @@ class Workspace:
 
     def lang_of(self, position: Position) -> str:
         return position.lang or self.config.lang
-
-
-def find_root(start: Path | None = None) -> Path:
-    """The nearest folder at or above ``start`` that holds standpunt.yaml."""
-    here = (start or Path.cwd()).resolve()
-    if start is not None and not here.is_dir():
-        raise UsageError(f"'{start}' is not a folder", code="no-workspace")
-    for folder in (here, *here.parents):
-        if (folder / CONFIG_FILE).is_file():
-            return folder
-    raise UsageError(
-        f"no {CONFIG_FILE} found in '{here}' or any folder above it; run the command inside "
-        "a workspace, give one with 'standpunt -C FOLDER …', or create one with 'standpunt init'",
-        code="no-workspace",
-    )
 
 
 def load_config(root: Path) -> tuple[Config, Any]:
