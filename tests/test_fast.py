@@ -65,7 +65,7 @@ start = workers.Pool.start
 
 
 def recording_start(self):
-    seen.append([name for name in HEAVY if name in sys.modules])
+    seen.append(([name for name in HEAVY if name in sys.modules], self.size))
     start(self)
 
 
@@ -75,24 +75,39 @@ if __name__ == "__main__":
         main(sys.argv[1:])
     except SystemExit:
         pass
-    print("first worker started after importing:", seen[0])
+    print("first workers started after importing:", seen[0][0])
+    print("workers started at first:", seen[0][1])
 """
 
 
-def test_the_first_worker_starts_before_the_heavy_imports(make_workspace, tmp_path):
-    # A cold build's critical path is the worker's import of WeasyPrint: it must start while
-    # this process is still importing the schema, templates and Markdown machinery.
-    root = make_workspace()
+def _probe(tmp_path: Path, root: Path, *args: str) -> str:
     probe = tmp_path / "probe.py"
     probe.write_text(EARLY_WORKER_PROBE, encoding="utf-8")
     done = subprocess.run(
-        [sys.executable, str(probe), "-C", str(root), "build", "--jobs", "1"],
+        [sys.executable, str(probe), "-C", str(root), "build", *args],
         capture_output=True,
         text=True,
         check=False,
     )
-    assert "first worker started after importing: []" in done.stdout, done.stdout + done.stderr
+    assert "first workers started" in done.stdout, done.stdout + done.stderr
+    return done.stdout
+
+
+def test_the_first_workers_start_before_the_heavy_imports(make_workspace, tmp_path):
+    # A cold build's critical path is the workers' import of WeasyPrint: it must start while
+    # this process is still importing the schema, templates and Markdown machinery.
+    root = make_workspace({"positions/second.yaml": SECOND})
+    first = _probe(tmp_path, root, "--jobs", "2")
+    assert "first workers started after importing: []" in first
+    # a first build renders every position, so every worker starts at once ...
+    assert "workers started at first: 2" in first
     assert (root / "build" / "care.pdf").is_file()
+    assert (root / "build" / "second.pdf").is_file()
+    # ... a later one starts one, as it may well have only one position to render
+    second = root / "positions" / "second.yaml"
+    second.write_text(SECOND.replace("Only this work", "Just this work"), encoding="utf-8")
+    assert "workers started at first: 1" in _probe(tmp_path, root, "--jobs", "2")
+    assert "workers started at first: 2" in _probe(tmp_path, root, "--jobs", "2", "--force")
 
 
 def test_changing_one_evidence_entry_rebuilds_exactly_its_positions(make_workspace):

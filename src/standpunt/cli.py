@@ -168,7 +168,7 @@ def build(
     edition: str | None,
 ) -> None:
     """Build build/<id>.pdf for every position (or the ones named); only what changed."""
-    from .state import BuildState, extra_evidence_folders, workspace_digest
+    from .state import BuildState, outline, workspace_digest
 
     formats = _formats(output_format)
     root = _root(ctx)
@@ -179,19 +179,24 @@ def build(
         "edition": edition,
     }
     whole = not positions and not force
-    digest = workspace_digest(root, options_key, extra_evidence_folders(root)) if whole else None
-    if whole and digest == BuildState.read(root / "build").workspace:
+    sketch = outline(root)
+    digest = workspace_digest(root, options_key, sketch.evidence_folders) if whole else None
+    last = BuildState.read(root / "build")
+    if whole and digest == last.workspace:
         # Nothing at all changed since the last complete, clean build: no need to load,
         # check or import anything else.
         click.echo("nothing to build: every output is current (use --force to rebuild)", err=True)
         return
 
-    from .workers import Limits, Pool
+    from .workers import Limits, Pool, default_jobs
 
-    # The first render worker starts now, before this process imports the rest of Standpunt:
-    # its import of WeasyPrint (the slowest step of a small build) runs while this process
-    # reads and checks the workspace and runs pandoc.
-    early = Pool(1, Limits())
+    # The render workers start now, before this process imports the rest of Standpunt: their
+    # import of WeasyPrint (the slowest step of a small build) runs while this process reads
+    # and checks the workspace and runs pandoc. A first or forced build renders every position,
+    # so it starts all its workers; otherwise one, and the build adds more if it needs them.
+    everything = force or not last.outputs
+    wanted = (len(positions) or sketch.positions) if everything else 1
+    early = Pool(max(1, min(wanted, jobs or default_jobs())), Limits(**sketch.limits))
     early.start()
     from .build import BuildOptions
     from .build import build as run_build

@@ -151,19 +151,45 @@ class BuildState:
         write_atomic(self.path, (json.dumps(data, indent=1) + "\n").encode("utf-8"))
 
 
-def extra_evidence_folders(root: Path) -> list[Path]:
-    """The further evidence folders standpunt.yaml lists, read without the schema machinery."""
+@dataclass
+class Outline:
+    """What a build needs to know before the schema is imported: read from the raw files."""
+
+    evidence_folders: list[Path]
+    limits: dict[str, Any]
+    positions: int
+
+
+def outline(root: Path) -> Outline:
+    """The further evidence folders, the render limits and the number of position files,
+    read without the schema machinery (invalid values are left for the real check)."""
     from .errors import StandpuntError
     from .load import load_yaml
 
     try:
         config = load_yaml(root / "standpunt.yaml", "standpunt.yaml")
     except StandpuntError:
-        return []
-    listed = config.get("evidence") if isinstance(config, dict) else None
+        config = None
+    config = config if isinstance(config, dict) else {}
+    listed = config.get("evidence")
     folders = []
     for name in listed if isinstance(listed, list) else []:
         folder = root / str(name)
         if folder.is_dir():
             folders.append(folder)
-    return folders
+    written = config.get("limits")
+    limits = {}
+    for name, kind in (("seconds", float), ("memory_mb", int), ("pages", int)):
+        value = written.get(name) if isinstance(written, dict) else None
+        try:
+            if value is not None:
+                limits[name] = kind(str(value))
+        except ValueError:
+            pass
+    positions = sum(
+        1
+        for _folder, _subfolders, names in os.walk(root / "positions")
+        for name in names
+        if name.lower().endswith((".yaml", ".yml"))
+    )
+    return Outline(folders, limits, positions)
