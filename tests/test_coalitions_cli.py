@@ -395,6 +395,26 @@ def test_import_after_an_earlier_import_left_its_evidence_file(
     assert "0 error(s)" in result.stderr
 
 
+def test_import_names_signatories_that_are_not_partners_here(
+    make_workspace, tmp_path: Path
+) -> None:
+    pdf = carrier(make_workspace(), tmp_path / "care.pdf")
+    without_swan = CONFIG.replace("  swan:\n    name: Sociaal Werk Actie Netwerk\n", "")
+    target = write_workspace(tmp_path / "target", {"standpunt.yaml": without_swan})
+    result = run(target, "import", str(pdf))
+    assert result.stdout.splitlines()[0] == "created positions/care.yaml"
+    assert (
+        "note: positions/care.yaml names signatories that are not partners in standpunt.yaml: "
+        "swan." in " ".join(result.stderr.split())
+    )
+    check = run(target, "check", code=1)
+    assert "positions/care.yaml:" in check.stdout + check.stderr
+    assert "signatory 'swan' is not among the partners" in check.stdout + check.stderr
+    # where the partner exists, nothing is said
+    quiet = write_workspace(tmp_path / "quiet", {"standpunt.yaml": CONFIG})
+    assert "note:" not in run(quiet, "import", str(pdf)).stderr
+
+
 def carrier(root: Path, path: Path) -> Path:
     """A PDF carrying care's sources as a build embeds them (quicker than rendering one; the
     real thing is imported in test_import_a_pdf_into_another_workspace_and_build_the_same_text).

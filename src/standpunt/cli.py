@@ -509,8 +509,16 @@ def import_pdf(ctx: click.Context, pdf: Path, new_id: str | None) -> None:
     from .workspace import open_workspace
 
     workspace = open_workspace(_root(ctx))
-    for path in import_position(workspace, pdf, new_id):
+    written, strangers = import_position(workspace, pdf, new_id)
+    for path in written:
         click.echo(f"created {workspace.display(path)}")
+    if strangers:
+        click.echo(
+            f"note: {workspace.display(written[0])} names signatories that are not partners in "
+            f"standpunt.yaml: {', '.join(strangers)}. Add them under 'partners:' (or remove them "
+            "from the position); until then 'check' reports them and the position is not built.",
+            err=True,
+        )
 
 
 @main.command()

@@ -34,8 +34,14 @@ def read_attachments(pdf: Path) -> dict[str, bytes]:
         raise StandpuntError(f"'{pdf}' cannot be read as a PDF: {exc}", code="bad-pdf") from None
 
 
-def import_position(workspace: Workspace, pdf: Path, new_id: str | None = None) -> list[Path]:
-    """Write the position and its new evidence from ``pdf`` into ``workspace``."""
+def import_position(
+    workspace: Workspace, pdf: Path, new_id: str | None = None
+) -> tuple[list[Path], list[str]]:
+    """Write the position and its new evidence from ``pdf`` into ``workspace``.
+
+    Returns the files written, and the signatories the position names that are not partners
+    of this workspace (``check`` reports them until they are added to standpunt.yaml).
+    """
     files = read_attachments(pdf)
     if MANIFEST not in files:
         raise StandpuntError(
@@ -68,7 +74,14 @@ def import_position(workspace: Workspace, pdf: Path, new_id: str | None = None) 
     position_yaml = files.get(f"{source_id}.yaml")
     if position_yaml is None:
         raise StandpuntError(f"'{pdf.name}' does not carry its position file", code="bad-pdf")
-    parse_yaml(position_yaml, f"{pdf.name}:{source_id}.yaml")  # refuse anything unsafe up front
+    # Refuse anything unsafe up front.
+    parsed = parse_yaml(position_yaml, f"{pdf.name}:{source_id}.yaml")
+    listed = parsed.get("signatories") if isinstance(parsed, dict) else None
+    strangers = [
+        str(key)
+        for key in (listed if isinstance(listed, list) else [])
+        if str(key) not in workspace.config.partners
+    ]
 
     pid = new_id or source_id
     if not valid_id(pid):
@@ -115,4 +128,4 @@ def import_position(workspace: Workspace, pdf: Path, new_id: str | None = None) 
         data = json.dumps(new_items, ensure_ascii=False, indent=2) + "\n"
         write_atomic(evidence_file, data.encode("utf-8"))
         written.append(evidence_file)
-    return written
+    return written, strangers
