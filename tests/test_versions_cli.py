@@ -500,6 +500,12 @@ def test_tags_and_branches_name_revisions(repo: Repo) -> None:
     repo.commit("Second")
     text = run(repo.root, "diff", "care", "care/v1.0", "main", "--format", "text").stdout
     assert marks(text) == (["crowds"], ["squeezes"])
+    # a version label names the position's version tag, as history shows it
+    for label in ("1.0", "v1.0"):
+        text = run(repo.root, "diff", "care", label, "--format", "text").stdout
+        assert marks(text) == (["crowds"], ["squeezes"])
+    result = run(repo.root, "diff", "care", "2.0", "--format", "text", code=1)
+    assert "'2.0' is not a commit, tag or branch" in result.stderr
 
 
 # --------------------------------------------------------------------------- read-only

@@ -18,7 +18,7 @@ from .load import parse_yaml, to_plain
 from .output import build_folder, output_path, write_atomic
 from .redline import REDLINE_CSS, cited_ids, compare, to_html, to_text
 from .render import BUILTIN_TEMPLATES, read_stylesheet, template_set
-from .versioning import commit_info, previous_version, read_at
+from .versioning import commit_info, position_revision, previous_version, read_at
 from .workspace import Workspace, select
 
 
@@ -88,6 +88,9 @@ def redline_between(
                 "change it, and run diff again (or name two revisions)",
                 code="no-previous-version",
             )
+    # "diff care 1.0" means the version tagged care/v1.0 (see versioning.tag_name)
+    rev_a = position_revision(workspace.root, pid, rev_a)
+    rev_b = position_revision(workspace.root, pid, rev_b) if rev_b is not None else None
     old, before = _side(workspace, path, rev_a)
     new, after = _side(workspace, path, rev_b)
     # Either side may hold anything YAML can (a list, a number, nothing): compare() copes, and

@@ -375,6 +375,23 @@ def resolve(root: Path, rev: str) -> str:
     return result.stdout.decode().strip()
 
 
+def position_revision(root: Path, position_id: str, rev: str) -> str:
+    """``rev`` as git knows it; a position's version label ("1.0" or "v1.0") where git knows
+    no such revision but the version tag ``<id>/v<label>`` exists."""
+    label = rev.strip().removeprefix("v")
+    if not label or rev.strip().startswith("-"):
+        return rev
+    try:
+        if _git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").returncode == 0:
+            return rev
+        tag = tag_name(position_id, label)
+        if _git(root, "rev-parse", "--verify", "--quiet", f"{tag}^{{commit}}").returncode == 0:
+            return tag
+    except _GitUnavailable:
+        pass  # resolve() explains it
+    return rev
+
+
 @dataclass(frozen=True)
 class CommitInfo:
     """One commit as shown to users: hashes, committer date, author name, subject line."""
