@@ -554,6 +554,9 @@ def test_case_02_the_fetcher_allows_the_workspace_and_data_only(
 
 def test_case_03_no_request_reaches_the_network(content: Built) -> None:
     assert content.hits == []  # Markdown, SVG, style attribute, style.css and the page
+    # the HTML page does not make the reader's browser fetch the position's remote image
+    sources = re.findall(r'src="([^"]*)"', content.file("web.html").read_text(encoding="utf-8"))
+    assert not [source for source in sources if "markdown.png" in source]
     assert content.reached == []
     assert set(attachments(content.file("web.pdf"))) == {"web.yaml", *STANDARD_ATTACHMENTS}
     assert image_names(content.file("web.pdf")) == set()

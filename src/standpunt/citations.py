@@ -151,6 +151,9 @@ SAFE_ATTRIBUTES = frozenset(
     ]
 )
 _SAFE_URL = re.compile(r"(#|https?:|mailto:|data:image/|[^:]*$)", re.IGNORECASE)
+#: What an image may show: a file of the workspace or an inline image, never a web address (the
+#: PDF never fetches one, and in the HTML page it would tell a server who reads the position).
+_SAFE_SOURCE = re.compile(r"(data:image/|[^:]*$)", re.IGNORECASE)
 _START_TAG = re.compile(r"<([a-zA-Z][a-zA-Z0-9]*)((?:\s+[^\s=>/]+(?:=\"[^\"]*\")?)*)\s*(/?)>")
 _ATTRIBUTE = re.compile(r'\s+([^\s=>/]+)(?:="([^"]*)")?')
 
@@ -165,6 +168,8 @@ def sanitise(html: str) -> str:
             if lowered not in SAFE_ATTRIBUTES:
                 continue
             if lowered in ("href", "src") and not _SAFE_URL.match(value.strip()):
+                continue
+            if lowered == "src" and not _SAFE_SOURCE.match(value.strip()):
                 continue
             kept.append(f' {name}="{value}"')
         return f"<{match.group(1)}{''.join(kept)}{match.group(3)}>"
