@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -9,6 +10,21 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def isolated_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Git sees neither the user's configuration nor any repository around tmp_path."""
+    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "SOURCE_DATE_EPOCH"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    monkeypatch.setenv("GIT_AUTHOR_NAME", "Ann Author")
+    monkeypatch.setenv("GIT_AUTHOR_EMAIL", "ann@example.org")
+    monkeypatch.setenv("GIT_COMMITTER_NAME", "Cas Committer")
+    monkeypatch.setenv("GIT_COMMITTER_EMAIL", "cas@example.org")
+
 
 CONFIG = """\
 organisation:

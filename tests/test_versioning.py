@@ -47,18 +47,7 @@ def position(
     return POSITION.format(body=body, status=status, label=label, signatories=signatories)
 
 
-@pytest.fixture(autouse=True)
-def isolated_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Git sees neither the user's configuration nor any repository around tmp_path."""
-    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "SOURCE_DATE_EPOCH"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
-    monkeypatch.setenv("GIT_AUTHOR_NAME", "Ann Author")
-    monkeypatch.setenv("GIT_AUTHOR_EMAIL", "ann@example.org")
-    monkeypatch.setenv("GIT_COMMITTER_NAME", "Cas Committer")
-    monkeypatch.setenv("GIT_COMMITTER_EMAIL", "cas@example.org")
+pytestmark = pytest.mark.usefixtures("isolated_git")  # see conftest.py
 
 
 class Repo:
