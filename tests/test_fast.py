@@ -110,6 +110,21 @@ def test_the_first_workers_start_before_the_heavy_imports(make_workspace, tmp_pa
     assert "workers started at first: 2" in _probe(tmp_path, root, "--jobs", "2", "--force")
 
 
+def test_a_named_build_in_between_does_not_leave_a_stale_output_current(make_workspace):
+    # whole build, then an edit built by name, then the edit undone: the workspace is as it
+    # was at the whole build, but build/second.pdf holds the edit and must be made again
+    root = make_workspace({"positions/second.yaml": SECOND})
+    assert build(root, "--jobs", "1").exit_code == 0
+    second = root / "positions" / "second.yaml"
+    second.write_text(SECOND.replace("Another position", "An edited position"), "utf-8")
+    assert built_ids(build(root, "--jobs", "1", "second").output) == {"second"}
+    second.write_text(SECOND, "utf-8")
+    again = build(root, "--jobs", "1")
+    assert "nothing to build" not in again.output
+    assert built_ids(again.output) == {"second"}
+    assert "nothing to build: every output is current" in build(root).output
+
+
 def test_changing_one_evidence_entry_rebuilds_exactly_its_positions(make_workspace):
     root = make_workspace({"positions/second.yaml": SECOND})
     assert build(root, "--jobs", "1").exit_code == 0

@@ -152,11 +152,16 @@ def build(
     progress: Progress | None = None,
     pool: Any = None,
     early: Any = None,
+    record: str | None = None,
 ) -> list[Outcome]:
     """Build the chosen positions (all by default); returns one outcome per buildable position.
 
     ``pool`` is a started :class:`workers.Pool` to render with (the preview keeps one warm);
     by default the build starts its own, adopting the already started workers of ``early``.
+    ``record`` is the digest of every input of a whole-workspace build
+    (:func:`state.workspace_digest`): it is kept in the build state when every position came
+    out current, so that the next such build stops at once. A build that changes any output
+    without reaching that forgets the digest it had, which no longer describes build/.
     """
     from . import signatures as signing
     from . import versioning
@@ -332,6 +337,7 @@ def build(
             if pid not in remaining:
                 progress.done(pid, outcomes[pid])
     if stale:
+        state.workspace = None  # outputs change from here on
         cache = build_folder(workspace.root, f"build/{CACHE_DIR}")
         own_pool = pool is None
         workers = Pool(min(jobs_wanted, sum(remaining.values())), limits) if own_pool else pool
@@ -350,6 +356,15 @@ def build(
                     workers.run(jobs(), done)
                 finally:
                     state.write()
+    complete = (
+        ids is None
+        and len(todo) == len(workspace.positions)
+        and not workspace.problems.errors
+        and all(outcome.error is None for outcome in outcomes.values())
+    )
+    if record is not None and complete and state.workspace != record:
+        state.workspace = record
+        state.write()
     for outcome in outcomes.values():
         outcome.written.sort()
     return [outcomes[pid] for pid in todo]

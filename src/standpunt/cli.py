@@ -217,7 +217,9 @@ def build(
     )
     reporter = _Reporter(workspace.display)
     try:
-        outcomes = run_build(workspace, list(positions) or None, options, reporter, early=early)
+        outcomes = run_build(
+            workspace, list(positions) or None, options, reporter, early=early, record=digest
+        )
     finally:
         reporter.stop()
         early.close()
@@ -236,12 +238,6 @@ def build(
     click.echo(summary, err=True)
     if failed or workspace.problems.errors:
         sys.exit(1)
-    if whole and digest is not None and outcomes and len(outcomes) == len(workspace.positions):
-        from .output import build_folder
-
-        state = BuildState.read(build_folder(workspace.root))
-        state.workspace = digest
-        state.write()
 
 
 class _Reporter:
