@@ -11,6 +11,7 @@ This module imports nothing heavy, so the no-op path stays fast.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -30,6 +31,13 @@ INPUTS = ("standpunt.yaml", "positions", "evidence", "signatures", "templates", 
 
 def tool_versions() -> dict[str, str]:
     """Standpunt, WeasyPrint, pandoc and the CSL styles: a new version may change every output."""
+    return dict(_tool_versions())
+
+
+@functools.cache
+def _tool_versions() -> dict[str, str]:
+    # Once per process: the lookups read package metadata and run ldconfig, and a build asks
+    # for every position it cites for.
     from importlib.metadata import PackageNotFoundError, version
 
     found = {"standpunt": __version__}
