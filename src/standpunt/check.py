@@ -16,7 +16,7 @@ from typing import Any
 from .errors import Location, did_you_mean
 from .load import Mapping, Scalar
 from .load import Sequence as YamlSequence
-from .markdown import find_citations
+from .markdown import CitationRef, find_citations
 from .workspace import PositionFile, Workspace
 
 
@@ -48,11 +48,17 @@ def markdown_fields(raw: Any) -> Iterator[tuple[str, Any]]:
                 yield f"recommendations[{number}]", item
 
 
+@lru_cache(maxsize=4096)
+def _citations(text: str) -> tuple[CitationRef, ...]:
+    # check, the fingerprint and the build each ask for the citations of the same texts
+    return tuple(find_citations(text))
+
+
 def citations_in(position: PositionFile) -> list[Citation]:
     """Every citation of a position, in the order written, each at its place in the file."""
     found: list[Citation] = []
     for _name, value in markdown_fields(position.raw):
-        refs = find_citations(str(value))
+        refs = _citations(str(value))
         if not refs:
             continue
         if isinstance(value, Scalar):
