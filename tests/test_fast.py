@@ -125,6 +125,21 @@ def test_a_named_build_in_between_does_not_leave_a_stale_output_current(make_wor
     assert "nothing to build: every output is current" in build(root).output
 
 
+def test_a_page_only_build_imports_no_weasyprint(make_workspace):
+    root = make_workspace()
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "standpunt", "-C", str(root), "build"]
+        + ["--format", "html", "--jobs", "1"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (root / "build" / "care.html").is_file()
+    assert "standpunt.render" in done.stderr  # the worker's imports are listed too ...
+    assert "weasyprint" not in done.stderr  # ... and WeasyPrint is not among them
+
+
 def test_changing_one_evidence_entry_rebuilds_exactly_its_positions(make_workspace):
     root = make_workspace({"positions/second.yaml": SECOND})
     assert build(root, "--jobs", "1").exit_code == 0

@@ -144,7 +144,7 @@ def passwd_first_line() -> bytes:
 class InlinePool:
     """:class:`standpunt.workers.Pool`'s interface, running the same ``run_job`` in process."""
 
-    def __init__(self, size: int, limits: workers.Limits) -> None:
+    def __init__(self, size: int, limits: workers.Limits, pdf: bool = True) -> None:
         self.limits = limits
 
     def __enter__(self) -> InlinePool:

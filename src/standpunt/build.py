@@ -340,7 +340,8 @@ def build(
         state.workspace = None  # outputs change from here on
         cache = build_folder(workspace.root, f"build/{CACHE_DIR}")
         own_pool = pool is None
-        workers = Pool(min(jobs_wanted, sum(remaining.values())), limits) if own_pool else pool
+        size = min(jobs_wanted, sum(remaining.values()))
+        workers = Pool(size, limits, "pdf" in options.formats) if own_pool else pool
         if own_pool and early is not None:
             workers.adopt(early)
         with workers if own_pool else contextlib.nullcontext(workers):

@@ -196,7 +196,9 @@ def build(
     # so it starts all its workers; otherwise one, and the build adds more if it needs them.
     everything = force or not last.outputs
     wanted = (len(positions) or sketch.positions) if everything else 1
-    early = Pool(max(1, min(wanted, jobs or default_jobs())), Limits(**sketch.limits))
+    early = Pool(
+        max(1, min(wanted, jobs or default_jobs())), Limits(**sketch.limits), "pdf" in formats
+    )
     early.start()
     from .build import BuildOptions
     from .build import build as run_build

@@ -63,7 +63,7 @@ def run_job(job: Job, limits: Limits) -> bytes:
     return write_pdf(RenderRequest(html=html, page_limit=limits.pages, **job.pdf))
 
 
-def _worker_main(conn: Connection, limits: Limits) -> None:
+def _worker_main(conn: Connection, limits: Limits, pdf: bool) -> None:
     """A worker's life: cap its memory, warm up, then render jobs until told to stop."""
     try:
         import resource
@@ -75,7 +75,9 @@ def _worker_main(conn: Connection, limits: Limits) -> None:
     import logging
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    from . import pdf  # noqa: F401  (import WeasyPrint now, while the parent prepares jobs)
+    if pdf:
+        # import WeasyPrint now, while the parent prepares jobs (a page-only worker never needs it)
+        from . import pdf as _  # noqa: F401
 
     # A job's time limit runs from here: starting up is not the position's doing.
     conn.send(("ready", None, None))
@@ -129,9 +131,10 @@ def _worker_main(conn: Connection, limits: Limits) -> None:
 class Pool:
     """A few render workers; start it early so WeasyPrint's import overlaps other work."""
 
-    def __init__(self, size: int, limits: Limits) -> None:
+    def __init__(self, size: int, limits: Limits, pdf: bool = True) -> None:
         self.size = max(1, size)
         self.limits = limits
+        self.pdf = pdf  # whether the workers will make PDFs, so import WeasyPrint at start
         self._context = multiprocessing.get_context("spawn")
         self._workers: list[_Worker] = []
 
@@ -154,7 +157,10 @@ class Pool:
     def _spawn(self) -> _Worker:
         parent, child = self._context.Pipe()
         process = self._context.Process(
-            target=_worker_main, args=(child, self.limits), daemon=True, name="standpunt-render"
+            target=_worker_main,
+            args=(child, self.limits, self.pdf),
+            daemon=True,
+            name="standpunt-render",
         )
         process.start()
         child.close()
