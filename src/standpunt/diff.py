@@ -17,8 +17,8 @@ from .i18n import labels
 from .load import parse_yaml, to_plain
 from .output import build_folder, output_path, write_atomic
 from .redline import REDLINE_CSS, cited_ids, compare, to_html, to_text
-from .render import BUILTIN_TEMPLATES, read_stylesheet, template_set
-from .versioning import commit_info, position_revision, previous_version, read_at
+from .render import TemplateSet, read_stylesheet, template_set
+from .versioning import commit_info, last_commit, previous_version, read_at
 from .workspace import Workspace, select
 
 
@@ -30,15 +30,16 @@ class DiffResult:
     path: Path | None = None
 
 
-def _side(workspace: Workspace, path: Path, rev: str | None) -> tuple[Any, str]:
+def _side(workspace: Workspace, pid: str, path: Path, rev: str | None) -> tuple[Any, str]:
     display = workspace.display(path)
     if rev is None:
         if not path.is_file():
             raise StandpuntError(f"{display} does not exist in the working tree", code="usage")
         data = path.read_bytes()
         return to_plain(parse_yaml(data, display)), _working_name(workspace, path, data)
-    info = commit_info(workspace.root, rev)
-    data = read_at(workspace.root, rev, path)
+    # "diff care 1.0" means the version tagged care/v1.0 (see versioning.resolve)
+    info = commit_info(workspace.root, rev, pid)
+    data = read_at(workspace.root, rev, path, commit=info.full_commit)
     name = f"{info.commit} ({info.date.isoformat()})"
     try:
         return to_plain(parse_yaml(data, f"{display}@{info.commit}")), name
@@ -50,14 +51,14 @@ def _side(workspace: Workspace, path: Path, rev: str | None) -> tuple[Any, str]:
 
 def _working_name(workspace: Workspace, path: Path, data: bytes) -> str:
     """ "working copy", or the last commit's name when the file is exactly as committed."""
-    from .versioning import history
-
-    try:
-        versions = history(workspace.root, path)
-        if versions and read_at(workspace.root, versions[0].full_commit, path) == data:
-            return f"{versions[0].commit} ({versions[0].date.isoformat()})"
-    except StandpuntError:
-        pass
+    last = last_commit(workspace.root, path)
+    if last is not None:
+        short, full, date = last
+        try:
+            if read_at(workspace.root, full, path, commit=full) == data:
+                return f"{short} ({date.isoformat()})"
+        except StandpuntError:
+            pass
     return "working copy (not committed)"
 
 
@@ -88,11 +89,8 @@ def redline_between(
                 "change it, and run diff again (or name two revisions)",
                 code="no-previous-version",
             )
-    # "diff care 1.0" means the version tagged care/v1.0 (see versioning.tag_name)
-    rev_a = position_revision(workspace.root, pid, rev_a)
-    rev_b = position_revision(workspace.root, pid, rev_b) if rev_b is not None else None
-    old, before = _side(workspace, path, rev_a)
-    new, after = _side(workspace, path, rev_b)
+    old, before = _side(workspace, pid, path, rev_a)
+    new, after = _side(workspace, pid, path, rev_b)
     # Either side may hold anything YAML can (a list, a number, nothing): compare() copes, and
     # the language is only taken from a mapping that names one.
     written = new.get("lang") if isinstance(new, dict) else None
@@ -111,7 +109,8 @@ def redline_between(
     text = labels(lang, workspace.config.labels.get(lang.split("-")[0].lower()))
     if output_format == "text":
         return DiffResult(text=to_text(redline, color=color, labels=text))
-    page = _page(workspace, pid, redline, text, lang, output_format)
+    templates = template_set(workspace)
+    page = _page(workspace, pid, templates, redline, text, lang, output_format)
     folder = build_folder(workspace.root)
     if output_format == "html":
         target = output_path(folder, pid, ".diff.html")
@@ -119,7 +118,6 @@ def redline_between(
         return DiffResult(path=target)
     from .pdf import RenderRequest, write_pdf
 
-    templates = template_set(workspace)
     data = write_pdf(
         RenderRequest(html=page, roots=(workspace.root, *templates.folders), variant="pdf/ua-1")
     )
@@ -129,16 +127,18 @@ def redline_between(
 
 
 def _page(
-    workspace: Workspace, pid: str, redline: Any, text: dict[str, str], lang: str, fmt: str
+    workspace: Workspace,
+    pid: str,
+    templates: TemplateSet,
+    redline: Any,
+    text: dict[str, str],
+    lang: str,
+    fmt: str,
 ) -> str:
-    templates = template_set(workspace)
     medium = "print" if fmt == "pdf" else "screen"
-    base_css = (
-        read_stylesheet(templates, medium)
-        if templates.folders[-1] == (BUILTIN_TEMPLATES / "default")
-        else ""
-    )
-    title = workspace.positions[pid].model.title if workspace.positions[pid].model else pid
+    base_css = read_stylesheet(templates, medium)
+    model = workspace.positions[pid].model
+    title = model.title if model else pid
     return (
         f'<!DOCTYPE html><html lang="{html.escape(lang)}"><head><meta charset="utf-8">'
         f"<title>{html.escape(title)} — redline</title>"

@@ -45,10 +45,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from .check import citations_in
-from .errors import StandpuntError, UsageError, did_you_mean
+from .errors import StandpuntError
 from .load import to_plain
 from .model import EVIDENCE_EXTRA_FIELDS
-from .workspace import Workspace
+from .workspace import Workspace, select
 
 __all__ = [
     "FORMAT_VERSION",
@@ -166,12 +166,8 @@ def position_fingerprint(workspace: Workspace, position_id: str) -> str:
     Cited keys that no evidence defines are left out (``check`` reports them as errors); an
     evidence item with errors counts with the fields it was written with.
     """
-    position = workspace.positions.get(position_id)
-    if position is None:
-        hint = did_you_mean(position_id, workspace.positions)
-        raise UsageError(
-            f"there is no position '{position_id}' in positions/{hint}", code="unknown-position"
-        )
+    select(workspace, [position_id])  # an unknown id is a usage error naming the known ones
+    position = workspace.positions[position_id]
     if position.raw is None:
         raise StandpuntError(
             f"position '{position_id}' cannot be read; run 'standpunt check' and fix its errors",

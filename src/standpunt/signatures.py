@@ -38,7 +38,7 @@ from .fingerprint import PREFIX, position_fingerprint, short
 from .load import Mapping, Sequence, load_yaml
 from .model import ID_PATTERN, KEY_PATTERN, Model, Text, validate
 from .output import write_atomic
-from .workspace import PositionFile, Workspace
+from .workspace import PositionFile, Workspace, select
 
 __all__ = [
     "SIGNATURES_DIR",
@@ -152,13 +152,8 @@ def _one_line(text: str | None) -> str:
 
 
 def _position(workspace: Workspace, position_id: str) -> PositionFile:
-    position = workspace.positions.get(position_id)
-    if position is None:
-        hint = did_you_mean(position_id, workspace.positions)
-        raise UsageError(
-            f"there is no position '{position_id}' in positions/{hint}", code="unknown-position"
-        )
-    return position
+    select(workspace, [position_id])  # an unknown id is a usage error naming the known ones
+    return workspace.positions[position_id]
 
 
 def _check_partner(workspace: Workspace, partner: str) -> None:

@@ -84,8 +84,13 @@ class _GitUnavailable(Exception):
         self.reason = reason
 
 
-def _git(root: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    """Run git in ``root``; a missing git or a missing repository raises _GitUnavailable."""
+def _git(
+    root: Path, *args: str, stdin: bytes | None = None, check: bool = False
+) -> subprocess.CompletedProcess[bytes]:
+    """Run git in ``root``; a missing git or a missing repository raises _GitUnavailable.
+
+    With ``check``, any other failure raises it too, with git's first line of complaint.
+    """
     env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"}
     env.pop("LANGUAGE", None)  # GNU gettext would prefer it over LC_ALL=C
     try:
@@ -102,6 +107,8 @@ def _git(root: Path, *args: str, stdin: bytes | None = None) -> subprocess.Compl
             raise _GitUnavailable("this workspace is not inside a git repository")
         if any(text in message for text in _NO_COMMITS):
             raise _GitUnavailable("this git repository has no commits yet")
+        if check:
+            raise _GitUnavailable(_first_line(result))
     return result
 
 
@@ -168,26 +175,15 @@ def tag_name(position_id: str, label: str) -> str:
 def stamp(root: Path, position_id: str, files: list[Path], label: str | None) -> Stamp:
     """The stamp of one position; ``files`` are its file and every evidence file it cites.
 
-    Two git calls (``log -1`` and ``status``), plus one or two to look for a tag when the
-    position has a label. For a whole build use :func:`stamps`, which shares the status call.
+    The same as :func:`stamps` for one position. For a whole build use :func:`stamps`, which
+    shares the status call.
 
     The tag ``<id>/v<label>`` is recognised when the files at the tagged commit are this very
     version: the tag points at ``commit``, or at a later commit that did not change the files
     (so tagging after an unrelated commit still counts). A tag that exists but holds another
     version of the files is not shown: it would claim a version the PDF is not.
     """
-    try:
-        commit = _last_commit(root, files)
-        if commit is None:
-            return Stamp(False, modified=True, label=label, reason=_UNCOMMITTED)
-        result = _git(root, *_STATUS, "--", *(_rel(root, f) for f in files))
-        if result.returncode != 0:
-            return Stamp(False, label=label, reason=_first_line(result))
-        modified = bool(result.stdout.strip(b"\0"))
-        tag = _find_tag(root, position_id, label, files, commit[1], None)
-    except _GitUnavailable as exc:
-        return Stamp(False, label=label, reason=exc.reason)
-    return _stamp(commit, modified, label, tag)
+    return stamps(root, {position_id: (files, label)})[position_id]
 
 
 def stamps(root: Path, positions: Mapping[str, tuple[list[Path], str | None]]) -> dict[str, Stamp]:
@@ -199,14 +195,10 @@ def stamps(root: Path, positions: Mapping[str, tuple[list[Path], str | None]]) -
     if not positions:
         return {}
     try:
-        result = _git(root, "rev-parse", "--show-prefix")
-        if result.returncode != 0:
-            raise _GitUnavailable(_first_line(result))
+        result = _git(root, "rev-parse", "--show-prefix", check=True)
         prefix = os.fsdecode(result.stdout).strip()
         every = sorted({_rel(root, f) for files, _label in positions.values() for f in files})
-        result = _git(root, *_STATUS, "--", *every)
-        if result.returncode != 0:
-            raise _GitUnavailable(_first_line(result))
+        result = _git(root, *_STATUS, "--", *every, check=True)
         changed = _status_paths(result.stdout)
         tags = _tags(root) if any(label for _files, label in positions.values()) else {}
         with ThreadPoolExecutor(min(_WORKERS, len(positions))) as pool:
@@ -271,13 +263,26 @@ _STATUS = (
 _LOG_FIELDS = _FIELD.join(("%h", "%H", "%cs", "%ct"))
 
 
+def last_commit(root: Path, path: Path) -> tuple[str, str, dt.date] | None:
+    """(short, full, date) of the last commit of ``path``; None if there is none, or no git."""
+    try:
+        found = _last_commit(root, [path])
+    except _GitUnavailable:
+        return None
+    return found[:3] if found else None
+
+
 def _last_commit(root: Path, files: Iterable[Path]) -> tuple[str, str, dt.date, int] | None:
     """(short, full, date, time) of the last commit touching any of ``files``, or None."""
     result = _git(
-        root, "log", "-1", f"--format={_LOG_FIELDS}", "--", *(_rel(root, f) for f in files)
+        root,
+        "log",
+        "-1",
+        f"--format={_LOG_FIELDS}",
+        "--",
+        *(_rel(root, f) for f in files),
+        check=True,
     )
-    if result.returncode != 0:
-        raise _GitUnavailable(_first_line(result))
     text = result.stdout.decode("utf-8", "replace").strip()
     if not text:
         return None
@@ -329,17 +334,13 @@ def _find_tag(
     label: str | None,
     files: list[Path],
     full_commit: str,
-    tags: dict[str, str] | None,
+    tags: dict[str, str],
 ) -> str | None:
     """The tag ``<id>/v<label>`` if it marks this version of the files (see :func:`stamp`)."""
     if not label or not label.strip():
         return None
     name = tag_name(position_id, label.strip())
-    if tags is None:
-        result = _git(root, "rev-parse", "--verify", "--quiet", f"refs/tags/{name}^{{commit}}")
-        target = result.stdout.decode().strip() if result.returncode == 0 else None
-    else:
-        target = tags.get(name)
+    target = tags.get(name)
     if not target:
         return None
     if target == full_commit:
@@ -351,8 +352,12 @@ def _find_tag(
 # --------------------------------------------------------------------------- revisions
 
 
-def resolve(root: Path, rev: str) -> str:
-    """The full commit hash for a revision the user gave: a tag, branch, hash or ``HEAD~1``."""
+def resolve(root: Path, rev: str, position_id: str | None = None) -> str:
+    """The full commit hash for a revision the user gave: a tag, branch, hash or ``HEAD~1``.
+
+    With ``position_id``, a version label ("1.0" or "v1.0") that git does not know as a
+    revision names the position's version tag ``<id>/v<label>`` (see :func:`tag_name`).
+    """
     rev = rev.strip()
     # No revision starts with '-'; refusing it keeps a user's text from becoming a git option.
     if not rev or rev.startswith("-"):
@@ -361,6 +366,12 @@ def resolve(root: Path, rev: str) -> str:
         )
     try:
         result = _git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+        label = rev.removeprefix("v")
+        if result.returncode != 0 and position_id is not None and label:
+            tag = tag_name(position_id, label)
+            tagged = _git(root, "rev-parse", "--verify", "--quiet", f"{tag}^{{commit}}")
+            if tagged.returncode == 0:
+                result = tagged
         if result.returncode != 0 and not _git(root, "rev-list", "-n1", "--all").stdout.strip():
             raise _GitUnavailable("this git repository has no commits yet")
     except _GitUnavailable as exc:
@@ -373,23 +384,6 @@ def resolve(root: Path, rev: str) -> str:
             "unknown-revision",
         )
     return result.stdout.decode().strip()
-
-
-def position_revision(root: Path, position_id: str, rev: str) -> str:
-    """``rev`` as git knows it; a position's version label ("1.0" or "v1.0") where git knows
-    no such revision but the version tag ``<id>/v<label>`` exists."""
-    label = rev.strip().removeprefix("v")
-    if not label or rev.strip().startswith("-"):
-        return rev
-    try:
-        if _git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").returncode == 0:
-            return rev
-        tag = tag_name(position_id, label)
-        if _git(root, "rev-parse", "--verify", "--quiet", f"{tag}^{{commit}}").returncode == 0:
-            return tag
-    except _GitUnavailable:
-        pass  # resolve() explains it
-    return rev
 
 
 @dataclass(frozen=True)
@@ -407,9 +401,12 @@ class CommitInfo:
 _INFO_FIELDS = _FIELD.join(("%H", "%h", "%cs", "%ct", "%an", "%s"))
 
 
-def commit_info(root: Path, rev: str) -> CommitInfo:
-    """What :func:`history` shows for one commit, e.g. to head a redline ("a1b2c3d, 2026-03-01")."""
-    full = resolve(root, rev)
+def commit_info(root: Path, rev: str, position_id: str | None = None) -> CommitInfo:
+    """What :func:`history` shows for one commit, e.g. to head a redline ("a1b2c3d, 2026-03-01").
+
+    ``position_id`` lets a version label name the position's version tag, as in :func:`resolve`.
+    """
+    full = resolve(root, rev, position_id)
     try:
         result = _git(root, "show", "-s", f"--format={_INFO_FIELDS}", full, "--")
     except _GitUnavailable as exc:
@@ -423,10 +420,14 @@ def _commit_info(fields: list[str]) -> CommitInfo:
     return CommitInfo(short, full, _date(date), int(time), author, message)
 
 
-def read_at(root: Path, rev: str, path: Path) -> bytes:
-    """The bytes of ``path`` as committed at ``rev`` (as stored: no checkout, no filters)."""
+def read_at(root: Path, rev: str, path: Path, *, commit: str | None = None) -> bytes:
+    """The bytes of ``path`` as committed at ``rev`` (as stored: no checkout, no filters).
+
+    ``commit`` is the full hash ``rev`` stands for when the caller has already resolved it
+    (e.g. :attr:`CommitInfo.full_commit`); messages still name ``rev`` as the user wrote it.
+    """
     display = _rel(root, path)
-    full = resolve(root, rev)
+    full = commit or resolve(root, rev)
     try:
         result = _git(root, "cat-file", "blob", f"{full}:./{display}")
     except _GitUnavailable as exc:
@@ -452,9 +453,7 @@ def previous_version(root: Path, position_path: Path) -> str | None:
     """
     display = _rel(root, position_path)
     try:
-        result = _git(root, "log", "-2", "--format=%H", "--", display)
-        if result.returncode != 0:
-            raise _GitUnavailable(_first_line(result))
+        result = _git(root, "log", "-2", "--format=%H", "--", display, check=True)
         commits = result.stdout.decode().split()
         if not commits:
             return None
@@ -501,9 +500,7 @@ def history(root: Path, position_path: Path) -> list[Version]:
     """
     display = _rel(root, position_path)
     try:
-        result = _git(root, "log", f"--format={_INFO_FIELDS}{_FIELD}", "--", display)
-        if result.returncode != 0:
-            raise _GitUnavailable(_first_line(result))
+        result = _git(root, "log", f"--format={_INFO_FIELDS}{_FIELD}", "--", display, check=True)
         fields = result.stdout.decode("utf-8", "replace").split("\0")
         commits = [
             _commit_info([fields[i].lstrip("\n"), *fields[i + 1 : i + 6]])
@@ -544,9 +541,9 @@ def _read_many(root: Path, objects: list[str]) -> list[bytes | None]:
         return []
     if any("\n" in name for name in objects):  # the batch protocol is line based
         return [_read_one(root, name) for name in objects]
-    result = _git(root, "cat-file", "--batch", stdin="".join(f"{o}\n" for o in objects).encode())
-    if result.returncode != 0:
-        raise _GitUnavailable(_first_line(result))
+    result = _git(
+        root, "cat-file", "--batch", stdin="".join(f"{o}\n" for o in objects).encode(), check=True
+    )
     out: list[bytes | None] = []
     data, pos = result.stdout, 0
     for _name in objects:
