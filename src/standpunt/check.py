@@ -17,6 +17,7 @@ from .errors import Location, did_you_mean
 from .load import Mapping, Scalar
 from .load import Sequence as YamlSequence
 from .markdown import CitationRef, find_citations
+from .paths import readable_file
 from .workspace import PositionFile, Workspace
 
 
@@ -70,7 +71,7 @@ def citations_in(position: PositionFile) -> list[Citation]:
 
 def _locate(value: Scalar, keys: list[str]) -> Iterator[Citation]:
     """Map citations back to the raw text of the scalar, whatever its YAML style."""
-    raw = value.source[value.start : value.end]
+    raw = value.raw
     starts = _line_starts(value.source)
     cursor = 0
     for key in keys:
@@ -160,8 +161,6 @@ def _check_signatures(workspace: Workspace, ids: list[str]) -> None:
 
 def _check_images(workspace: Workspace) -> None:
     """Logos of the organisation and the partners: inside the workspace, and there."""
-    from .paths import readable_file
-
     config = workspace.config
     images = [(["organisation", "logo"], config.organisation.logo)]
     images += [(["partners", key, "logo"], p.logo) for key, p in config.partners.items()]

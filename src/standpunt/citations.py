@@ -167,9 +167,8 @@ def sanitise(html: str) -> str:
             lowered = name.lower()
             if lowered not in SAFE_ATTRIBUTES:
                 continue
-            if lowered in ("href", "src") and not _SAFE_URL.match(value.strip()):
-                continue
-            if lowered == "src" and not _SAFE_SOURCE.match(value.strip()):
+            rule = _SAFE_SOURCE if lowered == "src" else _SAFE_URL if lowered == "href" else None
+            if rule is not None and not rule.match(value.strip()):
                 continue
             kept.append(f' {name}="{value}"')
         return f"<{match.group(1)}{''.join(kept)}{match.group(3)}>"

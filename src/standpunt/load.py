@@ -113,10 +113,10 @@ class Mapping(dict):  # type: ignore[type-arg]
 
     __slots__ = ("key_locs", "loc")
 
-    def __init__(self, loc: Location, key_locs: dict[str, Location] | None = None) -> None:
+    def __init__(self, loc: Location) -> None:
         super().__init__()
         self.loc = loc
-        self.key_locs: dict[str, Location] = {} if key_locs is None else key_locs
+        self.key_locs: dict[str, Location] = {}
 
     def value_loc(self, key: str) -> Location:
         """Where the value of ``key`` was written; the key's place when the value is empty."""
@@ -129,10 +129,10 @@ class Sequence(list):  # type: ignore[type-arg]
 
     __slots__ = ("item_locs", "loc")
 
-    def __init__(self, loc: Location, item_locs: list[Location] | None = None) -> None:
+    def __init__(self, loc: Location) -> None:
         super().__init__()
         self.loc = loc
-        self.item_locs: list[Location] = [] if item_locs is None else item_locs
+        self.item_locs: list[Location] = []
 
 
 def to_plain(value: Any) -> Any:

@@ -743,13 +743,6 @@ def _paren_kind(src: str, i: int, end: int) -> tuple[int, int]:
     return 0, _lit_char(src, i, end)
 
 
-def _parens_end(src: str, i: int, end: int) -> int | None:
-    """End of balanced parentheses starting at ``i`` (pandoc ``charsInBalanced``)."""
-    known = _known(src)
-    close = _pair_close(known, known.at(end).pairs("("), i, end, _PAREN_SPECIAL, _paren_kind)
-    return None if close is None else close + 1
-
-
 _ANGLE_STOP = re.compile(r"[>\\]")
 _DESTINATION_SPECIAL = re.compile(r"[() \\]")
 

@@ -23,7 +23,7 @@ from pydantic import (
 )
 
 from .errors import Diagnostic, Location, did_you_mean
-from .load import Mapping
+from .load import Mapping, to_plain
 from .load import Sequence as YamlSequence
 
 #: A position's id is its file stem; it names the output file, so it is kept to a safe pattern.
@@ -425,16 +425,8 @@ def csl_json(raw: Mapping) -> dict[str, Any]:
                 by_alias=True, exclude_none=True
             )
         elif value is not None:
-            item[str(key)] = _plain(value)
+            item[str(key)] = to_plain(value)
     return item
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return None if value is None else str(value)
 
 
 # --- from pydantic's findings to the user's words -------------------------------------------

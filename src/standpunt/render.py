@@ -39,7 +39,7 @@ if TYPE_CHECKING:  # render workers import this module; they need neither schema
     from .model import Position
     from .workspace import Workspace
 
-#: A workspace's own templates: templates/<name>/ (as in workspace.TEMPLATES_DIR).
+#: A workspace's own templates: templates/<name>/.
 TEMPLATES_DIR = "templates"
 
 BUILTIN_TEMPLATES = Path(__file__).parent / "templates"

@@ -11,7 +11,8 @@ from pathlib import Path
 from .errors import StandpuntError, UsageError
 from .model import valid_id
 from .output import write_atomic
-from .workspace import CONFIG_FILE, POSITIONS_DIR
+from .paths import CONFIG_FILE
+from .workspace import POSITIONS_DIR
 
 EXAMPLE = Path(__file__).parent / "example"
 SKELETON = EXAMPLE / "new-position.yaml"

@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .paths import readable_file
+from .paths import CONFIG_FILE, readable_file
 
 STATE_FILE = ".standpunt-state.json"
 #: Folders and files of a workspace that can change an output.
-INPUTS = ("standpunt.yaml", "positions", "evidence", "signatures", "templates", "assets")
+INPUTS = (CONFIG_FILE, "positions", "evidence", "signatures", "templates", "assets")
 
 
 def tool_versions() -> dict[str, str]:
@@ -175,7 +175,7 @@ def outline(root: Path) -> Outline:
     from .load import load_yaml
 
     try:
-        config = load_yaml(root / "standpunt.yaml", "standpunt.yaml")
+        config = load_yaml(root / CONFIG_FILE, CONFIG_FILE)
     except StandpuntError:
         config = None
     config = config if isinstance(config, dict) else {}

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from .errors import Location, StandpuntError
+from .errors import StandpuntError
 
 #: How long a new worker may take to import WeasyPrint before its first job's clock starts.
 STARTUP_SECONDS = 300.0
@@ -291,4 +291,4 @@ def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-__all__ = ["Job", "Limits", "Location", "Pool", "Result", "default_jobs", "run_job"]
+__all__ = ["Job", "Limits", "Pool", "Result", "default_jobs", "run_job"]

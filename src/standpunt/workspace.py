@@ -19,6 +19,7 @@ from .model import (
     Config,
     Position,
     csl_json,
+    locate,
     valid_id,
     validate,
     validate_evidence_fields,
@@ -27,7 +28,6 @@ from .paths import CONFIG_FILE, readable_file
 
 POSITIONS_DIR = "positions"
 EVIDENCE_DIR = "evidence"
-TEMPLATES_DIR = "templates"
 BUILD_DIR = "build"
 
 _OUTSIDE = (
@@ -86,8 +86,6 @@ class Workspace:
 
     def setting_location(self, *path: str) -> Location:
         """Where a setting of standpunt.yaml was written (or the file itself)."""
-        from .model import locate
-
         return locate(self.config_raw, list(path), Location(CONFIG_FILE, 1, 1))
 
     def lang_of(self, position: Position) -> str:
