@@ -22,6 +22,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .errors import StandpuntError
+from .paths import readable_file
 
 log = logging.getLogger("standpunt.pdf")
 
@@ -50,9 +51,8 @@ class WorkspaceFetcher(URLFetcher):
             from urllib.request import url2pathname
 
             path = Path(url2pathname(url.split("?")[0].split("#")[0].removeprefix("file:")))
-            real = path.resolve()
-            if real.is_file() and any(real.is_relative_to(root) for root in self.roots):
-                return URLFetcherResponse(url, body=real.read_bytes())
+            if readable_file(path, self.roots):
+                return URLFetcherResponse(url, body=path.resolve().read_bytes())
         self.refused.append(url)
         raise RefusedResource(f"refused to load '{url}': only files inside the workspace are used")
 
