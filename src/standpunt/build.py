@@ -24,7 +24,7 @@ from .check import check_workspace
 from .citations import CitedText, Style, cite, resolve_style
 from .errors import Diagnostic, StandpuntError, UsageError, did_you_mean
 from .footnotes import prepare
-from .i18n import format_date, labels
+from .i18n import format_date
 from .model import Position
 from .output import build_folder, clean_temp_files, output_path, write_atomic
 from .render import TemplateSet, data_uri, read_stylesheet, template_set, view_model
@@ -260,7 +260,7 @@ def build(
         position = models[pid]
         assert position is not None
         lang = workspace.lang_of(position)
-        text = labels(lang, workspace.config.labels.get(lang.split("-")[0].lower()))
+        text = workspace.labels(lang)
         version = version_stamp(stamps[pid], lang, text)
         signers = signing.current_signers(workspace, pid, signed, fingerprints[pid])
         waiting = []

@@ -13,7 +13,6 @@ from typing import Any
 
 from . import __version__
 from .errors import StandpuntError
-from .i18n import labels
 from .load import parse_yaml, to_plain
 from .output import build_folder, output_path, write_atomic
 from .redline import REDLINE_CSS, cited_ids, compare, to_html, to_text
@@ -106,7 +105,7 @@ def redline_between(
         after=after,
     )
     # The position's language, with the workspace's own labels on top (redline_* included).
-    text = labels(lang, workspace.config.labels.get(lang.split("-")[0].lower()))
+    text = workspace.labels(lang)
     if output_format == "text":
         return DiffResult(text=to_text(redline, color=color, labels=text))
     templates = template_set(workspace)

@@ -31,7 +31,7 @@ from markupsafe import Markup
 
 from . import __version__
 from .errors import Location, StandpuntError
-from .i18n import format_date, labels
+from .i18n import format_date
 from .paths import inside, readable_file
 
 if TYPE_CHECKING:  # render workers import this module; they need neither schema nor workspace
@@ -220,7 +220,7 @@ def view_model(
     """
     config = workspace.config
     lang = workspace.lang_of(position)
-    text = labels(lang, config.labels.get(lang.split("-")[0].lower()))
+    text = workspace.labels(lang)
     html = iter(Markup(fragment) for fragment in cited.fields)
     summary = next(html) if position.summary else None
     sections = []

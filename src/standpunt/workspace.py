@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import i18n
 from .errors import Location, Problems, StandpuntError, UsageError, did_you_mean
 from .load import Mapping, Sequence, load_json, load_yaml
 from .model import (
@@ -90,6 +91,10 @@ class Workspace:
 
     def lang_of(self, position: Position) -> str:
         return position.lang or self.config.lang
+
+    def labels(self, lang: str) -> dict[str, str]:
+        """Every label in ``lang``, with what standpunt.yaml's ``labels:`` says for it on top."""
+        return i18n.labels(lang, self.config.labels.get(lang.split("-")[0].lower()))
 
 
 def load_config(root: Path) -> tuple[Config, Any]:
