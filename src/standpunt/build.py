@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import json
 import os
 from collections.abc import Iterator
@@ -211,24 +212,22 @@ def build(
     outcomes = {pid: Outcome(pid) for pid in todo}
     hashes: dict[tuple[str, str], str] = {}
     for pid in todo:
+        inputs = {
+            "common": common,
+            "position": file_digest(workspace.positions[pid].path),
+            "evidence": [
+                workspace.evidence[k].csl
+                for k in cited_keys.get(pid, [])
+                if k in workspace.evidence
+            ],
+            "signatures": [file_digest(sig.path) for sig in signed.get(pid, [])],
+            "version": dataclasses.asdict(stamps[pid]),
+            "fingerprint": fingerprints[pid],
+            "options": options.key(),
+        }
         for medium, suffix in media:
             target = output_path(folder, pid, f"{suffix_key}{suffix}")
-            hashes[pid, medium] = digest(
-                {
-                    "common": common,
-                    "position": file_digest(workspace.positions[pid].path),
-                    "evidence": [
-                        workspace.evidence[k].csl
-                        for k in cited_keys.get(pid, [])
-                        if k in workspace.evidence
-                    ],
-                    "signatures": [file_digest(sig.path) for sig in signed.get(pid, [])],
-                    "version": dataclasses.asdict(stamps[pid]),
-                    "fingerprint": fingerprints[pid],
-                    "medium": medium,
-                    "options": options.key(),
-                }
-            )
+            hashes[pid, medium] = digest({**inputs, "medium": medium})
             if not options.force and state.current(target, hashes[pid, medium]):
                 outcomes[pid].current.append(target)
     stale = [pid for pid in todo if len(outcomes[pid].current) < len(media)]
@@ -256,6 +255,11 @@ def build(
                 continue
             yield from prepared
 
+    # The same for every position, so made once; lazily, so that a problem in either is
+    # reported for each position like any other (a failure is not remembered).
+    stylesheet = functools.cache(functools.partial(read_stylesheet, templates))
+    edition = functools.cache(functools.partial(_edition, workspace, options.edition))
+
     def _jobs_for(pid: str) -> Iterator[Job]:
         position = models[pid]
         assert position is not None
@@ -277,18 +281,17 @@ def build(
             if target in outcomes[pid].current:
                 continue
             prepared, expected = prepare(cited, names, medium)
-            css = read_stylesheet(templates, medium)
             context = view_model(
                 workspace,
                 pid,
                 position,
                 prepared,
-                css,
+                stylesheet(medium),
                 medium,
                 version,
                 signers=signers,
                 pending=waiting,
-                edition=_edition(workspace, options.edition),
+                edition=edition(),
             )
             context["fingerprint"] = fingerprints[pid]
             pdf: dict[str, Any] = {}
