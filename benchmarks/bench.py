@@ -133,8 +133,9 @@ def standpunt(root: Path, *args: str) -> list[str]:
 def print_html(root: Path, pid: str) -> Path:
     """The HTML Standpunt hands WeasyPrint for ``pid`` (rendered here, without a PDF)."""
     sys.path.insert(0, str(REPO / "src"))
-    from standpunt.build import BuildOptions, build
+    from standpunt.build import build
     from standpunt.render import render_html
+    from standpunt.state import BuildOptions
     from standpunt.workers import Result
     from standpunt.workspace import open_workspace
 

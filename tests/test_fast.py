@@ -127,9 +127,9 @@ def test_a_named_build_in_between_does_not_leave_a_stale_output_current(make_wor
 
 def test_a_page_only_build_imports_no_weasyprint(make_workspace):
     root = make_workspace()
+    command = [sys.executable, "-X", "importtime", "-m", "standpunt", "-C", str(root), "build"]
     done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "standpunt", "-C", str(root), "build"]
-        + ["--format", "html", "--jobs", "1"],
+        [*command, "--format", "html", "--jobs", "1"],
         capture_output=True,
         text=True,
         check=False,

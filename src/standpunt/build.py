@@ -29,7 +29,7 @@ from .i18n import format_date
 from .model import Position
 from .output import build_folder, clean_temp_files, output_path, write_atomic
 from .render import TemplateSet, data_uri, read_stylesheet, template_set, view_model
-from .state import BuildState, digest, file_digest, files_digest, tool_versions
+from .state import BuildOptions, BuildState, digest, file_digest, files_digest, tool_versions
 from .workers import default_jobs
 from .workspace import Workspace, select
 
@@ -45,25 +45,6 @@ class Outcome:
     written: list[Path] = field(default_factory=list)
     current: list[Path] = field(default_factory=list)
     error: Diagnostic | None = None
-
-
-@dataclass
-class BuildOptions:
-    formats: tuple[str, ...] = ("pdf",)
-    pdf_variant: str | None = None
-    include_pending: bool = False
-    edition: str | None = None
-    jobs: int | None = None
-    force: bool = False
-
-    def key(self) -> dict[str, Any]:
-        """The options that change outputs (for build state)."""
-        return {
-            "formats": sorted(self.formats),
-            "pdf_variant": self.pdf_variant,
-            "include_pending": self.include_pending,
-            "edition": self.edition,
-        }
 
 
 class Progress(Protocol):

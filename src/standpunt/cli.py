@@ -168,19 +168,20 @@ def build(
     edition: str | None,
 ) -> None:
     """Build build/<id>.pdf for every position (or the ones named); only what changed."""
-    from .state import BuildState, outline, workspace_digest
+    from .state import BuildOptions, BuildState, outline, workspace_digest
 
-    formats = _formats(output_format)
     root = _root(ctx)
-    options_key = {
-        "formats": sorted(formats),
-        "pdf_variant": pdf_variant,
-        "include_pending": include_pending,
-        "edition": edition,
-    }
+    options = BuildOptions(
+        formats=_formats(output_format),
+        pdf_variant=pdf_variant,
+        include_pending=include_pending,
+        edition=edition,
+        jobs=jobs,
+        force=force,
+    )
     whole = not positions and not force
     sketch = outline(root)
-    digest = workspace_digest(root, options_key, sketch.evidence_folders) if whole else None
+    digest = workspace_digest(root, options.key(), sketch.evidence_folders) if whole else None
     last = BuildState.read(root / "build")
     if whole and digest == last.workspace:
         # Nothing at all changed since the last complete, clean build: no need to load,
@@ -196,11 +197,9 @@ def build(
     # so it starts all its workers; otherwise one, and the build adds more if it needs them.
     everything = force or not last.outputs
     wanted = (len(positions) or sketch.positions) if everything else 1
-    early = Pool(
-        max(1, min(wanted, jobs or default_jobs())), Limits(**sketch.limits), "pdf" in formats
-    )
+    size = max(1, min(wanted, jobs or default_jobs()))
+    early = Pool(size, Limits(**sketch.limits), "pdf" in options.formats)
     early.start()
-    from .build import BuildOptions
     from .build import build as run_build
     from .workspace import open_workspace
 
@@ -209,14 +208,6 @@ def build(
     except BaseException:
         early.close()
         raise
-    options = BuildOptions(
-        formats=formats,
-        pdf_variant=pdf_variant,
-        include_pending=include_pending,
-        edition=edition,
-        jobs=jobs,
-        force=force,
-    )
     reporter = _Reporter(workspace.display)
     try:
         outcomes = run_build(

@@ -63,7 +63,8 @@ class Preview:
             return self._stage(("pdf",))
 
     def _stage(self, formats: tuple[str, ...]) -> PreviewState:
-        from .build import BuildOptions, build
+        from .build import build
+        from .state import BuildOptions
         from .workspace import open_workspace
 
         problems: list[Diagnostic] = []

@@ -132,6 +132,27 @@ def workspace_digest(root: Path, options: Mapping[str, Any], extra: Iterable[Pat
 
 
 @dataclass
+class BuildOptions:
+    """What a build is asked to make (the command's options)."""
+
+    formats: tuple[str, ...] = ("pdf",)
+    pdf_variant: str | None = None
+    include_pending: bool = False
+    edition: str | None = None
+    jobs: int | None = None
+    force: bool = False
+
+    def key(self) -> dict[str, Any]:
+        """The options that change outputs (for build state)."""
+        return {
+            "formats": sorted(self.formats),
+            "pdf_variant": self.pdf_variant,
+            "include_pending": self.include_pending,
+            "edition": self.edition,
+        }
+
+
+@dataclass
 class BuildState:
     """What the last build made: each output's input hash, and the whole-workspace digest."""
 
