@@ -57,6 +57,24 @@ def test_three_errors_with_their_lines(make_workspace):
     ] or lines == sorted(lines)
 
 
+def test_a_citation_is_placed_where_pandoc_reads_it(make_workspace):
+    # '@smtih2021a' stands three times in the block, but only the third is a citation: the
+    # first is part of an address, the second is code
+    root = make_workspace(
+        {
+            "positions/bad.yaml": """\
+            title: A position
+            summary: |
+              Mail jan@smtih2021a or see `@smtih2021a`,
+              as [@smtih2021a] shows.
+            """,
+        }
+    )
+    code, out, _ = run(root, "check")
+    assert code == 1
+    assert "positions/bad.yaml:4:7: error: unknown evidence 'smtih2021a'" in out
+
+
 def test_problems_are_sorted_by_file_and_line(make_workspace):
     root = make_workspace(
         {

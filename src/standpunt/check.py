@@ -63,30 +63,54 @@ def citations_in(position: PositionFile) -> list[Citation]:
         if not refs:
             continue
         if isinstance(value, Scalar):
-            found.extend(_locate(value, [ref.key for ref in refs]))
+            found.extend(_locate(value, refs))
         else:
             found.extend(Citation(ref.key, position.location) for ref in refs)
     return found
 
 
-def _locate(value: Scalar, keys: list[str]) -> Iterator[Citation]:
-    """Map citations back to the raw text of the scalar, whatever its YAML style."""
+def _locate(value: Scalar, refs: tuple[CitationRef, ...]) -> Iterator[Citation]:
+    """Map citations back to the raw text of the scalar, whatever its YAML style.
+
+    In a literal block (``|``) every line of the text is a line of the file, so the finder's
+    own line and column are moved onto the file; other styles fold or escape their text, and
+    there the ``@key`` is looked for in what was written, in order.
+    """
     raw = value.raw
     starts = _line_starts(value.source)
+    lines = str(value).split("\n") if value.style == "|" else []
+    header = bisect.bisect_right(starts, value.start) - 1  # the line of the indicator
     cursor = 0
-    for key in keys:
-        at = -1
-        for needle in (f"@{key}", f"@{{{key}}}"):
-            at = raw.find(needle, cursor)
-            if at >= 0:
-                break
+    for ref in refs:
+        at = _literal_offset(value, starts, header, lines, ref)
         if at < 0:
-            yield Citation(key, value.loc)
+            at = raw.find(f"@{ref.key}", cursor)
+        if at < 0:
+            at = raw.find(f"@{{{ref.key}}}", cursor)
+        if at < 0:
+            yield Citation(ref.key, value.loc)
             continue
         cursor = at + 1
         offset = value.start + at
         line = bisect.bisect_right(starts, offset) - 1
-        yield Citation(key, Location(value.loc.path, line + 1, offset - starts[line] + 1))
+        yield Citation(ref.key, Location(value.loc.path, line + 1, offset - starts[line] + 1))
+
+
+def _literal_offset(
+    value: Scalar, starts: list[int], header: int, lines: list[str], ref: CitationRef
+) -> int:
+    """Where ``ref`` stands in ``value.raw`` when the block is literal, else -1."""
+    number = header + ref.line  # the file's line (0-based) holding the text's line ref.line
+    if not lines or ref.line > len(lines) or number >= len(starts):
+        return -1
+    end = starts[number + 1] - 1 if number + 1 < len(starts) else len(value.source)
+    written = value.source[starts[number] : end].removesuffix("\r")
+    if not written.endswith(lines[ref.line - 1]):
+        return -1
+    offset = starts[number] + len(written) - len(lines[ref.line - 1]) + ref.col - 1
+    if not value.source.startswith(("@" + ref.key, "@{" + ref.key + "}"), offset):
+        return -1
+    return offset - value.start
 
 
 @lru_cache(maxsize=64)
