@@ -245,3 +245,20 @@ def test_preview_reloads_when_a_file_changes(make_workspace):
         stop.set()
         watcher.join(timeout=30)
     assert changed
+
+
+def test_the_preview_renders_under_the_limits_of_standpunt_yaml(make_workspace):
+    from standpunt.serve import Preview
+
+    root = make_workspace()
+    config = root / "standpunt.yaml"
+    preview = Preview(root, ["care"])
+    try:
+        assert preview.refresh().built == ["care"]
+        config.write_text(config.read_text("utf-8") + "limits: {pages: 1}\n", "utf-8")
+        state = preview.refresh()
+        assert [p.code for p in state.problems] == ["page-limit"]
+        config.write_text(config.read_text("utf-8").replace("pages: 1", "pages: 50"), "utf-8")
+        assert preview.refresh().built == ["care"]
+    finally:
+        preview.close()

@@ -46,14 +46,27 @@ class Preview:
     """The workspace, rebuilt on demand with a warm render worker."""
 
     def __init__(self, root: Path, positions: list[str] | None = None) -> None:
+        from .state import outline
         from .workers import Limits, Pool
 
         self.root = root
         self.positions = positions
         self.state = PreviewState()
         self._lock = threading.Lock()
-        self._pool = Pool(1, Limits())
+        self._pool = Pool(1, Limits(**outline(root).limits))
         self._pool.start()
+
+    def _pool_for(self, workspace: Any) -> Any:
+        """The warm worker, or a new one when standpunt.yaml's limits are not the ones it
+        runs under (the limits live in the worker: its memory cap, its clock, its page cap)."""
+        from .workers import Limits, Pool
+
+        limits = Limits(**workspace.config.limits.model_dump())
+        if self._pool.limits != limits:
+            self._pool.close()
+            self._pool = Pool(1, limits)
+            self._pool.start()
+        return self._pool
 
     def refresh(self) -> PreviewState:
         """Rebuild what changed and tell every open page: the HTML page first (what the
@@ -72,7 +85,10 @@ class Preview:
         try:
             workspace = open_workspace(self.root)
             outcomes = build(
-                workspace, self.positions, BuildOptions(formats=formats), pool=self._pool
+                workspace,
+                self.positions,
+                BuildOptions(formats=formats),
+                pool=self._pool_for(workspace),
             )
             problems = list(workspace.problems.sorted())
             for outcome in outcomes:
