@@ -282,7 +282,7 @@ def build(
                     templates,
                     pid,
                     variant,
-                    expected.anchors,
+                    expected,
                     cited_keys.get(pid, []),
                     signed.get(pid, []),
                     fingerprints[pid],

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from .citations import CitedText
 from .errors import StandpuntError
@@ -25,16 +25,13 @@ _PARAGRAPH = re.compile(r"</?p>")
 _ENTRY = re.compile(r'<div id="ref-([^"]+)" class="csl-entry"')
 
 
-@dataclass
-class Expected:
-    """What must be in the rendered document: anchor id → what the user would call it."""
-
-    anchors: dict[str, str] = field(default_factory=dict)
+#: What must be in the rendered document: anchor id → what the user would call it.
+Expected = dict[str, str]
 
 
 def number_citations(fields: list[str], names: list[str], expected: Expected) -> list[str]:
     """Give every citation an id (``cite-1`` …) and remember which keys and field it holds."""
-    counter = len([a for a in expected.anchors if a.startswith("cite-")])
+    counter = 0
     numbered = []
     for text, name in zip(fields, names, strict=True):
 
@@ -42,7 +39,7 @@ def number_citations(fields: list[str], names: list[str], expected: Expected) ->
             nonlocal counter
             counter += 1
             keys = ", ".join(f"@{key}" for key in html.unescape(match.group(1)).split())
-            expected.anchors[f"cite-{counter}"] = f"citation [{keys}] in {name}"
+            expected[f"cite-{counter}"] = f"citation [{keys}] in {name}"
             return f'<span id="cite-{counter}" class="citation" data-cites="{match.group(1)}"'
 
         numbered.append(_CITATION.sub(add_id, text))
@@ -61,7 +58,7 @@ def inline_notes(fields: list[str], names: list[str], notes: str, expected: Expe
 
         def place(match: re.Match[str], name: str = name) -> str:
             number = match.group(1)
-            expected.anchors[f"fn-{number}"] = f"footnote {number} in {name}"
+            expected[f"fn-{number}"] = f"footnote {number} in {name}"
             return f'<span class="footnote" id="fn-{number}">{bodies.get(number, "")}</span>'
 
         placed.append(_NOTE_REF.sub(place, text))
@@ -73,7 +70,7 @@ def expect_entries(bibliography: str, keys: list[str], expected: Expected) -> li
     present = set(_ENTRY.findall(bibliography))
     for key in keys:
         if key in present:
-            expected.anchors[f"ref-{key}"] = f"bibliography entry of @{key}"
+            expected[f"ref-{key}"] = f"bibliography entry of @{key}"
     return [key for key in keys if key not in present]
 
 
@@ -82,7 +79,7 @@ def prepare(cited: CitedText, names: list[str], medium: str) -> tuple[CitedText,
 
     ``print``: notes become page-foot footnotes. ``screen``: notes stay a list at the end.
     """
-    expected = Expected()
+    expected: Expected = {}
     fields = number_citations(cited.fields, names, expected)
     notes = cited.notes
     if medium == "print":
