@@ -26,23 +26,6 @@ from .errors import Diagnostic, Location, did_you_mean
 from .load import Mapping, to_plain
 from .load import Sequence as YamlSequence
 
-#: A position's id is its file stem; it names the output file, so it is kept to a safe pattern.
-ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
-#: Partner keys follow the same rule: they appear in file names of partner editions.
-KEY_PATTERN = ID_PATTERN
-#: Names Windows reserves for devices: a file called con.pdf cannot be opened there.
-RESERVED_IDS = frozenset(
-    ["con", "prn", "aux", "nul"]
-    + [f"com{n}" for n in range(1, 10)]
-    + [f"lpt{n}" for n in range(1, 10)]
-)
-
-
-def valid_id(value: str) -> bool:
-    """Whether ``value`` may name a position (and so an output file) on every system."""
-    return bool(ID_PATTERN.fullmatch(value)) and value not in RESERVED_IDS
-
-
 #: BCP 47, the shape pandoc, CSL and Babel understand: language, then subtags.
 LANG_PATTERN = re.compile(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*")
 

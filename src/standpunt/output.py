@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 from .errors import StandpuntError
+from .paths import valid_id
 
 #: What ``build --format`` can make.
 FORMATS = ("pdf", "html")
@@ -50,8 +51,6 @@ def build_folder(root: Path, name: str = "build") -> Path:
 
 def output_path(folder: Path, position_id: str, suffix: str) -> Path:
     """build/<id><suffix>, after checking that it cannot point anywhere else."""
-    from .model import valid_id  # pydantic's import is not needed before a build starts
-
     if not valid_id(position_id):
         raise StandpuntError(f"'{position_id}' is not a valid position id", code="invalid-id")
     path = folder / f"{position_id}{suffix}"

@@ -1,12 +1,16 @@
-"""The one rule for reading a workspace's files: regular files whose real path is inside.
+"""A workspace's names and paths: where it is, which ids may name files, which files are read.
 
-A link that leads out of the workspace, a dangling link, a device or a FIFO is never read —
-not for a position, not for a template, not even to hash it for change detection.
+The one rule for reading a workspace's files: regular files whose real path is inside. A link
+that leads out of the workspace, a dangling link, a device or a FIFO is never read — not for a
+position, not for a template, not even to hash it for change detection.
+
+Light on purpose (no pydantic): the build command uses it before starting its workers.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Iterable
 from pathlib import Path
@@ -15,6 +19,22 @@ from .errors import UsageError
 
 #: The file that makes a folder a workspace.
 CONFIG_FILE = "standpunt.yaml"
+
+#: A position's id is its file stem; it names the output file, so it is kept to a safe pattern.
+ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+#: Partner keys follow the same rule: they appear in file names of partner editions.
+KEY_PATTERN = ID_PATTERN
+#: Names Windows reserves for devices: a file called con.pdf cannot be opened there.
+RESERVED_IDS = frozenset(
+    ["con", "prn", "aux", "nul"]
+    + [f"com{n}" for n in range(1, 10)]
+    + [f"lpt{n}" for n in range(1, 10)]
+)
+
+
+def valid_id(value: str) -> bool:
+    """Whether ``value`` may name a position (and so an output file) on every system."""
+    return bool(ID_PATTERN.fullmatch(value)) and value not in RESERVED_IDS
 
 
 def inside(path: Path, roots: Iterable[Path]) -> bool:

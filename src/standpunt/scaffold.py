@@ -9,9 +9,8 @@ import unicodedata
 from pathlib import Path
 
 from .errors import StandpuntError, UsageError
-from .model import valid_id
 from .output import write_atomic
-from .paths import CONFIG_FILE
+from .paths import CONFIG_FILE, valid_id
 from .workspace import POSITIONS_DIR
 
 EXAMPLE = Path(__file__).parent / "example"

@@ -14,8 +14,8 @@ from typing import Any
 
 from .errors import StandpuntError, UsageError
 from .load import parse_yaml, to_plain
-from .model import valid_id
 from .output import write_atomic
+from .paths import valid_id
 from .workspace import EVIDENCE_DIR, POSITIONS_DIR, Workspace
 
 MANIFEST = "manifest.json"

@@ -36,8 +36,9 @@ from .errors import (
 )
 from .fingerprint import PREFIX, position_fingerprint, short
 from .load import Mapping, Sequence, load_yaml
-from .model import ID_PATTERN, KEY_PATTERN, Model, Text, validate
+from .model import Model, Text, validate
 from .output import write_atomic
+from .paths import ID_PATTERN, KEY_PATTERN
 from .workspace import PositionFile, Workspace, select
 
 __all__ = [

@@ -15,17 +15,8 @@ from typing import Any
 from . import i18n
 from .errors import Location, Problems, StandpuntError, UsageError, did_you_mean
 from .load import Mapping, Sequence, load_json, load_yaml
-from .model import (
-    ID_PATTERN,
-    Config,
-    Position,
-    csl_json,
-    locate,
-    valid_id,
-    validate,
-    validate_evidence_fields,
-)
-from .paths import CONFIG_FILE, readable_file
+from .model import Config, Position, csl_json, locate, validate, validate_evidence_fields
+from .paths import CONFIG_FILE, ID_PATTERN, readable_file, valid_id
 
 POSITIONS_DIR = "positions"
 EVIDENCE_DIR = "evidence"
