@@ -181,6 +181,21 @@ class SectionChange:
     body: TextDiff
     quote: TextDiff | None
 
+    @property
+    def number(self) -> int | None:
+        """The number a reader looks for: the new one, or the old one of a removed section."""
+        return self.new_number if self.new_number is not None else self.old_number
+
+    @property
+    def body_unchanged(self) -> bool:
+        """A changed section (its title, say) whose text stayed the same."""
+        return self.kind == "changed" and not self.body.changed
+
+    @property
+    def quote_shown(self) -> bool:
+        """Whether the pull quote belongs in the redline: changed, or part of a whole section."""
+        return self.quote is not None and (self.quote.changed or self.kind != "changed")
+
 
 @dataclass(frozen=True)
 class AskChange:
@@ -190,6 +205,11 @@ class AskChange:
     old_number: int | None
     new_number: int | None
     diff: TextDiff
+
+    @property
+    def number(self) -> int | None:
+        """The number a reader looks for: the new one, or the old one of a removed ask."""
+        return self.new_number if self.new_number is not None else self.old_number
 
 
 @dataclass(frozen=True)
@@ -609,21 +629,21 @@ def to_text(redline: Redline, color: bool = False, labels: Mapping[str, str] | N
     if redline.summary:
         lines += ["", heading(_safe(lab["summary"])), _text_diff(redline.summary, color)]
     for section in redline.sections:
-        number = section.new_number if section.new_number is not None else section.old_number
+        number = section.number
         title = _text_diff(section.title, color)
         tag = _safe(lab[f"redline_{section.kind}"])
         name = _safe(_fill(lab["redline_section"], number=number))
         lines += ["", heading(f"{name} ({tag}): ") + title]
-        if section.kind == "changed" and not section.body.changed:
+        if section.body_unchanged:
             lines.append(_safe(lab["redline_text_unchanged"]))
         else:
             lines.append(_text_diff(section.body, color))
-        if section.quote and (section.quote.changed or section.kind != "changed"):
+        if section.quote and section.quote_shown:
             lines.append(f"{_safe(lab['redline_quote'])}: {_text_diff(section.quote, color)}")
     if redline.asks:
         lines += ["", heading(_safe(lab["recommendations"]))]
         for ask in redline.asks:
-            number = ask.new_number if ask.new_number is not None else ask.old_number
+            number = ask.number
             name = _safe(_fill(lab["redline_ask"], number=number))
             tag = _safe(lab[f"redline_{ask.kind}"])
             lines.append(f"  {name} ({tag}): {_text_diff(ask.diff, color)}")
@@ -723,7 +743,7 @@ def to_html(redline: Redline, labels: Mapping[str, str] | None = None) -> str:
         out.append(f'<div class="redline-text">{_html_diff(redline.summary)}</div>')
         out.append("</section>")
     for section in redline.sections:
-        number = section.new_number if section.new_number is not None else section.old_number
+        number = section.number
         name = _esc(_fill(lab["redline_section"], number=number))
         out.append(f'<section class="redline-part redline-section redline-{section.kind}">')
         out.append(
@@ -731,11 +751,11 @@ def to_html(redline: Redline, labels: Mapping[str, str] | None = None) -> str:
             f'<span class="redline-tag">{esc("redline_" + section.kind)}</span> '
             f"{_html_diff(section.title)}</h2>"
         )
-        if section.kind == "changed" and not section.body.changed:
+        if section.body_unchanged:
             out.append(f'<p class="redline-unchanged">{esc("redline_text_unchanged")}</p>')
         else:
             out.append(f'<div class="redline-text">{_html_diff(section.body)}</div>')
-        if section.quote and (section.quote.changed or section.kind != "changed"):
+        if section.quote and section.quote_shown:
             out.append(
                 f'<blockquote class="redline-quote"><span class="redline-tag">'
                 f"{esc('redline_quote')}</span> "
@@ -747,7 +767,7 @@ def to_html(redline: Redline, labels: Mapping[str, str] | None = None) -> str:
         out.append(f"<h2>{esc('recommendations')}</h2>")
         out.append("<ul>")
         for ask in redline.asks:
-            number = ask.new_number if ask.new_number is not None else ask.old_number
+            number = ask.number
             name = _esc(_fill(lab["redline_ask"], number=number))
             out.append(
                 f'<li class="redline-{ask.kind}"><span class="redline-number">{name}</span> '
