@@ -152,7 +152,8 @@ def build(
 
     options = options or BuildOptions()
     chosen = select(workspace, ids)
-    cited_keys = check_workspace(workspace, chosen if ids else None)
+    checked = check_workspace(workspace, chosen if ids else None)
+    cited_keys, signed = checked.cited, checked.signed
     if options.edition and options.edition not in workspace.config.partners:
         raise UsageError(
             f"no partner '{options.edition}' in standpunt.yaml"
@@ -181,7 +182,6 @@ def build(
             if model is not None
         },
     )
-    signed, _ = signing.read_signatures(workspace)
     fingerprints = workspace_fingerprints(workspace, todo)
     suffix_key = f".{options.edition}" if options.edition else ""
     media = [

@@ -11,7 +11,7 @@ import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import Location, did_you_mean
 from .load import Mapping, Scalar
@@ -19,6 +19,9 @@ from .load import Sequence as YamlSequence
 from .markdown import CitationRef, find_citations
 from .paths import readable_file
 from .workspace import PositionFile, Workspace
+
+if TYPE_CHECKING:
+    from .signatures import Signature
 
 
 @dataclass(frozen=True)
@@ -120,8 +123,18 @@ def _line_starts(text: str) -> list[int]:
     return starts
 
 
-def check_workspace(workspace: Workspace, ids: list[str] | None = None) -> dict[str, list[str]]:
-    """Add every cross-file problem to ``workspace.problems``; return the keys each position cites.
+@dataclass
+class Checked:
+    """What checking found out that building needs too."""
+
+    #: The evidence keys each readable position cites, in order.
+    cited: dict[str, list[str]]
+    #: The valid signatures by position id (see :func:`signatures.read_signatures`).
+    signed: dict[str, list[Signature]]
+
+
+def check_workspace(workspace: Workspace, ids: list[str] | None = None) -> Checked:
+    """Add every cross-file problem to ``workspace.problems``; return what a build needs of it.
 
     ``ids`` limits the position checks to those positions (evidence is always checked whole,
     and "cited by nobody" then only counts as a warning when every position was checked).
@@ -154,7 +167,7 @@ def check_workspace(workspace: Workspace, ids: list[str] | None = None) -> dict[
                         signatories.item_locs[index],
                         "unknown-signatory",
                     )
-    _check_signatures(workspace, [p.id for p in chosen])
+    signed = _check_signatures(workspace, [p.id for p in chosen])
     _check_images(workspace)
     if not ids:
         used = {key for keys in cited.values() for key in keys}
@@ -165,13 +178,14 @@ def check_workspace(workspace: Workspace, ids: list[str] | None = None) -> dict[
                     item.location,
                     "uncited-evidence",
                 )
-    return cited
+    return Checked(cited, signed)
 
 
-def _check_signatures(workspace: Workspace, ids: list[str]) -> None:
-    """Signature files that cannot be read, and signatures of an older text (warnings)."""
+def _check_signatures(workspace: Workspace, ids: list[str]) -> dict[str, list[Signature]]:
+    """Signature files that cannot be read, and signatures of an older text (warnings);
+    returns the valid signatures."""
     if not (workspace.root / "signatures").exists():
-        return
+        return {}
     from .fingerprint import workspace_fingerprints
     from .signatures import check_signatures, read_signatures
 
@@ -181,6 +195,7 @@ def _check_signatures(workspace: Workspace, ids: list[str]) -> None:
     workspace.problems.extend(
         check_signatures(workspace, signed, workspace_fingerprints(workspace, readable))
     )
+    return signed
 
 
 def _check_images(workspace: Workspace) -> None:
