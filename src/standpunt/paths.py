@@ -68,3 +68,22 @@ def find_root(start: Path | None = None) -> Path:
         "a workspace, give one with 'standpunt -C FOLDER …', or create one with 'standpunt init'",
         code="no-workspace",
     )
+
+
+def sorted_files(folder: Path, suffixes: tuple[str, ...], hidden: bool = False) -> list[Path]:
+    """Files with one of ``suffixes`` below ``folder``, sorted; hidden folders are not entered.
+
+    ``hidden`` includes files whose name starts with a dot (e.g. ``.yaml``, an empty id), so
+    that they are reported rather than silently passed over.
+    """
+    if not folder.is_dir():
+        return []
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        found.extend(
+            Path(dirpath, name)
+            for name in sorted(filenames)
+            if (hidden or not name.startswith(".")) and name.lower().endswith(suffixes)
+        )
+    return found

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .paths import CONFIG_FILE, readable_file
+from .paths import CONFIG_FILE, readable_file, sorted_files
 
 STATE_FILE = ".standpunt-state.json"
 #: Folders and files of a workspace that can change an output.
@@ -215,10 +215,5 @@ def outline(root: Path) -> Outline:
                 limits[name] = kind(str(value))
         except ValueError:
             pass
-    positions = sum(
-        1
-        for _folder, _subfolders, names in os.walk(root / "positions")
-        for name in names
-        if name.lower().endswith((".yaml", ".yml"))
-    )
-    return Outline(folders, limits, positions)
+    positions = sorted_files(root / "positions", (".yaml", ".yml"), hidden=True)
+    return Outline(folders, limits, len(positions))

@@ -7,7 +7,6 @@ else can be judged without it.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from . import i18n
 from .errors import Location, Problems, StandpuntError, UsageError, did_you_mean
 from .load import Mapping, Sequence, load_json, load_yaml
 from .model import Config, Position, csl_json, locate, validate, validate_evidence_fields
-from .paths import CONFIG_FILE, ID_PATTERN, readable_file, valid_id
+from .paths import CONFIG_FILE, ID_PATTERN, readable_file, sorted_files, valid_id
 
 POSITIONS_DIR = "positions"
 EVIDENCE_DIR = "evidence"
@@ -117,30 +116,11 @@ def open_workspace(root: Path) -> Workspace:
     return workspace
 
 
-def _sorted_files(folder: Path, suffixes: tuple[str, ...], hidden: bool = False) -> list[Path]:
-    """Files with one of ``suffixes`` below ``folder``, sorted; hidden folders are not entered.
-
-    ``hidden`` includes files whose name starts with a dot (e.g. ``.yaml``, an empty id), so
-    that they are reported rather than silently passed over.
-    """
-    if not folder.is_dir():
-        return []
-    found: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        found.extend(
-            Path(dirpath, name)
-            for name in sorted(filenames)
-            if (hidden or not name.startswith(".")) and name.lower().endswith(suffixes)
-        )
-    return found
-
-
 def _read_positions(workspace: Workspace) -> None:
     problems = workspace.problems
     seen: dict[str, PositionFile] = {}
     folder = workspace.root / POSITIONS_DIR
-    for path in _sorted_files(folder, (".yaml", ".yml"), hidden=True):
+    for path in sorted_files(folder, (".yaml", ".yml"), hidden=True):
         if path.parent != folder:
             problems.warning(
                 "positions in sub-folders are not read; move the file into positions/",
@@ -217,7 +197,7 @@ def evidence_folders(workspace: Workspace) -> list[Path]:
 def _read_evidence(workspace: Workspace) -> None:
     problems = workspace.problems
     suffixes = (".yaml", ".yml", ".json", *LATER_EVIDENCE_FORMATS)
-    files = [p for folder in evidence_folders(workspace) for p in _sorted_files(folder, suffixes)]
+    files = [p for folder in evidence_folders(workspace) for p in sorted_files(folder, suffixes)]
     for path in dict.fromkeys(files):
         display = workspace.display(path)
         where = Location(display, 1, 1)
