@@ -110,14 +110,16 @@ def find_citations(text: str) -> list[CitationRef]:
     """Every citation pandoc would see in ``text``, in document (source) order."""
     if "@" not in text:
         return []
+    # as markdown-it's normalize rule (disabled in _parser: the text comes normalized)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\0", "\ufffd")
-    env: dict[str, Any] = {}
+    lines = text.split("\n")
+    env: dict[str, Any] = {"_pc_lines": lines}
     texts = _KNOWN.set({})
     try:
         tokens = _parser().parse(text, env)
     finally:
         _KNOWN.reset(texts)
-    return _collect(tokens, text.split("\n"), env)
+    return _collect(tokens, lines, env)
 
 
 # --------------------------------------------------------------------------------------------
@@ -622,19 +624,29 @@ def _code_skip(src: str, pos: int, end: int) -> int:
 _BRACKET_SPECIAL = re.compile(r"[\[\]\\`$]")
 
 
+def _skip_raw(src: str, i: int, end: int) -> int | None:
+    """Where a code span, math or escape at ``i`` ends (pandoc reads nothing inside), or
+    None if ``src[i]`` starts none of them. An unclosed backtick run is skipped as
+    _code_skip says; a lone ``$`` or a backslash before a letter or digit is not skipped."""
+    c = src[i]
+    if c == "`":
+        code = _code_end(src, i, end)
+        return code if code is not None else _code_skip(src, i, end)
+    if c == "$":
+        return _math_end(src, i, end)
+    if c == "\\" and i + 1 < end and not src[i + 1].isalnum():
+        return i + 2
+    return None
+
+
 def _bracket_kind(src: str, i: int, end: int) -> tuple[int, int]:
     c = src[i]
     if c == "[":
         return _OPENER, i + 1
     if c == "]":
         return _CLOSER, i + 1
-    if c == "\\":
-        return 0, i + 2 if i + 1 < end and not src[i + 1].isalnum() else i + 1
-    if c == "`":
-        code = _code_end(src, i, end)
-        return 0, code if code is not None else _code_skip(src, i, end)
-    math = _math_end(src, i, end)
-    return 0, math if math is not None else i + 1
+    stop = _skip_raw(src, i, end)
+    return 0, stop if stop is not None else i + 1
 
 
 def _balanced_end(src: str, pos: int, end: int) -> int | None:
@@ -1794,15 +1806,7 @@ def _table_cells(src: str, start: int, end: int) -> list[tuple[int, int]]:
             i += 1
             cell = i
             continue
-        stop = None
-        if c == "`":
-            stop = _code_end(src, i, end)
-            if stop is None:
-                stop = _code_skip(src, i, end)
-        elif c == "$":
-            stop = _math_end(src, i, end)
-        elif c == "\\" and i + 1 < end and not src[i + 1].isalnum():
-            stop = i + 2
+        stop = _skip_raw(src, i, end) if c in "`$\\" else None
         i = stop if stop is not None else i + 1
     if src[cell:end].strip():
         cells.append((cell, end))
@@ -1968,7 +1972,7 @@ def _block_markers(state: StateCore) -> None:
     segments that are parsed separately, as pandoc parses them.
     """
     labels: dict[str, tuple[int, int]] = state.env.setdefault("_pc_examples", {})
-    raw_lines: list[str] | None = None
+    raw_lines: list[str] = state.env["_pc_lines"]  # state.src split, by find_citations
     depth = 0
     tokens = state.tokens
     for index, token in enumerate(tokens):
@@ -1991,8 +1995,6 @@ def _block_markers(state: StateCore) -> None:
                 here = offset
                 offset += len(line) + 1
                 if block_start and line.startswith(":::"):
-                    if raw_lines is None:
-                        raw_lines = state.src.split("\n")
                     row = token.map[0] + number
                     raw = raw_lines[row] if row < len(raw_lines) else ""
                     if _div_fence(line) and _at_line_start(raw, line):
@@ -2116,7 +2118,8 @@ def _list(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bo
 def _parser() -> MarkdownIt:
     """The one configured markdown-it instance (built on first use)."""
     md = MarkdownIt("commonmark", {"html": False})
-    md.disable(["html_block", "lheading"])
+    # find_citations normalizes the text itself; _inline makes no inline tokens to join
+    md.disable(["html_block", "lheading", "normalize", "text_join"])
     md.enable("table")
     block = md.block.ruler
     block.at("table", _pipe_table)  # as in pandoc: a table does not interrupt a paragraph
