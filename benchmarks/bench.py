@@ -133,11 +133,11 @@ def standpunt(root: Path, *args: str) -> list[str]:
 def print_html(root: Path, pid: str) -> Path:
     """The HTML Standpunt hands WeasyPrint for ``pid`` (rendered here, without a PDF)."""
     sys.path.insert(0, str(REPO / "src"))
-    from standpunt.build import build
-    from standpunt.render import render_html
-    from standpunt.state import BuildOptions
-    from standpunt.workers import Result
-    from standpunt.workspace import open_workspace
+    from standpunt.build.build import build
+    from standpunt.buildstate.state import BuildOptions
+    from standpunt.render.template import render_html
+    from standpunt.render.workers import Result
+    from standpunt.workspace.read import open_workspace
 
     captured: dict[str, str] = {}
 
@@ -161,7 +161,7 @@ def print_html(root: Path, pid: str) -> Path:
 def markdown_for(root: Path, pid: str) -> Path:
     """The same position as one pandoc Markdown document, for the pandoc baseline."""
     sys.path.insert(0, str(REPO / "src"))
-    from standpunt.load import load_yaml
+    from standpunt.workspace.load import load_yaml
 
     data = load_yaml(root / "positions" / f"{pid}.yaml")
     parts = [
@@ -181,7 +181,7 @@ def refresh_times(root: Path, pid: str, repeat: int) -> tuple[float, float]:
     """Seconds from an edit to the refreshed preview page (HTML), and to its PDF, in a warm
     preview (best of ``repeat`` edits)."""
     sys.path.insert(0, str(REPO / "src"))
-    from standpunt.serve import Preview
+    from standpunt.preview.serve import Preview
 
     preview = Preview(root, [pid])
     try:
@@ -211,7 +211,7 @@ def main() -> None:
     many = 20 if args.quick else 100
     weasyprint = shutil.which("weasyprint") or str(Path(PY).parent / "weasyprint")
     sys.path.insert(0, str(REPO / "src"))
-    from standpunt.pandoc import pandoc_executable
+    from standpunt.cite.pandoc import pandoc_executable
 
     pandoc = pandoc_executable()
     results: list[tuple[str, str, float, float, float, str]] = []

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Fuzz the YAML loader and the citation finder with atheris (issue 4, "Proof").
 
-Every input is given to both: :func:`standpunt.load.parse_yaml` reads the bytes as a position
-file, and :func:`standpunt.markdown.find_citations` reads them, decoded, as a Markdown field.
+Every input is given to both: :func:`standpunt.workspace.load.parse_yaml` reads the bytes as a
+position file, and :func:`standpunt.cite.finder.find_citations` reads them, decoded, as a
+Markdown field.
 Standpunt's own error (:class:`StandpuntError`, located) is the only allowed failure; anything
 else raised, and a citation whose place is not its ``@`` or whose key is empty (but for
 ``@{}``, which pandoc also reads as a citation of the empty id), is a finding: libFuzzer then
@@ -45,9 +46,9 @@ SEEDS = [
 
 
 def fuzz_one_input(data: bytes) -> None:
+    from standpunt.cite.finder import find_citations
     from standpunt.errors import StandpuntError
-    from standpunt.load import parse_yaml
-    from standpunt.markdown import find_citations
+    from standpunt.workspace.load import parse_yaml
 
     try:
         parse_yaml(data, "fuzz.yaml")
@@ -112,7 +113,8 @@ def main(argv: list[str]) -> None:
 
     # Coverage feedback from Standpunt's code and the parsers under it.
     with atheris.instrument_imports(include=["standpunt", "yaml", "markdown_it"]):
-        from standpunt import load, markdown  # noqa: F401
+        from standpunt.cite import finder  # noqa: F401
+        from standpunt.workspace import load  # noqa: F401
     with tempfile.TemporaryDirectory(prefix="standpunt-fuzz-seeds-") as seeds:
         # The seeds are read from a folder of their own, after the user's corpus folders.
         atheris.Setup([*argv, str(_seed_corpus(Path(seeds)))], fuzz_one_input)

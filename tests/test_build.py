@@ -83,7 +83,7 @@ def test_dutch_demo_pdf(tmp_path):
     result = build(root, "organisaties-kiezen-positie")
     assert result.exit_code == 0, result.output
     flat = flat_text(root / "build" / "organisaties-kiezen-positie.pdf")
-    from standpunt.load import load_yaml
+    from standpunt.workspace.load import load_yaml
 
     for item in load_yaml(root / "evidence" / "seed.yaml"):
         title = " ".join(str(item["title"]).split())

@@ -43,7 +43,7 @@ def test_new_position_from_title(make_workspace):
     assert "created positions/armoede-bestrijden-echte-keuzes.yaml" in result.output
     check = invoke("-C", str(root), "check", "armoede-bestrijden-echte-keuzes")
     assert check.exit_code == 0, check.output
-    from standpunt.load import load_yaml
+    from standpunt.workspace.load import load_yaml
 
     assert load_yaml(path)["title"] == 'Armoede "bestrijden": échte keuzes'
 

@@ -56,7 +56,7 @@ def test_second_build_builds_nothing_and_imports_no_weasyprint(make_workspace):
 EARLY_WORKER_PROBE = """\
 import sys
 
-import standpunt.workers as workers
+import standpunt.render.workers as workers
 from standpunt.cli import main
 
 HEAVY = ("pydantic", "jinja2", "markdown_it", "weasyprint")
@@ -136,7 +136,7 @@ def test_a_page_only_build_imports_no_weasyprint(make_workspace):
     )
     assert done.returncode == 0, done.stderr
     assert (root / "build" / "care.html").is_file()
-    assert "standpunt.render" in done.stderr  # the worker's imports are listed too ...
+    assert "standpunt.render.template" in done.stderr  # the worker's imports are listed too ...
     assert "weasyprint" not in done.stderr  # ... and WeasyPrint is not among them
 
 
@@ -188,7 +188,7 @@ def _other_address() -> str | None:
 
 
 def test_preview_answers_only_on_loopback_and_shows_edits_and_errors(make_workspace):
-    from standpunt.serve import preview_server
+    from standpunt.preview.serve import preview_server
 
     root = make_workspace()
     with preview_server(root, ["care"], port=0) as (server, preview):
@@ -225,7 +225,7 @@ def test_preview_answers_only_on_loopback_and_shows_edits_and_errors(make_worksp
 
 
 def test_preview_reloads_when_a_file_changes(make_workspace):
-    from standpunt.serve import preview_server, watch
+    from standpunt.preview.serve import preview_server, watch
 
     root = make_workspace()
     stop = threading.Event()
@@ -248,7 +248,7 @@ def test_preview_reloads_when_a_file_changes(make_workspace):
 
 
 def test_the_preview_renders_under_the_limits_of_standpunt_yaml(make_workspace):
-    from standpunt.serve import Preview
+    from standpunt.preview.serve import Preview
 
     root = make_workspace()
     config = root / "standpunt.yaml"

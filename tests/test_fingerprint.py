@@ -12,8 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import EVIDENCE, POSITION
-from standpunt.errors import StandpuntError
-from standpunt.fingerprint import (
+from standpunt.coalition.fingerprint import (
     canonical_content,
     fingerprint,
     normalise_text,
@@ -21,8 +20,9 @@ from standpunt.fingerprint import (
     short,
     workspace_fingerprints,
 )
-from standpunt.load import parse_yaml
-from standpunt.workspace import open_workspace
+from standpunt.errors import StandpuntError
+from standpunt.workspace.load import parse_yaml
+from standpunt.workspace.read import open_workspace
 
 
 def fp(text: str, evidence: dict[str, dict[str, object]] | None = None) -> str:

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from standpunt.errors import Location, StandpuntError
-from standpunt.load import (
+from standpunt.workspace.load import (
     MAX_BYTES,
     MAX_DEPTH,
     Mapping,

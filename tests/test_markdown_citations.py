@@ -1,4 +1,4 @@
-"""Citations found in process by ``standpunt.markdown`` must be exactly those pandoc finds.
+"""Citations found in process by ``standpunt.cite.finder`` must be exactly those pandoc finds.
 
 The unit tests pin keys, lines and columns of every form; the equivalence test generates
 hundreds of varied Markdown documents and compares our citations, in order and with their
@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-import standpunt.markdown as markdown
-from standpunt.markdown import CitationRef, find_citations
-from standpunt.pandoc import MARKDOWN_FORMAT, run_pandoc
+import standpunt.cite.finder as markdown
+from standpunt.cite.finder import CitationRef, find_citations
+from standpunt.cite.pandoc import MARKDOWN_FORMAT, run_pandoc
 
 # --------------------------------------------------------------------------------------------
 # pandoc as the oracle
@@ -642,7 +642,7 @@ def test_generated_documents_match_pandoc() -> None:
 
 
 def calls(monkeypatch: pytest.MonkeyPatch, name: str, text: str) -> int:
-    """How often ``find_citations(text)`` calls ``standpunt.markdown.<name>``."""
+    """How often ``find_citations(text)`` calls ``standpunt.cite.finder.<name>``."""
     original = getattr(markdown, name)
     count = 0
 

@@ -25,11 +25,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import CONFIG, EVIDENCE, POSITION, REPO
-from standpunt.check import check_workspace
+from standpunt.checks.check import check_workspace
+from standpunt.cite.finder import find_citations
 from standpunt.errors import StandpuntError
-from standpunt.load import parse_yaml
-from standpunt.markdown import find_citations
-from standpunt.workspace import open_workspace
+from standpunt.workspace.load import parse_yaml
+from standpunt.workspace.read import open_workspace
 
 # --------------------------------------------------------------------------- strategies
 

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from standpunt.load import parse_yaml, to_plain
-from standpunt.redline import (
+from standpunt.versions.history import read_at
+from standpunt.versions.redline import (
     LABELS,
     REDLINE_CSS,
     Counts,
@@ -25,7 +25,7 @@ from standpunt.redline import (
     to_text,
     word_diff,
 )
-from standpunt.versioning import read_at
+from standpunt.workspace.load import parse_yaml, to_plain
 
 BODY = (
     "Market logic crowds out care. Providers compete on price, not on quality, and the "

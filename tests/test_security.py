@@ -10,8 +10,8 @@ written outside build/.
 Builds run in one of two ways:
 
 * ``InlinePool``: the render pool is swapped for one that calls the very same
-  :func:`standpunt.workers.run_job` in this process, so that an audit hook (PEP 578) sees every
-  file this process opens and every connection it makes during the build. Used where what is
+  :func:`standpunt.render.workers.run_job` in this process, so that an audit hook (PEP 578) sees
+  every file this process opens and every connection it makes during the build. Used where what is
   read or reached is the point.
 * real worker processes, under the limits standpunt.yaml sets, where the limits are the point
   (cases 9 and 19).
@@ -47,10 +47,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from conftest import CONFIG, EVIDENCE, POSITION, flat_text
-from standpunt import workers
 from standpunt.cli import main
 from standpunt.errors import StandpuntError
-from standpunt.output import TEMP_PREFIX, build_folder, clean_temp_files, output_path
+from standpunt.render import workers
+from standpunt.workspace.files import TEMP_PREFIX, build_folder, clean_temp_files, output_path
 
 # --------------------------------------------------------------------------- helpers
 
@@ -142,7 +142,7 @@ def passwd_first_line() -> bytes:
 
 
 class InlinePool:
-    """:class:`standpunt.workers.Pool`'s interface, running the same ``run_job`` in process."""
+    """:class:`standpunt.render.workers.Pool`'s interface, running ``run_job`` in process."""
 
     def __init__(self, size: int, limits: workers.Limits, pdf: bool = True) -> None:
         self.limits = limits
@@ -516,7 +516,7 @@ def test_case_02_images_from_local_files_are_never_read(content: Built) -> None:
 def test_case_02_the_fetcher_allows_the_workspace_and_data_only(
     tmp_path: Path, web: tuple[str, list[str]]
 ) -> None:
-    from standpunt.pdf import RefusedResource, WorkspaceFetcher
+    from standpunt.render.pdf import RefusedResource, WorkspaceFetcher
 
     url, hits = web
     root = tmp_path / "ws"
@@ -769,7 +769,7 @@ def test_case_09_a_long_loop_stops_at_the_time_limit_and_the_others_are_built(
 
 
 def test_the_time_limit_counts_rendering_not_the_workers_start(tmp_path: Path) -> None:
-    from standpunt.render import TemplateSet
+    from standpunt.render.template import TemplateSet
 
     (tmp_path / "position.html").write_text("<p>{{ word }}</p>")
     job = workers.Job("fast", TemplateSet("fast", (tmp_path,)), {"word": "fast"}, "screen")
@@ -878,7 +878,7 @@ def test_case_13_a_duplicate_key_names_both_lines(
 def test_case_14_values_stay_exactly_as_written(
     make_workspace: Callable[..., Path], tmp_path: Path
 ) -> None:
-    from standpunt.workspace import open_workspace
+    from standpunt.workspace.read import open_workspace
 
     root = make_workspace(
         {
@@ -1086,8 +1086,7 @@ def test_case_18_a_dangling_build_link_is_refused(
 KILL = """\
 import os, signal, sys
 from pathlib import Path
-from standpunt import output
-
+from standpunt.workspace import files as output
 def killed(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)
 
@@ -1255,7 +1254,7 @@ def test_a_stylesheet_linked_outside_is_refused(
 def test_the_template_loader_refuses_a_link_before_reading_it(tmp_path: Path) -> None:
     from jinja2.sandbox import SecurityError
 
-    from standpunt.render import FolderLoader, TemplateSandbox
+    from standpunt.render.template import FolderLoader, TemplateSandbox
 
     (tmp_path / "leak.html").symlink_to("/etc/passwd")
     environment = TemplateSandbox(loader=FolderLoader([str(tmp_path)]))

@@ -12,10 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import POSITION
-from standpunt.errors import StandpuntError, UsageError
-from standpunt.fingerprint import position_fingerprint, short, workspace_fingerprints
-from standpunt.load import load_yaml
-from standpunt.signatures import (
+from standpunt.coalition.fingerprint import position_fingerprint, short, workspace_fingerprints
+from standpunt.coalition.signatures import (
     Signature,
     SignatureState,
     check_signatures,
@@ -25,7 +23,9 @@ from standpunt.signatures import (
     status,
     unsign,
 )
-from standpunt.workspace import Workspace, open_workspace
+from standpunt.errors import StandpuntError, UsageError
+from standpunt.workspace.load import load_yaml
+from standpunt.workspace.read import Workspace, open_workspace
 
 DAY = dt.date(2026, 3, 1)
 SIGNED, OUTDATED, UNSIGNED = SignatureState

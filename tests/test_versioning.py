@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from standpunt import versioning
 from standpunt.errors import StandpuntError
-from standpunt.versioning import (
+from standpunt.versions import history as versioning
+from standpunt.versions.history import (
     Stamp,
     commit_info,
     history,

@@ -1,6 +1,6 @@
 """``python -m standpunt``."""
 
-from .cli import main
+from standpunt.cli import main
 
 if __name__ == "__main__":
     main()

@@ -17,8 +17,8 @@ from typing import Any, TypeVar
 
 import click
 
-from . import __version__
-from .errors import ContentErrors, Diagnostic, StandpuntError, UsageError
+from standpunt import __version__
+from standpunt.errors import ContentErrors, Diagnostic, StandpuntError, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -49,7 +49,7 @@ def handle_errors(command: F) -> F:
 
 
 def _root(ctx: click.Context) -> Path:
-    from .paths import find_root
+    from standpunt.workspace.paths import find_root
 
     start = ctx.obj.get("directory")
     return find_root(Path(start) if start else None)
@@ -93,8 +93,8 @@ def main(ctx: click.Context, directory: str | None) -> None:
 @handle_errors
 def check(ctx: click.Context, positions: tuple[str, ...], output_format: str) -> None:
     """Validate the workspace and report every problem as path:line:col."""
-    from .check import check_workspace
-    from .workspace import open_workspace, select
+    from standpunt.checks.check import check_workspace
+    from standpunt.workspace.read import open_workspace, select
 
     workspace = open_workspace(_root(ctx))
     ids = select(workspace, list(positions)) if positions else None
@@ -115,7 +115,7 @@ def check(ctx: click.Context, positions: tuple[str, ...], output_format: str) ->
 
 
 def _formats(value: str) -> tuple[str, ...]:
-    from .output import FORMATS
+    from standpunt.workspace.files import FORMATS
 
     chosen = tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
     wrong = [part for part in chosen if part not in FORMATS]
@@ -168,7 +168,7 @@ def build(
     edition: str | None,
 ) -> None:
     """Build build/<id>.pdf for every position (or the ones named); only what changed."""
-    from .state import BuildOptions, BuildState, outline, workspace_digest
+    from standpunt.buildstate.state import BuildOptions, BuildState, outline, workspace_digest
 
     root = _root(ctx)
     options = BuildOptions(
@@ -189,7 +189,7 @@ def build(
         click.echo("nothing to build: every output is current (use --force to rebuild)", err=True)
         return
 
-    from .workers import Limits, Pool, default_jobs
+    from standpunt.render.workers import Limits, Pool, default_jobs
 
     # The render workers start now, before this process imports the rest of Standpunt: their
     # import of WeasyPrint (the slowest step of a small build) runs while this process reads
@@ -200,8 +200,8 @@ def build(
     size = max(1, min(wanted, jobs or default_jobs()))
     early = Pool(size, Limits(**sketch.limits), "pdf" in options.formats)
     early.start()
-    from .build import build as run_build
-    from .workspace import open_workspace
+    from standpunt.build.build import build as run_build
+    from standpunt.workspace.read import open_workspace
 
     try:
         workspace = open_workspace(root)
@@ -280,7 +280,7 @@ class _Reporter:
 @handle_errors
 def init(directory: Path) -> None:
     """Create a workspace with a worked example in DIRECTORY (default: here)."""
-    from .scaffold import init_workspace
+    from standpunt.workspace.scaffold import init_workspace
 
     for path in init_workspace(directory):
         click.echo(f"created {path}")
@@ -294,8 +294,8 @@ def init(directory: Path) -> None:
 @handle_errors
 def new(ctx: click.Context, title: str, position_id: str | None) -> None:
     """Start a new position called TITLE in positions/<id>.yaml."""
-    from .scaffold import new_position
-    from .workspace import load_config
+    from standpunt.workspace.read import load_config
+    from standpunt.workspace.scaffold import new_position
 
     root = _root(ctx)
     config, _ = load_config(root)
@@ -311,7 +311,7 @@ def list_positions(ctx: click.Context) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from .workspace import open_workspace
+    from standpunt.workspace.read import open_workspace
 
     workspace = open_workspace(_root(ctx))
     table = Table(box=None, pad_edge=False)
@@ -342,8 +342,8 @@ def list_positions(ctx: click.Context) -> None:
 @handle_errors
 def history(ctx: click.Context, position: str) -> None:
     """Every version of POSITION in git, newest first."""
-    from .versioning import history as read_history
-    from .workspace import open_workspace, select
+    from standpunt.versions.history import history as read_history
+    from standpunt.workspace.read import open_workspace, select
 
     workspace = open_workspace(_root(ctx))
     (pid,) = select(workspace, [position])
@@ -387,8 +387,8 @@ def diff(
 ) -> None:
     """A redline of POSITION between REV_A (default: the previous version) and REV_B
     (default: the working tree)."""
-    from .diff import redline_between
-    from .workspace import open_workspace
+    from standpunt.build.diff import redline_between
+    from standpunt.workspace.read import open_workspace
 
     workspace = open_workspace(_root(ctx))
     result = redline_between(
@@ -406,8 +406,8 @@ def diff(
 @handle_errors
 def fingerprint(ctx: click.Context, position: str) -> None:
     """The fingerprint of POSITION's current text (what a partner signs)."""
-    from .fingerprint import position_fingerprint
-    from .workspace import open_workspace
+    from standpunt.coalition.fingerprint import position_fingerprint
+    from standpunt.workspace.read import open_workspace
 
     workspace = open_workspace(_root(ctx))
     click.echo(position_fingerprint(workspace, position))
@@ -430,9 +430,9 @@ def sign(
     expect: str | None,
 ) -> None:
     """Record that PARTNER co-signs the current text of POSITION."""
-    from .fingerprint import short
-    from .signatures import sign as record
-    from .workspace import open_workspace
+    from standpunt.coalition.fingerprint import short
+    from standpunt.coalition.signatures import sign as record
+    from standpunt.workspace.read import open_workspace
 
     workspace = open_workspace(_root(ctx))
     signature = record(workspace, position, partner, signer, role, expect=expect)
@@ -449,8 +449,8 @@ def sign(
 @handle_errors
 def unsign(ctx: click.Context, position: str, partner: str) -> None:
     """Withdraw PARTNER's signature of POSITION."""
-    from .signatures import unsign as withdraw
-    from .workspace import open_workspace
+    from standpunt.coalition.signatures import unsign as withdraw
+    from standpunt.workspace.read import open_workspace
 
     workspace = open_workspace(_root(ctx))
     path = withdraw(workspace, position, partner)
@@ -463,9 +463,9 @@ def unsign(ctx: click.Context, position: str, partner: str) -> None:
 @handle_errors
 def signing_status(ctx: click.Context, positions: tuple[str, ...]) -> None:
     """Per position and partner: signed this text, signed an older text, or not signed."""
-    from .fingerprint import position_fingerprint
-    from .signatures import SignatureState, read_signatures, status
-    from .workspace import open_workspace, select
+    from standpunt.coalition.fingerprint import position_fingerprint
+    from standpunt.coalition.signatures import SignatureState, read_signatures, status
+    from standpunt.workspace.read import open_workspace, select
 
     workspace = open_workspace(_root(ctx))
     signed, diagnostics = read_signatures(workspace)
@@ -494,8 +494,8 @@ def signing_status(ctx: click.Context, positions: tuple[str, ...]) -> None:
 @handle_errors
 def import_pdf(ctx: click.Context, pdf: Path, new_id: str | None) -> None:
     """Add the position and evidence carried inside a Standpunt PDF to this workspace."""
-    from .share import import_position
-    from .workspace import open_workspace
+    from standpunt.coalition.share import import_position
+    from standpunt.workspace.read import open_workspace
 
     workspace = open_workspace(_root(ctx))
     written, strangers = import_position(workspace, pdf, new_id)
@@ -523,7 +523,7 @@ def import_pdf(ctx: click.Context, pdf: Path, new_id: str | None) -> None:
 @handle_errors
 def serve(ctx: click.Context, positions: tuple[str, ...], port: int) -> None:
     """A live preview on 127.0.0.1: HTML and PDF, rebuilt and reloaded on every save."""
-    from .serve import preview_server, watch
+    from standpunt.preview.serve import preview_server, watch
 
     root = _root(ctx)
     try:

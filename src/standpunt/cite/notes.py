@@ -12,8 +12,8 @@ import html
 import re
 from dataclasses import replace
 
-from .citations import CitedText
-from .errors import StandpuntError
+from standpunt.cite.citeproc import CitedText
+from standpunt.errors import StandpuntError
 
 _CITATION = re.compile(r'<span class="citation" data-cites="([^"]*)"')
 _NOTE_REF = re.compile(

@@ -13,7 +13,7 @@ import subprocess
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import StandpuntError
+from standpunt.errors import StandpuntError
 
 #: The one Markdown dialect: pandoc's Markdown, without raw HTML, raw TeX and raw attributes,
 #: so a position's text can never smuggle markup past the template.

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import Location, StandpuntError, did_you_mean
-from .pandoc import MARKDOWN_FORMAT, run_pandoc
+from standpunt.cite.pandoc import MARKDOWN_FORMAT, run_pandoc
+from standpunt.errors import Location, StandpuntError, did_you_mean
 
 _FIELD_ID = "standpunt-field-"
 _FIELD_START = re.compile(r'<div id="' + _FIELD_ID + r'(\d+)">\n')

@@ -12,11 +12,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .errors import StandpuntError, UsageError
-from .load import parse_yaml, to_plain
-from .output import write_atomic
-from .paths import valid_id
-from .workspace import EVIDENCE_DIR, POSITIONS_DIR, Workspace
+from standpunt.errors import StandpuntError, UsageError
+from standpunt.workspace.files import write_atomic
+from standpunt.workspace.load import parse_yaml, to_plain
+from standpunt.workspace.paths import valid_id
+from standpunt.workspace.read import EVIDENCE_DIR, POSITIONS_DIR, Workspace
 
 MANIFEST = "manifest.json"
 EVIDENCE = "evidence.json"

@@ -22,9 +22,9 @@ from pydantic import (
     ValidationError,
 )
 
-from .errors import Diagnostic, Location, did_you_mean
-from .load import Mapping, to_plain
-from .load import Sequence as YamlSequence
+from standpunt.errors import Diagnostic, Location, did_you_mean
+from standpunt.workspace.load import Mapping, to_plain
+from standpunt.workspace.load import Sequence as YamlSequence
 
 #: BCP 47, the shape pandoc, CSL and Babel understand: language, then subtags.
 LANG_PATTERN = re.compile(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*")

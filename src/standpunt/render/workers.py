@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from .errors import StandpuntError
+from standpunt.errors import StandpuntError
 
 #: How long a new worker may take to import WeasyPrint before its first job's clock starts.
 STARTUP_SECONDS = 300.0
@@ -53,12 +53,12 @@ class Result:
 
 def run_job(job: Job, limits: Limits) -> bytes:
     """Render one job in this process (what a worker does)."""
-    from .render import render_html
+    from standpunt.render.template import render_html
 
     html = render_html(job.templates, job.context)
     if job.medium != "print":
         return html.encode("utf-8")
-    from .pdf import RenderRequest, write_pdf
+    from standpunt.render.pdf import RenderRequest, write_pdf
 
     return write_pdf(RenderRequest(html=html, page_limit=limits.pages, **job.pdf))
 
@@ -77,7 +77,7 @@ def _worker_main(conn: Connection, limits: Limits, pdf: bool) -> None:
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     if pdf:
         # import WeasyPrint now, while the parent prepares jobs (a page-only worker never needs it)
-        from . import pdf as _  # noqa: F401
+        from standpunt.render import pdf as _  # noqa: F401
 
     # A job's time limit runs from here: starting up is not the position's doing.
     conn.send(("ready", None, None))

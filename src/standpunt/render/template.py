@@ -29,20 +29,20 @@ from jinja2 import (
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
-from . import __version__
-from .errors import Location, StandpuntError
-from .i18n import format_date
-from .paths import inside, readable_file
+from standpunt import __version__
+from standpunt.errors import Location, StandpuntError
+from standpunt.i18n import format_date
+from standpunt.workspace.paths import inside, readable_file
 
 if TYPE_CHECKING:  # render workers import this module; they need neither schema nor workspace
-    from .citations import CitedText
-    from .model import Position
-    from .workspace import Workspace
+    from standpunt.cite.citeproc import CitedText
+    from standpunt.workspace.read import Workspace
+    from standpunt.workspace.schema import Position
 
 #: A workspace's own templates: templates/<name>/.
 TEMPLATES_DIR = "templates"
 
-BUILTIN_TEMPLATES = Path(__file__).parent / "templates"
+BUILTIN_TEMPLATES = Path(__file__).parent.parent / "templates"
 PAGE_TEMPLATE = "position.html"
 STYLESHEET = "style.css"
 

@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from .errors import Diagnostic, StandpuntError
+from standpunt.errors import Diagnostic, StandpuntError
 
 LOOPBACK = "127.0.0.1"
 _LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
@@ -46,8 +46,8 @@ class Preview:
     """The workspace, rebuilt on demand with a warm render worker."""
 
     def __init__(self, root: Path, positions: list[str] | None = None) -> None:
-        from .state import outline
-        from .workers import Limits, Pool
+        from standpunt.buildstate.state import outline
+        from standpunt.render.workers import Limits, Pool
 
         self.root = root
         self.positions = positions
@@ -59,7 +59,7 @@ class Preview:
     def _pool_for(self, workspace: Any) -> Any:
         """The warm worker, or a new one when standpunt.yaml's limits are not the ones it
         runs under (the limits live in the worker: its memory cap, its clock, its page cap)."""
-        from .workers import Limits, Pool
+        from standpunt.render.workers import Limits, Pool
 
         limits = Limits(**workspace.config.limits.model_dump())
         if self._pool.limits != limits:
@@ -76,9 +76,9 @@ class Preview:
             return self._stage(("pdf",))
 
     def _stage(self, formats: tuple[str, ...]) -> PreviewState:
-        from .build import build
-        from .state import BuildOptions
-        from .workspace import open_workspace
+        from standpunt.build.build import build
+        from standpunt.buildstate.state import BuildOptions
+        from standpunt.workspace.read import open_workspace
 
         problems: list[Diagnostic] = []
         built: list[str] = []

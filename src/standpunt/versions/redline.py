@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any, Literal, TypeVar
 
-from .markdown import find_citations
+from standpunt.cite.finder import find_citations
 
 __all__ = [
     "LABELS",

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import Location, StandpuntError
-from .load import parse_yaml, to_plain
+from standpunt.errors import Location, StandpuntError
+from standpunt.workspace.load import parse_yaml, to_plain
 
 __all__ = [
     "CommitInfo",

@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .errors import StandpuntError
-from .load import parse_yaml, to_plain
-from .output import build_folder, output_path, write_atomic
-from .redline import REDLINE_CSS, cited_ids, compare, to_html, to_text
-from .render import TemplateSet, read_stylesheet, template_set
-from .versioning import commit_info, last_commit, previous_version, read_at
-from .workspace import Workspace, select
+from standpunt import __version__
+from standpunt.errors import StandpuntError
+from standpunt.workspace.load import parse_yaml, to_plain
+from standpunt.workspace.files import build_folder, output_path, write_atomic
+from standpunt.versions.redline import REDLINE_CSS, cited_ids, compare, to_html, to_text
+from standpunt.render.template import TemplateSet, read_stylesheet, template_set
+from standpunt.versions.history import commit_info, last_commit, previous_version, read_at
+from standpunt.workspace.read import Workspace, select
 
 
 @dataclass
@@ -115,7 +115,7 @@ def redline_between(
         target = output_path(folder, pid, ".diff.html")
         write_atomic(target, page.encode("utf-8"))
         return DiffResult(path=target)
-    from .pdf import RenderRequest, write_pdf
+    from standpunt.render.pdf import RenderRequest, write_pdf
 
     data = write_pdf(
         RenderRequest(html=page, roots=(workspace.root, *templates.folders), variant="pdf/ua-1")

@@ -13,15 +13,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from .errors import Location, did_you_mean
-from .load import Mapping, Scalar
-from .load import Sequence as YamlSequence
-from .markdown import CitationRef, find_citations
-from .paths import readable_file
-from .workspace import PositionFile, Workspace
+from standpunt.cite.finder import CitationRef, find_citations
+from standpunt.errors import Location, did_you_mean
+from standpunt.workspace.load import Mapping, Scalar
+from standpunt.workspace.load import Sequence as YamlSequence
+from standpunt.workspace.paths import readable_file
+from standpunt.workspace.read import PositionFile, Workspace
 
 if TYPE_CHECKING:
-    from .signatures import Signature
+    from standpunt.coalition.signatures import Signature
 
 
 @dataclass(frozen=True)
@@ -186,8 +186,8 @@ def _check_signatures(workspace: Workspace, ids: list[str]) -> dict[str, list[Si
     returns the valid signatures."""
     if not (workspace.root / "signatures").exists():
         return {}
-    from .fingerprint import workspace_fingerprints
-    from .signatures import check_signatures, read_signatures
+    from standpunt.coalition.fingerprint import workspace_fingerprints
+    from standpunt.coalition.signatures import check_signatures, read_signatures
 
     signed, diagnostics = read_signatures(workspace)
     workspace.problems.extend(diagnostics)

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .paths import CONFIG_FILE, readable_file, sorted_files
+from standpunt import __version__
+from standpunt.workspace.paths import CONFIG_FILE, readable_file, sorted_files
 
 STATE_FILE = ".standpunt-state.json"
 #: Folders and files of a workspace that can change an output.
@@ -119,7 +119,7 @@ def _git_state(root: Path) -> str:
 
 def workspace_digest(root: Path, options: Mapping[str, Any], extra: Iterable[Path] = ()) -> str:
     """One hash of every input of a whole-workspace build with these options."""
-    builtin = Path(__file__).parent / "templates"
+    builtin = Path(__file__).parent.parent / "templates"
     files = _input_files(root, [*extra, builtin])
     return digest(
         {
@@ -174,7 +174,7 @@ class BuildState:
         return output.is_file() and self.outputs.get(output.name) == input_hash
 
     def write(self) -> None:
-        from .output import write_atomic
+        from standpunt.workspace.files import write_atomic
 
         data = {"outputs": dict(sorted(self.outputs.items())), "workspace": self.workspace}
         write_atomic(self.path, (json.dumps(data, indent=1) + "\n").encode("utf-8"))
@@ -192,8 +192,8 @@ class Outline:
 def outline(root: Path) -> Outline:
     """The further evidence folders, the render limits and the number of position files,
     read without the schema machinery (invalid values are left for the real check)."""
-    from .errors import StandpuntError
-    from .load import load_yaml
+    from standpunt.errors import StandpuntError
+    from standpunt.workspace.load import load_yaml
 
     try:
         config = load_yaml(root / CONFIG_FILE, CONFIG_FILE)

@@ -8,12 +8,12 @@ import shutil
 import unicodedata
 from pathlib import Path
 
-from .errors import StandpuntError, UsageError
-from .output import write_atomic
-from .paths import CONFIG_FILE, valid_id
-from .workspace import POSITIONS_DIR
+from standpunt.errors import StandpuntError, UsageError
+from standpunt.workspace.files import write_atomic
+from standpunt.workspace.paths import CONFIG_FILE, valid_id
+from standpunt.workspace.read import POSITIONS_DIR
 
-EXAMPLE = Path(__file__).parent / "example"
+EXAMPLE = Path(__file__).parent.parent / "example"
 SKELETON = EXAMPLE / "new-position.yaml"
 
 

@@ -25,8 +25,9 @@ from typing import Annotated, Any
 import yaml
 from pydantic import AfterValidator
 
-from .check import check_workspace, citations_in
-from .errors import (
+from standpunt.checks.check import check_workspace, citations_in
+from standpunt.coalition.fingerprint import PREFIX, position_fingerprint, short
+from standpunt.errors import (
     Diagnostic,
     Location,
     Problems,
@@ -34,12 +35,11 @@ from .errors import (
     UsageError,
     did_you_mean,
 )
-from .fingerprint import PREFIX, position_fingerprint, short
-from .load import Mapping, Sequence, load_yaml
-from .model import Model, Text, validate
-from .output import write_atomic
-from .paths import ID_PATTERN, KEY_PATTERN
-from .workspace import PositionFile, Workspace, select
+from standpunt.workspace.files import write_atomic
+from standpunt.workspace.load import Mapping, Sequence, load_yaml
+from standpunt.workspace.paths import ID_PATTERN, KEY_PATTERN
+from standpunt.workspace.read import PositionFile, Workspace, select
+from standpunt.workspace.schema import Model, Text, validate
 
 __all__ = [
     "SIGNATURES_DIR",

@@ -38,7 +38,7 @@ from yaml.parser import Parser
 from yaml.reader import Reader, ReaderError
 from yaml.scanner import Scanner
 
-from .errors import Location, StandpuntError
+from standpunt.errors import Location, StandpuntError
 
 __all__ = [
     "MAX_BYTES",

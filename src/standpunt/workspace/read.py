@@ -11,11 +11,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import i18n
-from .errors import Location, Problems, StandpuntError, UsageError, did_you_mean
-from .load import Mapping, Sequence, load_json, load_yaml
-from .model import Config, Position, csl_json, locate, validate, validate_evidence_fields
-from .paths import CONFIG_FILE, ID_PATTERN, readable_file, sorted_files, valid_id
+from standpunt import i18n
+from standpunt.errors import Location, Problems, StandpuntError, UsageError, did_you_mean
+from standpunt.workspace.load import Mapping, Sequence, load_json, load_yaml
+from standpunt.workspace.paths import CONFIG_FILE, ID_PATTERN, readable_file, sorted_files, valid_id
+from standpunt.workspace.schema import (
+    Config,
+    Position,
+    csl_json,
+    locate,
+    validate,
+    validate_evidence_fields,
+)
 
 POSITIONS_DIR = "positions"
 EVIDENCE_DIR = "evidence"
@@ -92,7 +99,7 @@ def load_config(root: Path) -> tuple[Config, Any]:
     raw = load_yaml(root / CONFIG_FILE, CONFIG_FILE)
     config, diagnostics = validate(Config, raw, Location(CONFIG_FILE, 1, 1))
     if diagnostics:
-        from .errors import ContentErrors
+        from standpunt.errors import ContentErrors
 
         raise ContentErrors(diagnostics)
     assert config is not None

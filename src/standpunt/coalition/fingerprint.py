@@ -44,11 +44,11 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
-from .check import citations_in
-from .errors import StandpuntError
-from .load import to_plain
-from .model import EVIDENCE_EXTRA_FIELDS
-from .workspace import Workspace, select
+from standpunt.checks.check import citations_in
+from standpunt.errors import StandpuntError
+from standpunt.workspace.load import to_plain
+from standpunt.workspace.read import Workspace, select
+from standpunt.workspace.schema import EVIDENCE_EXTRA_FIELDS
 
 __all__ = [
     "FORMAT_VERSION",

@@ -15,7 +15,7 @@ import stat
 from collections.abc import Iterable
 from pathlib import Path
 
-from .errors import UsageError
+from standpunt.errors import UsageError
 
 #: The file that makes a folder a workspace.
 CONFIG_FILE = "standpunt.yaml"

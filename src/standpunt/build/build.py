@@ -20,18 +20,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from . import __version__
-from .check import check_workspace
-from .citations import CitedText, Style, cite, resolve_style
-from .errors import Diagnostic, StandpuntError, UsageError, did_you_mean
-from .footnotes import prepare
-from .i18n import format_date
-from .model import Position
-from .output import build_folder, clean_temp_files, output_path, write_atomic
-from .render import TemplateSet, data_uri, read_stylesheet, template_set, view_model
-from .state import BuildOptions, BuildState, digest, file_digest, files_digest, tool_versions
-from .workers import default_jobs
-from .workspace import Workspace, select
+from standpunt import __version__
+from standpunt.checks.check import check_workspace
+from standpunt.cite.citeproc import CitedText, Style, cite, resolve_style
+from standpunt.errors import Diagnostic, StandpuntError, UsageError, did_you_mean
+from standpunt.cite.notes import prepare
+from standpunt.i18n import format_date
+from standpunt.workspace.schema import Position
+from standpunt.workspace.files import build_folder, clean_temp_files, output_path, write_atomic
+from standpunt.render.template import TemplateSet, data_uri, read_stylesheet, template_set, view_model
+from standpunt.buildstate.state import BuildOptions, BuildState, digest, file_digest, files_digest, tool_versions
+from standpunt.render.workers import default_jobs
+from standpunt.workspace.read import Workspace, select
 
 #: Resolved citations, by the hash of what pandoc read (a folder in build/).
 CACHE_DIR = ".standpunt-cache"
@@ -145,10 +145,10 @@ def build(
     out current, so that the next such build stops at once. A build that changes any output
     without reaching that forgets the digest it had, which no longer describes build/.
     """
-    from . import signatures as signing
-    from . import versioning
-    from .fingerprint import workspace_fingerprints
-    from .workers import Job, Limits, Pool, Result
+    from standpunt.coalition import signatures as signing
+    from standpunt.versions import history as versioning
+    from standpunt.coalition.fingerprint import workspace_fingerprints
+    from standpunt.render.workers import Job, Limits, Pool, Result
 
     options = options or BuildOptions()
     chosen = select(workspace, ids)

@@ -21,8 +21,8 @@ from weasyprint.document import Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from .errors import StandpuntError
-from .paths import readable_file
+from standpunt.errors import StandpuntError
+from standpunt.workspace.paths import readable_file
 
 log = logging.getLogger("standpunt.pdf")
 

@@ -12,8 +12,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from .errors import StandpuntError
-from .paths import valid_id
+from standpunt.errors import StandpuntError
+from standpunt.workspace.paths import valid_id
 
 #: What ``build --format`` can make.
 FORMATS = ("pdf", "html")

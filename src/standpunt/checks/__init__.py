@@ -1,0 +1,1 @@
+"""What `check` verifies across files, returned as a report."""

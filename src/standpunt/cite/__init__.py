@@ -1,0 +1,1 @@
+"""Citations: found in a position's Markdown, located in its file, formatted by citeproc."""

@@ -1,0 +1,1 @@
+"""Working with partners: the fingerprint they sign, signatures, a partner's PDF."""

@@ -1,0 +1,1 @@
+"""From plain data to pages: sandboxed templates, WeasyPrint, and their worker processes."""

@@ -1,0 +1,1 @@
+"""The workspace: its files, read with their locations, their schema, a position's texts."""
