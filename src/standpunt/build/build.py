@@ -32,6 +32,7 @@ from standpunt.render.template import TemplateSet, data_uri, read_stylesheet, te
 from standpunt.buildstate.state import BuildOptions, BuildState, digest, file_digest, files_digest, tool_versions
 from standpunt.render.workers import default_jobs
 from standpunt.workspace.read import Workspace, select
+from standpunt.workspace.texts import texts
 
 #: Resolved citations, by the hash of what pandoc read (a folder in build/).
 CACHE_DIR = ".standpunt-cache"
@@ -62,18 +63,6 @@ class Attachment:
     name: str
     data: bytes
     description: str
-
-
-def position_fields(position: Position) -> list[tuple[str, str]]:
-    """The Markdown fields pandoc formats, named for messages, in the order
-    :func:`render.view_model` reads them."""
-    fields = [("the summary", position.summary)] if position.summary else []
-    for number, section in enumerate(position.sections, 1):
-        fields.append((f"section {number} ('{section.title}')", section.body))
-        if section.quote:
-            fields.append((f"the pull quote of section {number}", section.quote))
-    fields.extend((f"ask {n}", ask) for n, ask in enumerate(position.recommendations, 1))
-    return fields
 
 
 def buildable(workspace: Workspace, ids: list[str]) -> list[str]:
@@ -256,7 +245,7 @@ def build(
                 if state is not signing.SignatureState.SIGNED
             ]
         cited = pending[pid].result()
-        names = [name for name, _text in position_fields(position)]
+        names = {text.key: text.name for text in texts(position)}
         for medium, suffix in media:
             target = output_path(folder, pid, f"{suffix_key}{suffix}")
             if target in outcomes[pid].current:
@@ -462,13 +451,13 @@ def _cite(
     position = workspace.positions[pid].model
     assert position is not None
     references = [workspace.evidence[key].csl for key in keys if key in workspace.evidence]
-    texts = [text for _name, text in position_fields(position)]
+    markdown = [(text.key, text.value) for text in texts(position)]
     lang = workspace.lang_of(position)
     if cache is None:
-        return cite(texts, references, style, lang)
+        return cite(markdown, references, style, lang)
     key = digest(
         {
-            "texts": texts,
+            "texts": markdown,
             "references": references,
             "style": file_digest(style.path),
             "lang": lang,
@@ -480,6 +469,6 @@ def _cite(
         return CitedText(**json.loads(entry.read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError):
         pass
-    cited = cite(texts, references, style, lang)
+    cited = cite(markdown, references, style, lang)
     write_atomic(entry, json.dumps(dataclasses.asdict(cited)).encode("utf-8"))
     return cited

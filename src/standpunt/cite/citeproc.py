@@ -39,9 +39,9 @@ class Style:
 
 @dataclass
 class CitedText:
-    """A position's Markdown fields as HTML, citations formatted, plus its bibliography."""
+    """A position's Markdown texts as HTML by key, citations formatted, plus its bibliography."""
 
-    fields: list[str]
+    fields: dict[str, str]
     bibliography: str
     notes: str
     cited_keys: list[str] = field(default_factory=list)
@@ -87,7 +87,7 @@ def _style_class(path: Path) -> str:
 
 
 def pandoc_document(fields: list[str]) -> str:
-    """The Markdown pandoc reads: every field in a div of its own, then the bibliography."""
+    """The Markdown pandoc reads: every text in a div of its own, then the bibliography."""
     parts = []
     for number, text in enumerate(fields):
         parts.append(f"::: {{#{_FIELD_ID}{number}}}\n{text.strip()}\n:::\n")
@@ -96,9 +96,11 @@ def pandoc_document(fields: list[str]) -> str:
 
 
 def cite(
-    fields: list[str], references: list[dict[str, object]], style: Style, lang: str
+    texts: list[tuple[str, str]], references: list[dict[str, object]], style: Style, lang: str
 ) -> CitedText:
-    """Format the citations in ``fields`` (Markdown) with ``references`` (CSL-JSON items)."""
+    """Format the citations in ``texts`` ((key, Markdown) pairs, in the declared order of
+    :mod:`standpunt.workspace.texts`) with ``references`` (CSL-JSON items)."""
+    fields = [markdown for _key, markdown in texts]
     with tempfile.TemporaryDirectory(prefix="standpunt-") as tmp:
         bibliography = Path(tmp, "references.json")
         bibliography.write_text(json.dumps(references, ensure_ascii=False), encoding="utf-8")
@@ -124,7 +126,7 @@ def cite(
                     code="bad-style",
                 ) from exc
             raise
-    return split_fields(html, len(fields))
+    return split_fields(html, [key for key, _markdown in texts])
 
 
 #: Attributes pandoc's HTML may keep; anything else (event handlers, style, rel, …) that the
@@ -176,8 +178,9 @@ def sanitise(html: str) -> str:
     return _START_TAG.sub(clean, html)
 
 
-def split_fields(html: str, count: int) -> CitedText:
-    """Cut pandoc's HTML back into the fields it was made from."""
+def split_fields(html: str, keys: list[str]) -> CitedText:
+    """Cut pandoc's HTML back into the texts it was made from, by key."""
+    count = len(keys)
     html = sanitise(html)
     notes_match = _NOTES_START.search(html)
     notes = html[notes_match.start() :] if notes_match else ""
@@ -192,10 +195,10 @@ def split_fields(html: str, count: int) -> CitedText:
             "look for a line starting with ':::' that opens or closes a block it should not",
             code="markdown-structure",
         )
-    fields = []
+    fields = {}
     for index, match in enumerate(starts):
         end = starts[index + 1].start() if index + 1 < len(starts) else len(body)
         chunk = body[match.end() : end].rstrip()
-        fields.append(chunk.removesuffix("</div>").rstrip())
+        fields[keys[index]] = chunk.removesuffix("</div>").rstrip()
     keys = [key for group in _CITES.findall(html) for key in group.split()]
     return CitedText(fields, bibliography, notes, list(dict.fromkeys(keys)))

@@ -29,11 +29,14 @@ _ENTRY = re.compile(r'<div id="ref-([^"]+)" class="csl-entry"')
 Expected = dict[str, str]
 
 
-def number_citations(fields: list[str], names: list[str], expected: Expected) -> list[str]:
-    """Give every citation an id (``cite-1`` …) and remember which keys and field it holds."""
+def number_citations(
+    fields: dict[str, str], names: dict[str, str], expected: Expected
+) -> dict[str, str]:
+    """Give every citation an id (``cite-1`` …) and remember which keys and text it holds."""
     counter = 0
-    numbered = []
-    for text, name in zip(fields, names, strict=True):
+    numbered = {}
+    for key, text in fields.items():
+        name = names[key]
 
         def add_id(match: re.Match[str], name: str = name) -> str:
             nonlocal counter
@@ -42,26 +45,29 @@ def number_citations(fields: list[str], names: list[str], expected: Expected) ->
             expected[f"cite-{counter}"] = f"citation [{keys}] in {name}"
             return f'<span id="cite-{counter}" class="citation" data-cites="{match.group(1)}"'
 
-        numbered.append(_CITATION.sub(add_id, text))
+        numbered[key] = _CITATION.sub(add_id, text)
     return numbered
 
 
-def inline_notes(fields: list[str], names: list[str], notes: str, expected: Expected) -> list[str]:
+def inline_notes(
+    fields: dict[str, str], names: dict[str, str], notes: str, expected: Expected
+) -> dict[str, str]:
     """Move each note from pandoc's end section to its call, as a page-foot footnote."""
     bodies = {}
     for number, body in _NOTE_ITEM.findall(notes):
         body = _BACKLINK.sub("", body)
         # A footnote is an inline element: its paragraphs are joined into one run of text.
         bodies[number] = " ".join(part.strip() for part in _PARAGRAPH.split(body) if part.strip())
-    placed = []
-    for text, name in zip(fields, names, strict=True):
+    placed = {}
+    for key, text in fields.items():
+        name = names[key]
 
         def place(match: re.Match[str], name: str = name) -> str:
             number = match.group(1)
             expected[f"fn-{number}"] = f"footnote {number} in {name}"
             return f'<span class="footnote" id="fn-{number}">{bodies.get(number, "")}</span>'
 
-        placed.append(_NOTE_REF.sub(place, text))
+        placed[key] = _NOTE_REF.sub(place, text)
     return placed
 
 
@@ -74,7 +80,7 @@ def expect_entries(bibliography: str, keys: list[str], expected: Expected) -> li
     return [key for key in keys if key not in present]
 
 
-def prepare(cited: CitedText, names: list[str], medium: str) -> tuple[CitedText, Expected]:
+def prepare(cited: CitedText, names: dict[str, str], medium: str) -> tuple[CitedText, Expected]:
     """The text as a medium shows it, and what the rendered document must contain.
 
     ``print``: notes become page-foot footnotes. ``screen``: notes stay a list at the end.

@@ -44,7 +44,7 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
-from standpunt.checks.check import citations_in
+from standpunt.cite.locate import citations_in
 from standpunt.errors import StandpuntError
 from standpunt.workspace.load import to_plain
 from standpunt.workspace.read import Workspace, select

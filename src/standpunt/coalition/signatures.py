@@ -25,7 +25,8 @@ from typing import Annotated, Any
 import yaml
 from pydantic import AfterValidator
 
-from standpunt.checks.check import check_workspace, citations_in
+from standpunt.checks.check import check_workspace
+from standpunt.cite.locate import citations_in
 from standpunt.coalition.fingerprint import PREFIX, position_fingerprint, short
 from standpunt.errors import (
     Diagnostic,

@@ -221,12 +221,12 @@ def view_model(
     config = workspace.config
     lang = workspace.lang_of(position)
     text = workspace.labels(lang)
-    html = iter(Markup(fragment) for fragment in cited.fields)
-    summary = next(html) if position.summary else None
+    html = {key: Markup(fragment) for key, fragment in cited.fields.items()}
+    summary = html.get("summary")
     sections = []
     for number, section in enumerate(position.sections, 1):
-        body = next(html)
-        quote = next(html) if section.quote else None
+        body = html[f"sections.{number}.body"]
+        quote = html.get(f"sections.{number}.quote")
         # The pull quote floats beside the second paragraph, so that a heading is never
         # separated from its first paragraph by the float.
         cut = body.find("</p>")
@@ -242,7 +242,9 @@ def view_model(
                 "quote": quote,
             }
         )
-    recommendations = [next(html) for _ in position.recommendations]
+    recommendations = [
+        html[f"recommendations.{number}"] for number in range(1, len(position.recommendations) + 1)
+    ]
     org = config.organisation
 
     shown = [(key, False) for key in signers or []]
