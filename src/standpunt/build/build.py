@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from standpunt import __version__
 from standpunt.checks.check import check_workspace
+from standpunt.cite.citeproc import FORMAT as CITED_FORMAT
 from standpunt.cite.citeproc import CitedText, Style, cite, resolve_style
 from standpunt.errors import Diagnostic, StandpuntError, UsageError, did_you_mean
 from standpunt.cite.notes import prepare
@@ -457,6 +458,7 @@ def _cite(
         return cite(markdown, references, style, lang)
     key = digest(
         {
+            "format": CITED_FORMAT,
             "texts": markdown,
             "references": references,
             "style": file_digest(style.path),
@@ -466,9 +468,9 @@ def _cite(
     )
     entry = cache / f"{key}.json"
     try:
-        return CitedText(**json.loads(entry.read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError):
+        return CitedText.from_json(json.loads(entry.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
         pass
     cited = cite(markdown, references, style, lang)
-    write_atomic(entry, json.dumps(dataclasses.asdict(cited)).encode("utf-8"))
+    write_atomic(entry, json.dumps(cited.to_json()).encode("utf-8"))
     return cited

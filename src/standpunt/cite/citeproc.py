@@ -7,12 +7,14 @@ back is split into the fields again. pandoc runs sandboxed, on stdin, without ra
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from standpunt.cite.pandoc import MARKDOWN_FORMAT, run_pandoc
 from standpunt.errors import Location, StandpuntError, did_you_mean
@@ -22,6 +24,11 @@ _FIELD_START = re.compile(r'<div id="' + _FIELD_ID + r'(\d+)">\n')
 _REFS_START = re.compile(r'<div id="refs"[^>]*>\n')
 _NOTES_START = re.compile(r'<section id="footnotes"[^>]*>\n')
 _CITES = re.compile(r'class="citation" data-cites="([^"]*)"')
+
+
+#: The shape of :class:`CitedText` as cached; part of the cache key, so a change of shape is a
+#: cache miss, never a misread entry.
+FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,18 @@ class CitedText:
     bibliography: str
     notes: str
     cited_keys: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain data for the citation cache (:data:`FORMAT` names its shape)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Any) -> CitedText:
+        """Back from :meth:`to_json`; a ``ValueError`` for anything else."""
+        try:
+            return cls(**data)
+        except TypeError as exc:
+            raise ValueError(f"not a cached citation result: {exc}") from None
 
 
 @lru_cache(maxsize=1)
