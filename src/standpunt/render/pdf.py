@@ -33,7 +33,8 @@ class RefusedResource(ValueError):
     """A resource outside what a position may use."""
 
 
-class WorkspaceFetcher(URLFetcher):
+# WeasyPrint ships without type information, so to mypy its classes are Any.
+class WorkspaceFetcher(URLFetcher):  # type: ignore[misc]
     """The one way WeasyPrint gets at resources: files under ``roots`` and data: URIs only.
 
     ``roots`` are the workspace and the template folders (for the built-in template's fonts).

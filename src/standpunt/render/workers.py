@@ -181,71 +181,90 @@ class Pool:
                 if job is None:
                     exhausted = True
                     break
-                worker = idle.pop()
-                try:
-                    worker.conn.send(job)
-                except (OSError, BrokenPipeError):
-                    # The worker died before its first job (it could not start): one retry.
-                    worker = self._replace(worker)
-                    try:
-                        worker.conn.send(job)
-                    except (OSError, BrokenPipeError):
-                        raise StandpuntError(
-                            "the render worker could not start; run 'python3 -m standpunt "
-                            "build --jobs 1' to see whether WeasyPrint is installed correctly",
-                            code="render-crashed",
-                        ) from None
+                worker = self._send(idle.pop(), job)
                 busy[worker.conn] = (worker, job, self._deadline(worker))
             if not busy:
                 continue
             next_deadline = min(deadline for _, _, deadline in busy.values())
             ready = wait(list(busy), timeout=max(0.0, next_deadline - time.monotonic()))
-            for conn in ready:
-                worker, job, _ = busy.pop(conn)  # type: ignore[index]
-                try:
-                    status, _key, payload = worker.conn.recv()
-                    if status == "ready":
-                        worker.ready = True
-                        busy[conn] = (worker, job, self._deadline(worker))
-                        continue
-                except (EOFError, OSError):
-                    worker.process.join(timeout=5)
-                    if worker.done == 0 and worker.process.exitcode == 1:
-                        # It died of an exception before rendering anything: it never started.
-                        message = (
-                            "the render worker could not start; run 'python3 -m standpunt "
-                            "build --jobs 1' from a shell to see whether WeasyPrint works"
-                        )
-                    else:
-                        message = (
-                            "the renderer stopped while making this position (it may have run "
-                            f"out of the {self.limits.memory_mb} MB memory limit)"
-                        )
-                    done(Result(job.key, error=StandpuntError(message, code="render-crashed")))
-                    idle.append(self._replace(worker))
-                    continue
-                worker.done += 1
-                if status == "ok":
-                    done(Result(job.key, data=payload))
+            for conn in [conn for conn in busy if conn in ready]:
+                worker, job, _ = busy.pop(conn)
+                free = self._receive(worker, job, done)
+                if free is None:  # it has only now finished starting: the job's clock starts
+                    busy[conn] = (worker, job, self._deadline(worker))
                 else:
-                    message, location, code = payload
-                    done(Result(job.key, error=StandpuntError(message, location, code)))
-                idle.append(worker)
-            now = time.monotonic()
-            for conn, (worker, job, deadline) in list(busy.items()):
-                if deadline <= now:
-                    del busy[conn]
-                    done(
-                        Result(
-                            job.key,
-                            error=StandpuntError(
-                                f"rendering took longer than {self.limits.seconds:g} seconds "
-                                "and was stopped; the position is too long or its template loops",
-                                code="time-limit",
-                            ),
-                        )
+                    idle.append(free)
+            idle.extend(self._stop_overdue(busy, done))
+
+    def _send(self, worker: _Worker, job: Job) -> _Worker:
+        """Hand ``job`` to ``worker`` (or to its replacement); returns the one that has it."""
+        try:
+            worker.conn.send(job)
+        except (OSError, BrokenPipeError):
+            # The worker died before its first job (it could not start): one retry.
+            worker = self._replace(worker)
+            try:
+                worker.conn.send(job)
+            except (OSError, BrokenPipeError):
+                raise StandpuntError(
+                    "the render worker could not start; run 'python3 -m standpunt "
+                    "build --jobs 1' to see whether WeasyPrint is installed correctly",
+                    code="render-crashed",
+                ) from None
+        return worker
+
+    def _receive(self, worker: _Worker, job: Job, done: Callable[[Result], None]) -> _Worker | None:
+        """Take what ``worker`` says about ``job``; returns the worker that is free now (it, or
+        its replacement after a crash), or None when it only says it is ready to start."""
+        try:
+            status, _key, payload = worker.conn.recv()
+        except (EOFError, OSError):
+            worker.process.join(timeout=5)
+            if worker.done == 0 and worker.process.exitcode == 1:
+                # It died of an exception before rendering anything: it never started.
+                message = (
+                    "the render worker could not start; run 'python3 -m standpunt "
+                    "build --jobs 1' from a shell to see whether WeasyPrint works"
+                )
+            else:
+                message = (
+                    "the renderer stopped while making this position (it may have run "
+                    f"out of the {self.limits.memory_mb} MB memory limit)"
+                )
+            done(Result(job.key, error=StandpuntError(message, code="render-crashed")))
+            return self._replace(worker)
+        if status == "ready":
+            worker.ready = True
+            return None
+        worker.done += 1
+        if status == "ok":
+            done(Result(job.key, data=payload))
+        else:
+            message, location, code = payload
+            done(Result(job.key, error=StandpuntError(message, location, code)))
+        return worker
+
+    def _stop_overdue(
+        self, busy: dict[Connection, tuple[_Worker, Job, float]], done: Callable[[Result], None]
+    ) -> list[_Worker]:
+        """Stop the jobs past their time limit; returns the fresh workers that replace theirs."""
+        now = time.monotonic()
+        fresh = []
+        for conn, (worker, job, deadline) in list(busy.items()):
+            if deadline <= now:
+                del busy[conn]
+                done(
+                    Result(
+                        job.key,
+                        error=StandpuntError(
+                            f"rendering took longer than {self.limits.seconds:g} seconds "
+                            "and was stopped; the position is too long or its template loops",
+                            code="time-limit",
+                        ),
                     )
-                    idle.append(self._replace(worker))
+                )
+                fresh.append(self._replace(worker))
+        return fresh
 
     def _deadline(self, worker: _Worker) -> float:
         """When a job sent now must be done: its time limit, counted from the worker's start-up
