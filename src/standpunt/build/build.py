@@ -31,6 +31,7 @@ from standpunt.workspace.schema import Position
 from standpunt.workspace.files import build_folder, clean_temp_files, output_path, write_atomic
 from standpunt.render.template import TemplateSet, data_uri, read_stylesheet, template_set, view_model
 from standpunt.buildstate.state import BuildOptions, BuildState, digest, file_digest, files_digest, tool_versions
+from standpunt.render.request import Attachment, PdfSettings
 from standpunt.render.workers import default_jobs
 from standpunt.workspace.read import Workspace, select
 from standpunt.workspace.texts import texts
@@ -55,15 +56,6 @@ class Progress(Protocol):
     def start(self, total: int) -> None: ...
 
     def done(self, position_id: str, outcome: Outcome) -> None: ...
-
-
-@dataclass(frozen=True)
-class Attachment:
-    """A file embedded in the PDF: the sources a reader can take back out."""
-
-    name: str
-    data: bytes
-    description: str
 
 
 def buildable(workspace: Workspace, ids: list[str]) -> list[str]:
@@ -182,6 +174,7 @@ def build(
     common = _common_inputs(workspace, templates, style)
     outcomes = {pid: Outcome(pid) for pid in todo}
     hashes: dict[tuple[str, str], str] = {}
+    outputs: dict[str, tuple[str, Path, str]] = {}  # a job's key: its position, target, inputs
     for pid in todo:
         inputs = {
             "common": common,
@@ -265,7 +258,7 @@ def build(
                 edition=edition(),
             )
             context["fingerprint"] = fingerprints[pid]
-            pdf: dict[str, Any] = {}
+            pdf: PdfSettings | None = None
             if medium == "print":
                 pdf = _request(
                     workspace,
@@ -281,10 +274,11 @@ def build(
                     signers,
                     position,
                 )
-            yield Job((pid, target, hashes[pid, medium]), templates, context, medium, pdf)
+            outputs[str(target)] = (pid, target, hashes[pid, medium])
+            yield Job(str(target), templates, context, medium, pdf)
 
     def done(result: Result) -> None:
-        pid, target, input_hash = result.key
+        pid, target, input_hash = outputs[result.key]
         if result.error is not None:
             state.outputs.pop(target.name, None)
             finish(pid, result.error)
@@ -390,8 +384,8 @@ def _request(
     stamp: Any,
     signers: list[str],
     model: Position,
-) -> dict[str, Any]:
-    """The fields of a pdf.RenderRequest besides the page itself."""
+) -> PdfSettings:
+    """How the position's page becomes its PDF."""
     position = workspace.positions[pid]
     evidence = [workspace.evidence[key].csl for key in keys if key in workspace.evidence]
     attachments = [
@@ -427,13 +421,13 @@ def _request(
             "what this PDF was made from",
         )
     )
-    return {
-        "roots": (workspace.root, *templates.folders),
-        "variant": variant,
-        "expected": expected,
-        "attachments": tuple((a.name, a.data, a.description) for a in attachments),
-        "epoch": stamp.timestamp if stamp.versioned else _date_epoch(model),
-    }
+    return PdfSettings(
+        roots=(workspace.root, *templates.folders),
+        variant=variant,
+        expected=expected,
+        attachments=tuple(attachments),
+        epoch=stamp.timestamp if stamp.versioned else _date_epoch(model),
+    )
 
 
 def _date_epoch(position: Position) -> int | None:

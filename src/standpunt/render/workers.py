@@ -14,11 +14,16 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from typing import Any
+from multiprocessing.process import BaseProcess
+from typing import TYPE_CHECKING, Any
 
 from standpunt.errors import StandpuntError
+from standpunt.render.request import PdfSettings
+
+if TYPE_CHECKING:  # imported by the worker when a job arrives; the parent starts workers first
+    from standpunt.render.template import TemplateSet
 
 #: How long a new worker may take to import WeasyPrint before its first job's clock starts.
 STARTUP_SECONDS = 300.0
@@ -37,16 +42,21 @@ class Limits:
 class Job:
     """One output to make: a page from a template, and for print, a PDF from that page."""
 
-    key: Any
-    templates: Any  # render.TemplateSet
+    #: What the caller calls this output; its :class:`Result` carries it back.
+    key: str
+    templates: TemplateSet
+    #: The plain data the template receives.
     context: dict[str, Any]
     medium: str  # "print" or "screen"
-    pdf: dict[str, Any] = field(default_factory=dict)  # RenderRequest fields besides html
+    #: How the page becomes a PDF (print only).
+    pdf: PdfSettings | None = None
 
 
 @dataclass
 class Result:
-    key: Any
+    """What became of a job: the output's bytes, or the error that stopped it."""
+
+    key: str
     data: bytes | None = None
     error: StandpuntError | None = None
 
@@ -58,9 +68,11 @@ def run_job(job: Job, limits: Limits) -> bytes:
     html = render_html(job.templates, job.context)
     if job.medium != "print":
         return html.encode("utf-8")
-    from standpunt.render.pdf import RenderRequest, write_pdf
+    if job.pdf is None:
+        raise ValueError("a print job carries its PDF settings")
+    from standpunt.render.pdf import write_pdf
 
-    return write_pdf(RenderRequest(html=html, page_limit=limits.pages, **job.pdf))
+    return write_pdf(job.pdf.for_page(html, limits.pages))
 
 
 def _worker_main(conn: Connection, limits: Limits, pdf: bool) -> None:
@@ -285,7 +297,7 @@ class Pool:
 
 @dataclass(eq=False)
 class _Worker:
-    process: Any
+    process: BaseProcess
     conn: Connection
     done: int = 0
     ready: bool = False
