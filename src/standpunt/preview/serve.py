@@ -19,9 +19,12 @@ from functools import partial
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from standpunt.errors import Diagnostic, StandpuntError
+
+if TYPE_CHECKING:
+    from standpunt.render.workers import Limits, Pool
 
 LOOPBACK = "127.0.0.1"
 _LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
@@ -56,17 +59,18 @@ class Preview:
         self._pool = Pool(1, Limits(**outline(root).limits))
         self._pool.start()
 
-    def _pool_for(self, workspace: Any) -> Any:
+    @contextmanager
+    def _workers(self, limits: Limits, jobs: int) -> Iterator[Pool]:
         """The warm worker, or a new one when standpunt.yaml's limits are not the ones it
-        runs under (the limits live in the worker: its memory cap, its clock, its page cap)."""
-        from standpunt.render.workers import Limits, Pool
+        runs under (the limits live in the worker: its memory cap, its clock, its page cap).
+        It stays warm after the build, for the next refresh."""
+        from standpunt.render.workers import Pool
 
-        limits = Limits(**workspace.config.limits.model_dump())
         if self._pool.limits != limits:
             self._pool.close()
             self._pool = Pool(1, limits)
             self._pool.start()
-        return self._pool
+        yield self._pool
 
     def refresh(self) -> PreviewState:
         """Rebuild what changed and tell every open page: the HTML page first (what the
@@ -76,22 +80,16 @@ class Preview:
             return self._stage(("pdf",))
 
     def _stage(self, formats: tuple[str, ...]) -> PreviewState:
-        from standpunt.build.build import build
+        from standpunt.build.build import build_workspace
         from standpunt.buildstate.state import BuildOptions
-        from standpunt.workspace.read import open_workspace
 
         problems: list[Diagnostic] = []
         built: list[str] = []
         try:
-            workspace = open_workspace(self.root)
-            outcomes = build(
-                workspace,
-                self.positions,
-                BuildOptions(formats=formats),
-                pool=self._pool_for(workspace),
-            )
-            problems = list(workspace.problems.sorted())
-            for outcome in outcomes:
+            options = BuildOptions(formats=formats)
+            report = build_workspace(self.root, self.positions, options, warm=self._workers)
+            problems = list(report.diagnostics)
+            for outcome in report.outcomes:
                 if outcome.error is not None:
                     problems.append(outcome.error)
                 else:

@@ -317,9 +317,14 @@ class _Worker:
             self.conn.close()
 
 
+#: Where a build gets its render workers: called with the limits they must run under and the
+#: number of jobs to come, it gives a context in which a started pool renders them.
+WorkersFor = Callable[[Limits, int], contextlib.AbstractContextManager[Pool]]
+
+
 def default_jobs() -> int:
     """As many workers as the machine has cores."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-__all__ = ["Job", "Limits", "Pool", "Result", "default_jobs", "run_job"]
+__all__ = ["Job", "Limits", "Pool", "Result", "WorkersFor", "default_jobs", "run_job"]
