@@ -133,11 +133,12 @@ def standpunt(root: Path, *args: str) -> list[str]:
 def print_html(root: Path, pid: str) -> Path:
     """The HTML Standpunt hands WeasyPrint for ``pid`` (rendered here, without a PDF)."""
     sys.path.insert(0, str(REPO / "src"))
-    from standpunt.build.build import build
+    from contextlib import contextmanager
+
+    from standpunt.build.build import build_workspace
     from standpunt.buildstate.state import BuildOptions
     from standpunt.render.template import render_html
     from standpunt.render.workers import Result
-    from standpunt.workspace.read import open_workspace
 
     captured: dict[str, str] = {}
 
@@ -146,12 +147,16 @@ def print_html(root: Path, pid: str) -> Path:
 
         def run(self, jobs, done) -> None:
             for job in jobs:
-                captured[job.key[0]] = render_html(job.templates, job.context)
+                captured[Path(job.key).stem] = render_html(job.templates, job.context)
                 done(Result(job.key, error=None, data=b"%PDF-placeholder"))
+
+    @contextmanager
+    def capture(limits, jobs):
+        yield Capture()
 
     scratch = root.parent / f"{root.name}-html"
     shutil.copytree(root, scratch)
-    build(open_workspace(scratch), [pid], BuildOptions(force=True), pool=Capture())
+    build_workspace(scratch, [pid], BuildOptions(force=True), warm=capture)
     target = root.parent / f"{pid}.print.html"
     target.write_text(captured[pid], encoding="utf-8")
     shutil.rmtree(scratch)

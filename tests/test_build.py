@@ -91,3 +91,57 @@ def test_dutch_demo_pdf(tmp_path):
     assert "(Red.)" in flat  # Dutch CSL term for editors
     assert "Claessens, 2018" in flat
     assert "Bronnen" in flat and "References" not in flat
+
+
+def test_build_workspace_reports_what_became_of_each_position(make_workspace):
+    """The entry point the command and the preview share: its report says what to print."""
+    from standpunt.build.build import build_workspace
+    from standpunt.build.report import BuildReport, Outcome
+    from standpunt.buildstate.state import BuildOptions
+    from standpunt.errors import Diagnostic, Location
+
+    root = make_workspace(
+        {"positions/broken.yaml": "title: x\nsections:\n  - title: a\n    body: '[@nope]'\n"}
+    )
+    options = BuildOptions(formats=("html",), jobs=1)
+    page = root / "build" / "care.html"
+    unknown = Diagnostic(
+        "error",
+        "unknown evidence 'nope'; add it to a file in evidence/ or correct the key",
+        "unknown-citation",
+        Location("positions/broken.yaml", 4, 13),
+    )
+    report = build_workspace(root, None, options)
+    assert report == BuildReport([Outcome("care", written=[page])], 1, [unknown])
+    built, current, failed = report.built, report.current, report.failed
+    assert (built, current, failed, report.ok) == (report.outcomes, [], [], False)
+
+    (root / "positions" / "broken.yaml").unlink()
+    report = build_workspace(root, None, options)
+    assert report == BuildReport([Outcome("care", current=[page])])
+    built, current, failed = report.built, report.current, report.failed
+    assert (built, current, failed, report.ok) == ([], report.outcomes, [], True)
+    # That build was complete and clean, so the next one with the same inputs stops at once.
+    assert build_workspace(root, None, options) == BuildReport(nothing_to_build=True)
+
+
+def test_a_position_that_fails_to_render_is_reported_at_its_file(make_workspace):
+    from standpunt.build.build import build_workspace
+    from standpunt.build.report import BuildReport, Outcome
+    from standpunt.buildstate.state import BuildOptions
+    from standpunt.errors import Diagnostic, Location
+
+    root = make_workspace()
+    config = root / "standpunt.yaml"
+    config.write_text(config.read_text() + "limits: {pages: 1}\n")
+    report = build_workspace(root, None, BuildOptions(jobs=1))
+    too_long = Diagnostic(
+        "error",
+        "this position makes 3 pages, more than the limit of 1; shorten it, or raise "
+        "'limits: pages:' in standpunt.yaml",
+        "page-limit",
+        Location("positions/care.yaml", 1, 1),
+    )
+    assert report == BuildReport([Outcome("care", error=too_long)])
+    assert (report.built, report.failed, report.ok) == ([], report.outcomes, False)
+    assert not (root / "build" / "care.pdf").exists()

@@ -13,12 +13,15 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from standpunt import __version__
 from standpunt.errors import ContentErrors, Diagnostic, StandpuntError, UsageError
+
+if TYPE_CHECKING:
+    from standpunt.build.report import BuildReport, Outcome
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -168,7 +171,8 @@ def build(
     edition: str | None,
 ) -> None:
     """Build build/<id>.pdf for every position (or the ones named); only what changed."""
-    from standpunt.buildstate.state import BuildOptions, BuildState, outline, workspace_digest
+    from standpunt.build.build import build_workspace
+    from standpunt.buildstate.state import BuildOptions
 
     root = _root(ctx)
     options = BuildOptions(
@@ -179,65 +183,38 @@ def build(
         jobs=jobs,
         force=force,
     )
-    whole = not positions and not force
-    sketch = outline(root)
-    digest = workspace_digest(root, options.key(), sketch.evidence_folders) if whole else None
-    last = BuildState.read(root / "build")
-    if whole and digest == last.workspace:
-        # Nothing at all changed since the last complete, clean build: no need to load,
-        # check or import anything else.
-        click.echo("nothing to build: every output is current (use --force to rebuild)", err=True)
-        return
-
-    from standpunt.render.workers import Limits, Pool, default_jobs
-
-    # The render workers start now, before this process imports the rest of Standpunt: their
-    # import of WeasyPrint (the slowest step of a small build) runs while this process reads
-    # and checks the workspace and runs pandoc. A first or forced build renders every position,
-    # so it starts all its workers; otherwise one, and the build adds more if it needs them.
-    everything = force or not last.outputs
-    wanted = (len(positions) or sketch.positions) if everything else 1
-    size = max(1, min(wanted, jobs or default_jobs()))
-    early = Pool(size, Limits(**sketch.limits), "pdf" in options.formats)
-    early.start()
-    from standpunt.build.build import build as run_build
-    from standpunt.workspace.read import open_workspace
-
+    reporter = _Reporter(root)
     try:
-        workspace = open_workspace(root)
-    except BaseException:
-        early.close()
-        raise
-    reporter = _Reporter(workspace.display)
-    try:
-        outcomes = run_build(
-            workspace, list(positions) or None, options, reporter, early=early, record=digest
-        )
+        report = build_workspace(root, list(positions) or None, options, reporter)
     finally:
         reporter.stop()
-        early.close()
-    _echo_diagnostics(workspace.problems.items)
-    failed = [o for o in outcomes if o.error is not None]
-    current = [o for o in outcomes if o.error is None and o.current and not o.written]
-    built = len(outcomes) - len(failed) - len(current)
-    skipped = len(positions or workspace.positions) - len(outcomes)
-    summary = f"{built} built"
-    if current:
-        summary += f", {len(current)} current (unchanged)"
-    if failed:
-        summary += f", {len(failed)} failed"
-    if skipped:
-        summary += f", {skipped} not built because of errors above"
-    click.echo(summary, err=True)
-    if failed or workspace.problems.errors:
+    if report.nothing_to_build:
+        click.echo("nothing to build: every output is current (use --force to rebuild)", err=True)
+        return
+    _echo_diagnostics(report.diagnostics)
+    click.echo(_build_summary(report), err=True)
+    if not report.ok:
         sys.exit(1)
+
+
+def _build_summary(report: BuildReport) -> str:
+    """The last line, e.g. '3 built, 1 current (unchanged), 1 failed, 2 not built because of
+    errors above'."""
+    summary = f"{len(report.built)} built"
+    if report.current:
+        summary += f", {len(report.current)} current (unchanged)"
+    if report.failed:
+        summary += f", {len(report.failed)} failed"
+    if report.skipped:
+        summary += f", {report.skipped} not built because of errors above"
+    return summary
 
 
 class _Reporter:
     """Progress: a bar on a terminal, plain lines in CI and pipes."""
 
-    def __init__(self, display: Callable[[Path], str]) -> None:
-        self.display = display
+    def __init__(self, root: Path) -> None:
+        self.root = root
         self.interactive = sys.stderr.isatty() and not os.environ.get("CI")
         self.progress: Any = None
         self.task: Any = None
@@ -256,11 +233,12 @@ class _Reporter:
             self.progress.start()
             self.task = self.progress.add_task("", total=total)
 
-    def done(self, position_id: str, outcome: Any) -> None:
+    def done(self, position_id: str, outcome: Outcome) -> None:
         if outcome.error is not None:
             line = str(outcome.error)
         elif outcome.written:
-            shown = ", ".join(self.display(path) for path in outcome.written)
+            # Outputs are written inside the workspace's build/ folder.
+            shown = ", ".join(path.relative_to(self.root).as_posix() for path in outcome.written)
             line = f"built {position_id} → {shown}"
         else:
             line = f"current {position_id} (unchanged)"

@@ -19,9 +19,12 @@ from functools import partial
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from standpunt.errors import Diagnostic, StandpuntError
+
+if TYPE_CHECKING:
+    from standpunt.render.workers import Limits, Pool
 
 LOOPBACK = "127.0.0.1"
 _LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
@@ -56,17 +59,18 @@ class Preview:
         self._pool = Pool(1, Limits(**outline(root).limits))
         self._pool.start()
 
-    def _pool_for(self, workspace: Any) -> Any:
+    @contextmanager
+    def _workers(self, limits: Limits, jobs: int) -> Iterator[Pool]:
         """The warm worker, or a new one when standpunt.yaml's limits are not the ones it
-        runs under (the limits live in the worker: its memory cap, its clock, its page cap)."""
-        from standpunt.render.workers import Limits, Pool
+        runs under (the limits live in the worker: its memory cap, its clock, its page cap).
+        It stays warm after the build, for the next refresh."""
+        from standpunt.render.workers import Pool
 
-        limits = Limits(**workspace.config.limits.model_dump())
         if self._pool.limits != limits:
             self._pool.close()
             self._pool = Pool(1, limits)
             self._pool.start()
-        return self._pool
+        yield self._pool
 
     def refresh(self) -> PreviewState:
         """Rebuild what changed and tell every open page: the HTML page first (what the
@@ -76,22 +80,16 @@ class Preview:
             return self._stage(("pdf",))
 
     def _stage(self, formats: tuple[str, ...]) -> PreviewState:
-        from standpunt.build.build import build
+        from standpunt.build.build import build_workspace
         from standpunt.buildstate.state import BuildOptions
-        from standpunt.workspace.read import open_workspace
 
         problems: list[Diagnostic] = []
         built: list[str] = []
         try:
-            workspace = open_workspace(self.root)
-            outcomes = build(
-                workspace,
-                self.positions,
-                BuildOptions(formats=formats),
-                pool=self._pool_for(workspace),
-            )
-            problems = list(workspace.problems.sorted())
-            for outcome in outcomes:
+            options = BuildOptions(formats=formats)
+            report = build_workspace(self.root, self.positions, options, warm=self._workers)
+            problems = list(report.diagnostics)
+            for outcome in report.outcomes:
                 if outcome.error is not None:
                     problems.append(outcome.error)
                 else:
@@ -128,103 +126,108 @@ def _problems_html(problems: list[Diagnostic]) -> str:
     )
 
 
-def make_handler(preview: Preview, build_dir: Path) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        server_version = "standpunt-preview"
+class PreviewHandler(BaseHTTPRequestHandler):
+    """Answers the browser: a position's page with the problems on top, its PDF, the list of
+    positions, and the events that tell an open page to reload."""
 
-        def log_message(self, format: str, *args: Any) -> None:  # quiet
+    server_version = "standpunt-preview"
+    preview: Preview
+    build_dir: Path
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        return
+
+    def _host_ok(self) -> bool:
+        # Refuse pages reached through another name (DNS rebinding): loopback names only.
+        host = (self.headers.get("Host") or "").rsplit(":", 1)[0]
+        return host in _LOOPBACK_HOSTS
+
+    def _send(self, status: HTTPStatus, body: bytes, kind: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        if not self._host_ok():
+            self._send(HTTPStatus.FORBIDDEN, b"loopback only", "text/plain")
+            return
+        path = self.path.split("?", 1)[0]
+        if path == "/events":
+            self._events()
+            return
+        if path == "/":
+            self._index()
+            return
+        match = _PAGE.fullmatch(path)
+        if not match:
+            self._send(HTTPStatus.NOT_FOUND, b"not found", "text/plain")
+            return
+        pid, suffix = match.group(1), match.group(2) or ""
+        if suffix == ".pdf":
+            file = self.build_dir / f"{pid}.pdf"
+            if file.is_file():
+                self._send(HTTPStatus.OK, file.read_bytes(), "application/pdf")
+            else:
+                self._send(HTTPStatus.NOT_FOUND, b"no PDF (see the problems)", "text/plain")
+            return
+        self._page(pid)
+
+    def _page(self, pid: str) -> None:
+        file = self.build_dir / f"{pid}.html"
+        banner = _problems_html(self.preview.state.problems)
+        links = (
+            f'<p style="font:13px sans-serif;margin:.5rem 1rem"><a href="/">all positions</a>'
+            f' · <a href="/{pid}.pdf">PDF</a></p>'
+        )
+        if file.is_file():
+            page = file.read_text(encoding="utf-8")
+            page = page.replace("<body", "<body data-preview", 1)
+            page = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + banner + links, page, count=1)
+            page = page.replace("</body>", _RELOAD + "</body>", 1)
+        else:
+            page = f"<!DOCTYPE html><html><body>{banner}{links}{_RELOAD}</body></html>"
+        self._send(HTTPStatus.OK, page.encode("utf-8"), "text/html; charset=utf-8")
+
+    def _index(self) -> None:
+        items = "".join(
+            f'<li><a href="/{pid}">{html.escape(pid)}</a> · <a href="/{pid}.pdf">PDF</a></li>'
+            for pid in sorted(self.preview.state.built)
+        )
+        page = (
+            "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Standpunt preview"
+            f"</title></head><body>{_problems_html(self.preview.state.problems)}"
+            f"<h1 style='font:600 20px sans-serif'>Positions</h1><ul>{items}</ul>"
+            f"{_RELOAD}</body></html>"
+        )
+        self._send(HTTPStatus.OK, page.encode("utf-8"), "text/html; charset=utf-8")
+
+    def _events(self) -> None:
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        state = self.preview.state
+        seen = state.generation
+        try:
+            while True:
+                with state.changed:
+                    state.changed.wait_for(partial(_moved_on, state, seen), timeout=15)
+                if state.generation != seen:
+                    seen = state.generation
+                    self.wfile.write(f"data: {seen}\n\n".encode())
+                else:
+                    self.wfile.write(b": keep-alive\n\n")
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
             return
 
-        def _host_ok(self) -> bool:
-            # Refuse pages reached through another name (DNS rebinding): loopback names only.
-            host = (self.headers.get("Host") or "").rsplit(":", 1)[0]
-            return host in _LOOPBACK_HOSTS
 
-        def _send(self, status: HTTPStatus, body: bytes, kind: str) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def do_GET(self) -> None:
-            if not self._host_ok():
-                self._send(HTTPStatus.FORBIDDEN, b"loopback only", "text/plain")
-                return
-            path = self.path.split("?", 1)[0]
-            if path == "/events":
-                self._events()
-                return
-            if path == "/":
-                self._index()
-                return
-            match = _PAGE.fullmatch(path)
-            if not match:
-                self._send(HTTPStatus.NOT_FOUND, b"not found", "text/plain")
-                return
-            pid, suffix = match.group(1), match.group(2) or ""
-            if suffix == ".pdf":
-                file = build_dir / f"{pid}.pdf"
-                if file.is_file():
-                    self._send(HTTPStatus.OK, file.read_bytes(), "application/pdf")
-                else:
-                    self._send(HTTPStatus.NOT_FOUND, b"no PDF (see the problems)", "text/plain")
-                return
-            self._page(pid)
-
-        def _page(self, pid: str) -> None:
-            file = build_dir / f"{pid}.html"
-            banner = _problems_html(preview.state.problems)
-            links = (
-                f'<p style="font:13px sans-serif;margin:.5rem 1rem"><a href="/">all positions</a>'
-                f' · <a href="/{pid}.pdf">PDF</a></p>'
-            )
-            if file.is_file():
-                page = file.read_text(encoding="utf-8")
-                page = page.replace("<body", "<body data-preview", 1)
-                page = re.sub(
-                    r"(<body[^>]*>)", lambda m: m.group(1) + banner + links, page, count=1
-                )
-                page = page.replace("</body>", _RELOAD + "</body>", 1)
-            else:
-                page = f"<!DOCTYPE html><html><body>{banner}{links}{_RELOAD}</body></html>"
-            self._send(HTTPStatus.OK, page.encode("utf-8"), "text/html; charset=utf-8")
-
-        def _index(self) -> None:
-            items = "".join(
-                f'<li><a href="/{pid}">{html.escape(pid)}</a> · <a href="/{pid}.pdf">PDF</a></li>'
-                for pid in sorted(preview.state.built)
-            )
-            page = (
-                "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Standpunt preview"
-                f"</title></head><body>{_problems_html(preview.state.problems)}"
-                f"<h1 style='font:600 20px sans-serif'>Positions</h1><ul>{items}</ul>"
-                f"{_RELOAD}</body></html>"
-            )
-            self._send(HTTPStatus.OK, page.encode("utf-8"), "text/html; charset=utf-8")
-
-        def _events(self) -> None:
-            self.send_response(HTTPStatus.OK)
-            self.send_header("Content-Type", "text/event-stream")
-            self.send_header("Cache-Control", "no-store")
-            self.end_headers()
-            state = preview.state
-            seen = state.generation
-            try:
-                while True:
-                    with state.changed:
-                        state.changed.wait_for(partial(_moved_on, state, seen), timeout=15)
-                    if state.generation != seen:
-                        seen = state.generation
-                        self.wfile.write(f"data: {seen}\n\n".encode())
-                    else:
-                        self.wfile.write(b": keep-alive\n\n")
-                    self.wfile.flush()
-            except (BrokenPipeError, ConnectionResetError):
-                return
-
-    return Handler
+def make_handler(preview: Preview, build_dir: Path) -> type[BaseHTTPRequestHandler]:
+    """The request handler of a preview that serves ``preview``'s outputs from ``build_dir``."""
+    return type("Handler", (PreviewHandler,), {"preview": preview, "build_dir": build_dir})
 
 
 @contextmanager

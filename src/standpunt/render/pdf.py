@@ -13,7 +13,6 @@ import io
 import logging
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from weasyprint import HTML, Attachment
@@ -22,6 +21,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from standpunt.errors import StandpuntError
+from standpunt.render.request import RenderRequest
 from standpunt.workspace.paths import readable_file
 
 log = logging.getLogger("standpunt.pdf")
@@ -33,7 +33,8 @@ class RefusedResource(ValueError):
     """A resource outside what a position may use."""
 
 
-class WorkspaceFetcher(URLFetcher):
+# WeasyPrint ships without type information, so to mypy its classes are Any.
+class WorkspaceFetcher(URLFetcher):  # type: ignore[misc]
     """The one way WeasyPrint gets at resources: files under ``roots`` and data: URIs only.
 
     ``roots`` are the workspace and the template folders (for the built-in template's fonts).
@@ -57,21 +58,6 @@ class WorkspaceFetcher(URLFetcher):
         raise RefusedResource(f"refused to load '{url}': only files inside the workspace are used")
 
 
-@dataclass(frozen=True)
-class RenderRequest:
-    """Everything needed to make one PDF: plain, picklable data, no workspace object."""
-
-    html: str
-    roots: tuple[Path, ...]
-    variant: str = "pdf/ua-1"
-    expected: Mapping[str, str] = field(default_factory=dict)
-    attachments: tuple[tuple[str, bytes, str], ...] = ()
-    #: The moment the PDF claims to be from (SOURCE_DATE_EPOCH): the version's commit time.
-    epoch: int | None = None
-    #: At most this many pages (None: no cap).
-    page_limit: int | None = None
-
-
 #: When nothing better is known: 1980-01-01, the reproducible-builds convention.
 DEFAULT_EPOCH = 315532800
 
@@ -91,13 +77,13 @@ def write_pdf(request: RenderRequest) -> bytes:
         "pdf_identifier": hashlib.sha256(request.html.encode("utf-8")).hexdigest()[:32].encode(),
         "attachments": [
             Attachment(
-                file_obj=io.BytesIO(data),
-                name=name,
-                description=description,
+                file_obj=io.BytesIO(attachment.data),
+                name=attachment.name,
+                description=attachment.description,
                 created=moment,
                 modified=moment,
             )
-            for name, data, description in request.attachments
+            for attachment in request.attachments
         ],
     }
     if request.variant != "none":
@@ -163,3 +149,14 @@ def missing_anchors(document: Document, expected: Mapping[str, str]) -> list[str
     for page in document.pages:
         present.update(page.anchors)
     return [anchor for anchor in expected if anchor not in present]
+
+
+# RenderRequest is declared in standpunt.render.request (no WeasyPrint there) and offered here too.
+__all__ = [
+    "PDF_VARIANTS",
+    "RefusedResource",
+    "RenderRequest",
+    "WorkspaceFetcher",
+    "missing_anchors",
+    "write_pdf",
+]

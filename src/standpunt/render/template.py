@@ -26,7 +26,8 @@ from jinja2 import (
     TemplateSyntaxError,
     UndefinedError,
 )
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from standpunt import __version__
@@ -218,15 +219,60 @@ def view_model(
     ``signers`` are the partners whose signature matches this text (the only co-signers shown);
     ``pending`` are the others, shown marked as pending in drafts (``build --include-pending``).
     """
-    config = workspace.config
     lang = workspace.lang_of(position)
     text = workspace.labels(lang)
+    # The position's Markdown texts as HTML, by their keys (standpunt.workspace.texts).
     html = {key: Markup(fragment) for key, fragment in cited.fields.items()}
-    summary = html.get("summary")
+    partners = _partners(workspace, signers or [], pending or [])
+    return {
+        "lang": lang,
+        "medium": medium,
+        "labels": text,
+        "generator": f"Standpunt {__version__}",
+        "stylesheet": Markup(stylesheet),
+        "organisation": _organisation(workspace),
+        "position": _position(position_id, position, html, lang, text, partners),
+        "bibliography": Markup(cited.bibliography),
+        "notes": Markup(cited.notes),
+        "version": version
+        or {"label": None, "stamp": text["not_versioned"], "short": text["not_versioned"]},
+        "edition": edition,
+    }
+
+
+def _position(
+    position_id: str,
+    position: Position,
+    html: dict[str, Markup],
+    lang: str,
+    text: dict[str, str],
+    partners: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The position itself: its fields, its texts as HTML, and who co-signs it."""
+    return {
+        "id": position_id,
+        "title": position.title,
+        "subtitle": position.subtitle,
+        "date": format_date(position.date, lang) if position.date else None,
+        "date_iso": position.date.isoformat() if position.date else None,
+        "status": position.status,
+        "status_label": text[f"status_{position.status}"],
+        "authors": [a.model_dump() for a in position.authors],
+        "summary": html.get("summary"),
+        "sections": _sections(position, html),
+        "recommendations": [
+            html[f"recommendations.{number}"]
+            for number in range(1, len(position.recommendations) + 1)
+        ],
+        "signatories": partners,
+        "tags": list(position.tags),
+    }
+
+
+def _sections(position: Position, html: dict[str, Markup]) -> list[dict[str, Any]]:
     sections = []
     for number, section in enumerate(position.sections, 1):
         body = html[f"sections.{number}.body"]
-        quote = html.get(f"sections.{number}.quote")
         # The pull quote floats beside the second paragraph, so that a heading is never
         # separated from its first paragraph by the float.
         cut = body.find("</p>")
@@ -239,68 +285,42 @@ def view_model(
                 "body": body,
                 "lead": Markup(body[:cut]),
                 "rest": Markup(body[cut:]),
-                "quote": quote,
+                "quote": html.get(f"sections.{number}.quote"),
             }
         )
-    recommendations = [
-        html[f"recommendations.{number}"] for number in range(1, len(position.recommendations) + 1)
-    ]
-    org = config.organisation
+    return sections
 
-    shown = [(key, False) for key in signers or []]
-    shown += [(key, True) for key in pending or [] if key not in (signers or [])]
-    partners = [
+
+def _partners(workspace: Workspace, signers: list[str], pending: list[str]) -> list[dict[str, Any]]:
+    """The co-signing partners: those who signed this text, then (in drafts) those pending."""
+    partners = workspace.config.partners
+    shown = [(key, False) for key in signers]
+    shown += [(key, True) for key in pending if key not in signers]
+    return [
         {
             "key": key,
-            "name": config.partners[key].name,
-            "short": config.partners[key].short,
-            "website": config.partners[key].website,
+            "name": partners[key].name,
+            "short": partners[key].short,
+            "website": partners[key].website,
             "logo": data_uri(
-                workspace,
-                config.partners[key].logo,
-                workspace.setting_location("partners", key, "logo"),
+                workspace, partners[key].logo, workspace.setting_location("partners", key, "logo")
             ),
             "pending": is_pending,
         }
         for key, is_pending in shown
-        if key in config.partners
+        if key in partners
     ]
+
+
+def _organisation(workspace: Workspace) -> dict[str, Any]:
+    org = workspace.config.organisation
     return {
-        "lang": lang,
-        "medium": medium,
-        "labels": text,
-        "generator": f"Standpunt {__version__}",
-        "stylesheet": Markup(stylesheet),
-        "organisation": {
-            "name": org.name,
-            "short": org.short,
-            "website": org.website,
-            "logo": data_uri(
-                workspace, org.logo, workspace.setting_location("organisation", "logo")
-            ),
-            "contact": org.contact,
-            "licence": org.licence,
-        },
-        "position": {
-            "id": position_id,
-            "title": position.title,
-            "subtitle": position.subtitle,
-            "date": format_date(position.date, lang) if position.date else None,
-            "date_iso": position.date.isoformat() if position.date else None,
-            "status": position.status,
-            "status_label": text[f"status_{position.status}"],
-            "authors": [a.model_dump() for a in position.authors],
-            "summary": summary,
-            "sections": sections,
-            "recommendations": recommendations,
-            "signatories": partners,
-            "tags": list(position.tags),
-        },
-        "bibliography": Markup(cited.bibliography),
-        "notes": Markup(cited.notes),
-        "version": version
-        or {"label": None, "stamp": text["not_versioned"], "short": text["not_versioned"]},
-        "edition": edition,
+        "name": org.name,
+        "short": org.short,
+        "website": org.website,
+        "logo": data_uri(workspace, org.logo, workspace.setting_location("organisation", "logo")),
+        "contact": org.contact,
+        "licence": org.licence,
     }
 
 

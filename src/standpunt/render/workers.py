@@ -14,11 +14,16 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from typing import Any
+from multiprocessing.process import BaseProcess
+from typing import TYPE_CHECKING, Any
 
 from standpunt.errors import StandpuntError
+from standpunt.render.request import PdfSettings
+
+if TYPE_CHECKING:  # imported by the worker when a job arrives; the parent starts workers first
+    from standpunt.render.template import TemplateSet
 
 #: How long a new worker may take to import WeasyPrint before its first job's clock starts.
 STARTUP_SECONDS = 300.0
@@ -37,16 +42,21 @@ class Limits:
 class Job:
     """One output to make: a page from a template, and for print, a PDF from that page."""
 
-    key: Any
-    templates: Any  # render.TemplateSet
+    #: What the caller calls this output; its :class:`Result` carries it back.
+    key: str
+    templates: TemplateSet
+    #: The plain data the template receives.
     context: dict[str, Any]
     medium: str  # "print" or "screen"
-    pdf: dict[str, Any] = field(default_factory=dict)  # RenderRequest fields besides html
+    #: How the page becomes a PDF (print only).
+    pdf: PdfSettings | None = None
 
 
 @dataclass
 class Result:
-    key: Any
+    """What became of a job: the output's bytes, or the error that stopped it."""
+
+    key: str
     data: bytes | None = None
     error: StandpuntError | None = None
 
@@ -58,9 +68,11 @@ def run_job(job: Job, limits: Limits) -> bytes:
     html = render_html(job.templates, job.context)
     if job.medium != "print":
         return html.encode("utf-8")
-    from standpunt.render.pdf import RenderRequest, write_pdf
+    if job.pdf is None:
+        raise ValueError("a print job carries its PDF settings")
+    from standpunt.render.pdf import write_pdf
 
-    return write_pdf(RenderRequest(html=html, page_limit=limits.pages, **job.pdf))
+    return write_pdf(job.pdf.for_page(html, limits.pages))
 
 
 def _worker_main(conn: Connection, limits: Limits, pdf: bool) -> None:
@@ -181,71 +193,90 @@ class Pool:
                 if job is None:
                     exhausted = True
                     break
-                worker = idle.pop()
-                try:
-                    worker.conn.send(job)
-                except (OSError, BrokenPipeError):
-                    # The worker died before its first job (it could not start): one retry.
-                    worker = self._replace(worker)
-                    try:
-                        worker.conn.send(job)
-                    except (OSError, BrokenPipeError):
-                        raise StandpuntError(
-                            "the render worker could not start; run 'python3 -m standpunt "
-                            "build --jobs 1' to see whether WeasyPrint is installed correctly",
-                            code="render-crashed",
-                        ) from None
+                worker = self._send(idle.pop(), job)
                 busy[worker.conn] = (worker, job, self._deadline(worker))
             if not busy:
                 continue
             next_deadline = min(deadline for _, _, deadline in busy.values())
             ready = wait(list(busy), timeout=max(0.0, next_deadline - time.monotonic()))
-            for conn in ready:
-                worker, job, _ = busy.pop(conn)  # type: ignore[index]
-                try:
-                    status, _key, payload = worker.conn.recv()
-                    if status == "ready":
-                        worker.ready = True
-                        busy[conn] = (worker, job, self._deadline(worker))
-                        continue
-                except (EOFError, OSError):
-                    worker.process.join(timeout=5)
-                    if worker.done == 0 and worker.process.exitcode == 1:
-                        # It died of an exception before rendering anything: it never started.
-                        message = (
-                            "the render worker could not start; run 'python3 -m standpunt "
-                            "build --jobs 1' from a shell to see whether WeasyPrint works"
-                        )
-                    else:
-                        message = (
-                            "the renderer stopped while making this position (it may have run "
-                            f"out of the {self.limits.memory_mb} MB memory limit)"
-                        )
-                    done(Result(job.key, error=StandpuntError(message, code="render-crashed")))
-                    idle.append(self._replace(worker))
-                    continue
-                worker.done += 1
-                if status == "ok":
-                    done(Result(job.key, data=payload))
+            for conn in [conn for conn in busy if conn in ready]:
+                worker, job, _ = busy.pop(conn)
+                free = self._receive(worker, job, done)
+                if free is None:  # it has only now finished starting: the job's clock starts
+                    busy[conn] = (worker, job, self._deadline(worker))
                 else:
-                    message, location, code = payload
-                    done(Result(job.key, error=StandpuntError(message, location, code)))
-                idle.append(worker)
-            now = time.monotonic()
-            for conn, (worker, job, deadline) in list(busy.items()):
-                if deadline <= now:
-                    del busy[conn]
-                    done(
-                        Result(
-                            job.key,
-                            error=StandpuntError(
-                                f"rendering took longer than {self.limits.seconds:g} seconds "
-                                "and was stopped; the position is too long or its template loops",
-                                code="time-limit",
-                            ),
-                        )
+                    idle.append(free)
+            idle.extend(self._stop_overdue(busy, done))
+
+    def _send(self, worker: _Worker, job: Job) -> _Worker:
+        """Hand ``job`` to ``worker`` (or to its replacement); returns the one that has it."""
+        try:
+            worker.conn.send(job)
+        except (OSError, BrokenPipeError):
+            # The worker died before its first job (it could not start): one retry.
+            worker = self._replace(worker)
+            try:
+                worker.conn.send(job)
+            except (OSError, BrokenPipeError):
+                raise StandpuntError(
+                    "the render worker could not start; run 'python3 -m standpunt "
+                    "build --jobs 1' to see whether WeasyPrint is installed correctly",
+                    code="render-crashed",
+                ) from None
+        return worker
+
+    def _receive(self, worker: _Worker, job: Job, done: Callable[[Result], None]) -> _Worker | None:
+        """Take what ``worker`` says about ``job``; returns the worker that is free now (it, or
+        its replacement after a crash), or None when it only says it is ready to start."""
+        try:
+            status, _key, payload = worker.conn.recv()
+        except (EOFError, OSError):
+            worker.process.join(timeout=5)
+            if worker.done == 0 and worker.process.exitcode == 1:
+                # It died of an exception before rendering anything: it never started.
+                message = (
+                    "the render worker could not start; run 'python3 -m standpunt "
+                    "build --jobs 1' from a shell to see whether WeasyPrint works"
+                )
+            else:
+                message = (
+                    "the renderer stopped while making this position (it may have run "
+                    f"out of the {self.limits.memory_mb} MB memory limit)"
+                )
+            done(Result(job.key, error=StandpuntError(message, code="render-crashed")))
+            return self._replace(worker)
+        if status == "ready":
+            worker.ready = True
+            return None
+        worker.done += 1
+        if status == "ok":
+            done(Result(job.key, data=payload))
+        else:
+            message, location, code = payload
+            done(Result(job.key, error=StandpuntError(message, location, code)))
+        return worker
+
+    def _stop_overdue(
+        self, busy: dict[Connection, tuple[_Worker, Job, float]], done: Callable[[Result], None]
+    ) -> list[_Worker]:
+        """Stop the jobs past their time limit; returns the fresh workers that replace theirs."""
+        now = time.monotonic()
+        fresh = []
+        for conn, (worker, job, deadline) in list(busy.items()):
+            if deadline <= now:
+                del busy[conn]
+                done(
+                    Result(
+                        job.key,
+                        error=StandpuntError(
+                            f"rendering took longer than {self.limits.seconds:g} seconds "
+                            "and was stopped; the position is too long or its template loops",
+                            code="time-limit",
+                        ),
                     )
-                    idle.append(self._replace(worker))
+                )
+                fresh.append(self._replace(worker))
+        return fresh
 
     def _deadline(self, worker: _Worker) -> float:
         """When a job sent now must be done: its time limit, counted from the worker's start-up
@@ -266,7 +297,7 @@ class Pool:
 
 @dataclass(eq=False)
 class _Worker:
-    process: Any
+    process: BaseProcess
     conn: Connection
     done: int = 0
     ready: bool = False
@@ -286,9 +317,14 @@ class _Worker:
             self.conn.close()
 
 
+#: Where a build gets its render workers: called with the limits they must run under and the
+#: number of jobs to come, it gives a context in which a started pool renders them.
+WorkersFor = Callable[[Limits, int], contextlib.AbstractContextManager[Pool]]
+
+
 def default_jobs() -> int:
     """As many workers as the machine has cores."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-__all__ = ["Job", "Limits", "Pool", "Result", "default_jobs", "run_job"]
+__all__ = ["Job", "Limits", "Pool", "Result", "WorkersFor", "default_jobs", "run_job"]

@@ -1,0 +1,69 @@
+"""Step 3 of a build: the outputs that are not current, rendered by the render workers.
+
+The workers start first, so that their import of WeasyPrint overlaps pandoc, which then resolves
+every position's citations at once on a thread pool. A position's jobs go to the workers as soon
+as its citations are in and a worker is free; each result is committed as it comes
+(:mod:`standpunt.build.commit`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from standpunt.build.cite import CACHE_DIR, start_citing
+from standpunt.build.commit import Tally, commit
+from standpunt.build.pages import Pages
+from standpunt.build.plan import OutputTask, Plan, PlannedPosition
+from standpunt.buildstate.state import BuildOptions
+from standpunt.cite.citeproc import CitedText
+from standpunt.errors import StandpuntError
+from standpunt.render.workers import Job, Limits, Result, WorkersFor
+from standpunt.workspace.files import build_folder
+from standpunt.workspace.read import Workspace
+
+
+def render(
+    workspace: Workspace, plan: Plan, options: BuildOptions, workers: WorkersFor, tally: Tally
+) -> None:
+    """Make every output of ``plan`` that is not current, with render workers from ``workers``."""
+    to_make = plan.to_make()
+    tasks = {task.key: task for _, outputs in to_make for task in outputs}
+    pages = Pages(workspace, plan, options)
+
+    def done(result: Result) -> None:
+        commit(workspace, plan.state, tally, tasks[result.key], result)
+
+    plan.state.workspace = None  # outputs change from here on
+    cache = build_folder(workspace.root, f"build/{CACHE_DIR}")
+    with workers(_limits(workspace), len(tasks)) as pool:
+        pool.start()  # WeasyPrint's import in the workers overlaps the pandoc runs below
+        with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as threads:
+            citations = start_citing(threads, [p for p, _ in to_make], plan.style, cache)
+            try:
+                pool.run(_jobs(to_make, pages, citations, tally), done)
+            finally:
+                plan.state.write()
+
+
+def _jobs(
+    to_make: list[tuple[PlannedPosition, list[OutputTask]]],
+    pages: Pages,
+    citations: dict[str, Future[CitedText]],
+    tally: Tally,
+) -> Iterator[Job]:
+    """Each position's jobs in turn; a position whose jobs cannot be made fails here."""
+    for planned, outputs in to_make:
+        try:
+            jobs = pages.jobs(planned, outputs, citations[planned.id])
+        except StandpuntError as exc:
+            for task in outputs:
+                tally.failed(task, exc)
+            continue
+        yield from jobs
+
+
+def _limits(workspace: Workspace) -> Limits:
+    """What rendering one position may cost, as standpunt.yaml says."""
+    return Limits(**workspace.config.limits.model_dump())

@@ -1,0 +1,77 @@
+"""A build of an opened workspace, step by step: check, plan, cite and render, commit.
+
+Everything is loaded and checked before anything is written. Positions with errors are not
+built; the others are. The plan (:mod:`standpunt.build.plan`) says which outputs are current
+already; the rest are rendered (:mod:`standpunt.build.render`), each page from plain data that
+does not need the workspace, and written as soon as it is ready (:mod:`standpunt.build.commit`).
+"""
+
+from __future__ import annotations
+
+from standpunt.build.commit import Tally, record_digest
+from standpunt.build.plan import plan_outputs
+from standpunt.build.render import render
+from standpunt.build.report import BuildReport, Progress
+from standpunt.buildstate.state import BuildOptions
+from standpunt.checks.check import Checked, check_workspace
+from standpunt.errors import Diagnostic, UsageError, did_you_mean
+from standpunt.render.workers import WorkersFor
+from standpunt.workspace.read import Workspace, select
+
+
+def run(
+    workspace: Workspace,
+    ids: list[str] | None,
+    options: BuildOptions,
+    progress: Progress | None,
+    workers: WorkersFor,
+    record: str | None,
+) -> BuildReport:
+    """Build the positions ``ids`` (all when None) of ``workspace``, rendering with ``workers``.
+
+    ``record`` is the digest of every input of a whole-workspace build
+    (:func:`~standpunt.buildstate.state.workspace_digest`): it is kept in the build state when
+    the build is complete and clean, so that the next such build stops at once.
+    """
+    chosen = select(workspace, ids)
+    checked, buildable, diagnostics = _check(workspace, chosen, whole=not ids)
+    _check_edition(workspace, options.edition)
+    if not buildable:
+        return BuildReport([], len(chosen), diagnostics)
+    plan = plan_outputs(workspace, buildable, checked, options)
+    tally = Tally(plan, progress)
+    tally.start()
+    if plan.to_make():
+        render(workspace, plan, options, workers, tally)
+    report = BuildReport(tally.outcomes(), len(chosen) - len(buildable), diagnostics)
+    complete = not ids and len(buildable) == len(workspace.positions)
+    if record is not None and complete and report.ok:
+        record_digest(plan.state, record)
+    return report
+
+
+def _check(
+    workspace: Workspace, chosen: list[str], whole: bool
+) -> tuple[Checked, list[str], list[Diagnostic]]:
+    """Check the workspace (only the ``chosen`` positions unless ``whole``); returns what the
+    build needs of the checks, the chosen positions whose own file has no errors, and every
+    problem found, sorted."""
+    checked = check_workspace(workspace, None if whole else chosen)
+    problems = workspace.problems
+    buildable = [
+        pid
+        for pid in chosen
+        if workspace.positions[pid].model is not None
+        and not problems.errors_at(workspace.positions[pid].display)
+    ]
+    return checked, buildable, problems.sorted()
+
+
+def _check_edition(workspace: Workspace, edition: str | None) -> None:
+    """A partner's edition needs the partner."""
+    if edition and edition not in workspace.config.partners:
+        raise UsageError(
+            f"no partner '{edition}' in standpunt.yaml"
+            f"{did_you_mean(edition, workspace.config.partners)}",
+            code="unknown-partner",
+        )
