@@ -13,11 +13,11 @@ from typing import Any
 
 from standpunt import __version__
 from standpunt.errors import StandpuntError
-from standpunt.workspace.load import parse_yaml, to_plain
-from standpunt.workspace.files import build_folder, output_path, write_atomic
-from standpunt.versions.redline import REDLINE_CSS, cited_ids, compare, to_html, to_text
 from standpunt.render.template import TemplateSet, read_stylesheet, template_set
 from standpunt.versions.history import commit_info, last_commit, previous_version, read_at
+from standpunt.versions.redline import REDLINE_CSS, cited_ids, compare, to_html, to_text
+from standpunt.workspace.files import build_folder, output_path, write_atomic
+from standpunt.workspace.load import parse_yaml, to_plain
 from standpunt.workspace.read import Workspace, select
 
 
