@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-import standpunt.cite.finder as markdown
+import standpunt.cite.finder.lookahead as markdown
 from standpunt.cite.finder import CitationRef, find_citations
 from standpunt.cite.pandoc import MARKDOWN_FORMAT, run_pandoc
 
