@@ -8,7 +8,6 @@ referenced.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,9 +20,8 @@ from standpunt.cite.finder.positions import LineMap
 class CitationRef:
     """One citation key as pandoc reads it, with the 1-based position of its ``@``.
 
-    ``prefix`` and ``suffix`` are the raw text before and after the key inside brackets
-    (for ``@key [p. 33]`` the suffix is ``p. 33``); ``locator`` is the locator guessed from
-    the suffix (``p. 33``), or empty.
+    ``narrative`` is a citation outside brackets (``@key``, pandoc's ``AuthorInText``) and
+    ``suppress_author`` one with a ``-`` before its ``@`` (``[-@key]``, ``-@key``).
     """
 
     key: str
@@ -31,30 +29,6 @@ class CitationRef:
     col: int
     narrative: bool = False
     suppress_author: bool = False
-    prefix: str = ""
-    locator: str = ""
-    suffix: str = ""
-
-
-_LOCATOR = re.compile(
-    r"\s*,?\s*((?:(?:p|pp|pag|blz|ch|chap|chapter|hfdst|sec|section|par|para|paragraph|art|"
-    r"vol|volume|fig|figure|no|nr|n|l|line|col|column|pt|part|bk|book|v|vv|verse|op|opus|"
-    r"fol|folio|s\.v)\.?|§+|¶)\s*)?(\d[\w\-–—.:/]*(?:\s*[,&]\s*\d[\w\-–—.:/]*)*|[ivxlcdm]+\b)",
-    re.IGNORECASE,
-)
-
-
-def _locator(suffix: str) -> str:
-    """Best-effort locator in a citation suffix: ``, p. 12`` gives ``p. 12``."""
-    m = _LOCATOR.match(suffix)
-    if not m:
-        return ""
-    return m.group(0).strip().lstrip(",").strip()
-
-
-def _clean(text: str) -> str:
-    """Whitespace (line breaks too) collapsed to single spaces."""
-    return " ".join(text.split())
 
 
 def collect(tokens: list[Token], lines: list[str], env: dict[str, Any]) -> list[CitationRef]:
@@ -105,18 +79,7 @@ def collect(tokens: list[Token], lines: list[str], env: dict[str, Any]) -> list[
                     ):
                         continue
                     line, col = where.position(cite.at)
-                    prefix = _clean(content[slice(*cite.prefix)]) if cite.prefix else ""
-                    suffix = _clean(content[slice(*cite.suffix)]) if cite.suffix else ""
-                    ref = CitationRef(
-                        key=cite.key,
-                        line=line,
-                        col=col,
-                        narrative=cite.narrative,
-                        suppress_author=cite.suppress,
-                        prefix=prefix,
-                        locator=_locator(suffix),
-                        suffix=suffix,
-                    )
+                    ref = CitationRef(cite.key, line, col, cite.narrative, cite.suppress)
                     results.append((line, col, ref, note))
     result = [
         ref
