@@ -121,12 +121,12 @@ def test_random_yaml_trees_give_located_diagnostics_only(
     (root / RANDOM_FILES[2]).write_text(json.dumps(evidence, default=str), encoding="utf-8")
     try:
         workspace = open_workspace(root)
-        check_workspace(workspace)
+        report = check_workspace(workspace)
     except StandpuntError as error:  # allowed, but it too must say where
         assert error.location is not None, error
         return
     shown = {"standpunt.yaml", *RANDOM_FILES, "positions/care.yaml", "evidence/refs.yaml"}
-    for diagnostic in workspace.problems.items:
+    for diagnostic in report.problems.items:
         assert diagnostic.location is not None, diagnostic
         assert diagnostic.location.path in shown, diagnostic
         assert diagnostic.code != "internal-error", diagnostic

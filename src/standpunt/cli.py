@@ -98,8 +98,7 @@ def check(ctx: click.Context, positions: tuple[str, ...], output_format: str) ->
 
     workspace = open_workspace(_root(ctx))
     ids = select(workspace, list(positions)) if positions else None
-    check_workspace(workspace, ids)
-    problems = workspace.problems
+    problems = check_workspace(workspace, ids).problems
     if output_format == "json":
         click.echo(json.dumps([d.as_dict() for d in problems.sorted()], indent=2))
     else:

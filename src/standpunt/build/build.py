@@ -144,6 +144,7 @@ def build(
     chosen = select(workspace, ids)
     checked = check_workspace(workspace, chosen if ids else None)
     cited_keys, signed = checked.cited, checked.signed
+    workspace.problems.extend(checked.found)  # what the build reports until it reads the report
     if options.edition and options.edition not in workspace.config.partners:
         raise UsageError(
             f"no partner '{options.edition}' in standpunt.yaml"

@@ -13,7 +13,6 @@ identity; the ``partner`` field inside repeats it for people reading the file.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 from collections.abc import Mapping as AbcMapping
 from collections.abc import Sequence as AbcSequence
@@ -171,10 +170,7 @@ def _check_partner(workspace: Workspace, partner: str) -> None:
 
 def _errors_of(workspace: Workspace, position: PositionFile) -> list[Diagnostic]:
     """The errors that forbid signing: the position's own and those of the evidence it cites."""
-    # check_workspace adds to workspace.problems; a copy keeps the caller's list as it was.
-    copy = dataclasses.replace(workspace, problems=Problems(list(workspace.problems.items)))
-    check_workspace(copy, [position.id])
-    errors = copy.problems.errors_at(position.display)
+    errors = check_workspace(workspace, [position.id]).problems.errors_at(position.display)
     if position.model is None and not errors:
         errors = [Diagnostic("error", "this position cannot be read", "invalid-position")]
     for key in dict.fromkeys(c.key for c in citations_in(position)):
