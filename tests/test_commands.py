@@ -92,3 +92,30 @@ def test_help_and_check_do_not_import_weasyprint(make_workspace):
         imports = _imported_modules(*args)
         assert "standpunt.cli" in imports  # the trace is real
         assert "weasyprint" not in imports, args
+
+
+def test_an_interrupted_command_exits_130(make_workspace, monkeypatch):
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    root = make_workspace()
+    monkeypatch.setattr("standpunt.commands.signing.fingerprint", interrupted)
+    result = CliRunner().invoke(main, ["-C", str(root), "fingerprint", "care"])
+    assert (result.exit_code, result.stdout, result.stderr) == (130, "", "stopped\n")
+
+
+def test_the_exit_table():
+    from standpunt.cli import exit_code
+    from standpunt.commands.check import Checked
+    from standpunt.errors import ContentErrors, Diagnostic, StandpuntError, UsageError
+
+    warning = Diagnostic("warning", "a warning", "w")
+    error = Diagnostic("error", "an error", "e")
+    assert exit_code(None) == 0
+    assert exit_code(Checked(positions=1, evidence=1)) == 0
+    assert exit_code(Checked(problems=[warning], positions=1, evidence=1)) == 0
+    assert exit_code(Checked(problems=[warning, error], positions=1, evidence=1)) == 1
+    assert exit_code(StandpuntError("wrong content")) == 1
+    assert exit_code(ContentErrors([error])) == 1
+    assert exit_code(UsageError("wrong call")) == 2
+    assert exit_code(KeyboardInterrupt()) == 130
