@@ -7,6 +7,7 @@ exits:
 - 0: all is well (warnings allowed);
 - 1: problems in the user's files (a result with errors, or a :class:`StandpuntError`);
 - 2: the command was called the wrong way (a :class:`UsageError`, or click's own usage errors);
+- 3: an unexpected error, which is a bug in Standpunt (``--debug`` shows its traceback);
 - 130: interrupted (Ctrl+C).
 
 Everything beyond click is imported inside the command that needs it: WeasyPrint only by those
@@ -20,6 +21,7 @@ import json
 import logging
 import os
 import sys
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ParamSpec
@@ -43,6 +45,8 @@ def exit_code(outcome: object) -> int:
             return 2
         case StandpuntError():
             return 1
+        case BaseException():
+            return 3  # nothing Standpunt meant to raise: a bug
         case Result() if outcome.errors:
             return 1
         case _:
@@ -56,7 +60,9 @@ def ends_with_exit_code(command: Callable[P, object]) -> Callable[P, None]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
         try:
             outcome = command(*args, **kwargs)
-        except (StandpuntError, KeyboardInterrupt) as exc:
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise  # click's own: click reports them and exits
+        except (Exception, KeyboardInterrupt) as exc:
             _tell(exc)
             outcome = exc
         code = exit_code(outcome)
@@ -73,8 +79,27 @@ def _tell(exc: BaseException) -> None:
         _echo_diagnostics(exc.diagnostics)
     elif isinstance(exc, StandpuntError):
         click.echo(str(exc), err=True)
-    else:
+    elif isinstance(exc, KeyboardInterrupt):
         click.echo("stopped", err=True)
+    else:
+        click.echo(_bug_report(exc), err=True)
+
+
+def _bug_report(exc: BaseException) -> str:
+    """An unexpected error: a bug in Standpunt. The message says what to report; with
+    ``--debug``, the traceback comes first."""
+    context = click.get_current_context()
+    name = context.info_name
+    what = traceback.format_exception_only(exc)[-1].strip()
+    message = (
+        f"standpunt {name}: unexpected error ({what}).\n"
+        "This is a bug in Standpunt, not a problem in your files. Please report it, with the "
+        "command you ran, what 'standpunt --version' prints, and "
+    )
+    if context.find_root().params.get("debug"):
+        trace = "".join(traceback.format_exception(exc))
+        return f"{trace}\n{message}the traceback above."
+    return f"{message}what the command prints with --debug (standpunt --debug {name} ...)."
 
 
 def _echo_diagnostics(diagnostics: list[Diagnostic]) -> None:
@@ -96,9 +121,14 @@ def _root(ctx: click.Context) -> Path:
     type=click.Path(file_okay=False, path_type=str),
     help="Run as if started in DIRECTORY (like git -C).",
 )
+@click.option(
+    "--debug",
+    is_flag=True,
+    help="On an unexpected error (a bug in Standpunt), show its traceback, for the bug report.",
+)
 @click.version_option(__version__, prog_name="standpunt")
 @click.pass_context
-def main(ctx: click.Context, directory: str | None) -> None:
+def main(ctx: click.Context, directory: str | None, debug: bool) -> None:
     """Standpunt: policy positions kept as YAML in git, built into PDFs with every citation kept.
 
     A workspace is a folder with standpunt.yaml, positions/ and evidence/; it is found from the
