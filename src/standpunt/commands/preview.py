@@ -33,5 +33,5 @@ def serve(root: Path, positions: list[str] | None, port: int) -> Iterator[Servin
             )
     except OSError as exc:
         raise UsageError(
-            f"cannot listen on 127.0.0.1:{port}: {exc.strerror}", code="usage"
+            f"cannot listen on {LOOPBACK}:{port}: {exc.strerror}", code="usage"
         ) from None
