@@ -7,7 +7,10 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from conftest import POSITION
+from standpunt.checks.check import check_workspace
 from standpunt.cli import main
+from standpunt.workspace.read import open_workspace
 
 
 def run(root: Path, *args: str) -> tuple[int, str, str]:
@@ -19,7 +22,7 @@ def test_clean_workspace_exits_zero(make_workspace):
     code, out, err = run(make_workspace(), "check")
     assert code == 0, out + err
     assert out == ""
-    assert "0 error(s), 0 warning(s)" in err
+    assert err == "0 error(s), 0 warning(s) in 1 position(s) and 3 evidence item(s)\n"
 
 
 def test_three_errors_with_their_lines(make_workspace):
@@ -42,19 +45,20 @@ def test_three_errors_with_their_lines(make_workspace):
             """,
         }
     )
-    code, out, _ = run(root, "check")
+    code, out, err = run(root, "check")
     assert code == 1
-    lines = out.splitlines()
-    assert lines == [
-        "evidence/more.yaml:4:7: error: evidence id 'doe2019' is defined twice: here and at "
-        "evidence/refs.yaml:25:7; give one of them another id [duplicate-evidence]",
-        "evidence/more.yaml:1:3: warning: evidence 'other2020' is not cited by any position "
+    # more.yaml is read before refs.yaml, so the second doe2019, in refs.yaml, is the duplicate
+    assert out.splitlines() == [
+        "evidence/more.yaml:1:7: warning: evidence 'other2020' is not cited by any position "
         "[uncited-evidence]",
+        "evidence/refs.yaml:19:7: error: evidence id 'doe2019' is defined twice: here and at "
+        "evidence/more.yaml:3:7; give one of them another id [duplicate-evidence]",
         "positions/bad.yaml:2:1: error: unknown field 'titel' (did you mean 'title'?) "
         "[unknown-field]",
         "positions/bad.yaml:7:22: error: unknown evidence 'smtih2021a' (did you mean "
         "'smith2021a'?); add it to a file in evidence/ or correct the key [unknown-citation]",
-    ] or lines == sorted(lines)
+    ]
+    assert err == "3 error(s), 1 warning(s) in 2 position(s) and 4 evidence item(s)\n"
 
 
 def test_a_citation_is_placed_where_pandoc_reads_it(make_workspace):
@@ -259,3 +263,22 @@ def test_an_evidence_library_outside_the_workspace_is_refused(make_workspace, tm
     assert code == 1
     assert "standpunt.yaml:12:5: error: evidence folder" in out + err
     assert "lies outside the workspace" in out + err
+
+
+def test_checking_leaves_the_workspace_as_it_was_read(make_workspace):
+    position = "titel: x\n" + POSITION.replace("[@doe2019].", "[@doe2091].")
+    workspace = open_workspace(make_workspace({"positions/care.yaml": position}))
+    read = list(workspace.problems.items)
+    report = check_workspace(workspace)
+    assert workspace.problems.items == read  # checking reads, it does not write
+    assert [str(d) for d in read] == [
+        "positions/care.yaml:1:1: error: unknown field 'titel' (did you mean 'title'?) "
+        "[unknown-field]"
+    ]
+    assert [str(d) for d in report.found] == [
+        "positions/care.yaml:14:25: error: unknown evidence 'doe2091' (did you mean "
+        "'doe2019'?); add it to a file in evidence/ or correct the key [unknown-citation]"
+    ]
+    assert report.problems.items == [*read, *report.found]
+    assert report.cited == {"care": ["smith2021a", "smith2021b", "doe2019", "doe2091"]}
+    assert check_workspace(workspace) == report  # so checking again finds the same

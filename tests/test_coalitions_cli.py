@@ -170,6 +170,19 @@ def test_reformatting_the_yaml_keeps_the_signature(make_workspace) -> None:
     assert states(root) == {"swan": "signed an older text"}
 
 
+def test_status_reports_a_broken_signature_file_and_exits_1(make_workspace) -> None:
+    root = make_workspace()
+    (root / "signatures/care").mkdir(parents=True)
+    (root / "signatures/care/swan.yaml").write_text("partner: [\n", encoding="utf-8")
+    result = run(root, "status", code=1)  # a problem in the user's files, as check says too
+    assert result.stdout == (
+        "signatures/care/swan.yaml:2:1: error: a value is missing here (YAML parser: expected "
+        "the node content, but found '<stream end>') [yaml-syntax]\n"
+        "care:\n"
+        "  swan                     not signed\n"
+    )
+
+
 def test_two_partners_sign_on_two_branches_and_git_merges_them(make_workspace) -> None:
     root = make_workspace(
         {"positions/care.yaml": POSITION.replace("signatories: [swan]", "signatories: [swan, hbh]")}

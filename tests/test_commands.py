@@ -92,3 +92,71 @@ def test_help_and_check_do_not_import_weasyprint(make_workspace):
         imports = _imported_modules(*args)
         assert "standpunt.cli" in imports  # the trace is real
         assert "weasyprint" not in imports, args
+
+
+BUG_REPORT = (
+    "This is a bug in Standpunt, not a problem in your files. Please report it, with the command "
+    "you ran, what 'standpunt --version' prints, and "
+)
+
+
+def _broken(*args: object, **kwargs: object) -> None:
+    raise RuntimeError("boom")
+
+
+def test_an_unexpected_error_is_reported_as_a_bug(make_workspace, monkeypatch):
+    root = make_workspace()
+    monkeypatch.setattr("standpunt.commands.check.check", _broken)
+    result = CliRunner().invoke(main, ["-C", str(root), "check"])
+    assert result.exit_code == 3
+    assert result.stdout == ""
+    assert result.stderr == (
+        "standpunt check: unexpected error (RuntimeError: boom).\n"
+        + BUG_REPORT
+        + "what the command prints with --debug (standpunt --debug check ...).\n"
+    )
+
+
+def test_debug_shows_the_traceback_of_a_bug(make_workspace, monkeypatch):
+    root = make_workspace()
+    monkeypatch.setattr("standpunt.commands.check.check", _broken)
+    result = CliRunner().invoke(main, ["--debug", "-C", str(root), "check"])
+    assert result.exit_code == 3
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert lines[0] == "Traceback (most recent call last):"
+    assert '    raise RuntimeError("boom")' in lines  # down to the line that failed
+    assert result.stderr.endswith(
+        "RuntimeError: boom\n\n"
+        "standpunt check: unexpected error (RuntimeError: boom).\n"
+        + BUG_REPORT
+        + "the traceback above.\n"
+    )
+
+
+def test_an_interrupted_command_exits_130(make_workspace, monkeypatch):
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    root = make_workspace()
+    monkeypatch.setattr("standpunt.commands.signing.fingerprint", interrupted)
+    result = CliRunner().invoke(main, ["-C", str(root), "fingerprint", "care"])
+    assert (result.exit_code, result.stdout, result.stderr) == (130, "", "stopped\n")
+
+
+def test_the_exit_table():
+    from standpunt.cli import exit_code
+    from standpunt.commands.check import Checked
+    from standpunt.errors import ContentErrors, Diagnostic, StandpuntError, UsageError
+
+    warning = Diagnostic("warning", "a warning", "w")
+    error = Diagnostic("error", "an error", "e")
+    assert exit_code(None) == 0
+    assert exit_code(Checked(positions=1, evidence=1)) == 0
+    assert exit_code(Checked(problems=[warning], positions=1, evidence=1)) == 0
+    assert exit_code(Checked(problems=[warning, error], positions=1, evidence=1)) == 1
+    assert exit_code(StandpuntError("wrong content")) == 1
+    assert exit_code(ContentErrors([error])) == 1
+    assert exit_code(UsageError("wrong call")) == 2
+    assert exit_code(RuntimeError("a bug")) == 3
+    assert exit_code(KeyboardInterrupt()) == 130

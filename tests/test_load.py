@@ -368,7 +368,8 @@ def test_syntax_errors_are_located_and_explained(
     error = fails(text)
     assert where(error) == position
     assert error.message.startswith(start)
-    assert error.code in {"yaml-syntax", "yaml-control-character"}
+    control = "\x07" in text  # the one case that is not a syntax error but a character
+    assert error.code == ("yaml-control-character" if control else "yaml-syntax")
 
 
 def test_syntax_error_keeps_pyyaml_problem_text() -> None:
@@ -469,9 +470,10 @@ def test_to_plain_gives_plain_types() -> None:
 
 def test_real_workspace_files_load() -> None:
     root = Path(__file__).resolve().parent.parent
-    for file in [root / "standpunt.yaml", *sorted((root / "positions").glob("*.yaml"))]:
-        if file.exists():
-            assert to_plain(load_yaml(file)) == yaml.load(file.read_text(), Loader=yaml.BaseLoader)
+    positions = sorted((root / "positions").glob("*.yaml"))
+    assert positions  # the demo workspace's positions, so the loop below has work to do
+    for file in [root / "standpunt.yaml", *positions]:
+        assert to_plain(load_yaml(file)) == yaml.load(file.read_text(), Loader=yaml.BaseLoader)
 
 
 # --------------------------------------------------------------------------- JSON

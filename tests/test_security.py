@@ -696,10 +696,9 @@ def test_case_05_dunder_access_fails_naming_template_and_line(templated: Built) 
 
 @pytest.mark.parametrize("pid", [pid for pid in TEMPLATE_CASES if pid.startswith("c06-")])
 def test_case_06_format_tricks_fail_or_render_harmlessly(templated: Built, pid: str) -> None:
-    pdf = templated.file(f"{pid}.pdf")
-    if pdf.exists():
-        text = flat_text(pdf)
-        assert "<class" not in text and "class '" not in text, text
+    if pid == "c06-format-item":  # an item named '__class__' is only a key: it renders
+        text = flat_text(templated.file(f"{pid}.pdf"))
+        assert "harmless" in text and "<class" not in text and "class '" not in text, text
     else:
         template_error(templated, pid, "template-unsafe")
     assert "<class" not in templated.output
@@ -784,14 +783,17 @@ def test_the_time_limit_counts_rendering_not_the_workers_start(tmp_path: Path) -
 
 def test_case_09_memory_limit_stops_a_big_allocation_by_another_route(templated: Built) -> None:
     # str.format pads to a billion characters: no binary operator for the sandbox to bound,
-    # so the worker's memory cap stops it (or kills the worker), and the build goes on.
+    # so the worker's memory cap (an address-space limit) makes the allocation fail, and the
+    # build goes on.
     (line,) = [
         line
         for line in templated.output.splitlines()
         if line.startswith("positions/c09-memory.yaml:1:1: error: ")
     ]
-    assert "2048 MB memory limit" in line
-    assert line.endswith(("[memory-limit]", "[render-crashed]")), line
+    assert line == (
+        "positions/c09-memory.yaml:1:1: error: rendering needed more than the 2048 MB memory "
+        "limit; the position or its template is too large [memory-limit]"
+    )
     assert not templated.file("c09-memory.pdf").exists()
 
 
@@ -975,8 +977,12 @@ def test_case_16_import_under_a_bad_id_writes_nothing(
     pdf = standpunt_like_pdf(tmp_path / "shared.pdf", source_id)
     before = snapshot(tmp_path)
     result = cli(root, "import", str(pdf), *(["--rename", rename] if rename else []))
-    assert result.exit_code in (1, 2), result.output
-    assert "cannot be a position id" in result.output or "does not carry" in result.output
+    bad = rename or source_id
+    assert (result.exit_code, result.output) == (
+        2,
+        f"error: '{bad}' cannot be a position id: use lower-case letters, digits and '-' "
+        "[invalid-id]\n",
+    )
     assert changed(before, snapshot(tmp_path)) == []
 
 
@@ -1228,7 +1234,7 @@ def test_a_template_folder_linked_outside_is_refused(
     with Audit() as audit:
         result = cli(root, "build", "--format", "html")
     html = root / "build" / "care.html"
-    assert not html.exists() or "OUTSIDE-SECRET" not in html.read_text(encoding="utf-8")
+    assert not html.exists()
     assert result.exit_code == 1
     assert not audit.read(elsewhere / "secret.txt")
 
@@ -1247,7 +1253,7 @@ def test_a_stylesheet_linked_outside_is_refused(
     with Audit() as audit:
         cli(root, "build", "--format", "html")
     html = root / "build" / "care.html"
-    assert not html.exists() or "OUTSIDE-SECRET" not in html.read_text(encoding="utf-8")
+    assert not html.exists()
     assert not audit.read(tmp_path / "secret.css")
 
 

@@ -23,6 +23,7 @@ from standpunt.coalition.signatures import (
     status,
     unsign,
 )
+from standpunt.commands import signing as commands
 from standpunt.errors import StandpuntError, UsageError
 from standpunt.workspace.load import load_yaml
 from standpunt.workspace.read import Workspace, open_workspace
@@ -183,14 +184,35 @@ def test_unknown_or_broken_position_is_refused(make_workspace):
         sign(workspace, "cair", "swan", "An Peeters")
     assert caught.value.code == "unknown-position"
     assert "(did you mean 'care'?)" in caught.value.message
-    with pytest.raises(StandpuntError) as caught:
-        sign(workspace, "broken", "swan", "An Peeters")
+    with pytest.raises(StandpuntError) as caught:  # the command checks before it signs
+        commands.sign(root, "broken", "swan", "An Peeters")
     assert caught.value.code == "position-has-errors"
-    assert str(caught.value.location).startswith("positions/broken.yaml:")
-    assert workspace.problems.items == []
+    assert str(caught.value) == (
+        "positions/broken.yaml:13:25: error: position 'broken' has 1 error(s) and cannot be "
+        "signed until they are fixed; run 'standpunt check broken' to see them "
+        "[position-has-errors]"
+    )
+    with pytest.raises(UsageError) as caught:  # wrong usage is said before the errors
+        commands.sign(root, "broken", "swna", "An Peeters")
+    assert caught.value.code == "unknown-partner"
     with pytest.raises(UsageError) as caught:
         sign(workspace, "care", "swan", "   ")
     assert caught.value.code == "missing-signer"
+    assert not (root / "signatures").exists()
+
+
+def test_a_position_that_cannot_be_read_is_not_signed(make_workspace):
+    root = make_workspace({"positions/broken.yaml": "title: [unclosed\n"})
+    workspace = open_workspace(root)
+    with pytest.raises(StandpuntError) as caught:
+        sign(workspace, "broken", "swan", "An Peeters")
+    assert str(caught.value) == (
+        "positions/broken.yaml:1:1: error: position 'broken' cannot be read, so it cannot be "
+        "signed; run 'standpunt check broken' and fix its errors [position-has-errors]"
+    )
+    with pytest.raises(StandpuntError) as caught:
+        commands.sign(root, "broken", "swan", "An Peeters")
+    assert caught.value.code == "position-has-errors"
     assert not (root / "signatures").exists()
 
 

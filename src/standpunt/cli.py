@@ -1,7 +1,17 @@
-"""The ``standpunt`` command: thin commands over the pipeline, errors mapped in one place.
+"""The ``standpunt`` command: options in, one call into :mod:`standpunt.commands`, text out.
 
-Each command parses its options, opens the workspace and calls one function. WeasyPrint is only
-imported by the commands that write PDFs, so ``--help``, ``check`` and ``list`` stay instant.
+Each command parses its options, calls one function and prints the result it gets back. How a
+command ends is decided in one place, the exit table (:func:`exit_code`), the only place that
+exits:
+
+- 0: all is well (warnings allowed);
+- 1: problems in the user's files (a result with errors, or a :class:`StandpuntError`);
+- 2: the command was called the wrong way (a :class:`UsageError`, or click's own usage errors);
+- 3: an unexpected error, which is a bug in Standpunt (``--debug`` shows its traceback);
+- 130: interrupted (Ctrl+C).
+
+Everything beyond click is imported inside the command that needs it: WeasyPrint only by those
+that write PDFs, so ``--help``, ``check`` and ``list`` stay instant.
 """
 
 from __future__ import annotations
@@ -11,44 +21,93 @@ import json
 import logging
 import os
 import sys
+import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec
 
 import click
 
 from standpunt import __version__
+from standpunt.commands.result import Result
 from standpunt.errors import ContentErrors, Diagnostic, StandpuntError, UsageError
 
 if TYPE_CHECKING:
     from standpunt.build.report import BuildReport, Outcome
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+
+
+def exit_code(outcome: object) -> int:
+    """The exit table: how a command ended (the result it returned, or what it raised) → the
+    code the shell sees."""
+    match outcome:
+        case KeyboardInterrupt():
+            return 130
+        case UsageError():
+            return 2
+        case StandpuntError():
+            return 1
+        case BaseException():
+            return 3  # nothing Standpunt meant to raise: a bug
+        case Result() if outcome.errors:
+            return 1
+        case _:
+            return 0
+
+
+def ends_with_exit_code(command: Callable[P, object]) -> Callable[P, None]:
+    """Run a command, say what stopped it if anything did, and exit as the exit table says."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            outcome = command(*args, **kwargs)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise  # click's own: click reports them and exits
+        except (Exception, KeyboardInterrupt) as exc:
+            _tell(exc)
+            outcome = exc
+        code = exit_code(outcome)
+        if code:
+            sys.exit(code)
+
+    return wrapper
+
+
+def _tell(exc: BaseException) -> None:
+    """What stopped a command: problems in the user's files as ``check`` prints them (on
+    stdout), anything else as a message on stderr."""
+    if isinstance(exc, ContentErrors):
+        _echo_diagnostics(exc.diagnostics)
+    elif isinstance(exc, StandpuntError):
+        click.echo(str(exc), err=True)
+    elif isinstance(exc, KeyboardInterrupt):
+        click.echo("stopped", err=True)
+    else:
+        click.echo(_bug_report(exc), err=True)
+
+
+def _bug_report(exc: BaseException) -> str:
+    """An unexpected error: a bug in Standpunt. The message says what to report; with
+    ``--debug``, the traceback comes first."""
+    context = click.get_current_context()
+    name = context.info_name
+    what = traceback.format_exception_only(exc)[-1].strip()
+    message = (
+        f"standpunt {name}: unexpected error ({what}).\n"
+        "This is a bug in Standpunt, not a problem in your files. Please report it, with the "
+        "command you ran, what 'standpunt --version' prints, and "
+    )
+    if context.find_root().params.get("debug"):
+        trace = "".join(traceback.format_exception(exc))
+        return f"{trace}\n{message}the traceback above."
+    return f"{message}what the command prints with --debug (standpunt --debug {name} ...)."
 
 
 def _echo_diagnostics(diagnostics: list[Diagnostic]) -> None:
     for diagnostic in sorted(diagnostics, key=Diagnostic.sort_key):
         click.echo(str(diagnostic), err=False)
-
-
-def handle_errors(command: F) -> F:
-    """Map Standpunt's errors to messages and exit codes; the only place that exits."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except ContentErrors as exc:
-            _echo_diagnostics(exc.diagnostics)
-            sys.exit(exc.exit_code)
-        except StandpuntError as exc:
-            click.echo(str(exc), err=True)
-            sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            click.echo("stopped", err=True)
-            sys.exit(130)
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _root(ctx: click.Context) -> Path:
@@ -65,9 +124,14 @@ def _root(ctx: click.Context) -> Path:
     type=click.Path(file_okay=False, path_type=str),
     help="Run as if started in DIRECTORY (like git -C).",
 )
+@click.option(
+    "--debug",
+    is_flag=True,
+    help="On an unexpected error (a bug in Standpunt), show its traceback, for the bug report.",
+)
 @click.version_option(__version__, prog_name="standpunt")
 @click.pass_context
-def main(ctx: click.Context, directory: str | None) -> None:
+def main(ctx: click.Context, directory: str | None, debug: bool) -> None:
     """Standpunt: policy positions kept as YAML in git, built into PDFs with every citation kept.
 
     A workspace is a folder with standpunt.yaml, positions/ and evidence/; it is found from the
@@ -93,28 +157,22 @@ def main(ctx: click.Context, directory: str | None) -> None:
     help="json: one object per problem, for CI.",
 )
 @click.pass_context
-@handle_errors
-def check(ctx: click.Context, positions: tuple[str, ...], output_format: str) -> None:
+@ends_with_exit_code
+def check(ctx: click.Context, positions: tuple[str, ...], output_format: str) -> Result:
     """Validate the workspace and report every problem as path:line:col."""
-    from standpunt.checks.check import check_workspace
-    from standpunt.workspace.read import open_workspace, select
+    from standpunt.commands.check import check as run_check
 
-    workspace = open_workspace(_root(ctx))
-    ids = select(workspace, list(positions)) if positions else None
-    check_workspace(workspace, ids)
-    problems = workspace.problems
+    result = run_check(_root(ctx), list(positions) or None)
     if output_format == "json":
-        click.echo(json.dumps([d.as_dict() for d in problems.sorted()], indent=2))
+        click.echo(json.dumps([d.as_dict() for d in result.problems], indent=2))
     else:
-        _echo_diagnostics(problems.items)
-        count = len(workspace.positions)
+        _echo_diagnostics(result.problems)
         click.echo(
-            f"{len(problems.errors)} error(s), {len(problems.warnings)} warning(s) in "
-            f"{count} position(s) and {len(workspace.evidence)} evidence item(s)",
+            f"{len(result.errors)} error(s), {len(result.warnings)} warning(s) in "
+            f"{result.positions} position(s) and {result.evidence} evidence item(s)",
             err=True,
         )
-    if problems.errors:
-        sys.exit(1)
+    return result
 
 
 def _formats(value: str) -> tuple[str, ...]:
@@ -159,7 +217,7 @@ def _formats(value: str) -> tuple[str, ...]:
     "build/<id>.<PARTNER>.pdf.",
 )
 @click.pass_context
-@handle_errors
+@ends_with_exit_code
 def build(
     ctx: click.Context,
     positions: tuple[str, ...],
@@ -169,7 +227,7 @@ def build(
     force: bool,
     jobs: int | None,
     edition: str | None,
-) -> None:
+) -> Result:
     """Build build/<id>.pdf for every position (or the ones named); only what changed."""
     from standpunt.build.build import build_workspace
     from standpunt.buildstate.state import BuildOptions
@@ -190,11 +248,12 @@ def build(
         reporter.stop()
     if report.nothing_to_build:
         click.echo("nothing to build: every output is current (use --force to rebuild)", err=True)
-        return
+        return Result()
     _echo_diagnostics(report.diagnostics)
     click.echo(_build_summary(report), err=True)
-    if not report.ok:
-        sys.exit(1)
+    # A failed position's error was printed as it happened; it still decides the exit code.
+    failed = [outcome.error for outcome in report.failed if outcome.error is not None]
+    return Result(problems=[*report.diagnostics, *failed])
 
 
 def _build_summary(report: BuildReport) -> str:
@@ -255,81 +314,72 @@ class _Reporter:
 
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
-@handle_errors
-def init(directory: Path) -> None:
+@ends_with_exit_code
+def init(directory: Path) -> Result:
     """Create a workspace with a worked example in DIRECTORY (default: here)."""
-    from standpunt.workspace.scaffold import init_workspace
+    from standpunt.commands.create import init as create_workspace
 
-    for path in init_workspace(directory):
+    result = create_workspace(directory)
+    for path in result.files:
         click.echo(f"created {path}")
     click.echo(f"next: cd {directory} && standpunt build", err=True)
+    return result
 
 
 @main.command()
 @click.argument("title")
 @click.option("--id", "position_id", help="The file name to use instead of one made from TITLE.")
 @click.pass_context
-@handle_errors
-def new(ctx: click.Context, title: str, position_id: str | None) -> None:
+@ends_with_exit_code
+def new(ctx: click.Context, title: str, position_id: str | None) -> Result:
     """Start a new position called TITLE in positions/<id>.yaml."""
-    from standpunt.workspace.read import load_config
-    from standpunt.workspace.scaffold import new_position
+    from standpunt.commands.create import new as new_position
 
-    root = _root(ctx)
-    config, _ = load_config(root)
-    path = new_position(root, title, config.lang, position_id)
-    click.echo(f"created {path.relative_to(root).as_posix()}")
+    result = new_position(_root(ctx), title, position_id)
+    for path in result.files:
+        click.echo(f"created {path}")
+    return result
 
 
 @main.command(name="list")
 @click.pass_context
-@handle_errors
-def list_positions(ctx: click.Context) -> None:
+@ends_with_exit_code
+def list_positions(ctx: click.Context) -> Result:
     """The positions: id, title, status, date and signatories."""
     from rich.console import Console
     from rich.table import Table
 
-    from standpunt.workspace.read import open_workspace
+    from standpunt.commands.positions import list_positions as read_positions
 
-    workspace = open_workspace(_root(ctx))
+    result = read_positions(_root(ctx))
     table = Table(box=None, pad_edge=False)
     table.add_column("id", no_wrap=True)
     table.add_column("title", ratio=1)
     table.add_column("status", no_wrap=True)
     table.add_column("date", no_wrap=True)
     table.add_column("signatories")
-    for pid, position in sorted(workspace.positions.items()):
-        model = position.model
-        if model is None:
-            table.add_row(pid, "(has errors: run standpunt check)", "", "", "")
-            continue
-        table.add_row(
-            pid,
-            model.title,
-            model.status,
-            model.date.isoformat() if model.date else "",
-            ", ".join(model.signatories),
-        )
+    for row in result.rows:
+        if row.title is None:
+            table.add_row(row.id, "(has errors: run standpunt check)", "", "", "")
+        else:
+            table.add_row(row.id, row.title, row.status, row.date, ", ".join(row.signatories))
     # Piped output keeps whole lines; a terminal gets a table that fits its width.
     Console(width=None if sys.stdout.isatty() else 200).print(table)
+    return result
 
 
 @main.command()
 @click.argument("position")
 @click.pass_context
-@handle_errors
-def history(ctx: click.Context, position: str) -> None:
+@ends_with_exit_code
+def history(ctx: click.Context, position: str) -> Result:
     """Every version of POSITION in git, newest first."""
-    from standpunt.versions.history import history as read_history
-    from standpunt.workspace.read import open_workspace, select
+    from standpunt.commands.versions import history as read_history
 
-    workspace = open_workspace(_root(ctx))
-    (pid,) = select(workspace, [position])
-    versions = read_history(workspace.root, workspace.positions[pid].path)
-    if not versions:
-        click.echo(f"positions/{pid}.yaml has not been committed yet", err=True)
-        return
-    for version in versions:
+    result = read_history(_root(ctx), position)
+    if not result.versions:
+        click.echo(f"positions/{result.position}.yaml has not been committed yet", err=True)
+    for version in result.versions:
         marks = []
         if version.label:
             marks.append(f"version {version.label}")
@@ -337,13 +387,14 @@ def history(ctx: click.Context, position: str) -> None:
             marks.append(f"status → {version.status}")
         if version.signatories_changed:
             marks.append("signatories changed")
-        if getattr(version, "removed", False):
+        if version.removed:
             marks.append("file removed")
         extra = f"  [{'; '.join(marks)}]" if marks else ""
         click.echo(
             f"{version.commit}  {version.date.isoformat()}  {version.author}  "
             f"{version.message}{extra}"
         )
+    return result
 
 
 @main.command()
@@ -359,36 +410,34 @@ def history(ctx: click.Context, position: str) -> None:
     help="text prints the redline here.",
 )
 @click.pass_context
-@handle_errors
+@ends_with_exit_code
 def diff(
     ctx: click.Context, position: str, rev_a: str | None, rev_b: str | None, output_format: str
-) -> None:
+) -> Result:
     """A redline of POSITION between REV_A (default: the previous version) and REV_B
     (default: the working tree)."""
-    from standpunt.build.diff import redline_between
-    from standpunt.workspace.read import open_workspace
+    from standpunt.commands.versions import RedlineShown
+    from standpunt.commands.versions import diff as redline
 
-    workspace = open_workspace(_root(ctx))
-    result = redline_between(
-        workspace, position, rev_a, rev_b, output_format, color=sys.stdout.isatty()
-    )
-    if result.text is not None:
+    result = redline(_root(ctx), position, rev_a, rev_b, output_format, color=sys.stdout.isatty())
+    if isinstance(result, RedlineShown):
         click.echo(result.text)
     else:
-        click.echo(f"wrote {workspace.display(result.path)}")
+        click.echo(f"wrote {result.file}")
+    return result
 
 
 @main.command()
 @click.argument("position")
 @click.pass_context
-@handle_errors
-def fingerprint(ctx: click.Context, position: str) -> None:
+@ends_with_exit_code
+def fingerprint(ctx: click.Context, position: str) -> Result:
     """The fingerprint of POSITION's current text (what a partner signs)."""
-    from standpunt.coalition.fingerprint import position_fingerprint
-    from standpunt.workspace.read import open_workspace
+    from standpunt.commands.signing import fingerprint as current_fingerprint
 
-    workspace = open_workspace(_root(ctx))
-    click.echo(position_fingerprint(workspace, position))
+    result = current_fingerprint(_root(ctx), position)
+    click.echo(result.fingerprint)
+    return result
 
 
 @main.command()
@@ -398,7 +447,7 @@ def fingerprint(ctx: click.Context, position: str) -> None:
 @click.option("--role", help="The signer's role, e.g. director.")
 @click.option("--fingerprint", "expect", help="Sign only if the text still has this fingerprint.")
 @click.pass_context
-@handle_errors
+@ends_with_exit_code
 def sign(
     ctx: click.Context,
     position: str,
@@ -406,86 +455,82 @@ def sign(
     signer: str,
     role: str | None,
     expect: str | None,
-) -> None:
+) -> Result:
     """Record that PARTNER co-signs the current text of POSITION."""
-    from standpunt.coalition.fingerprint import short
-    from standpunt.coalition.signatures import sign as record
-    from standpunt.workspace.read import open_workspace
+    from standpunt.commands.signing import sign as record
 
-    workspace = open_workspace(_root(ctx))
-    signature = record(workspace, position, partner, signer, role, expect=expect)
+    result = record(_root(ctx), position, partner, signer, role, expect=expect)
     click.echo(
-        f"{partner} signed {position} ({short(signature.fingerprint)}) → "
-        f"{workspace.display(signature.path)}; commit this file"
+        f"{partner} signed {position} ({result.fingerprint}) → {result.file}; commit this file"
     )
+    return result
 
 
 @main.command()
 @click.argument("position")
 @click.option("--partner", required=True, help="The partner's key in standpunt.yaml.")
 @click.pass_context
-@handle_errors
-def unsign(ctx: click.Context, position: str, partner: str) -> None:
+@ends_with_exit_code
+def unsign(ctx: click.Context, position: str, partner: str) -> Result:
     """Withdraw PARTNER's signature of POSITION."""
-    from standpunt.coalition.signatures import unsign as withdraw
-    from standpunt.workspace.read import open_workspace
+    from standpunt.commands.signing import unsign as withdraw
 
-    workspace = open_workspace(_root(ctx))
-    path = withdraw(workspace, position, partner)
-    click.echo(f"removed {workspace.display(path)}; commit this change")
+    result = withdraw(_root(ctx), position, partner)
+    click.echo(f"removed {result.file}; commit this change")
+    return result
+
+
+#: How ``status`` says where a partner stands.
+_STANDING = {
+    "signed": "signed this text",
+    "outdated": "signed an older text",
+    "unsigned": "not signed",
+}
 
 
 @main.command(name="status")
 @click.argument("positions", nargs=-1)
 @click.pass_context
-@handle_errors
-def signing_status(ctx: click.Context, positions: tuple[str, ...]) -> None:
+@ends_with_exit_code
+def signing_status(ctx: click.Context, positions: tuple[str, ...]) -> Result:
     """Per position and partner: signed this text, signed an older text, or not signed."""
-    from standpunt.coalition.fingerprint import position_fingerprint
-    from standpunt.coalition.signatures import SignatureState, read_signatures, status
-    from standpunt.workspace.read import open_workspace, select
+    from standpunt.commands.signing import status
 
-    workspace = open_workspace(_root(ctx))
-    signed, diagnostics = read_signatures(workspace)
-    _echo_diagnostics(diagnostics)
-    words = {
-        SignatureState.SIGNED: "signed this text",
-        SignatureState.OUTDATED: "signed an older text",
-        SignatureState.UNSIGNED: "not signed",
-    }
-    for pid in select(workspace, list(positions) or None):
-        if workspace.positions[pid].raw is None:
+    result = status(_root(ctx), list(positions) or None)
+    _echo_diagnostics(result.problems)
+    for standing in result.positions:
+        pid = standing.position
+        if not standing.readable:
             click.echo(f"{pid}: cannot be read (run standpunt check)")
             continue
-        current = position_fingerprint(workspace, pid)
-        rows = status(workspace, pid, signed, current)
-        click.echo(f"{pid}:" + ("" if rows else " no partners invited or signed"))
-        for key, state, signature in rows:
+        click.echo(f"{pid}:" + ("" if standing.partners else " no partners invited or signed"))
+        for key, state, signature in standing.partners:
             who = f" ({signature.by}, {signature.date.isoformat()})" if signature else ""
-            click.echo(f"  {key:<24} {words[state]}{who}")
+            click.echo(f"  {key:<24} {_STANDING[state]}{who}")
+    return result
 
 
 @main.command(name="import")
 @click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--rename", "new_id", help="Import the position under this id instead.")
 @click.pass_context
-@handle_errors
-def import_pdf(ctx: click.Context, pdf: Path, new_id: str | None) -> None:
+@ends_with_exit_code
+def import_pdf(ctx: click.Context, pdf: Path, new_id: str | None) -> Result:
     """Add the position and evidence carried inside a Standpunt PDF to this workspace."""
-    from standpunt.coalition.share import import_position
-    from standpunt.workspace.read import open_workspace
+    from standpunt.commands.share import import_pdf as take_out
 
-    workspace = open_workspace(_root(ctx))
-    written, strangers = import_position(workspace, pdf, new_id)
-    for path in written:
-        click.echo(f"created {workspace.display(path)}")
-    if strangers:
+    result = take_out(_root(ctx), pdf, new_id)
+    for path in result.files:
+        click.echo(f"created {path}")
+    if result.strangers:
         click.echo(
-            f"note: {workspace.display(written[0])} names signatories that are not partners in "
-            f"standpunt.yaml: {', '.join(strangers)}. Add them under 'partners:' (or remove them "
-            "from the position); until then 'check' reports them and the position is not built.",
+            f"note: {result.files[0]} names signatories that are not partners in "
+            f"standpunt.yaml: {', '.join(result.strangers)}. Add them under 'partners:' (or "
+            "remove them from the position); until then 'check' reports them and the position "
+            "is not built.",
             err=True,
         )
+    return result
 
 
 @main.command()
@@ -498,19 +543,11 @@ def import_pdf(ctx: click.Context, pdf: Path, new_id: str | None) -> None:
     help="Port on 127.0.0.1 (0: any free port).",
 )
 @click.pass_context
-@handle_errors
+@ends_with_exit_code
 def serve(ctx: click.Context, positions: tuple[str, ...], port: int) -> None:
     """A live preview on 127.0.0.1: HTML and PDF, rebuilt and reloaded on every save."""
-    from standpunt.preview.serve import preview_server, watch
+    from standpunt.commands.preview import serve as start_preview
 
-    root = _root(ctx)
-    try:
-        with preview_server(root, list(positions) or None, port) as (server, preview):
-            host, bound = server.server_address[:2]
-            first = f"/{positions[0]}" if positions else "/"
-            click.echo(f"preview on http://{host}:{bound}{first} (Ctrl+C stops)", err=True)
-            watch(root, preview)
-    except OSError as exc:
-        raise UsageError(
-            f"cannot listen on 127.0.0.1:{port}: {exc.strerror}", code="usage"
-        ) from None
+    with start_preview(_root(ctx), list(positions) or None, port) as preview:
+        click.echo(f"preview on {preview.url} (Ctrl+C stops)", err=True)
+        preview.watch()

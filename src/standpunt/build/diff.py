@@ -21,12 +21,22 @@ from standpunt.workspace.load import parse_yaml, to_plain
 from standpunt.workspace.read import Workspace, select
 
 
-@dataclass
-class DiffResult:
-    """Either text for the terminal or the file written."""
+@dataclass(frozen=True)
+class RedlineText:
+    """The redline as text, for the terminal."""
 
-    text: str | None = None
-    path: Path | None = None
+    text: str
+
+
+@dataclass(frozen=True)
+class RedlineFile:
+    """The redline written to a file (HTML or PDF)."""
+
+    path: Path
+
+
+#: Either text for the terminal or the file written.
+DiffResult = RedlineText | RedlineFile
 
 
 def _side(workspace: Workspace, pid: str, path: Path, rev: str | None) -> tuple[Any, str]:
@@ -107,14 +117,14 @@ def redline_between(
     # The position's language, with the workspace's own labels on top (redline_* included).
     text = workspace.labels(lang)
     if output_format == "text":
-        return DiffResult(text=to_text(redline, color=color, labels=text))
+        return RedlineText(to_text(redline, color=color, labels=text))
     templates = template_set(workspace)
     page = _page(workspace, pid, templates, redline, text, lang, output_format)
     folder = build_folder(workspace.root)
     if output_format == "html":
         target = output_path(folder, pid, ".diff.html")
         write_atomic(target, page.encode("utf-8"))
-        return DiffResult(path=target)
+        return RedlineFile(target)
     from standpunt.render.pdf import RenderRequest, write_pdf
 
     data = write_pdf(
@@ -122,7 +132,7 @@ def redline_between(
     )
     target = output_path(folder, pid, ".diff.pdf")
     write_atomic(target, data)
-    return DiffResult(path=target)
+    return RedlineFile(target)
 
 
 def _page(

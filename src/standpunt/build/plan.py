@@ -22,7 +22,7 @@ from standpunt.buildstate.state import (
     files_digest,
     tool_versions,
 )
-from standpunt.checks.check import Checked
+from standpunt.checks.check import CheckReport
 from standpunt.cite.citeproc import Style, resolve_style
 from standpunt.coalition.fingerprint import workspace_fingerprints
 from standpunt.coalition.signatures import Signature
@@ -94,7 +94,7 @@ class Plan:
 
 
 def plan_outputs(
-    workspace: Workspace, ids: list[str], checked: Checked, options: BuildOptions
+    workspace: Workspace, ids: list[str], checked: CheckReport, options: BuildOptions
 ) -> Plan:
     """The plan for the buildable positions ``ids``; build/ is made ready for the outputs."""
     style = resolve_style(
@@ -114,7 +114,7 @@ def plan_outputs(
     return Plan(positions, outputs, style, templates, state)
 
 
-def _positions(workspace: Workspace, ids: list[str], checked: Checked) -> list[PlannedPosition]:
+def _positions(workspace: Workspace, ids: list[str], checked: CheckReport) -> list[PlannedPosition]:
     models = {pid: m for pid in ids if (m := workspace.positions[pid].model) is not None}
     versions = stamps(
         workspace.root,

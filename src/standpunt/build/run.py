@@ -13,7 +13,7 @@ from standpunt.build.plan import plan_outputs
 from standpunt.build.render import render
 from standpunt.build.report import BuildReport, Progress
 from standpunt.buildstate.state import BuildOptions
-from standpunt.checks.check import Checked, check_workspace
+from standpunt.checks.check import CheckReport, check_workspace
 from standpunt.errors import Diagnostic, UsageError, did_you_mean
 from standpunt.render.workers import WorkersFor
 from standpunt.workspace.read import Workspace, select
@@ -52,12 +52,12 @@ def run(
 
 def _check(
     workspace: Workspace, chosen: list[str], whole: bool
-) -> tuple[Checked, list[str], list[Diagnostic]]:
+) -> tuple[CheckReport, list[str], list[Diagnostic]]:
     """Check the workspace (only the ``chosen`` positions unless ``whole``); returns what the
     build needs of the checks, the chosen positions whose own file has no errors, and every
     problem found, sorted."""
     checked = check_workspace(workspace, None if whole else chosen)
-    problems = workspace.problems
+    problems = checked.problems
     buildable = [
         pid
         for pid in chosen

@@ -13,7 +13,6 @@ identity; the ``partner`` field inside repeats it for people reading the file.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 from collections.abc import Mapping as AbcMapping
 from collections.abc import Sequence as AbcSequence
@@ -25,8 +24,6 @@ from typing import Annotated, Any
 import yaml
 from pydantic import AfterValidator
 
-from standpunt.checks.check import check_workspace
-from standpunt.cite.locate import citations_in
 from standpunt.coalition.fingerprint import PREFIX, position_fingerprint, short
 from standpunt.errors import (
     Diagnostic,
@@ -52,6 +49,7 @@ __all__ = [
     "read_signatures",
     "sign",
     "signature_path",
+    "signing_request",
     "status",
     "unsign",
 ]
@@ -153,12 +151,12 @@ def _one_line(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
-def _position(workspace: Workspace, position_id: str) -> PositionFile:
+def signing_request(
+    workspace: Workspace, position_id: str, partner: str, by: str
+) -> tuple[PositionFile, str]:
+    """The position to sign and the signer's name on one line; an unknown position or partner
+    and a missing name are usage errors, found before anything else is judged."""
     select(workspace, [position_id])  # an unknown id is a usage error naming the known ones
-    return workspace.positions[position_id]
-
-
-def _check_partner(workspace: Workspace, partner: str) -> None:
     partners = workspace.config.partners
     if partner not in partners:
         hint = did_you_mean(partner, partners)
@@ -167,25 +165,13 @@ def _check_partner(workspace: Workspace, partner: str) -> None:
             f"'{partner}' is not a partner in standpunt.yaml{hint}; the partners are: {known}",
             code="unknown-partner",
         )
-
-
-def _errors_of(workspace: Workspace, position: PositionFile) -> list[Diagnostic]:
-    """The errors that forbid signing: the position's own and those of the evidence it cites."""
-    # check_workspace adds to workspace.problems; a copy keeps the caller's list as it was.
-    copy = dataclasses.replace(workspace, problems=Problems(list(workspace.problems.items)))
-    check_workspace(copy, [position.id])
-    errors = copy.problems.errors_at(position.display)
-    if position.model is None and not errors:
-        errors = [Diagnostic("error", "this position cannot be read", "invalid-position")]
-    for key in dict.fromkeys(c.key for c in citations_in(position)):
-        item = workspace.evidence.get(key)
-        if item is not None and not item.csl:
-            errors.append(
-                Diagnostic(
-                    "error", f"evidence '{key}' has errors", "invalid-evidence", item.location
-                )
-            )
-    return errors
+    signer = _one_line(by)
+    if not signer:
+        raise UsageError(
+            'give the name of the person who signs for the partner, e.g. --by "An Peeters"',
+            code="missing-signer",
+        )
+    return workspace.positions[position_id], signer
 
 
 def _matches(current: str, expected: str) -> bool:
@@ -208,22 +194,15 @@ def sign(
 
     ``expect`` is the fingerprint (full or short) of the text the partner read; when given and
     the text has changed since, nothing is signed, so a partner never signs words it has not
-    seen.
+    seen. Whether the position and the evidence it cites are free of errors is the caller's to
+    check first (:func:`standpunt.commands.signing.sign` does).
     """
-    position = _position(workspace, position_id)
-    _check_partner(workspace, partner)
-    signer = _one_line(by)
-    if not signer:
-        raise UsageError(
-            'give the name of the person who signs for the partner, e.g. --by "An Peeters"',
-            code="missing-signer",
-        )
-    errors = _errors_of(workspace, position)
-    if errors:
+    position, signer = signing_request(workspace, position_id, partner, by)
+    if position.model is None:
         raise StandpuntError(
-            f"position '{position_id}' has {len(errors)} error(s) and cannot be signed until "
-            f"they are fixed; run 'standpunt check {position_id}' to see them",
-            errors[0].location,
+            f"position '{position_id}' cannot be read, so it cannot be signed; run "
+            f"'standpunt check {position_id}' and fix its errors",
+            position.location,
             "position-has-errors",
         )
     if expect is not None and len(expect.strip().removeprefix(PREFIX)) < 8:
@@ -240,7 +219,6 @@ def sign(
             "text, then sign again",
             code="fingerprint-mismatch",
         )
-    assert position.model is not None  # no errors, so it was read
     record: dict[str, Any] = {"partner": partner, "by": signer}
     if _one_line(role):
         record["role"] = _one_line(role)

@@ -1,0 +1,29 @@
+"""``standpunt init`` and ``standpunt new``: a workspace, a position, from the worked example."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from standpunt.commands.result import Result
+from standpunt.workspace.read import load_config
+from standpunt.workspace.scaffold import init_workspace, new_position
+
+
+@dataclass
+class Created(Result):
+    """The files written, as the user sees them."""
+
+    files: list[str]
+
+
+def init(directory: Path) -> Created:
+    """A new workspace with a worked example in ``directory``; never touches an existing one."""
+    return Created(files=init_workspace(directory))
+
+
+def new(root: Path, title: str, position_id: str | None = None) -> Created:
+    """positions/<id>.yaml from the skeleton, in the workspace's language; never overwrites."""
+    config, _ = load_config(root)
+    path = new_position(root, title, config.lang, position_id)
+    return Created(files=[path.relative_to(root).as_posix()])

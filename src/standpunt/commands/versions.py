@@ -1,0 +1,60 @@
+"""``standpunt history`` and ``standpunt diff``: a position's versions in git, and what changed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from standpunt.build.diff import RedlineText, redline_between
+from standpunt.commands.result import Result
+from standpunt.versions.history import Version
+from standpunt.versions.history import history as read_history
+from standpunt.workspace.read import open_workspace, select
+
+
+@dataclass
+class History(Result):
+    """Every commit that changed a position, newest first (none: never committed)."""
+
+    position: str
+    versions: list[Version]
+
+
+@dataclass
+class RedlineShown(Result):
+    """A redline as text, to print."""
+
+    text: str
+
+
+@dataclass
+class RedlineWritten(Result):
+    """A redline written to a file, named as the user sees it."""
+
+    file: str
+
+
+def history(root: Path, position: str) -> History:
+    """The versions of ``position`` in git."""
+    workspace = open_workspace(root)
+    (pid,) = select(workspace, [position])
+    return History(
+        position=pid, versions=read_history(workspace.root, workspace.positions[pid].path)
+    )
+
+
+def diff(
+    root: Path,
+    position: str,
+    rev_a: str | None,
+    rev_b: str | None,
+    output_format: str,
+    color: bool = False,
+) -> RedlineShown | RedlineWritten:
+    """A redline of ``position`` from ``rev_a`` (None: the previous version) to ``rev_b`` (None:
+    the working tree): text in colour when ``color``, or a file in build/ for html and pdf."""
+    workspace = open_workspace(root)
+    redline = redline_between(workspace, position, rev_a, rev_b, output_format, color=color)
+    if isinstance(redline, RedlineText):
+        return RedlineShown(text=redline.text)
+    return RedlineWritten(file=workspace.display(redline.path))
