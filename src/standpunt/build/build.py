@@ -138,7 +138,7 @@ def build(
     from standpunt.coalition import signatures as signing
     from standpunt.versions import history as versioning
     from standpunt.coalition.fingerprint import workspace_fingerprints
-    from standpunt.render.workers import Job, Limits, Pool, Result
+    from standpunt.render.workers import Job, Pool, Result
 
     options = options or BuildOptions()
     chosen = select(workspace, ids)
@@ -160,7 +160,7 @@ def build(
     folder = build_folder(workspace.root)
     clean_temp_files(folder)
     variant = options.pdf_variant or workspace.config.pdf_variant
-    limits = Limits(**workspace.config.limits.model_dump())
+    limits = workspace.config.limits
     jobs_wanted = options.jobs or default_jobs()
 
     models = {pid: workspace.positions[pid].model for pid in todo}

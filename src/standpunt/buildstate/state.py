@@ -17,7 +17,7 @@ import json
 import os
 import subprocess
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -185,6 +185,7 @@ class Outline:
     """What a build needs to know before the schema is imported: read from the raw files."""
 
     evidence_folders: list[Path]
+    #: The render limits, as keyword arguments of :class:`~standpunt.limits.Limits`.
     limits: dict[str, Any]
     positions: int
 
@@ -193,6 +194,7 @@ def outline(root: Path) -> Outline:
     """The further evidence folders, the render limits and the number of position files,
     read without the schema machinery (invalid values are left for the real check)."""
     from standpunt.errors import StandpuntError
+    from standpunt.limits import read_limits
     from standpunt.workspace.load import load_yaml
 
     try:
@@ -206,14 +208,6 @@ def outline(root: Path) -> Outline:
         folder = root / str(name)
         if folder.is_dir():
             folders.append(folder)
-    written = config.get("limits")
-    limits = {}
-    for name, kind in (("seconds", float), ("memory_mb", int), ("pages", int)):
-        value = written.get(name) if isinstance(written, dict) else None
-        try:
-            if value is not None:
-                limits[name] = kind(str(value))
-        except ValueError:
-            pass
+    limits = asdict(read_limits(config.get("limits")))
     positions = sorted_files(root / "positions", (".yaml", ".yml"), hidden=True)
     return Outline(folders, limits, len(positions))

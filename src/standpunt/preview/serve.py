@@ -59,9 +59,9 @@ class Preview:
     def _pool_for(self, workspace: Any) -> Any:
         """The warm worker, or a new one when standpunt.yaml's limits are not the ones it
         runs under (the limits live in the worker: its memory cap, its clock, its page cap)."""
-        from standpunt.render.workers import Limits, Pool
+        from standpunt.render.workers import Pool
 
-        limits = Limits(**workspace.config.limits.model_dump())
+        limits = workspace.config.limits
         if self._pool.limits != limits:
             self._pool.close()
             self._pool = Pool(1, limits)

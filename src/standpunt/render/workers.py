@@ -19,18 +19,10 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from standpunt.errors import StandpuntError
+from standpunt.limits import Limits
 
 #: How long a new worker may take to import WeasyPrint before its first job's clock starts.
 STARTUP_SECONDS = 300.0
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one position may cost."""
-
-    seconds: float = 120.0
-    memory_mb: int = 2048
-    pages: int = 500
 
 
 @dataclass(frozen=True)
