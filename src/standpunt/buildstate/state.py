@@ -15,13 +15,13 @@ import functools
 import hashlib
 import json
 import os
-import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from standpunt import __version__
+from standpunt.versions.git import GitUnavailable, run_git
 from standpunt.workspace.paths import CONFIG_FILE, readable_file, sorted_files
 
 STATE_FILE = ".standpunt-state.json"
@@ -104,15 +104,12 @@ def _input_files(root: Path, extra: Iterable[Path]) -> list[Path]:
 
 def _git_state(root: Path) -> str:
     """HEAD and the status of the workspace: what the version stamps are made from."""
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
     parts = []
     for args in (("rev-parse", "HEAD"), ("status", "--porcelain", "-z", "--ignored", "--", ".")):
         try:
-            done = subprocess.run(
-                ["git", *args], cwd=root, capture_output=True, env=env, timeout=30, check=False
-            )
-        except (OSError, subprocess.TimeoutExpired):
-            return "no git"
+            done = run_git(root, *args)
+        except GitUnavailable as exc:
+            return f"no git: {exc.reason}"
         parts.append(f"{done.returncode}:{done.stdout.decode('utf-8', 'replace')}")
     return "\n".join(parts)
 
