@@ -20,8 +20,6 @@ from standpunt.versions.history import (
     previous_version,
     read_at,
     resolve,
-    source_date_epoch,
-    stamp,
     stamps,
 )
 
@@ -97,6 +95,11 @@ def repo(tmp_path: Path) -> Repo:
     repo.write("evidence/reports é.yaml", "- id: smith2021\n  title: A report\n")
     repo.commit("First version")
     return repo
+
+
+def stamp(root: Path, position_id: str, files: list[Path], label: str | None) -> Stamp:
+    """The stamp of one position on its own."""
+    return stamps(root, {position_id: (files, label)})[position_id]
 
 
 def care(repo: Repo) -> list[Path]:
@@ -191,7 +194,6 @@ def test_outside_a_repository_nothing_is_versioned(tmp_path: Path) -> None:
     assert result == Stamp(
         False, label="1.0", reason="this workspace is not inside a git repository"
     )
-    assert source_date_epoch(result, {}) is None
     assert stamps(root, {"care": ([file], None)})["care"].versioned is False
     for call in (
         lambda: history(root, file),
@@ -309,13 +311,6 @@ def test_stamps_for_many_positions_share_one_status(repo: Repo) -> None:
     assert batch["other"].tag == "other/v1.0"
     assert not batch["new"].versioned
     assert stamps(repo.root, {}) == {}
-
-
-def test_source_date_epoch(repo: Repo) -> None:
-    result = stamp(repo.root, "care", care(repo), None)
-    assert source_date_epoch(result, {}) == T0 + 3600
-    assert source_date_epoch(result, {"SOURCE_DATE_EPOCH": "1700000000"}) == 1700000000
-    assert source_date_epoch(result, {"SOURCE_DATE_EPOCH": "soon"}) == T0 + 3600
 
 
 # --------------------------------------------------------------------------- history

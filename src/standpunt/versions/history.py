@@ -5,7 +5,7 @@ runs it, paths follow a ``--``, and old files are read with ``git cat-file`` fro
 database.
 
 Git missing, the workspace outside a repository, or a repository without commits is not an
-error for a build: :func:`stamp` then says "not versioned" and why. :func:`history`,
+error for a build: :func:`stamps` then says "not versioned" and why. :func:`history`,
 :func:`read_at` and :func:`resolve` cannot do without git and raise a :class:`StandpuntError`
 with code ``not-versioned`` instead.
 
@@ -37,8 +37,6 @@ __all__ = [
     "previous_version",
     "read_at",
     "resolve",
-    "source_date_epoch",
-    "stamp",
     "stamps",
     "tag_name",
 ]
@@ -89,7 +87,7 @@ class Stamp:
     ignored by git. ``versioned`` is False outside a repository, in a repository without
     commits, without git, or when none of the files was ever committed; ``reason`` then says why.
     ``label`` is the position's own ``version:``; ``tag`` is the tag ``<id>/v<label>`` when it
-    marks this same version of the files (see :func:`stamp`).
+    marks this same version of the files (see :func:`stamps`).
     """
 
     versioned: bool
@@ -108,22 +106,14 @@ def tag_name(position_id: str, label: str) -> str:
     return f"{position_id}/v{label.removeprefix('v')}"
 
 
-def stamp(root: Path, position_id: str, files: list[Path], label: str | None) -> Stamp:
-    """The stamp of one position; ``files`` are its file and every evidence file it cites.
-
-    The same as :func:`stamps` for one position. For a whole build use :func:`stamps`, which
-    shares the status call.
+def stamps(root: Path, positions: Mapping[str, tuple[list[Path], str | None]]) -> dict[str, Stamp]:
+    """The stamps of positions, ``{id: (files, label)}``; ``files`` are a position's file and
+    every evidence file it cites.
 
     The tag ``<id>/v<label>`` is recognised when the files at the tagged commit are this very
     version: the tag points at ``commit``, or at a later commit that did not change the files
     (so tagging after an unrelated commit still counts). A tag that exists but holds another
     version of the files is not shown: it would claim a version the PDF is not.
-    """
-    return stamps(root, {position_id: (files, label)})[position_id]
-
-
-def stamps(root: Path, positions: Mapping[str, tuple[list[Path], str | None]]) -> dict[str, Stamp]:
-    """The stamps of many positions, ``{id: (files, label)}``, with one shared ``git status``.
 
     One ``git rev-parse``, one ``git status`` for all files, one ``git for-each-ref`` when any
     position has a label, and one ``git log -1`` per position, run a few at a time.
@@ -165,22 +155,6 @@ def stamps(root: Path, positions: Mapping[str, tuple[list[Path], str | None]]) -
             tag = None
         out[pid] = _stamp(commit, modified, label, tag)
     return out
-
-
-def source_date_epoch(stamp: Stamp, environ: Mapping[str, str] | None = None) -> int | None:
-    """The time to stamp into a PDF so that rebuilding a commit gives the same bytes.
-
-    A valid ``SOURCE_DATE_EPOCH`` already in the environment wins (the reproducible-builds
-    convention: the packager decides); otherwise the stamp's commit time; None when the
-    position is not versioned (the build then uses the current time, as nothing pins it).
-    The commit time is used even when ``modified``: the output is then at least stable.
-    A build that exports ``SOURCE_DATE_EPOCH`` itself (WeasyPrint's fonts read it) should pass
-    the environment as it was before, or one position's time would win for all the others.
-    """
-    value = (os.environ if environ is None else environ).get("SOURCE_DATE_EPOCH", "").strip()
-    if value.isdigit():
-        return int(value)
-    return stamp.timestamp
 
 
 _UNCOMMITTED = "this position has not been committed to git yet"
@@ -272,7 +246,7 @@ def _find_tag(
     full_commit: str,
     tags: dict[str, str],
 ) -> str | None:
-    """The tag ``<id>/v<label>`` if it marks this version of the files (see :func:`stamp`)."""
+    """The tag ``<id>/v<label>`` if it marks this version of the files (see :func:`stamps`)."""
     if not label or not label.strip():
         return None
     name = tag_name(position_id, label.strip())

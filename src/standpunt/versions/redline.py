@@ -101,12 +101,6 @@ class TextDiff:
     def changed(self) -> bool:
         return any(op != "equal" for op, _text in self.segments)
 
-    def insertions(self) -> list[str]:
-        return [text for op, text in self.segments if op == "insert"]
-
-    def deletions(self) -> list[str]:
-        return [text for op, text in self.segments if op == "delete"]
-
 
 def word_diff(old: str, new: str) -> TextDiff:
     """Compare two texts word by word: one changed word gives one deletion and one insertion."""

@@ -359,15 +359,6 @@ def _date(value: Any) -> Any:
     return value
 
 
-class Evidence(Model):
-    """One CSL item (CSL-YAML or CSL-JSON), plus the fields an advocate needs."""
-
-    model_config = ConfigDict(extra="allow", frozen=True)
-
-    id: Text
-    type: str = "document"
-
-
 def validate_evidence_fields(raw: Mapping) -> Iterator[tuple[str, str, str]]:
     """Problems in one CSL item as (field, message, code): unknown fields and wrong shapes."""
     for key, value in raw.items():
