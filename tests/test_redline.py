@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -26,6 +27,7 @@ from standpunt.versions.redline import (
     word_diff,
 )
 from standpunt.workspace.load import parse_yaml, to_plain
+from standpunt.workspace.texts import texts
 
 BODY = (
     "Market logic crowds out care. Providers compete on price, not on quality, and the "
@@ -275,6 +277,44 @@ def test_cited_ids() -> None:
     }
     assert cited_ids(None) == set()
     assert cited_ids({"sections": "not a list", "recommendations": {"odd": "[@x]"}}) == {"x"}
+
+
+FULL = {
+    "title": "T",
+    "subtitle": "S",
+    "summary": "Su",
+    "sections": [{"title": "ST", "body": "SB", "quote": "SQ"}],
+    "recommendations": ["R"],
+}
+
+
+def with_text(position: dict[str, Any], path: tuple[str | int, ...], value: str) -> Any:
+    """A copy of ``position`` with the text at ``path`` replaced."""
+    changed: Any = json.loads(json.dumps(position))
+    container = changed
+    for step in path[:-1]:
+        container = container[step]
+    container[path[-1]] = value
+    return changed
+
+
+def test_every_declared_text_shows_in_the_redline() -> None:
+    """Whatever workspace/texts.py declares a text is compared: a text added there must be
+    shown here too."""
+    for text in texts(FULL, markdown_only=False):
+        redline = compare(FULL, with_text(FULL, text.path, text.value + " extra"))
+        assert redline.counts.words_inserted == 1, text.key
+        assert "{+extra+}" in to_text(redline), text.key
+        assert "<ins>extra</ins>" in to_html(redline), text.key
+
+
+def test_every_declared_markdown_text_may_cite() -> None:
+    for text in texts(FULL):
+        assert cited_ids(with_text(FULL, text.path, "See [@k2024].")) == {"k2024"}, text.key
+    titles = [t for t in texts(FULL, markdown_only=False) if not t.markdown]
+    assert titles
+    for text in titles:
+        assert cited_ids(with_text(FULL, text.path, "See [@k2024].")) == set(), text.key
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from standpunt.choices import DEFAULT_STATUS
 from standpunt.errors import Location, StandpuntError
 from standpunt.versions.git import GitUnavailable, run_git
 from standpunt.workspace.load import parse_yaml, to_plain
@@ -501,7 +502,7 @@ def _facts(data: bytes | None, display: str) -> _Facts | None:
     return _Facts(
         label=label if isinstance(label, str) else None,
         status=status if isinstance(status, str) else None,
-        effective_status=status if isinstance(status, str) else "draft",
+        effective_status=status if isinstance(status, str) else DEFAULT_STATUS,
         signatories=frozenset(
             s for s in (signatories if isinstance(signatories, list) else []) if isinstance(s, str)
         ),
