@@ -1,6 +1,6 @@
 """The schema of every file a workspace holds, each declared once.
 
-Files are read by :mod:`standpunt.load`, which keeps every scalar as the string that was written;
+Files are read by :mod:`standpunt.workspace.load`, which keeps every scalar as the string written;
 these pydantic models convert types (dates, statuses, language tags) and reject unknown fields.
 :func:`validate` turns pydantic's findings into diagnostics that point at the offending value,
 worded for the people who edit these files.
