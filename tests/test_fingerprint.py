@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from conftest import EVIDENCE, POSITION
 from standpunt.coalition.fingerprint import (
+    FORMAT_VERSION,
     canonical_content,
     fingerprint,
     normalise_text,
@@ -23,6 +24,7 @@ from standpunt.coalition.fingerprint import (
 from standpunt.errors import StandpuntError
 from standpunt.workspace.load import parse_yaml
 from standpunt.workspace.read import open_workspace
+from standpunt.workspace.texts import ASKS, POSITION_FIELDS, SECTION_FIELDS, SECTIONS, texts
 
 
 def fp(text: str, evidence: dict[str, dict[str, object]] | None = None) -> str:
@@ -187,6 +189,35 @@ def test_the_hashed_bytes_are_versioned_canonical_json():
     assert fingerprint(raw, {"x": {"id": "x", "title": "X"}}) == (
         "sha256:" + hashlib.sha256(data).hexdigest()
     )
+
+
+def test_every_declared_text_is_covered_and_format_1_is_pinned():
+    """The fingerprint covers the texts workspace/texts.py declares. Format 1 covers exactly
+    these: a text added there changes every fingerprint, so FORMAT_VERSION must go up with it
+    (and this test with them)."""
+    assert FORMAT_VERSION == 1
+    assert (POSITION_FIELDS, SECTIONS, SECTION_FIELDS, ASKS) == (
+        (("title", False), ("subtitle", False), ("summary", True)),
+        "sections",
+        (("title", False), ("body", True), ("quote", True)),
+        "recommendations",
+    )
+    position = {
+        "title": "T",
+        "subtitle": "S",
+        "summary": "Su",
+        "sections": [{"title": "ST", "body": "SB", "quote": "SQ"}],
+        "recommendations": ["R"],
+    }
+    full = canonical_content(position, {})
+    for text in texts(position, markdown_only=False):
+        changed = json.loads(json.dumps(position))
+        *parents, last = text.path
+        container = changed
+        for step in parents:
+            container = container[step]
+        container[last] = text.value + " more"
+        assert canonical_content(changed, {}) != full, text.key
 
 
 def test_evidence_order_and_advocate_notes_do_not_count():

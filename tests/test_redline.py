@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -26,6 +27,7 @@ from standpunt.versions.redline import (
     word_diff,
 )
 from standpunt.workspace.load import parse_yaml, to_plain
+from standpunt.workspace.texts import texts
 
 BODY = (
     "Market logic crowds out care. Providers compete on price, not on quality, and the "
@@ -59,6 +61,14 @@ def version(**changes: Any) -> dict[str, Any]:
 
 def changed_segments(diff: Any) -> list[tuple[str, str]]:
     return [(op, text) for op, text in diff.segments if op != "equal"]
+
+
+def inserted(diff: Any) -> list[str]:
+    return [text for op, text in diff.segments if op == "insert"]
+
+
+def deleted(diff: Any) -> list[str]:
+    return [text for op, text in diff.segments if op == "delete"]
 
 
 # --------------------------------------------------------------------------- word diff
@@ -195,8 +205,8 @@ def test_asks_added_removed_and_changed() -> None:
         ("delete", "five"),
         ("insert", "three"),
     ]
-    assert redline.asks[1].diff.deletions() == ["Train and pay care workers properly."]
-    assert redline.asks[2].diff.insertions() == ["Publish waiting lists every month."]
+    assert deleted(redline.asks[1].diff) == ["Train and pay care workers properly."]
+    assert inserted(redline.asks[2].diff) == ["Publish waiting lists every month."]
     counts = redline.counts
     assert (counts.asks_added, counts.asks_removed, counts.asks_changed) == (1, 1, 1)
 
@@ -225,9 +235,9 @@ def test_sections_renamed_added_and_removed() -> None:
         ("insert", "Why markets fail care"),
     ]
     assert not renamed.body.changed
-    assert removed.body.deletions() == ["Cooperatives [@doe2019] do."]
-    assert removed.quote is not None and removed.quote.deletions() == ["Care first."]
-    assert added.body.insertions() == ["All new text."]
+    assert deleted(removed.body) == ["Cooperatives [@doe2019] do."]
+    assert removed.quote is not None and deleted(removed.quote) == ["Care first."]
+    assert inserted(added.body) == ["All new text."]
     counts = redline.counts
     assert (counts.sections_changed, counts.sections_added, counts.sections_removed) == (1, 1, 1)
     assert counts.words_inserted == 4 + 3 + 3 + 2  # new title, new section's title, body, quote
@@ -267,6 +277,44 @@ def test_cited_ids() -> None:
     }
     assert cited_ids(None) == set()
     assert cited_ids({"sections": "not a list", "recommendations": {"odd": "[@x]"}}) == {"x"}
+
+
+FULL = {
+    "title": "T",
+    "subtitle": "S",
+    "summary": "Su",
+    "sections": [{"title": "ST", "body": "SB", "quote": "SQ"}],
+    "recommendations": ["R"],
+}
+
+
+def with_text(position: dict[str, Any], path: tuple[str | int, ...], value: str) -> Any:
+    """A copy of ``position`` with the text at ``path`` replaced."""
+    changed: Any = json.loads(json.dumps(position))
+    container = changed
+    for step in path[:-1]:
+        container = container[step]
+    container[path[-1]] = value
+    return changed
+
+
+def test_every_declared_text_shows_in_the_redline() -> None:
+    """Whatever workspace/texts.py declares a text is compared: a text added there must be
+    shown here too."""
+    for text in texts(FULL, markdown_only=False):
+        redline = compare(FULL, with_text(FULL, text.path, text.value + " extra"))
+        assert redline.counts.words_inserted == 1, text.key
+        assert "{+extra+}" in to_text(redline), text.key
+        assert "<ins>extra</ins>" in to_html(redline), text.key
+
+
+def test_every_declared_markdown_text_may_cite() -> None:
+    for text in texts(FULL):
+        assert cited_ids(with_text(FULL, text.path, "See [@k2024].")) == {"k2024"}, text.key
+    titles = [t for t in texts(FULL, markdown_only=False) if not t.markdown]
+    assert titles
+    for text in titles:
+        assert cited_ids(with_text(FULL, text.path, "See [@k2024].")) == set(), text.key
 
 
 @pytest.mark.parametrize(

@@ -49,6 +49,7 @@ from click.testing import CliRunner, Result
 from conftest import CONFIG, EVIDENCE, POSITION, flat_text
 from standpunt.cli import main
 from standpunt.errors import StandpuntError
+from standpunt.limits import Limits
 from standpunt.render import workers
 from standpunt.workspace.files import TEMP_PREFIX, build_folder, clean_temp_files, output_path
 
@@ -144,7 +145,7 @@ def passwd_first_line() -> bytes:
 class InlinePool:
     """:class:`standpunt.render.workers.Pool`'s interface, running ``run_job`` in process."""
 
-    def __init__(self, size: int, limits: workers.Limits, pdf: bool = True) -> None:
+    def __init__(self, size: int, limits: Limits, pdf: bool = True) -> None:
         self.limits = limits
 
     def __enter__(self) -> InlinePool:
@@ -774,7 +775,7 @@ def test_the_time_limit_counts_rendering_not_the_workers_start(tmp_path: Path) -
     job = workers.Job("fast", TemplateSet("fast", (tmp_path,)), {"word": "fast"}, "screen")
     results: list[workers.Result] = []
     # A quarter of a second renders this page many times over, but does not start a worker.
-    with workers.Pool(1, workers.Limits(seconds=0.25)) as pool:
+    with workers.Pool(1, Limits(seconds=0.25)) as pool:
         pool.run([job], results.append)
     (result,) = results
     assert result.error is None, result.error

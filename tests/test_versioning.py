@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from standpunt.buildstate.state import _git_state
 from standpunt.errors import StandpuntError
-from standpunt.versions import history as versioning
+from standpunt.versions import git
 from standpunt.versions.history import (
     Stamp,
     commit_info,
@@ -18,8 +20,6 @@ from standpunt.versions.history import (
     previous_version,
     read_at,
     resolve,
-    source_date_epoch,
-    stamp,
     stamps,
 )
 
@@ -95,6 +95,11 @@ def repo(tmp_path: Path) -> Repo:
     repo.write("evidence/reports é.yaml", "- id: smith2021\n  title: A report\n")
     repo.commit("First version")
     return repo
+
+
+def stamp(root: Path, position_id: str, files: list[Path], label: str | None) -> Stamp:
+    """The stamp of one position on its own."""
+    return stamps(root, {position_id: (files, label)})[position_id]
 
 
 def care(repo: Repo) -> list[Path]:
@@ -189,7 +194,6 @@ def test_outside_a_repository_nothing_is_versioned(tmp_path: Path) -> None:
     assert result == Stamp(
         False, label="1.0", reason="this workspace is not inside a git repository"
     )
-    assert source_date_epoch(result, {}) is None
     assert stamps(root, {"care": ([file], None)})["care"].versioned is False
     for call in (
         lambda: history(root, file),
@@ -236,6 +240,28 @@ def test_without_git_the_build_still_gets_a_stamp(
     with pytest.raises(StandpuntError, match="git is not installed") as caught:
         history(repo.root, care(repo)[0])
     assert caught.value.code == "not-versioned"
+
+
+def test_git_that_does_not_answer_in_time_is_explained(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tools = tmp_path / "slow-tools"
+    tools.mkdir()
+    slow = tools / "git"
+    slow.write_text(f"#!/bin/sh\nexec {shutil.which('sleep')} 10\n", encoding="utf-8")
+    slow.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tools))
+    monkeypatch.setattr(git, "TIMEOUT_SECONDS", 0.2)
+    result = stamp(repo.root, "care", care(repo), None)
+    assert result == Stamp(False, reason="git did not answer within 0.2 seconds")
+    with pytest.raises(StandpuntError) as caught:
+        history(repo.root, care(repo)[0])
+    assert caught.value.code == "not-versioned"
+    assert caught.value.message == (
+        "cannot list the versions of positions/care.yaml: git did not answer within 0.2 "
+        "seconds; versions are only known for positions kept in git"
+    )
+    assert _git_state(repo.root) == "no git: git did not answer within 0.2 seconds"
 
 
 def test_a_tag_named_after_the_label_is_recognised(repo: Repo) -> None:
@@ -285,13 +311,6 @@ def test_stamps_for_many_positions_share_one_status(repo: Repo) -> None:
     assert batch["other"].tag == "other/v1.0"
     assert not batch["new"].versioned
     assert stamps(repo.root, {}) == {}
-
-
-def test_source_date_epoch(repo: Repo) -> None:
-    result = stamp(repo.root, "care", care(repo), None)
-    assert source_date_epoch(result, {}) == T0 + 3600
-    assert source_date_epoch(result, {"SOURCE_DATE_EPOCH": "1700000000"}) == 1700000000
-    assert source_date_epoch(result, {"SOURCE_DATE_EPOCH": "soon"}) == T0 + 3600
 
 
 # --------------------------------------------------------------------------- history
@@ -496,12 +515,17 @@ def test_all_git_calls_are_read_only_and_literal(
         calls.append((list(args), dict(kwargs["env"])))  # type: ignore[arg-type]
         return real_run(args, **kwargs)  # type: ignore[call-overload, no-any-return]
 
-    monkeypatch.setattr(versioning.subprocess, "run", spy)
+    head = repo.log("-1", "--format=%H")
+    monkeypatch.setattr(git.subprocess, "run", spy)
     file = repo.root / "positions/care.yaml"
     stamp(repo.root, "care", care(repo), None)
     history(repo.root, file)
     previous_version(repo.root, file)
     assert calls
+    # The build's record of the git state runs git the same way.
+    before = len(calls)
+    assert _git_state(repo.root).startswith(f"0:{head}\n")
+    assert len(calls) == before + 2
     allowed = {"log", "status", "rev-parse", "cat-file", "for-each-ref", "show", "rev-list"}
     for args, env in calls:
         assert env["GIT_OPTIONAL_LOCKS"] == "0"

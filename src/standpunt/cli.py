@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec
 import click
 
 from standpunt import __version__
+from standpunt.choices import DEFAULT_PDF_VARIANT, PDF_VARIANTS, PdfVariant
 from standpunt.commands.result import Result
 from standpunt.errors import ContentErrors, Diagnostic, StandpuntError, UsageError
 
@@ -195,8 +196,8 @@ def _formats(value: str) -> tuple[str, ...]:
 )
 @click.option(
     "--pdf-variant",
-    type=click.Choice(["pdf/ua-1", "pdf/a-3b", "none"]),
-    help="PDF flavour; default from standpunt.yaml (pdf/ua-1).",
+    type=click.Choice(PDF_VARIANTS),
+    help=f"PDF flavour; default from standpunt.yaml ({DEFAULT_PDF_VARIANT}).",
 )
 @click.option(
     "--include-pending",
@@ -222,7 +223,7 @@ def build(
     ctx: click.Context,
     positions: tuple[str, ...],
     output_format: str,
-    pdf_variant: str | None,
+    pdf_variant: PdfVariant | None,
     include_pending: bool,
     force: bool,
     jobs: int | None,

@@ -30,10 +30,6 @@ class Location:
             return f"{self.path}:{self.line}"
         return f"{self.path}:{self.line}:{self.col}"
 
-    def shifted(self, lines: int = 0, col: int | None = None) -> Location:
-        """The location ``lines`` further down, at column ``col`` (or the same column)."""
-        return Location(self.path, self.line + lines, self.col if col is None else col)
-
 
 @dataclass(frozen=True)
 class Diagnostic:

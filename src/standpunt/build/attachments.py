@@ -11,6 +11,7 @@ from typing import Any
 
 from standpunt import __version__
 from standpunt.build.plan import PlannedPosition
+from standpunt.coalition.share import EVIDENCE, MANIFEST
 from standpunt.render.request import Attachment
 
 
@@ -23,7 +24,7 @@ def attachments(
         Attachment(
             f"{planned.id}.yaml", planned.file.path.read_bytes(), "the position, as written"
         ),
-        Attachment("evidence.json", _json(planned.evidence), "the evidence it cites, as CSL-JSON"),
+        Attachment(EVIDENCE, _json(planned.evidence), "the evidence it cites, as CSL-JSON"),
     ]
     # Only signatures of this very text travel with it; older ones would claim too much.
     files += [
@@ -44,7 +45,7 @@ def attachments(
         "co_signers": signers,
         "files": [a.name for a in files],
     }
-    files.append(Attachment("manifest.json", _json(manifest), "what this PDF was made from"))
+    files.append(Attachment(MANIFEST, _json(manifest), "what this PDF was made from"))
     return tuple(files)
 
 

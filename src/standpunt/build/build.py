@@ -22,7 +22,8 @@ from standpunt.build.report import BuildReport, Progress
 from standpunt.buildstate.state import BuildOptions, BuildState, Outline, outline, workspace_digest
 
 if TYPE_CHECKING:
-    from standpunt.render.workers import Limits, Pool, WorkersFor
+    from standpunt.limits import Limits
+    from standpunt.render.workers import Pool, WorkersFor
 
 
 def build_workspace(
@@ -68,7 +69,7 @@ def _start_early(
     everything = options.force or not last.outputs
     wanted = (len(ids or []) or sketch.positions) if everything else 1
     size = max(1, min(wanted, options.jobs or workers.default_jobs()))
-    early = workers.Pool(size, workers.Limits(**sketch.limits), "pdf" in options.formats)
+    early = workers.Pool(size, sketch.limits, "pdf" in options.formats)
     early.start()
     return early
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from standpunt import __version__
+from standpunt.choices import DEFAULT_PDF_VARIANT
 from standpunt.errors import StandpuntError
 from standpunt.render.template import TemplateSet, read_stylesheet, template_set
 from standpunt.versions.history import commit_info, last_commit, previous_version, read_at
@@ -128,7 +129,9 @@ def redline_between(
     from standpunt.render.pdf import RenderRequest, write_pdf
 
     data = write_pdf(
-        RenderRequest(html=page, roots=(workspace.root, *templates.folders), variant="pdf/ua-1")
+        RenderRequest(
+            html=page, roots=(workspace.root, *templates.folders), variant=DEFAULT_PDF_VARIANT
+        )
     )
     target = output_path(folder, pid, ".diff.pdf")
     write_atomic(target, data)

@@ -19,7 +19,8 @@ from standpunt.build.plan import OutputTask, Plan, PlannedPosition
 from standpunt.buildstate.state import BuildOptions
 from standpunt.cite.citeproc import CitedText
 from standpunt.errors import StandpuntError
-from standpunt.render.workers import Job, Limits, Result, WorkersFor
+from standpunt.limits import Limits
+from standpunt.render.workers import Job, Result, WorkersFor
 from standpunt.workspace.files import build_folder
 from standpunt.workspace.read import Workspace
 
@@ -66,4 +67,4 @@ def _jobs(
 
 def _limits(workspace: Workspace) -> Limits:
     """What rendering one position may cost, as standpunt.yaml says."""
-    return Limits(**workspace.config.limits.model_dump())
+    return workspace.config.limits

@@ -15,13 +15,15 @@ import functools
 import hashlib
 import json
 import os
-import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from standpunt import __version__
+from standpunt.choices import PdfVariant
+from standpunt.limits import Limits
+from standpunt.versions.git import GitUnavailable, run_git
 from standpunt.workspace.paths import CONFIG_FILE, readable_file, sorted_files
 
 STATE_FILE = ".standpunt-state.json"
@@ -104,15 +106,12 @@ def _input_files(root: Path, extra: Iterable[Path]) -> list[Path]:
 
 def _git_state(root: Path) -> str:
     """HEAD and the status of the workspace: what the version stamps are made from."""
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
     parts = []
     for args in (("rev-parse", "HEAD"), ("status", "--porcelain", "-z", "--ignored", "--", ".")):
         try:
-            done = subprocess.run(
-                ["git", *args], cwd=root, capture_output=True, env=env, timeout=30, check=False
-            )
-        except (OSError, subprocess.TimeoutExpired):
-            return "no git"
+            done = run_git(root, *args)
+        except GitUnavailable as exc:
+            return f"no git: {exc.reason}"
         parts.append(f"{done.returncode}:{done.stdout.decode('utf-8', 'replace')}")
     return "\n".join(parts)
 
@@ -136,7 +135,7 @@ class BuildOptions:
     """What a build is asked to make (the command's options)."""
 
     formats: tuple[str, ...] = ("pdf",)
-    pdf_variant: str | None = None
+    pdf_variant: PdfVariant | None = None
     include_pending: bool = False
     edition: str | None = None
     jobs: int | None = None
@@ -185,7 +184,8 @@ class Outline:
     """What a build needs to know before the schema is imported: read from the raw files."""
 
     evidence_folders: list[Path]
-    limits: dict[str, Any]
+    #: The render limits (the defaults where standpunt.yaml's are missing or invalid).
+    limits: Limits
     positions: int
 
 
@@ -193,6 +193,7 @@ def outline(root: Path) -> Outline:
     """The further evidence folders, the render limits and the number of position files,
     read without the schema machinery (invalid values are left for the real check)."""
     from standpunt.errors import StandpuntError
+    from standpunt.limits import read_limits
     from standpunt.workspace.load import load_yaml
 
     try:
@@ -206,14 +207,6 @@ def outline(root: Path) -> Outline:
         folder = root / str(name)
         if folder.is_dir():
             folders.append(folder)
-    written = config.get("limits")
-    limits = {}
-    for name, kind in (("seconds", float), ("memory_mb", int), ("pages", int)):
-        value = written.get(name) if isinstance(written, dict) else None
-        try:
-            if value is not None:
-                limits[name] = kind(str(value))
-        except ValueError:
-            pass
+    limits = read_limits(config.get("limits"))
     positions = sorted_files(root / "positions", (".yaml", ".yml"), hidden=True)
     return Outline(folders, limits, len(positions))

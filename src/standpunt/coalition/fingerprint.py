@@ -1,13 +1,14 @@
 """A position's fingerprint: a hash of the words a coalition partner approves when signing.
 
 A signature records the fingerprint of the text signed, so a later change to that text shows
-(:mod:`standpunt.signatures`). The fingerprint covers what the reader of the PDF reads as the
-position and nothing else:
+(:mod:`standpunt.coalition.signatures`). The fingerprint covers what the reader of the PDF reads
+as the position and nothing else:
 
-* **covered**: ``title``, ``subtitle``, ``summary``, every section's ``title``, ``body`` and
-  ``quote`` (in order), the ``recommendations`` (in order: the order of the asks is a
-  priority), and the CSL data of every evidence item the position cites, with every field a
-  CSL style may print (``note``, ``abstract`` and ``annote`` included).
+* **covered**: the position's texts, as :mod:`standpunt.workspace.texts` declares them:
+  ``title``, ``subtitle``, ``summary``, every section's ``title``, ``body`` and ``quote`` (in
+  order), the ``recommendations`` (in order: the order of the asks is a priority); and the CSL
+  data of every evidence item the position cites, with every field a CSL style may print
+  (``note``, ``abstract`` and ``annote`` included).
 * **not covered**, so that changing them keeps signatures valid: ``status`` (adopting a signed
   draft is the point of signing it), ``date`` and ``version`` (labels of the text, not the
   text), ``authors`` (the byline, not the position), ``signatories`` (inviting one more partner
@@ -15,7 +16,7 @@ position and nothing else:
   themselves), ``tags`` (catalogue keywords), ``lang`` and the workspace's citation style
   and template (they change labels, date formats and citation punctuation, not the words), and
   the advocate-only fields of evidence (``quote``, the passage an advocate keeps for
-  themselves; :data:`standpunt.model.EVIDENCE_EXTRA_FIELDS`).
+  themselves; :data:`standpunt.workspace.schema.EVIDENCE_EXTRA_FIELDS`).
 
 Evidence is hashed in its CSL-JSON form, so ``Smith, Jane`` and ``{family: Smith, given: Jane}``,
 ``issued: 2021-05`` and ``{date-parts: [[2021, 5]]}``, or moving an item from a CSL-YAML to a
@@ -49,6 +50,7 @@ from standpunt.errors import StandpuntError
 from standpunt.workspace.load import to_plain
 from standpunt.workspace.read import Workspace, select
 from standpunt.workspace.schema import EVIDENCE_EXTRA_FIELDS
+from standpunt.workspace.texts import ASKS, POSITION_FIELDS, SECTION_FIELDS, SECTIONS
 
 __all__ = [
     "FORMAT_VERSION",
@@ -61,15 +63,12 @@ __all__ = [
     "workspace_fingerprints",
 ]
 
-#: Bumped whenever the covered fields or the normalisation change.
+#: Bumped whenever the covered fields or the normalisation change: a text added to
+#: :mod:`standpunt.workspace.texts` is covered at once, and changes every fingerprint.
 FORMAT_VERSION = 1
 PREFIX = "sha256:"
 #: Hex digits shown in the short form, as git shows abbreviated commits.
 SHORT_DIGITS = 16
-
-#: The position's fields a signer approves; the rest are deliberately left out (see above).
-_TEXT_FIELDS = ("title", "subtitle", "summary")
-_SECTION_FIELDS = ("title", "body", "quote")
 
 _LINE_BREAKS = re.compile("\r\n?")
 _TRAILING = re.compile(r"[ \t]+$", re.MULTILINE)
@@ -107,24 +106,26 @@ def _position_content(position_raw: Any) -> dict[str, Any]:
     if not isinstance(raw, dict):
         # A broken file still gets a fingerprint (of what it holds), but can never be signed.
         return {"unreadable": _normalise(raw)}
+    # The texts a signer approves are the position's texts as workspace/texts.py declares them;
+    # whatever shape they were written in is hashed, so a broken text still counts.
     content: dict[str, Any] = {}
-    for name in _TEXT_FIELDS:
+    for name, _markdown in POSITION_FIELDS:
         value = _normalise(raw.get(name))
         if value is not None:
             content[name] = value
-    sections = raw.get("sections")
+    sections = raw.get(SECTIONS)
     if isinstance(sections, list):
-        content["sections"] = [
-            {k: v for k in _SECTION_FIELDS if (v := _normalise(s.get(k))) is not None}
+        content[SECTIONS] = [
+            {k: v for k, _markdown in SECTION_FIELDS if (v := _normalise(s.get(k))) is not None}
             if isinstance(s, dict)
             else _normalise(s)
             for s in sections
         ]
     elif sections is not None:
-        content["sections"] = _normalise(sections)
-    recommendations = raw.get("recommendations")
-    if recommendations:  # `recommendations: []` and no recommendations read the same
-        content["recommendations"] = _normalise(recommendations)
+        content[SECTIONS] = _normalise(sections)
+    asks = raw.get(ASKS)
+    if asks:  # `recommendations: []` and no recommendations read the same
+        content[ASKS] = _normalise(asks)
     return content
 
 

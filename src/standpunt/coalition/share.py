@@ -9,6 +9,7 @@ overwritten.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,42 @@ def import_position(
     Returns the files written, and the signatories the position names that are not partners
     of this workspace (``check`` reports them until they are added to standpunt.yaml).
     """
+    sources = read_sources(pdf)
+    # Refuse anything unsafe up front.
+    parsed = parse_yaml(sources.position_yaml, f"{pdf.name}:{sources.position_id}.yaml")
+    listed = parsed.get("signatories") if isinstance(parsed, dict) else None
+    strangers = [
+        str(key)
+        for key in (listed if isinstance(listed, list) else [])
+        if str(key) not in workspace.config.partners
+    ]
+    pid = new_id or sources.position_id
+    target = _new_position_file(workspace, pid)
+    new_items = _new_evidence(workspace, sources.evidence, pdf)
+    # Everything is decided before anything is written.
+    evidence_file = _new_evidence_file(workspace.root / EVIDENCE_DIR, pid)
+    target.parent.mkdir(exist_ok=True)
+    write_atomic(target, sources.position_yaml)
+    written = [target]
+    if new_items:
+        evidence_file.parent.mkdir(exist_ok=True)
+        data = json.dumps(new_items, ensure_ascii=False, indent=2) + "\n"
+        write_atomic(evidence_file, data.encode("utf-8"))
+        written.append(evidence_file)
+    return written, strangers
+
+
+@dataclass(frozen=True)
+class Sources:
+    """What a Standpunt PDF carries: its position's id and file, and the evidence it cites."""
+
+    position_id: str
+    position_yaml: bytes
+    evidence: list[dict[str, Any]]
+
+
+def read_sources(pdf: Path) -> Sources:
+    """The sources embedded in a PDF Standpunt built; anything else is refused, and said why."""
     files = read_attachments(pdf)
     if MANIFEST not in files:
         raise StandpuntError(
@@ -74,16 +111,11 @@ def import_position(
     position_yaml = files.get(f"{source_id}.yaml")
     if position_yaml is None:
         raise StandpuntError(f"'{pdf.name}' does not carry its position file", code="bad-pdf")
-    # Refuse anything unsafe up front.
-    parsed = parse_yaml(position_yaml, f"{pdf.name}:{source_id}.yaml")
-    listed = parsed.get("signatories") if isinstance(parsed, dict) else None
-    strangers = [
-        str(key)
-        for key in (listed if isinstance(listed, list) else [])
-        if str(key) not in workspace.config.partners
-    ]
+    return Sources(source_id, position_yaml, evidence)
 
-    pid = new_id or source_id
+
+def _new_position_file(workspace: Workspace, pid: str) -> Path:
+    """Where the position ``pid`` goes: refused if the id is not valid or is taken."""
     if not valid_id(pid):
         raise UsageError(
             f"'{pid}' cannot be a position id: use lower-case letters, digits and '-'",
@@ -96,7 +128,13 @@ def import_position(
             f"Import it under another id with --rename NEW-ID",
             code="exists",
         )
+    return target
 
+
+def _new_evidence(
+    workspace: Workspace, evidence: list[dict[str, Any]], pdf: Path
+) -> list[dict[str, Any]]:
+    """The items the workspace does not have yet; one it has with other content is refused."""
     new_items = []
     for item in evidence:
         key = str(item.get("id", ""))
@@ -109,23 +147,14 @@ def import_position(
                 "nothing was imported. Give one of them another id, or make them the same",
                 code="evidence-conflict",
             )
+    return new_items
 
-    # Everything is decided before anything is written: the evidence file gets a name no file
-    # has yet (an earlier import may have left evidence/imported-<id>.json behind).
-    folder = workspace.root / EVIDENCE_DIR
+
+def _new_evidence_file(folder: Path, pid: str) -> Path:
+    """A name no file has yet: an earlier import may have left imported-<id>.json behind."""
     evidence_file = folder / f"imported-{pid}.json"
     number = 2
     while evidence_file.exists():
         evidence_file = folder / f"imported-{pid}-{number}.json"
         number += 1
-
-    written = []
-    target.parent.mkdir(exist_ok=True)
-    write_atomic(target, position_yaml)
-    written.append(target)
-    if new_items:
-        folder.mkdir(exist_ok=True)
-        data = json.dumps(new_items, ensure_ascii=False, indent=2) + "\n"
-        write_atomic(evidence_file, data.encode("utf-8"))
-        written.append(evidence_file)
-    return written, strangers
+    return evidence_file

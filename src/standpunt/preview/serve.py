@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 from standpunt.errors import Diagnostic, StandpuntError
 
 if TYPE_CHECKING:
-    from standpunt.render.workers import Limits, Pool
+    from standpunt.limits import Limits
+    from standpunt.render.workers import Pool
 
 LOOPBACK = "127.0.0.1"
 _LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
@@ -50,13 +51,13 @@ class Preview:
 
     def __init__(self, root: Path, positions: list[str] | None = None) -> None:
         from standpunt.buildstate.state import outline
-        from standpunt.render.workers import Limits, Pool
+        from standpunt.render.workers import Pool
 
         self.root = root
         self.positions = positions
         self.state = PreviewState()
         self._lock = threading.Lock()
-        self._pool = Pool(1, Limits(**outline(root).limits))
+        self._pool = Pool(1, outline(root).limits)
         self._pool.start()
 
     @contextmanager

@@ -26,8 +26,6 @@ from standpunt.workspace.paths import readable_file
 
 log = logging.getLogger("standpunt.pdf")
 
-PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3b", "none")
-
 
 class RefusedResource(ValueError):
     """A resource outside what a position may use."""
@@ -153,7 +151,6 @@ def missing_anchors(document: Document, expected: Mapping[str, str]) -> list[str
 
 # RenderRequest is declared in standpunt.render.request (no WeasyPrint there) and offered here too.
 __all__ = [
-    "PDF_VARIANTS",
     "RefusedResource",
     "RenderRequest",
     "WorkspaceFetcher",

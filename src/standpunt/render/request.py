@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from standpunt.choices import DEFAULT_PDF_VARIANT, PdfVariant
+
 
 @dataclass(frozen=True)
 class Attachment:
@@ -27,8 +29,8 @@ class PdfSettings:
 
     #: Resources are read from below these folders only; the first is the page's base.
     roots: tuple[Path, ...]
-    #: The PDF flavour (see :data:`standpunt.render.pdf.PDF_VARIANTS`).
-    variant: str = "pdf/ua-1"
+    #: The PDF flavour.
+    variant: PdfVariant = DEFAULT_PDF_VARIANT
     #: The anchors the PDF must contain (a citation, a note, a bibliography entry), each with
     #: what a message calls it: a PDF that lost one is not written.
     expected: Mapping[str, str] = field(default_factory=dict)

@@ -20,6 +20,7 @@ from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Any
 
 from standpunt.errors import StandpuntError
+from standpunt.limits import Limits
 from standpunt.render.request import PdfSettings
 
 if TYPE_CHECKING:  # imported by the worker when a job arrives; the parent starts workers first
@@ -27,15 +28,6 @@ if TYPE_CHECKING:  # imported by the worker when a job arrives; the parent start
 
 #: How long a new worker may take to import WeasyPrint before its first job's clock starts.
 STARTUP_SECONDS = 300.0
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one position may cost."""
-
-    seconds: float = 120.0
-    memory_mb: int = 2048
-    pages: int = 500
 
 
 @dataclass(frozen=True)
@@ -327,4 +319,4 @@ def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-__all__ = ["Job", "Limits", "Pool", "Result", "WorkersFor", "default_jobs", "run_job"]
+__all__ = ["Job", "Pool", "Result", "WorkersFor", "default_jobs", "run_job"]

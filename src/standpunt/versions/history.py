@@ -1,13 +1,11 @@
 """Git facts about a position: its provenance stamp, its history, its text at any revision.
 
-Read-only by design: Standpunt runs in the user's own repository, often with uncommitted work,
-so it never checks anything out and never writes the index or the working tree. Every call runs
-the ``git`` command with ``GIT_OPTIONAL_LOCKS=0`` (so ``status`` does not refresh the index),
-``--literal-pathspecs`` (a file called ``ref[1].yaml`` is not a pattern), ``core.quotepath=off``
-and ``--`` before paths; old files are read with ``git cat-file`` from the object database.
+Read-only by design: it never checks anything out, git runs the way :mod:`standpunt.versions.git`
+runs it, paths follow a ``--``, and old files are read with ``git cat-file`` from the object
+database.
 
 Git missing, the workspace outside a repository, or a repository without commits is not an
-error for a build: :func:`stamp` then says "not versioned" and why. :func:`history`,
+error for a build: :func:`stamps` then says "not versioned" and why. :func:`history`,
 :func:`read_at` and :func:`resolve` cannot do without git and raise a :class:`StandpuntError`
 with code ``not-versioned`` instead.
 
@@ -20,14 +18,15 @@ from __future__ import annotations
 import datetime as dt
 import os
 import posixpath
-import subprocess
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from standpunt.choices import DEFAULT_STATUS
 from standpunt.errors import Location, StandpuntError
+from standpunt.versions.git import GitUnavailable, run_git
 from standpunt.workspace.load import parse_yaml, to_plain
 
 __all__ = [
@@ -39,32 +38,9 @@ __all__ = [
     "previous_version",
     "read_at",
     "resolve",
-    "source_date_epoch",
-    "stamp",
     "stamps",
     "tag_name",
 ]
-
-#: Options for every git call. The ``-c`` settings override user configuration that would
-#: change the output we parse (colours, signatures, rename following, non-UTF-8 logs).
-_GIT = (
-    "git",
-    "--literal-pathspecs",
-    "-c",
-    "core.quotepath=off",
-    "-c",
-    "color.ui=false",
-    "-c",
-    "log.showSignature=false",
-    "-c",
-    "log.follow=false",
-    "-c",
-    "i18n.logOutputEncoding=UTF-8",
-)
-
-#: What git says when it cannot work here (read with LC_ALL=C so the text is stable).
-_NOT_A_REPO = "not a git repository"
-_NO_COMMITS = ("does not have any commits yet", "bad default revision 'HEAD'")
 
 #: Field and record separators for ``git log --format`` (a NUL cannot occur in commit text).
 _FIELD = "%x00"
@@ -73,48 +49,7 @@ _FIELD = "%x00"
 _WORKERS = 8
 
 
-# --------------------------------------------------------------------------- running git
-
-
-class _GitUnavailable(Exception):
-    """Git cannot answer here; ``reason`` says why in words a policy officer understands."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-def _git(
-    root: Path, *args: str, stdin: bytes | None = None, check: bool = False
-) -> subprocess.CompletedProcess[bytes]:
-    """Run git in ``root``; a missing git or a missing repository raises _GitUnavailable.
-
-    With ``check``, any other failure raises it too, with git's first line of complaint.
-    """
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"}
-    env.pop("LANGUAGE", None)  # GNU gettext would prefer it over LC_ALL=C
-    try:
-        result = subprocess.run(
-            [*_GIT, *args], cwd=root, env=env, input=stdin, capture_output=True, check=False
-        )
-    except (FileNotFoundError, NotADirectoryError):
-        if not Path(root).is_dir():
-            raise _GitUnavailable(f"the folder '{root}' does not exist") from None
-        raise _GitUnavailable("git is not installed (or not on the PATH)") from None
-    if result.returncode != 0:
-        message = result.stderr.decode("utf-8", "replace")
-        if _NOT_A_REPO in message:
-            raise _GitUnavailable("this workspace is not inside a git repository")
-        if any(text in message for text in _NO_COMMITS):
-            raise _GitUnavailable("this git repository has no commits yet")
-        if check:
-            raise _GitUnavailable(_first_line(result))
-    return result
-
-
-def _first_line(result: subprocess.CompletedProcess[bytes]) -> str:
-    text = result.stderr.decode("utf-8", "replace").strip()
-    return text.splitlines()[0].removeprefix("fatal: ") if text else f"exit {result.returncode}"
+# --------------------------------------------------------------------------- paths and errors
 
 
 def _rel(root: Path, path: Path) -> str:
@@ -127,7 +62,7 @@ def _rel(root: Path, path: Path) -> str:
     return Path(os.path.relpath(path, root)).as_posix()
 
 
-def _not_versioned(exc: _GitUnavailable, what: str, display: str | None) -> StandpuntError:
+def _not_versioned(exc: GitUnavailable, what: str, display: str | None) -> StandpuntError:
     return StandpuntError(
         f"cannot {what}: {exc.reason}; versions are only known for positions kept in git",
         Location(display) if display else None,
@@ -153,7 +88,7 @@ class Stamp:
     ignored by git. ``versioned`` is False outside a repository, in a repository without
     commits, without git, or when none of the files was ever committed; ``reason`` then says why.
     ``label`` is the position's own ``version:``; ``tag`` is the tag ``<id>/v<label>`` when it
-    marks this same version of the files (see :func:`stamp`).
+    marks this same version of the files (see :func:`stamps`).
     """
 
     versioned: bool
@@ -172,22 +107,14 @@ def tag_name(position_id: str, label: str) -> str:
     return f"{position_id}/v{label.removeprefix('v')}"
 
 
-def stamp(root: Path, position_id: str, files: list[Path], label: str | None) -> Stamp:
-    """The stamp of one position; ``files`` are its file and every evidence file it cites.
-
-    The same as :func:`stamps` for one position. For a whole build use :func:`stamps`, which
-    shares the status call.
+def stamps(root: Path, positions: Mapping[str, tuple[list[Path], str | None]]) -> dict[str, Stamp]:
+    """The stamps of positions, ``{id: (files, label)}``; ``files`` are a position's file and
+    every evidence file it cites.
 
     The tag ``<id>/v<label>`` is recognised when the files at the tagged commit are this very
     version: the tag points at ``commit``, or at a later commit that did not change the files
     (so tagging after an unrelated commit still counts). A tag that exists but holds another
     version of the files is not shown: it would claim a version the PDF is not.
-    """
-    return stamps(root, {position_id: (files, label)})[position_id]
-
-
-def stamps(root: Path, positions: Mapping[str, tuple[list[Path], str | None]]) -> dict[str, Stamp]:
-    """The stamps of many positions, ``{id: (files, label)}``, with one shared ``git status``.
 
     One ``git rev-parse``, one ``git status`` for all files, one ``git for-each-ref`` when any
     position has a label, and one ``git log -1`` per position, run a few at a time.
@@ -195,10 +122,10 @@ def stamps(root: Path, positions: Mapping[str, tuple[list[Path], str | None]]) -
     if not positions:
         return {}
     try:
-        result = _git(root, "rev-parse", "--show-prefix", check=True)
+        result = run_git(root, "rev-parse", "--show-prefix", check=True)
         prefix = os.fsdecode(result.stdout).strip()
         every = sorted({_rel(root, f) for files, _label in positions.values() for f in files})
-        result = _git(root, *_STATUS, "--", *every, check=True)
+        result = run_git(root, *_STATUS, "--", *every, check=True)
         changed = _status_paths(result.stdout)
         tags = _tags(root) if any(label for _files, label in positions.values()) else {}
         with ThreadPoolExecutor(min(_WORKERS, len(positions))) as pool:
@@ -209,7 +136,7 @@ def stamps(root: Path, positions: Mapping[str, tuple[list[Path], str | None]]) -
                     strict=True,
                 )
             )
-    except _GitUnavailable as exc:
+    except GitUnavailable as exc:
         return {
             pid: Stamp(False, label=label, reason=exc.reason)
             for pid, (_files, label) in positions.items()
@@ -225,26 +152,10 @@ def stamps(root: Path, positions: Mapping[str, tuple[list[Path], str | None]]) -
         )
         try:
             tag = _find_tag(root, pid, label, files, commit[1], tags)
-        except _GitUnavailable:
+        except GitUnavailable:
             tag = None
         out[pid] = _stamp(commit, modified, label, tag)
     return out
-
-
-def source_date_epoch(stamp: Stamp, environ: Mapping[str, str] | None = None) -> int | None:
-    """The time to stamp into a PDF so that rebuilding a commit gives the same bytes.
-
-    A valid ``SOURCE_DATE_EPOCH`` already in the environment wins (the reproducible-builds
-    convention: the packager decides); otherwise the stamp's commit time; None when the
-    position is not versioned (the build then uses the current time, as nothing pins it).
-    The commit time is used even when ``modified``: the output is then at least stable.
-    A build that exports ``SOURCE_DATE_EPOCH`` itself (WeasyPrint's fonts read it) should pass
-    the environment as it was before, or one position's time would win for all the others.
-    """
-    value = (os.environ if environ is None else environ).get("SOURCE_DATE_EPOCH", "").strip()
-    if value.isdigit():
-        return int(value)
-    return stamp.timestamp
 
 
 _UNCOMMITTED = "this position has not been committed to git yet"
@@ -267,14 +178,14 @@ def last_commit(root: Path, path: Path) -> tuple[str, str, dt.date] | None:
     """(short, full, date) of the last commit of ``path``; None if there is none, or no git."""
     try:
         found = _last_commit(root, [path])
-    except _GitUnavailable:
+    except GitUnavailable:
         return None
     return found[:3] if found else None
 
 
 def _last_commit(root: Path, files: Iterable[Path]) -> tuple[str, str, dt.date, int] | None:
     """(short, full, date, time) of the last commit touching any of ``files``, or None."""
-    result = _git(
+    result = run_git(
         root,
         "log",
         "-1",
@@ -315,7 +226,7 @@ def _is_changed(path: str, changed: set[str]) -> bool:
 
 def _tags(root: Path) -> dict[str, str]:
     """Every tag name with the commit it points at (annotated tags peeled)."""
-    result = _git(
+    result = run_git(
         root,
         "for-each-ref",
         "--format=%(refname:strip=2)%00%(objectname)%00%(*objectname)",
@@ -336,7 +247,7 @@ def _find_tag(
     full_commit: str,
     tags: dict[str, str],
 ) -> str | None:
-    """The tag ``<id>/v<label>`` if it marks this version of the files (see :func:`stamp`)."""
+    """The tag ``<id>/v<label>`` if it marks this version of the files (see :func:`stamps`)."""
     if not label or not label.strip():
         return None
     name = tag_name(position_id, label.strip())
@@ -345,7 +256,9 @@ def _find_tag(
         return None
     if target == full_commit:
         return name
-    result = _git(root, "log", "-1", "--format=%H", target, "--", *(_rel(root, f) for f in files))
+    result = run_git(
+        root, "log", "-1", "--format=%H", target, "--", *(_rel(root, f) for f in files)
+    )
     return name if result.stdout.decode().strip() == full_commit else None
 
 
@@ -365,16 +278,16 @@ def resolve(root: Path, rev: str, position_id: str | None = None) -> str:
             f"'{rev}' is not a revision; name a commit, tag or branch", None, "unknown-revision"
         )
     try:
-        result = _git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+        result = run_git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
         label = rev.removeprefix("v")
         if result.returncode != 0 and position_id is not None and label:
             tag = tag_name(position_id, label)
-            tagged = _git(root, "rev-parse", "--verify", "--quiet", f"{tag}^{{commit}}")
+            tagged = run_git(root, "rev-parse", "--verify", "--quiet", f"{tag}^{{commit}}")
             if tagged.returncode == 0:
                 result = tagged
-        if result.returncode != 0 and not _git(root, "rev-list", "-n1", "--all").stdout.strip():
-            raise _GitUnavailable("this git repository has no commits yet")
-    except _GitUnavailable as exc:
+        if result.returncode != 0 and not run_git(root, "rev-list", "-n1", "--all").stdout.strip():
+            raise GitUnavailable("this git repository has no commits yet")
+    except GitUnavailable as exc:
         raise _not_versioned(exc, f"look up the revision '{rev}'", None) from None
     if result.returncode != 0:
         raise StandpuntError(
@@ -408,8 +321,8 @@ def commit_info(root: Path, rev: str, position_id: str | None = None) -> CommitI
     """
     full = resolve(root, rev, position_id)
     try:
-        result = _git(root, "show", "-s", f"--format={_INFO_FIELDS}", full, "--")
-    except _GitUnavailable as exc:
+        result = run_git(root, "show", "-s", f"--format={_INFO_FIELDS}", full, "--")
+    except GitUnavailable as exc:
         raise _not_versioned(exc, f"read the commit '{rev}'", None) from None
     fields = result.stdout.decode("utf-8", "replace").rstrip("\n").split("\0")
     return _commit_info(fields)
@@ -429,8 +342,8 @@ def read_at(root: Path, rev: str, path: Path, *, commit: str | None = None) -> b
     display = _rel(root, path)
     full = commit or resolve(root, rev)
     try:
-        result = _git(root, "cat-file", "blob", f"{full}:./{display}")
-    except _GitUnavailable as exc:
+        result = run_git(root, "cat-file", "blob", f"{full}:./{display}")
+    except GitUnavailable as exc:
         raise _not_versioned(exc, f"read {display} at '{rev}'", display) from None
     if result.returncode != 0:
         raise StandpuntError(
@@ -453,12 +366,12 @@ def previous_version(root: Path, position_path: Path) -> str | None:
     """
     display = _rel(root, position_path)
     try:
-        result = _git(root, "log", "-2", "--format=%H", "--", display, check=True)
+        result = run_git(root, "log", "-2", "--format=%H", "--", display, check=True)
         commits = result.stdout.decode().split()
         if not commits:
             return None
-        status = _git(root, *_STATUS, "--", display)
-    except _GitUnavailable as exc:
+        status = run_git(root, *_STATUS, "--", display)
+    except GitUnavailable as exc:
         raise _not_versioned(exc, f"find the previous version of {display}", display) from None
     if status.stdout.strip(b"\0"):
         return commits[0]
@@ -500,14 +413,14 @@ def history(root: Path, position_path: Path) -> list[Version]:
     """
     display = _rel(root, position_path)
     try:
-        result = _git(root, "log", f"--format={_INFO_FIELDS}{_FIELD}", "--", display, check=True)
+        result = run_git(root, "log", f"--format={_INFO_FIELDS}{_FIELD}", "--", display, check=True)
         fields = result.stdout.decode("utf-8", "replace").split("\0")
         commits = [
             _commit_info([fields[i].lstrip("\n"), *fields[i + 1 : i + 6]])
             for i in range(0, len(fields) - 5, 6)
         ]
         contents = _read_many(root, [f"{c.full_commit}:./{display}" for c in commits])
-    except _GitUnavailable as exc:
+    except GitUnavailable as exc:
         raise _not_versioned(exc, f"list the versions of {display}", display) from None
 
     facts = [
@@ -541,7 +454,7 @@ def _read_many(root: Path, objects: list[str]) -> list[bytes | None]:
         return []
     if any("\n" in name for name in objects):  # the batch protocol is line based
         return [_read_one(root, name) for name in objects]
-    result = _git(
+    result = run_git(
         root, "cat-file", "--batch", stdin="".join(f"{o}\n" for o in objects).encode(), check=True
     )
     out: list[bytes | None] = []
@@ -563,7 +476,7 @@ def _read_many(root: Path, objects: list[str]) -> list[bytes | None]:
 
 
 def _read_one(root: Path, name: str) -> bytes | None:
-    result = _git(root, "cat-file", "blob", name)
+    result = run_git(root, "cat-file", "blob", name)
     return result.stdout if result.returncode == 0 else None
 
 
@@ -589,7 +502,7 @@ def _facts(data: bytes | None, display: str) -> _Facts | None:
     return _Facts(
         label=label if isinstance(label, str) else None,
         status=status if isinstance(status, str) else None,
-        effective_status=status if isinstance(status, str) else "draft",
+        effective_status=status if isinstance(status, str) else DEFAULT_STATUS,
         signatories=frozenset(
             s for s in (signatories if isinstance(signatories, list) else []) if isinstance(s, str)
         ),

@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any, Literal, TypeVar
 
+from standpunt.choices import DEFAULT_STATUS
 from standpunt.cite.finder import find_citations
+from standpunt.workspace.texts import ASKS, POSITION_FIELDS, SECTION_FIELDS, SECTIONS, texts
 
 __all__ = [
     "LABELS",
@@ -100,12 +102,6 @@ class TextDiff:
     @property
     def changed(self) -> bool:
         return any(op != "equal" for op, _text in self.segments)
-
-    def insertions(self) -> list[str]:
-        return [text for op, text in self.segments if op == "insert"]
-
-    def deletions(self) -> list[str]:
-        return [text for op, text in self.segments if op == "delete"]
 
 
 def word_diff(old: str, new: str) -> TextDiff:
@@ -286,16 +282,14 @@ def compare(
     the evidence itself (a CSL dict, or anything with a ``csl`` dict), so that added and removed
     evidence can be named; :func:`cited_ids` finds the ids of a plain position.
     """
-    old_map = old if isinstance(old, dict) else {}
-    new_map = new if isinstance(new, dict) else {}
-
+    old_texts, new_texts = _readable(old), _readable(new)
     fields = {
         name: _field_change(name, _field(old, name), _field(new, name))
         for name in ("title", "subtitle", "status", "version")
     }
-    summary = word_diff(_text(old_map.get("summary")), _text(new_map.get("summary")))
-    sections = _sections(_section_list(old_map), _section_list(new_map))
-    asks = _asks(_ask_list(old_map), _ask_list(new_map))
+    summary = word_diff(old_texts["summary"], new_texts["summary"])
+    sections = _sections(old_texts[SECTIONS], new_texts[SECTIONS])
+    asks = _asks(old_texts[ASKS], new_texts[ASKS])
     evidence = _evidence_changes(_evidence(old_evidence), _evidence(new_evidence))
 
     # Words count in the text a reader reads; status and version label are shown on their own.
@@ -333,13 +327,41 @@ def compare(
 
 
 def cited_ids(position: Any) -> set[str]:
-    """Every evidence id cited in a plain position's Markdown (summary, sections, asks)."""
-    if not isinstance(position, dict):
-        return set()
-    texts = [_text(position.get("summary")), *_ask_list(position)]
-    for section in _section_list(position):
-        texts.extend((section.body, section.quote))
-    return {ref.key for text in texts if "@" in text for ref in find_citations(text)}
+    """Every evidence id cited in a plain position's Markdown texts (also in invalid data)."""
+    return {
+        ref.key
+        for text in texts(_readable(position))
+        if "@" in text.value
+        for ref in find_citations(text.value)
+    }
+
+
+#: A section's texts by field, as :func:`_readable` gives them.
+_Section = dict[str, str]
+_EMPTY_SECTION: _Section = {name: "" for name, _md in SECTION_FIELDS}
+#: The text a section stands for when it was written as a single value, not a mapping.
+_SECTION_BODY = "body"
+
+
+def _readable(side: Any) -> dict[str, Any]:
+    """A side's texts in the shape :mod:`standpunt.workspace.texts` declares, every text a
+    string ("" when absent): what an old revision wrote where a text belongs is still shown
+    (see :func:`_text`), a section that is not a mapping as its body, a single ask as one."""
+    side = side if isinstance(side, dict) else {}
+    readable: dict[str, Any] = {name: _text(side.get(name)) for name, _md in POSITION_FIELDS}
+    readable[SECTIONS] = [
+        {name: _text(item.get(name)) for name, _md in SECTION_FIELDS}
+        if isinstance(item, dict)
+        else {**_EMPTY_SECTION, _SECTION_BODY: _text(item)}
+        for item in _items(side.get(SECTIONS))
+    ]
+    readable[ASKS] = [_text(item) for item in _items(side.get(ASKS))]
+    return readable
+
+
+def _items(value: Any) -> list[Any]:
+    """A list as it is, nothing as an empty list, anything else as a list of one."""
+    return value if isinstance(value, list) else [] if value is None else [value]
 
 
 def _text(value: Any) -> str:
@@ -360,7 +382,7 @@ def _field(side: Any, name: str) -> str | None:
         return None
     value = side.get(name)
     if name == "status" and value is None:
-        return "draft"  # the model's default: no status written means a draft
+        return DEFAULT_STATUS  # as in the model: no status written means this one
     text = _text(value).strip()
     return text or None
 
@@ -370,35 +392,6 @@ def _field_change(name: str, old: str | None, new: str | None) -> FieldChange | 
     if not diff.changed and (old is None) == (new is None):
         return None
     return FieldChange(name, old, new, diff)
-
-
-@dataclass(frozen=True)
-class _Section:
-    title: str
-    body: str
-    quote: str
-
-
-def _section_list(side: dict[str, Any]) -> list[_Section]:
-    value = side.get("sections")
-    items = value if isinstance(value, list) else [] if value is None else [value]
-    out: list[_Section] = []
-    for item in items:
-        if isinstance(item, dict):
-            out.append(
-                _Section(
-                    _text(item.get("title")), _text(item.get("body")), _text(item.get("quote"))
-                )
-            )
-        else:
-            out.append(_Section("", _text(item), ""))
-    return out
-
-
-def _ask_list(side: dict[str, Any]) -> list[str]:
-    value = side.get("recommendations")
-    items = value if isinstance(value, list) else [] if value is None else [value]
-    return [_text(item) for item in items]
 
 
 def _key(text: str) -> str:
@@ -441,14 +434,15 @@ def _match(
 
 def _sections(olds: list[_Section], news: list[_Section]) -> list[SectionChange]:
     def similarity(a: _Section, b: _Section) -> float:
-        return max(_similarity(a.title, b.title), _similarity(a.body, b.body))
+        return max(_similarity(a["title"], b["title"]), _similarity(a["body"], b["body"]))
 
     changes: list[SectionChange] = []
-    for i, j in _match(olds, news, lambda s: _key(s.title), similarity):
-        a = olds[i] if i is not None else _Section("", "", "")
-        b = news[j] if j is not None else _Section("", "", "")
-        title, body = word_diff(a.title, b.title), word_diff(a.body, b.body)
-        quote = word_diff(a.quote, b.quote) if (a.quote.strip() or b.quote.strip()) else None
+    for i, j in _match(olds, news, lambda s: _key(s["title"]), similarity):
+        a = olds[i] if i is not None else _EMPTY_SECTION
+        b = news[j] if j is not None else _EMPTY_SECTION
+        title, body = word_diff(a["title"], b["title"]), word_diff(a["body"], b["body"])
+        quoted = a["quote"].strip() or b["quote"].strip()
+        quote = word_diff(a["quote"], b["quote"]) if quoted else None
         kind: Kind = "added" if i is None else "removed" if j is None else "changed"
         if kind == "changed" and not (title.changed or body.changed or (quote and quote.changed)):
             continue
@@ -704,22 +698,35 @@ def to_html(redline: Redline, labels: Mapping[str, str] | None = None) -> str:
     first page), then the summary, each changed section, the asks and the evidence.
     """
     lab = _labels(labels)
-
-    def esc(key: str) -> str:
-        return _esc(lab[key])
-
     out = [f'<section class="redline" lang="{_esc(redline.lang)}">']
-    out.append('<div class="redline-overview">')
-    out.append(f"<h1>{esc('redline_heading')}</h1>")
+    out += _html_overview(redline, lab)
+    if redline.summary:
+        out.append('<section class="redline-part redline-summary">')
+        out.append(f"<h2>{_esc(lab['summary'])}</h2>")
+        out.append(f'<div class="redline-text">{_html_diff(redline.summary)}</div>')
+        out.append("</section>")
+    for section in redline.sections:
+        out += _html_section(section, lab)
+    if redline.asks:
+        out += _html_asks(redline.asks, lab)
+    if redline.evidence:
+        out += _html_evidence(redline.evidence, lab)
+    out.append("</section>")
+    return "\n".join(out) + "\n"
+
+
+def _html_overview(redline: Redline, lab: dict[str, str]) -> list[str]:
+    """The first page: the versions compared, a legend, the changed fields and the counts."""
+    out = ['<div class="redline-overview">', f"<h1>{_esc(lab['redline_heading'])}</h1>"]
     if redline.before or redline.after:
         text = _fill(lab["redline_versions"], before=redline.before, after=redline.after)
         out.append(f'<p class="redline-versions">{_esc(text)}</p>')
     out.append(
-        f'<p class="redline-legend"><ins>{esc("redline_inserted")}</ins> '
-        f"<del>{esc('redline_deleted')}</del></p>"
+        f'<p class="redline-legend"><ins>{_esc(lab["redline_inserted"])}</ins> '
+        f"<del>{_esc(lab['redline_deleted'])}</del></p>"
     )
     if not redline.changed:
-        out.append(f'<p class="redline-none">{esc("redline_no_changes")}</p>')
+        out.append(f'<p class="redline-none">{_esc(lab["redline_no_changes"])}</p>')
     if redline.changed_fields:
         out.append('<dl class="redline-fields">')
         for change in redline.changed_fields:
@@ -733,62 +740,57 @@ def to_html(redline: Redline, labels: Mapping[str, str] | None = None) -> str:
         out.append("</dl>")
     out.append('<table class="redline-counts"><tbody>')
     for name, key in _COUNT_LABELS:
-        out.append(f"<tr><th>{esc(key)}</th><td>{getattr(redline.counts, name)}</td></tr>")
-    out.append("</tbody></table>")
-    out.append("</div>")
+        out.append(f"<tr><th>{_esc(lab[key])}</th><td>{getattr(redline.counts, name)}</td></tr>")
+    out += ["</tbody></table>", "</div>"]
+    return out
 
-    if redline.summary:
-        out.append('<section class="redline-part redline-summary">')
-        out.append(f"<h2>{esc('summary')}</h2>")
-        out.append(f'<div class="redline-text">{_html_diff(redline.summary)}</div>')
-        out.append("</section>")
-    for section in redline.sections:
-        number = section.number
-        name = _esc(_fill(lab["redline_section"], number=number))
-        out.append(f'<section class="redline-part redline-section redline-{section.kind}">')
+
+def _html_section(section: SectionChange, lab: dict[str, str]) -> list[str]:
+    name = _esc(_fill(lab["redline_section"], number=section.number))
+    out = [
+        f'<section class="redline-part redline-section redline-{section.kind}">',
+        f'<h2><span class="redline-number">{name}</span> '
+        f'<span class="redline-tag">{_esc(lab["redline_" + section.kind])}</span> '
+        f"{_html_diff(section.title)}</h2>",
+    ]
+    if section.body_unchanged:
+        out.append(f'<p class="redline-unchanged">{_esc(lab["redline_text_unchanged"])}</p>')
+    else:
+        out.append(f'<div class="redline-text">{_html_diff(section.body)}</div>')
+    if section.quote and section.quote_shown:
         out.append(
-            f'<h2><span class="redline-number">{name}</span> '
-            f'<span class="redline-tag">{esc("redline_" + section.kind)}</span> '
-            f"{_html_diff(section.title)}</h2>"
+            f'<blockquote class="redline-quote"><span class="redline-tag">'
+            f"{_esc(lab['redline_quote'])}</span> "
+            f'<span class="redline-text">{_html_diff(section.quote)}</span></blockquote>'
         )
-        if section.body_unchanged:
-            out.append(f'<p class="redline-unchanged">{esc("redline_text_unchanged")}</p>')
-        else:
-            out.append(f'<div class="redline-text">{_html_diff(section.body)}</div>')
-        if section.quote and section.quote_shown:
-            out.append(
-                f'<blockquote class="redline-quote"><span class="redline-tag">'
-                f"{esc('redline_quote')}</span> "
-                f'<span class="redline-text">{_html_diff(section.quote)}</span></blockquote>'
-            )
-        out.append("</section>")
-    if redline.asks:
-        out.append('<section class="redline-part redline-asks">')
-        out.append(f"<h2>{esc('recommendations')}</h2>")
-        out.append("<ul>")
-        for ask in redline.asks:
-            number = ask.number
-            name = _esc(_fill(lab["redline_ask"], number=number))
-            out.append(
-                f'<li class="redline-{ask.kind}"><span class="redline-number">{name}</span> '
-                f'<span class="redline-tag">{esc("redline_" + ask.kind)}</span> '
-                f'<span class="redline-text">{_html_diff(ask.diff)}</span></li>'
-            )
-        out.append("</ul>")
-        out.append("</section>")
-    if redline.evidence:
-        out.append('<section class="redline-part redline-evidence">')
-        out.append(f"<h2>{esc('references')}</h2>")
-        out.append("<ul>")
-        for item in redline.evidence:
-            tag = "ins" if item.kind == "added" else "del"
-            title = f" — {_esc(item.title)}" if item.title else ""
-            out.append(
-                f'<li class="redline-{item.kind}">'
-                f'<span class="redline-tag">{esc("redline_" + item.kind)}</span> '
-                f"<{tag}>{_esc(item.id)}</{tag}>{title}</li>"
-            )
-        out.append("</ul>")
-        out.append("</section>")
     out.append("</section>")
-    return "\n".join(out) + "\n"
+    return out
+
+
+def _html_asks(asks: Iterable[AskChange], lab: dict[str, str]) -> list[str]:
+    out = ['<section class="redline-part redline-asks">']
+    out += [f"<h2>{_esc(lab['recommendations'])}</h2>", "<ul>"]
+    for ask in asks:
+        name = _esc(_fill(lab["redline_ask"], number=ask.number))
+        out.append(
+            f'<li class="redline-{ask.kind}"><span class="redline-number">{name}</span> '
+            f'<span class="redline-tag">{_esc(lab["redline_" + ask.kind])}</span> '
+            f'<span class="redline-text">{_html_diff(ask.diff)}</span></li>'
+        )
+    out += ["</ul>", "</section>"]
+    return out
+
+
+def _html_evidence(evidence: Iterable[EvidenceChange], lab: dict[str, str]) -> list[str]:
+    out = ['<section class="redline-part redline-evidence">']
+    out += [f"<h2>{_esc(lab['references'])}</h2>", "<ul>"]
+    for item in evidence:
+        tag = "ins" if item.kind == "added" else "del"
+        title = f" — {_esc(item.title)}" if item.title else ""
+        out.append(
+            f'<li class="redline-{item.kind}">'
+            f'<span class="redline-tag">{_esc(lab["redline_" + item.kind])}</span> '
+            f"<{tag}>{_esc(item.id)}</{tag}>{title}</li>"
+        )
+    out += ["</ul>", "</section>"]
+    return out

@@ -602,10 +602,13 @@ def load_yaml(file: Path, display: str | None = None) -> Any:
 # --------------------------------------------------------------------------- JSON
 
 _JSON_SPACE = re.compile(r"[ \t\n\r]*")
+_JSON_BLANK = frozenset(" \t\n\r")
 _JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
 _JSON_LITERAL = re.compile(r"true|false|null")
 #: What the parser expects next.
 _VALUE, _KEY, _COLON, _NEXT = range(4)
+_NO_COLON = "expected ':' here, between the key and its value"
+_TRAILING_COMMA = "a comma just before '{}' is not allowed in JSON; remove it"
 #: Plain-language versions of the json module's string errors, by a piece of their text.
 _JSON_STRING_PROBLEMS = (
     (
@@ -626,7 +629,9 @@ _JSON_STRING_PROBLEMS = (
 )
 
 
-def _json_error(message: str, path: str, text: str, index: int, code: str) -> StandpuntError:
+def _json_error(
+    message: str, path: str, text: str, index: int, code: str = "json-syntax"
+) -> StandpuntError:
     """An error at ``text[index]``; lines are only counted here, on the way out."""
     line_start = text.rfind("\n", 0, index) + 1
     loc = Location(path, text.count("\n", 0, index) + 1, index - line_start + 1)
@@ -644,123 +649,56 @@ def _parse_json(text: str, path: str) -> Any:
     size = len(text)
     containers: list[Any] = []  # open objects and arrays, innermost last
     keys: list[Any] = []  # for each open object: the key awaiting its value
-    line, line_start, index = 1, 0, 0
-    state = _VALUE
-    may_close = False  # right after '[' or '{': the container may end at once
-    after_comma = False
-
-    def fail(message: str, at: int, code: str = "json-syntax") -> NoReturn:
-        raise _json_error(message, path, text, at, code)
-
+    line, line_start, index, state = 1, 0, 0, _VALUE
+    may_close = after_comma = False  # may_close: right after '[' or '{', which may end at once
     while True:
-        end = space(text, index).end()  # type: ignore[union-attr]  # always matches
-        if end != index:
+        if index < size and text[index] in _JSON_BLANK:
+            end = space(text, index).end()  # type: ignore[union-attr]  # always matches
             newlines = text.count("\n", index, end)
             if newlines:
                 line += newlines
                 line_start = text.rfind("\n", index, end) + 1
             index = end
         if index == size:
-            if containers:
-                opened = containers[-1]
-                bracket = "{" if type(opened) is Mapping else "["
-                fail(
-                    f"the file ends too early: the '{bracket}' on line {opened.loc.line} is "
-                    "not closed, or something after it is missing",
-                    index,
-                )
-            if state == _VALUE:
-                return None  # an empty file, like an empty YAML file
-            fail("the file ends too early", index)
+            return _json_eof(containers, state == _VALUE, text, path)
         char = text[index]
-
-        if state == _NEXT or (may_close and char == ("}" if state == _KEY else "]")):
-            may_close = False
+        closing = may_close and char == ("}" if state == _KEY else "]")
+        may_close = False
+        if state == _NEXT or closing:  # after a value, or an empty container's end
             parent = containers[-1]
             is_mapping = type(parent) is Mapping
             if char == ",":
                 state = _KEY if is_mapping else _VALUE
                 after_comma = True
-                index += 1
-                continue
-            if char == ("}" if is_mapping else "]"):
+            elif char == ("}" if is_mapping else "]"):
                 containers.pop()
                 keys.pop()
                 state = _NEXT
-                index += 1
                 if not containers:
-                    return _json_end(parent, text, index, path)
-                continue
-            fail(
-                "expected ',' or '}' here: a comma between the object's entries, or its end"
-                if is_mapping
-                else "expected ',' or ']' here: a comma between the list's items, or its end",
-                index,
-            )
-        may_close = False
+                    return _json_end(parent, text, index + 1, path)
+            else:
+                raise _json_no_separator(is_mapping, text, index, path)
+            index += 1
+            continue
         if state == _COLON:
             if char != ":":
-                fail("expected ':' here, between the key and its value", index)
+                raise _json_error(_NO_COLON, path, text, index)
             state = _VALUE
             index += 1
             continue
         if after_comma and char in "]}":
-            fail(f"a comma just before '{char}' is not allowed in JSON; remove it", index)
+            raise _json_error(_TRAILING_COMMA.format(char), path, text, index)
         after_comma = False
-
         loc = Location(path, line, index - line_start + 1)
         if char == '"':
-            try:
-                value, end = scanstring(text, index + 1, True)
-            except json.JSONDecodeError as exc:
-                if text[exc.pos : exc.pos + 1] in ("\r", "\n"):
-                    fail(
-                        "the text in double quotes that starts here is not closed on its line; "
-                        "add the closing '\"' (write a line break inside the text as \\n)",
-                        index,
-                    )
-                problem = next((p for key, p in _JSON_STRING_PROBLEMS if key in exc.msg), exc.msg)
-                fail(problem, exc.pos)
-            if _SURROGATE.search(value):
-                fail(
-                    "this text contains a '\\u' escape for half of a character pair (between "
-                    "\\uD800 and \\uDFFF) without its other half; write the character itself",
-                    index,
-                    "json-escape",
-                )
-            node: Any = Scalar(value, loc, '"', text, index, end)
-        elif state == _KEY:
-            fail("expected a key in double quotes here", index)
-        elif char == "{" or char == "[":
-            if len(containers) >= MAX_DEPTH:
-                raise _as_json(_too_deep(loc))
-            node = Mapping(loc) if char == "{" else Sequence(loc)
-            end = index + 1
+            node, end = _json_string(text, index, loc)
         else:
-            match = _JSON_NUMBER.match(text, index) or _JSON_LITERAL.match(text, index)
-            if match is None:
-                fail(
-                    "expected a value here: text in double quotes, a number, true, false, null, "
-                    "a list [...] or an object {...}",
-                    index,
-                )
-            end = match.end()
-            node = None if char == "n" else Scalar(match.group(), loc, None, text, index, end)
-
+            node, end = _json_value(text, index, state == _KEY, loc, len(containers))
         if state == _KEY:
-            parent = containers[-1]
-            first = parent.key_locs.get(node)
-            if first is not None:
-                fail(
-                    f"the key '{node}' appears twice, here and on line {first.line}; "
-                    "keep one of them",
-                    index,
-                    "json-duplicate-key",
-                )
-            parent.key_locs[node] = loc
-            keys[-1] = node
-            state = _COLON
-            index = end
+            first = containers[-1].key_locs.setdefault(node, loc)
+            if first is not loc:
+                raise _json_duplicate_key(node, first, text, index, path)
+            keys[-1], state, index = node, _COLON, end
             continue
         index = end
         if containers:
@@ -779,6 +717,96 @@ def _parse_json(text: str, path: str) -> Any:
             state = _NEXT
         else:
             return _json_end(node, text, index, path)
+
+
+def _json_value(text: str, index: int, key: bool, loc: Location, depth: int) -> tuple[Any, int]:
+    """The value other than text that starts at ``text[index]``, and where it ends; a '{' or
+    '[' gives the new, empty container (at nesting ``depth``). No key may start here."""
+    char = text[index]
+    if key:
+        raise _json_error("expected a key in double quotes here", loc.path, text, index)
+    if char == "{" or char == "[":
+        if depth >= MAX_DEPTH:
+            raise _as_json(_too_deep(loc))
+        return Mapping(loc) if char == "{" else Sequence(loc), index + 1
+    match = _JSON_NUMBER.match(text, index) or _JSON_LITERAL.match(text, index)
+    if match is None:
+        raise _json_error(
+            "expected a value here: text in double quotes, a number, true, false, null, "
+            "a list [...] or an object {...}",
+            loc.path,
+            text,
+            index,
+        )
+    end = match.end()
+    return None if char == "n" else Scalar(match.group(), loc, None, text, index, end), end
+
+
+def _json_string(text: str, index: int, loc: Location) -> tuple[Scalar, int]:
+    """The text in double quotes that starts at ``text[index]``, and where it ends."""
+    try:
+        value, end = scanstring(text, index + 1, True)
+    except json.JSONDecodeError as exc:
+        if text[exc.pos : exc.pos + 1] in ("\r", "\n"):
+            raise _json_error(
+                "the text in double quotes that starts here is not closed on its line; "
+                "add the closing '\"' (write a line break inside the text as \\n)",
+                loc.path,
+                text,
+                index,
+            ) from None
+        problem = next((p for key, p in _JSON_STRING_PROBLEMS if key in exc.msg), exc.msg)
+        raise _json_error(problem, loc.path, text, exc.pos) from None
+    if _SURROGATE.search(value):
+        raise _json_error(
+            "this text contains a '\\u' escape for half of a character pair (between "
+            "\\uD800 and \\uDFFF) without its other half; write the character itself",
+            loc.path,
+            text,
+            index,
+            "json-escape",
+        )
+    return Scalar(value, loc, '"', text, index, end), end
+
+
+def _json_eof(containers: list[Any], expecting_value: bool, text: str, path: str) -> None:
+    """The text ends where a value may start: an empty file is None; anything else is cut off."""
+    if containers:
+        opened = containers[-1]
+        bracket = "{" if type(opened) is Mapping else "["
+        raise _json_error(
+            f"the file ends too early: the '{bracket}' on line {opened.loc.line} is "
+            "not closed, or something after it is missing",
+            path,
+            text,
+            len(text),
+        )
+    if not expecting_value:
+        raise _json_error("the file ends too early", path, text, len(text))
+    return None  # an empty file, like an empty YAML file
+
+
+def _json_no_separator(is_mapping: bool, text: str, index: int, path: str) -> StandpuntError:
+    return _json_error(
+        "expected ',' or '}' here: a comma between the object's entries, or its end"
+        if is_mapping
+        else "expected ',' or ']' here: a comma between the list's items, or its end",
+        path,
+        text,
+        index,
+    )
+
+
+def _json_duplicate_key(
+    key: str, first: Location, text: str, index: int, path: str
+) -> StandpuntError:
+    return _json_error(
+        f"the key '{key}' appears twice, here and on line {first.line}; keep one of them",
+        path,
+        text,
+        index,
+        "json-duplicate-key",
+    )
 
 
 def _json_end(root: Any, text: str, index: int, path: str) -> Any:

@@ -1,6 +1,6 @@
 """The schema of every file a workspace holds, each declared once.
 
-Files are read by :mod:`standpunt.load`, which keeps every scalar as the string that was written;
+Files are read by :mod:`standpunt.workspace.load`, which keeps every scalar as the string written;
 these pydantic models convert types (dates, statuses, language tags) and reject unknown fields.
 :func:`validate` turns pydantic's findings into diagnostics that point at the offending value,
 worded for the people who edit these files.
@@ -8,8 +8,10 @@ worded for the people who edit these files.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
+import typing
 from collections.abc import Iterator, Sequence
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -22,14 +24,14 @@ from pydantic import (
     ValidationError,
 )
 
+from standpunt.choices import DEFAULT_PDF_VARIANT, DEFAULT_STATUS, PdfVariant, Status
 from standpunt.errors import Diagnostic, Location, did_you_mean
+from standpunt.limits import Limits
 from standpunt.workspace.load import Mapping, to_plain
 from standpunt.workspace.load import Sequence as YamlSequence
 
 #: BCP 47, the shape pandoc, CSL and Babel understand: language, then subtags.
 LANG_PATTERN = re.compile(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*")
-
-STATUSES = ("draft", "consultation", "adopted", "withdrawn")
 
 
 def _lang_tag(value: str) -> str:
@@ -87,14 +89,6 @@ class Partner(Model):
     )
 
 
-class Limits(Model):
-    """What rendering one position may cost, so that no file can exhaust the machine."""
-
-    seconds: Annotated[float, Field(gt=0, le=3600)] = 120
-    memory_mb: Annotated[int, Field(ge=256, le=65536)] = 2048
-    pages: Annotated[int, Field(ge=1, le=100000)] = 500
-
-
 class Config(Model):
     """standpunt.yaml: who we are, our partners, and the defaults of every position."""
 
@@ -106,7 +100,9 @@ class Config(Model):
     labels: dict[str, dict[str, str]] = Field(
         default_factory=dict, description="per language (nl, fr, en, de), labels to replace"
     )
-    pdf_variant: Literal["pdf/ua-1", "pdf/a-3b", "none"] = "pdf/ua-1"
+    pdf_variant: PdfVariant = DEFAULT_PDF_VARIANT
+    # A stdlib dataclass: pydantic validates it with the bounds it declares, and it inherits
+    # this model's refusal of unknown fields.
     limits: Limits = Field(default_factory=Limits)
     evidence: list[Text] = Field(
         default_factory=list,
@@ -143,7 +139,7 @@ class Position(Model):
     version: str | None = Field(None, description="an optional version label such as 1.2")
     lang: LangTag | None = None
     date: dt.date | None = None
-    status: Literal["draft", "consultation", "adopted", "withdrawn"] = "draft"
+    status: Status = DEFAULT_STATUS
     authors: list[Annotated[Author, BeforeValidator(_author)]] = Field(default_factory=list)
     summary: Markdown | None = None
     sections: list[Section] = Field(min_length=1)
@@ -363,15 +359,6 @@ def _date(value: Any) -> Any:
     return value
 
 
-class Evidence(Model):
-    """One CSL item (CSL-YAML or CSL-JSON), plus the fields an advocate needs."""
-
-    model_config = ConfigDict(extra="allow", frozen=True)
-
-    id: Text
-    type: str = "document"
-
-
 def validate_evidence_fields(raw: Mapping) -> Iterator[tuple[str, str, str]]:
     """Problems in one CSL item as (field, message, code): unknown fields and wrong shapes."""
     for key, value in raw.items():
@@ -452,31 +439,49 @@ def _key_loc(raw: Any, path: Sequence[str | int], default: Location) -> Location
     return locate(raw, path, default)
 
 
-def _field_names(model: type[BaseModel], path: Sequence[str | int]) -> list[str]:
-    """The names allowed where ``path`` ends, for did-you-mean."""
-    current: Any = model
-    for step in path[:-1]:
-        if isinstance(step, int):
-            continue
-        if not (isinstance(current, type) and issubclass(current, BaseModel)):
-            return []
-        info = current.model_fields.get(step)
-        if info is None:
-            return []
-        current = _inner_model(info.annotation)
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return [info.alias or name for name, info in current.model_fields.items()]
-    return []
+def _fields_of(cls: Any) -> dict[str, Any]:
+    """The fields of a model or dataclass, by the name written in files, with their types;
+    empty for anything else."""
+    if isinstance(cls, type) and issubclass(cls, BaseModel):
+        return {info.alias or name: info.annotation for name, info in cls.model_fields.items()}
+    if isinstance(cls, type) and dataclasses.is_dataclass(cls):
+        return typing.get_type_hints(cls, include_extras=True)
+    return {}
 
 
-def _inner_model(annotation: Any) -> Any:
+def _record(annotation: Any) -> Any:
+    """The model or dataclass a type holds (``list[Section]``, ``Author | None``), else the type."""
     for arg in getattr(annotation, "__args__", ()) or ():
-        found = _inner_model(arg)
-        if isinstance(found, type) and issubclass(found, BaseModel):
+        found = _record(arg)
+        if _fields_of(found):
             return found
     if getattr(annotation, "__metadata__", None):
-        return _inner_model(annotation.__origin__)
+        return _record(annotation.__origin__)
     return annotation
+
+
+def _declared(model: type[BaseModel], path: Sequence[str | int]) -> Any:
+    """The type the schema declares for the value at ``path``; None where it declares none."""
+    current: Any = model
+    for step in path:
+        if isinstance(step, int):
+            continue  # an item of a list: the list's type holds the item's
+        current = _fields_of(_record(current)).get(step)
+        if current is None:
+            return None
+    return current
+
+
+def _field_names(model: type[BaseModel], path: Sequence[str | int]) -> list[str]:
+    """The names allowed where ``path`` ends, for did-you-mean."""
+    return list(_fields_of(_record(_declared(model, path[:-1]))))
+
+
+def _choices(annotation: Any) -> list[str]:
+    """The values a ``Literal`` type allows (also inside an optional or annotated type)."""
+    if typing.get_origin(annotation) is Literal:
+        return [str(value) for value in typing.get_args(annotation)]
+    return [value for arg in typing.get_args(annotation) for value in _choices(arg)]
 
 
 def _describe(path: Sequence[str | int]) -> str:
@@ -490,7 +495,8 @@ def _diagnostic(model: type[BaseModel], raw: Any, error: Any, where: Location) -
     path = _user_path(raw, error["loc"])
     kind, name = error["type"], _describe(path) or "this file"
     value = error.get("input")
-    if kind == "extra_forbidden":
+    # A dataclass (the limits) reports an unknown field as an unexpected keyword argument.
+    if kind in ("extra_forbidden", "unexpected_keyword_argument"):
         hint = did_you_mean(str(path[-1]), _field_names(model, path))
         return Diagnostic(
             "error",
@@ -507,7 +513,7 @@ def _diagnostic(model: type[BaseModel], raw: Any, error: Any, where: Location) -
         )
     if kind == "literal_error":
         allowed = error.get("ctx", {}).get("expected", "")
-        hint = did_you_mean(str(value), STATUSES)
+        hint = did_you_mean(str(value), _choices(_declared(model, path)))
         return Diagnostic(
             "error", f"'{name}' cannot be '{value}'{hint}; allowed: {allowed}", "invalid-value", loc
         )
@@ -518,7 +524,7 @@ def _diagnostic(model: type[BaseModel], raw: Any, error: Any, where: Location) -
             "invalid-date",
             loc,
         )
-    if kind in ("list_type", "dict_type", "model_type", "model_attributes_type"):
+    if kind in ("list_type", "dict_type", "model_type", "model_attributes_type", "dataclass_type"):
         shape = "a list" if kind == "list_type" else "a set of fields (key: value)"
         return Diagnostic("error", f"'{name}' should be {shape}", "invalid-value", loc)
     if kind == "string_type":
@@ -536,14 +542,25 @@ def _user_path(raw: Any, loc: Sequence[str | int]) -> list[str | int]:
     path: list[str | int] = []
     node = raw
     for step in loc:
-        if (isinstance(node, Mapping) and isinstance(step, str) and step in node) or (
-            isinstance(node, YamlSequence) and isinstance(step, int) and step < len(node)
-        ):
+        child = _child(node, step)
+        if child is not _ABSENT:
             path.append(step)
-            node = node[step]
+            node = child
         elif isinstance(step, str) and (step.startswith("function-") or "[" in step):
             continue
         else:
             path.append(step)
             node = None
     return path
+
+
+_ABSENT: Any = object()
+
+
+def _child(node: Any, step: str | int) -> Any:
+    """``node[step]`` where the YAML has it (a key of a mapping, an item of a list), or _ABSENT."""
+    if isinstance(node, Mapping) and isinstance(step, str) and step in node:
+        return node[step]
+    if isinstance(node, YamlSequence) and isinstance(step, int) and step < len(node):
+        return node[step]
+    return _ABSENT

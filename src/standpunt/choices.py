@@ -1,0 +1,21 @@
+"""The fixed vocabularies of a workspace, each declared once.
+
+Each is a ``Literal`` type, which the schema validates a file's value against, and the tuple of
+its values, for messages and the command line's choices: one list, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+#: Where a position stands: written, out for comment, the organisation's own, or given up.
+Status = Literal["draft", "consultation", "adopted", "withdrawn"]
+STATUSES: tuple[Status, ...] = get_args(Status)
+#: The status of a position whose file names none.
+DEFAULT_STATUS: Status = "draft"
+
+#: The PDF standard a build conforms to: accessible (PDF/UA-1), archival (PDF/A-3b), or neither.
+PdfVariant = Literal["pdf/ua-1", "pdf/a-3b", "none"]
+PDF_VARIANTS: tuple[PdfVariant, ...] = get_args(PdfVariant)
+#: The variant of a workspace whose standpunt.yaml names none.
+DEFAULT_PDF_VARIANT: PdfVariant = "pdf/ua-1"

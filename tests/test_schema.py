@@ -1,0 +1,140 @@
+"""The schema's words for wrong values: fixed vocabularies and render limits, each declared once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from standpunt.choices import PDF_VARIANTS, STATUSES
+from standpunt.errors import Location
+from standpunt.limits import Limits, read_limits
+from standpunt.workspace.load import parse_yaml
+from standpunt.workspace.schema import Config, Position, validate
+
+CONFIG = "organisation: {name: X}\n"
+POSITION = "title: x\nsections: [{title: a, body: b}]\n"
+
+
+def problems(model: type[Any], text: str, path: str) -> list[str]:
+    """What ``check`` prints for ``text`` validated as ``model``."""
+    found, diagnostics = validate(model, parse_yaml(text, path), Location(path))
+    assert (found is None) == bool(diagnostics)
+    return [str(d) for d in diagnostics]
+
+
+# --------------------------------------------------------------------------- vocabularies
+
+
+def test_the_vocabularies_are_the_schemas_own() -> None:
+    assert STATUSES == ("draft", "consultation", "adopted", "withdrawn")
+    assert PDF_VARIANTS == ("pdf/ua-1", "pdf/a-3b", "none")
+    for status in STATUSES:
+        assert problems(Position, POSITION + f"status: {status}\n", "positions/x.yaml") == []
+    for variant in PDF_VARIANTS:
+        assert problems(Config, CONFIG + f"pdf_variant: {variant}\n", "standpunt.yaml") == []
+
+
+def test_a_wrong_status_is_matched_against_the_statuses() -> None:
+    assert problems(Position, POSITION + "status: adoptd\n", "positions/x.yaml") == [
+        "positions/x.yaml:3:9: error: 'status' cannot be 'adoptd' (did you mean 'adopted'?); "
+        "allowed: 'draft', 'consultation', 'adopted' or 'withdrawn' [invalid-value]"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("written", "hint"),
+    [
+        ("pdf/ua-2", " (did you mean 'pdf/ua-1'?)"),
+        ("PDF/A-3b", " (did you mean 'pdf/a-3b'?)"),
+        # a status is no PDF variant: no suggestion from another field's values
+        ("adoptd", ""),
+    ],
+)
+def test_a_wrong_pdf_variant_is_matched_against_the_pdf_variants(written: str, hint: str) -> None:
+    assert problems(Config, CONFIG + f"pdf_variant: {written}\n", "standpunt.yaml") == [
+        f"standpunt.yaml:2:14: error: 'pdf_variant' cannot be '{written}'{hint}; "
+        "allowed: 'pdf/ua-1', 'pdf/a-3b' or 'none' [invalid-value]"
+    ]
+
+
+# --------------------------------------------------------------------------- limits
+
+
+def test_limits_are_one_declaration() -> None:
+    assert Limits() == Limits(seconds=120.0, memory_mb=2048, pages=500)
+    config, _ = validate(Config, parse_yaml(CONFIG, "standpunt.yaml"), Location("standpunt.yaml"))
+    assert config is not None and config.limits == Limits()
+    text = CONFIG + "limits: {pages: '12', seconds: 0.25, memory_mb: 300}\n"
+    config, _ = validate(Config, parse_yaml(text, "standpunt.yaml"), Location("standpunt.yaml"))
+    assert config is not None and config.limits == Limits(seconds=0.25, memory_mb=300, pages=12)
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        (
+            "{pages: 0}",
+            "2:17: error: 'limits.pages': Input should be greater than or equal to 1",
+        ),
+        (
+            "{seconds: 0}",
+            "2:19: error: 'limits.seconds': Input should be greater than 0",
+        ),
+        (
+            "{seconds: 3601}",
+            "2:19: error: 'limits.seconds': Input should be less than or equal to 3600",
+        ),
+        (
+            "{memory_mb: 255}",
+            "2:21: error: 'limits.memory_mb': Input should be greater than or equal to 256",
+        ),
+        (
+            "{memory_mb: 65537}",
+            "2:21: error: 'limits.memory_mb': Input should be less than or equal to 65536",
+        ),
+        (
+            "{pages: 100001}",
+            "2:17: error: 'limits.pages': Input should be less than or equal to 100000",
+        ),
+        (
+            "{pages: x}",
+            "2:17: error: 'limits.pages': Input should be a valid integer, unable to parse "
+            "string as an integer",
+        ),
+        ("{pages: [1]}", "2:17: error: 'limits.pages': Input should be a valid integer"),
+        ("[]", "2:9: error: 'limits' should be a set of fields (key: value)"),
+        ("5", "2:9: error: 'limits' should be a set of fields (key: value)"),
+        ("", "2:1: error: 'limits' should be a set of fields (key: value)"),
+    ],
+)
+def test_wrong_limits_point_at_the_value(written: str, message: str) -> None:
+    assert problems(Config, CONFIG + f"limits: {written}\n", "standpunt.yaml") == [
+        f"standpunt.yaml:{message} [invalid-value]"
+    ]
+
+
+def test_an_unknown_limit_is_an_unknown_field_with_a_suggestion() -> None:
+    assert problems(Config, CONFIG + "limits: {secnds: 3, memory: 300}\n", "standpunt.yaml") == [
+        "standpunt.yaml:2:10: error: unknown field 'secnds' (did you mean 'seconds'?) "
+        "[unknown-field]",
+        "standpunt.yaml:2:21: error: unknown field 'memory' (did you mean 'memory_mb'?) "
+        "[unknown-field]",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("written", "limits"),
+    [
+        (None, Limits()),
+        ("not a mapping", Limits()),
+        ({"pages": "12", "seconds": " 3 ", "memory_mb": "300"}, Limits(3.0, 300, 12)),
+        ({"seconds": "0.25"}, Limits(seconds=0.25)),
+        # what the schema refuses keeps its default: out of bounds, not a number, NaN
+        ({"pages": "0", "memory_mb": "100", "seconds": "3601"}, Limits()),
+        ({"pages": "many", "memory_mb": "1.5", "seconds": "nan"}, Limits()),
+        ({"pages": ["1"], "seconds": None}, Limits()),
+    ],
+)
+def test_the_build_reads_the_limits_before_the_schema(written: object, limits: Limits) -> None:
+    assert read_limits(written) == limits
