@@ -494,7 +494,7 @@ def _facts(data: bytes | None, display: str) -> _Facts | None:
         return None
     try:
         plain: Any = to_plain(parse_yaml(data, display))
-    except Exception:  # any old version that cannot be read is simply "unknown"
+    except StandpuntError:  # an old version that cannot be read is simply "unknown"
         return None
     if not isinstance(plain, dict):
         return None

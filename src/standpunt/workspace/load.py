@@ -541,7 +541,8 @@ def _reader_error(exc: ReaderError, path: str, source: str) -> StandpuntError:
 
 
 def _compose_text(text: str, path: str) -> Any:
-    """Parse decoded text; every failure becomes a :class:`StandpuntError`."""
+    """Parse decoded text; every failure of the file becomes a :class:`StandpuntError` (a
+    failure of Standpunt itself is left to reach the command line, which says it is a bug)."""
     try:
         return _compose(_Loader(text, path), text)
     except StandpuntError:
@@ -552,17 +553,6 @@ def _compose_text(text: str, path: str) -> Any:
         raise _reader_error(exc, path, text) from None
     except RecursionError:
         raise _too_deep(Location(path)) from None
-    except Exception as exc:  # anything else is our bug, but the user still gets a message
-        raise _internal_error(exc, path) from exc
-
-
-def _internal_error(exc: Exception, path: str) -> StandpuntError:
-    return StandpuntError(
-        f"Standpunt could not read this file because of an internal problem "
-        f"({type(exc).__name__}: {exc}); please report this",
-        Location(path),
-        "internal-error",
-    )
 
 
 # --------------------------------------------------------------------------- public functions
@@ -834,12 +824,7 @@ def load_json(file: Path, display: str | None = None) -> Any:
         text = _decode(_read(file, display), display)
     except StandpuntError as exc:
         raise (exc if exc.code == "file-unreadable" else _as_json(exc)) from None
-    try:
-        return _parse_json(text, display)
-    except StandpuntError:
-        raise
-    except Exception as exc:  # our bug, but the user still gets a message
-        raise _internal_error(exc, display) from exc
+    return _parse_json(text, display)
 
 
 def _as_json(exc: StandpuntError) -> StandpuntError:
