@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from standpunt.cite.finder import CitationRef, find_citations, lookahead, raw
+from standpunt.cite.finder import FoundCitation, find_citations, lookahead, raw
 from standpunt.cite.finder import keys as citation_keys
 from standpunt.cite.pandoc import MARKDOWN_FORMAT, run_pandoc
 
@@ -61,7 +61,7 @@ def pandoc_citation_keys(text: str) -> list[str]:
     return [key for key, _ in pandoc_citations(text)]
 
 
-def mode(ref: CitationRef) -> str:
+def mode(ref: FoundCitation) -> str:
     """Our reading of a citation, as pandoc's ``citationMode``."""
     if ref.suppress_author:
         return "SuppressAuthor"
@@ -82,7 +82,7 @@ def where(text: str) -> list[tuple[str, int, int]]:
 
 
 def test_bracketed_citation() -> None:
-    assert find_citations("Zie [@key].") == [CitationRef("key", 1, 6)]
+    assert find_citations("Zie [@key].") == [FoundCitation("key", 1, 6)]
 
 
 def test_locator_and_prefix() -> None:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from standpunt.cite.finder import CitationRef, find_citations
+from standpunt.cite.finder import FoundCitation, find_citations
 from standpunt.errors import Location
 from standpunt.workspace.load import Scalar
 from standpunt.workspace.read import PositionFile
@@ -19,7 +19,7 @@ from standpunt.workspace.texts import texts
 
 
 @dataclass(frozen=True)
-class Citation:
+class LocatedCitation:
     """A citation as written in a position: the key and where it stands in the file."""
 
     key: str
@@ -27,14 +27,14 @@ class Citation:
 
 
 @lru_cache(maxsize=4096)
-def _citations(text: str) -> tuple[CitationRef, ...]:
+def _citations(text: str) -> tuple[FoundCitation, ...]:
     # check, the fingerprint and the build each ask for the citations of the same texts
     return tuple(find_citations(text))
 
 
-def citations_in(position: PositionFile) -> list[Citation]:
+def citations_in(position: PositionFile) -> list[LocatedCitation]:
     """Every citation of a position, in the order written, each at its place in the file."""
-    found: list[Citation] = []
+    found: list[LocatedCitation] = []
     for text in texts(position.raw):
         value = text.value
         refs = _citations(str(value))
@@ -43,11 +43,11 @@ def citations_in(position: PositionFile) -> list[Citation]:
         if isinstance(value, Scalar):
             found.extend(_locate(value, refs))
         else:
-            found.extend(Citation(ref.key, position.location) for ref in refs)
+            found.extend(LocatedCitation(ref.key, position.location) for ref in refs)
     return found
 
 
-def _locate(value: Scalar, refs: tuple[CitationRef, ...]) -> Iterator[Citation]:
+def _locate(value: Scalar, refs: tuple[FoundCitation, ...]) -> Iterator[LocatedCitation]:
     """Map citations back to the raw text of the scalar, whatever its YAML style.
 
     In a literal block (``|``) every line of the text is a line of the file, so the finder's
@@ -66,16 +66,18 @@ def _locate(value: Scalar, refs: tuple[CitationRef, ...]) -> Iterator[Citation]:
         if at < 0:
             at = raw.find(f"@{{{ref.key}}}", cursor)
         if at < 0:
-            yield Citation(ref.key, value.loc)
+            yield LocatedCitation(ref.key, value.loc)
             continue
         cursor = at + 1
         offset = value.start + at
         line = bisect.bisect_right(starts, offset) - 1
-        yield Citation(ref.key, Location(value.loc.path, line + 1, offset - starts[line] + 1))
+        yield LocatedCitation(
+            ref.key, Location(value.loc.path, line + 1, offset - starts[line] + 1)
+        )
 
 
 def _literal_offset(
-    value: Scalar, starts: list[int], header: int, lines: list[str], ref: CitationRef
+    value: Scalar, starts: list[int], header: int, lines: list[str], ref: FoundCitation
 ) -> int:
     """Where ``ref`` stands in ``value.raw`` when the block is literal, else -1."""
     number = header + ref.line  # the file's line (0-based) holding the text's line ref.line

@@ -4,7 +4,7 @@
 process per field, and pandoc's Markdown reader gives no source positions. So this package
 re-implements what pandoc 3.9's reader (format ``markdown-raw_html-raw_tex-raw_attribute``,
 see :data:`standpunt.cite.pandoc.MARKDOWN_FORMAT`) decides about citations, on markdown-it's
-rule machinery: :func:`find_citations` gives every :class:`CitationRef` pandoc would see.
+rule machinery: :func:`find_citations` gives every :class:`FoundCitation` pandoc would see.
 
 A text goes through these modules, in this order:
 
@@ -76,12 +76,12 @@ from typing import Any
 
 from standpunt.cite.finder.lookahead import KNOWN
 from standpunt.cite.finder.parser import markdown_parser
-from standpunt.cite.finder.results import CitationRef, collect
+from standpunt.cite.finder.results import FoundCitation, collect
 
-__all__ = ["CitationRef", "find_citations"]
+__all__ = ["FoundCitation", "find_citations"]
 
 
-def find_citations(text: str) -> list[CitationRef]:
+def find_citations(text: str) -> list[FoundCitation]:
     """Every citation pandoc would see in ``text``, in document (source) order."""
     if "@" not in text:
         return []

@@ -15,8 +15,8 @@ from standpunt.cite.finder.keys import scan_key
 from standpunt.cite.finder.links import continuation
 from standpunt.cite.finder.reading import (
     Chain,
-    Cite,
     Memo,
+    ParsedCitation,
     after_string,
     chain_list,
     context_of,
@@ -45,7 +45,7 @@ def cite_key(state: StateInline, pos: int) -> tuple[bool, str, int, int] | None:
     return at > pos, found[0], at, found[1]
 
 
-def _citation(state: StateInline, i: int) -> tuple[Cite, int] | None:
+def _citation(state: StateInline, i: int) -> tuple[ParsedCitation, int] | None:
     """pandoc's ``citation`` (prefix, key, suffix) inside brackets, starting at ``i``."""
     src, end = state.src, state.posMax
     start = i
@@ -73,7 +73,7 @@ def _citation(state: StateInline, i: int) -> tuple[Cite, int] | None:
     i = key_end
     while i < end and src[i] not in ";]":
         i = skip_inline(state, i)
-    cite = Cite(key, at, False, suppress, (start, prefix_end), (key_end, i))
+    cite = ParsedCitation(key, at, False, suppress, (start, prefix_end), (key_end, i))
     return cite, i
 
 
@@ -88,7 +88,7 @@ def _cite_list(
     """
     lists, failed = memo.lists, memo.failed
     src, end = state.src, state.posMax
-    path: list[tuple[int, Cite]] = []
+    path: list[tuple[int, ParsedCitation]] = []
     while True:
         if after_bracket:
             after_bracket = False
@@ -118,7 +118,7 @@ def _cite_list(
     return chain, stop
 
 
-def normal_cite(state: StateInline, pos: int) -> tuple[list[Cite], int] | None:
+def normal_cite(state: StateInline, pos: int) -> tuple[list[ParsedCitation], int] | None:
     """pandoc's ``normalCite`` at the ``[`` at ``pos``: ``(citations, end)`` or None."""
     memo = memo_of(state)
     known = memo.normal.get(pos)

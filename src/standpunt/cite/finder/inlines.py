@@ -32,9 +32,9 @@ from standpunt.cite.finder.raw import rule_code, rule_escape, rule_math
 from standpunt.cite.finder.reading import (
     MAX_DEPTH,
     NESTING,
-    Cite,
     Context,
     Found,
+    ParsedCitation,
     Rule,
     TooDeep,
     chain_list,
@@ -43,7 +43,7 @@ from standpunt.cite.finder.reading import (
 from standpunt.cite.finder.scanning import escaped, spnl
 
 
-def _push_cites(state: StateInline, cites: list[Cite]) -> None:
+def _push_cites(state: StateInline, cites: list[ParsedCitation]) -> None:
     """Emit one token for ``cites`` and tokenize their prefixes and suffixes."""
     context_of(state).found.append(cites)
     for cite in cites:
@@ -112,7 +112,7 @@ def _rule_cite(state: StateInline, silent: bool, brackets: bool = True) -> bool:
             if bare is not None:
                 stop = bare[2]
     if not silent:
-        first = Cite(key, at, True, suppress)
+        first = ParsedCitation(key, at, True, suppress)
         cites = [first]
         if normal is not None:
             cites.extend(normal[0])

@@ -42,7 +42,7 @@ class TooDeep(Exception):
 
 
 @dataclass
-class Cite:
+class ParsedCitation:
     """A citation as parsed: ``at`` is the offset of its ``@``, prefix/suffix are spans;
     ``plain`` marks a narrative citation without brackets after it."""
 
@@ -56,13 +56,13 @@ class Cite:
 
 
 #: What reading finds, in order: lists of citations, and labels of note references.
-Found = list[list[Cite] | str]
+Found = list[list[ParsedCitation] | str]
 
 #: A list of citations as a chain of links ``(cite, rest)``, so lists can share their tails.
-Chain = tuple[Cite, "Chain"] | None
+Chain = tuple[ParsedCitation, "Chain"] | None
 
 
-def chain_list(chain: Chain) -> list[Cite]:
+def chain_list(chain: Chain) -> list[ParsedCitation]:
     cites = []
     while chain is not None:
         cites.append(chain[0])
@@ -78,7 +78,7 @@ class Memo:
 
     def __init__(self, end: int) -> None:
         self.failed = Flags(end)
-        self.normal: dict[int, tuple[list[Cite], int]] = {}
+        self.normal: dict[int, tuple[list[ParsedCitation], int]] = {}
         self.bareloc: dict[int, tuple[tuple[int, int], Chain, int]] = {}
         self.lists: dict[int, tuple[Chain, int]] = {}
 

@@ -1,4 +1,4 @@
-"""What find_citations gives: :class:`CitationRef`, collected from the parsed tokens.
+"""What find_citations gives: :class:`FoundCitation`, collected from the parsed tokens.
 
 The inline rules leave what they found on each inline token (``meta["pandoc"]``); here it
 becomes CitationRefs in source order, placed by :mod:`.positions`, leaving out references to
@@ -17,7 +17,7 @@ from standpunt.cite.finder.positions import LineMap
 
 
 @dataclass(frozen=True)
-class CitationRef:
+class FoundCitation:
     """One citation key as pandoc reads it, with the 1-based position of its ``@``.
 
     ``narrative`` is a citation outside brackets (``@key``, pandoc's ``AuthorInText``) and
@@ -31,10 +31,10 @@ class CitationRef:
     suppress_author: bool = False
 
 
-def collect(tokens: list[Token], lines: list[str], env: dict[str, Any]) -> list[CitationRef]:
+def collect(tokens: list[Token], lines: list[str], env: dict[str, Any]) -> list[FoundCitation]:
     """CitationRefs in source order, leaving out example references and unused notes."""
     examples: dict[str, tuple[int, int]] = env.get("_pc_examples", {})
-    results: list[tuple[int, int, CitationRef, tuple[str, int] | None]] = []
+    results: list[tuple[int, int, FoundCitation, tuple[str, int] | None]] = []
     referenced: set[str] = set()
     last_definition: dict[str, int] = {}
     notes: list[tuple[str, int]] = []
@@ -79,7 +79,7 @@ def collect(tokens: list[Token], lines: list[str], env: dict[str, Any]) -> list[
                     ):
                         continue
                     line, col = where.position(cite.at)
-                    ref = CitationRef(cite.key, line, col, cite.narrative, cite.suppress)
+                    ref = FoundCitation(cite.key, line, col, cite.narrative, cite.suppress)
                     results.append((line, col, ref, note))
     result = [
         ref
