@@ -95,7 +95,7 @@ def test_every_module_belongs_to_a_layer():
 
 
 def test_a_module_nobody_declared_belongs_to_no_layer():
-    with pytest.raises(AssertionError, match="standpunt.render_helpers belongs to no layer"):
+    with pytest.raises(AssertionError, match=r"standpunt\.render_helpers belongs to no layer"):
         layer_of("standpunt.render_helpers")
     assert layer_of("standpunt") == 0
     assert layer_of("standpunt.cite.finder.blocks") == LAYERS.index(["standpunt.cite"])
