@@ -145,3 +145,18 @@ def test_a_position_that_fails_to_render_is_reported_at_its_file(make_workspace)
     assert report == BuildReport([Outcome("care", error=too_long)])
     assert (report.built, report.failed, report.ok) == ([], report.outcomes, False)
     assert not (root / "build" / "care.pdf").exists()
+
+
+def test_a_bug_after_weasyprint_is_not_a_pdf_failure(tmp_path, monkeypatch):
+    """Only WeasyPrint's own failures become 'the PDF could not be made'."""
+    import pytest
+
+    from standpunt.render import pdf
+
+    def broken(*args: object) -> list[str]:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(pdf, "missing_anchors", broken)
+    with pytest.raises(RuntimeError) as raised:
+        pdf.write_pdf(pdf.RenderRequest(html="<p>text</p>", roots=(tmp_path,)))
+    assert raised.value.args == ("boom",)
