@@ -147,6 +147,67 @@ def test_a_position_that_fails_to_render_is_reported_at_its_file(make_workspace)
     assert not (root / "build" / "care.pdf").exists()
 
 
+BUG_REPORT = (
+    "This is a bug in Standpunt, not a problem in your files. Please report it, with the command "
+    "you ran, what 'standpunt --version' prints, and "
+)
+
+
+def _jobs_without_templates(monkeypatch) -> None:
+    """Every render job goes to the real worker without its templates: the worker's own code
+    then fails, as a bug in it would."""
+    import dataclasses
+
+    from standpunt.build import render
+
+    real = render._jobs
+
+    def broken(*args, **kwargs):
+        for job in real(*args, **kwargs):
+            yield dataclasses.replace(job, templates=None)
+
+    monkeypatch.setattr(render, "_jobs", broken)
+
+
+WORKER_BUG = (
+    "standpunt build: unexpected error (standpunt.render.workers.WorkerBug: AttributeError: "
+    "'NoneType' object has no attribute 'folders' (in a render worker)).\n"
+)
+
+
+def test_a_bug_in_a_render_worker_is_reported_as_a_bug(make_workspace, monkeypatch):
+    root = make_workspace()
+    _jobs_without_templates(monkeypatch)
+    result = CliRunner().invoke(main, ["-C", str(root), "build", "--format", "html"])
+    assert result.exit_code == 3
+    assert result.stdout == ""
+    assert result.stderr == (
+        WORKER_BUG + BUG_REPORT + "what the command prints with --debug (standpunt --debug build "
+        "...).\n"
+    )
+    assert not (root / "build" / "care.html").exists()
+
+
+def test_debug_shows_the_render_workers_traceback(make_workspace, monkeypatch):
+    root = make_workspace()
+    _jobs_without_templates(monkeypatch)
+    result = CliRunner().invoke(main, ["--debug", "-C", str(root), "build", "--format", "html"])
+    assert result.exit_code == 3
+    assert result.stdout == ""
+    worker, parent = result.stderr.split(
+        "\n\nThe above exception was the direct cause of the following exception:\n\n"
+    )
+    # First the worker's own traceback, down to the line that failed in the worker...
+    assert worker.startswith(
+        'standpunt.render.workers.WorkerTraceback: \n"""\nTraceback (most recent call last):\n'
+    )
+    assert ", in _worker_main\n" in worker
+    assert worker.endswith("AttributeError: 'NoneType' object has no attribute 'folders'\n\"\"\"")
+    # ...then where the build received it, and the message.
+    assert parent.startswith("Traceback (most recent call last):\n")
+    assert parent.endswith(WORKER_BUG + BUG_REPORT + "the traceback above.\n")
+
+
 def test_a_bug_after_weasyprint_is_not_a_pdf_failure(tmp_path, monkeypatch):
     """Only WeasyPrint's own failures become 'the PDF could not be made'."""
     import pytest

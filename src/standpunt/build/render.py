@@ -20,7 +20,7 @@ from standpunt.buildstate.state import BuildOptions
 from standpunt.cite.citeproc import CitedText
 from standpunt.errors import StandpuntError
 from standpunt.limits import Limits
-from standpunt.render.workers import Job, Result, WorkersFor
+from standpunt.render.workers import Job, JobResult, WorkersFor
 from standpunt.workspace.files import build_folder
 from standpunt.workspace.read import Workspace
 
@@ -33,7 +33,7 @@ def render(
     tasks = {task.key: task for _, outputs in to_make for task in outputs}
     pages = Pages(workspace, plan, options)
 
-    def done(result: Result) -> None:
+    def done(result: JobResult) -> None:
         commit(workspace, plan.state, tally, tasks[result.key], result)
 
     plan.state.workspace = None  # outputs change from here on
