@@ -545,10 +545,11 @@ def import_pdf(ctx: click.Context, pdf: Path, new_id: str | None) -> Result:
 )
 @click.pass_context
 @ends_with_exit_code
-def serve(ctx: click.Context, positions: tuple[str, ...], port: int) -> None:
+def serve(ctx: click.Context, positions: tuple[str, ...], port: int) -> Result:
     """A live preview on 127.0.0.1: HTML and PDF, rebuilt and reloaded on every save."""
     from standpunt.commands.preview import serve as start_preview
 
     with start_preview(_root(ctx), list(positions) or None, port) as preview:
         click.echo(f"preview on {preview.url} (Ctrl+C stops)", err=True)
         preview.watch()
+    return preview

@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from standpunt.errors import Diagnostic, StandpuntError
+from standpunt.errors import Diagnostic, StandpuntError, UsageError
 
 if TYPE_CHECKING:
     from standpunt.limits import Limits
@@ -238,7 +238,14 @@ def preview_server(
     """A running preview (first build done) on 127.0.0.1:port; port 0 picks a free one."""
     preview = Preview(root, positions)
     preview.refresh()
-    server = ThreadingHTTPServer((LOOPBACK, port), make_handler(preview, root / "build"))
+    try:
+        server = ThreadingHTTPServer((LOOPBACK, port), make_handler(preview, root / "build"))
+    except OSError as exc:
+        # Only here is an OSError about the port; elsewhere (say, a watch limit) it is not.
+        preview.close()
+        raise UsageError(
+            f"cannot listen on {LOOPBACK}:{port}: {exc.strerror}", code="usage"
+        ) from None
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
