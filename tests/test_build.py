@@ -221,3 +221,17 @@ def test_a_bug_after_weasyprint_is_not_a_pdf_failure(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError) as raised:
         pdf.write_pdf(pdf.RenderRequest(html="<p>text</p>", roots=(tmp_path,)))
     assert raised.value.args == ("boom",)
+
+
+def test_an_unknown_edition_is_told_before_any_position_is_read(make_workspace, monkeypatch):
+    def not_now(*args: object, **kwargs: object) -> None:
+        raise AssertionError("read or started before the edition was checked")
+
+    monkeypatch.setattr("standpunt.workspace.read.open_workspace", not_now)
+    monkeypatch.setattr("standpunt.render.workers.Pool", not_now)
+    result = CliRunner().invoke(main, ["-C", str(make_workspace()), "build", "--edition", "swann"])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        "error: no partner 'swann' in standpunt.yaml (did you mean 'swan'?) [unknown-partner]\n"
+    )
