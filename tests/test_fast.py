@@ -301,3 +301,21 @@ def test_an_os_error_while_watching_is_no_port_problem(make_workspace, monkeypat
         "command you ran, what 'standpunt --version' prints, and what the command prints with "
         "--debug (standpunt --debug serve ...).\n"
     )
+
+
+def test_a_corrupt_build_state_is_ignored(tmp_path):
+    from standpunt.buildstate.state import STATE_FILE, BuildState
+
+    path = tmp_path / STATE_FILE
+    for corrupt in (
+        "[1, 2]",
+        '"outputs"',
+        "{not json",
+        '{"outputs": [1]}',
+        '{"outputs": {"care.pdf": 1}, "workspace": null}',
+        '{"outputs": {}, "workspace": 5}',
+    ):
+        path.write_text(corrupt, encoding="utf-8")
+        assert BuildState.read(tmp_path) == BuildState(path), corrupt
+    path.write_text('{"outputs": {"care.pdf": "abc"}, "workspace": "def"}', encoding="utf-8")
+    assert BuildState.read(tmp_path) == BuildState(path, {"care.pdf": "abc"}, "def")
