@@ -235,7 +235,8 @@ def make_handler(preview: Preview, build_dir: Path) -> type[BaseHTTPRequestHandl
 def preview_server(
     root: Path, positions: list[str] | None = None, port: int = 8000
 ) -> Iterator[tuple[ThreadingHTTPServer, Preview]]:
-    """A running preview (first build done) on 127.0.0.1:port; port 0 picks a free one."""
+    """A running preview (first build done) on 127.0.0.1:port; port 0 picks a free one, and a
+    port that cannot be used is a usage error."""
     preview = Preview(root, positions)
     preview.refresh()
     try:
