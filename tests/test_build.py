@@ -235,3 +235,32 @@ def test_an_unknown_edition_is_told_before_any_position_is_read(make_workspace, 
     assert result.stderr == (
         "error: no partner 'swann' in standpunt.yaml (did you mean 'swan'?) [unknown-partner]\n"
     )
+
+
+def test_the_build_command_returns_the_report_and_every_error(make_workspace):
+    from standpunt.build.report import BuildReport, Outcome
+    from standpunt.buildstate.state import BuildOptions
+    from standpunt.commands.build import Built, build
+    from standpunt.errors import Diagnostic, Location
+
+    root = make_workspace(
+        {"positions/broken.yaml": "title: x\nsections:\n  - title: a\n    body: '[@nope]'\n"}
+    )
+    config = root / "standpunt.yaml"
+    config.write_text(config.read_text() + "limits: {pages: 1}\n")
+    unknown = Diagnostic(
+        "error",
+        "unknown evidence 'nope'; add it to a file in evidence/ or correct the key",
+        "unknown-citation",
+        Location("positions/broken.yaml", 4, 13),
+    )
+    too_long = Diagnostic(
+        "error",
+        "this position makes 3 pages, more than the limit of 1; shorten it, or raise "
+        "'limits: pages:' in standpunt.yaml",
+        "page-limit",
+        Location("positions/care.yaml", 1, 1),
+    )
+    result = build(root, None, BuildOptions(jobs=1))
+    report = BuildReport([Outcome("care", error=too_long)], 1, [unknown])
+    assert result == Built(problems=[unknown, too_long], report=report)
