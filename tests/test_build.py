@@ -145,3 +145,122 @@ def test_a_position_that_fails_to_render_is_reported_at_its_file(make_workspace)
     assert report == BuildReport([Outcome("care", error=too_long)])
     assert (report.built, report.failed, report.ok) == ([], report.outcomes, False)
     assert not (root / "build" / "care.pdf").exists()
+
+
+BUG_REPORT = (
+    "This is a bug in Standpunt, not a problem in your files. Please report it, with the command "
+    "you ran, what 'standpunt --version' prints, and "
+)
+
+
+def _jobs_without_templates(monkeypatch) -> None:
+    """Every render job goes to the real worker without its templates: the worker's own code
+    then fails, as a bug in it would."""
+    import dataclasses
+
+    from standpunt.build import render
+
+    real = render._jobs
+
+    def broken(*args, **kwargs):
+        for job in real(*args, **kwargs):
+            yield dataclasses.replace(job, templates=None)
+
+    monkeypatch.setattr(render, "_jobs", broken)
+
+
+WORKER_BUG = (
+    "standpunt build: unexpected error (standpunt.render.workers.WorkerBug: AttributeError: "
+    "'NoneType' object has no attribute 'folders' (in a render worker)).\n"
+)
+
+
+def test_a_bug_in_a_render_worker_is_reported_as_a_bug(make_workspace, monkeypatch):
+    root = make_workspace()
+    _jobs_without_templates(monkeypatch)
+    result = CliRunner().invoke(main, ["-C", str(root), "build", "--format", "html"])
+    assert result.exit_code == 3
+    assert result.stdout == ""
+    assert result.stderr == (
+        WORKER_BUG + BUG_REPORT + "what the command prints with --debug (standpunt --debug build "
+        "...).\n"
+    )
+    assert not (root / "build" / "care.html").exists()
+
+
+def test_debug_shows_the_render_workers_traceback(make_workspace, monkeypatch):
+    root = make_workspace()
+    _jobs_without_templates(monkeypatch)
+    result = CliRunner().invoke(main, ["--debug", "-C", str(root), "build", "--format", "html"])
+    assert result.exit_code == 3
+    assert result.stdout == ""
+    worker, parent = result.stderr.split(
+        "\n\nThe above exception was the direct cause of the following exception:\n\n"
+    )
+    # First the worker's own traceback, down to the line that failed in the worker...
+    assert worker.startswith(
+        'standpunt.render.workers.WorkerTraceback: \n"""\nTraceback (most recent call last):\n'
+    )
+    assert ", in _worker_main\n" in worker
+    assert worker.endswith("AttributeError: 'NoneType' object has no attribute 'folders'\n\"\"\"")
+    # ...then where the build received it, and the message.
+    assert parent.startswith("Traceback (most recent call last):\n")
+    assert parent.endswith(WORKER_BUG + BUG_REPORT + "the traceback above.\n")
+
+
+def test_a_bug_after_weasyprint_is_not_a_pdf_failure(tmp_path, monkeypatch):
+    """Only WeasyPrint's own failures become 'the PDF could not be made'."""
+    import pytest
+
+    from standpunt.render import pdf
+
+    def broken(*args: object) -> list[str]:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(pdf, "missing_anchors", broken)
+    with pytest.raises(RuntimeError) as raised:
+        pdf.write_pdf(pdf.RenderRequest(html="<p>text</p>", roots=(tmp_path,)))
+    assert raised.value.args == ("boom",)
+
+
+def test_an_unknown_edition_is_told_before_any_position_is_read(make_workspace, monkeypatch):
+    def not_now(*args: object, **kwargs: object) -> None:
+        raise AssertionError("read or started before the edition was checked")
+
+    monkeypatch.setattr("standpunt.workspace.read.open_workspace", not_now)
+    monkeypatch.setattr("standpunt.render.workers.Pool", not_now)
+    result = CliRunner().invoke(main, ["-C", str(make_workspace()), "build", "--edition", "swann"])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        "error: no partner 'swann' in standpunt.yaml (did you mean 'swan'?) [unknown-partner]\n"
+    )
+
+
+def test_the_build_command_returns_the_report_and_every_error(make_workspace):
+    from standpunt.build.report import BuildReport, Outcome
+    from standpunt.buildstate.state import BuildOptions
+    from standpunt.commands.build import Built, build
+    from standpunt.errors import Diagnostic, Location
+
+    root = make_workspace(
+        {"positions/broken.yaml": "title: x\nsections:\n  - title: a\n    body: '[@nope]'\n"}
+    )
+    config = root / "standpunt.yaml"
+    config.write_text(config.read_text() + "limits: {pages: 1}\n")
+    unknown = Diagnostic(
+        "error",
+        "unknown evidence 'nope'; add it to a file in evidence/ or correct the key",
+        "unknown-citation",
+        Location("positions/broken.yaml", 4, 13),
+    )
+    too_long = Diagnostic(
+        "error",
+        "this position makes 3 pages, more than the limit of 1; shorten it, or raise "
+        "'limits: pages:' in standpunt.yaml",
+        "page-limit",
+        Location("positions/care.yaml", 1, 1),
+    )
+    result = build(root, None, BuildOptions(jobs=1))
+    report = BuildReport([Outcome("care", error=too_long)], 1, [unknown])
+    assert result == Built(problems=[unknown, too_long], report=report)

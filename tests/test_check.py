@@ -25,6 +25,18 @@ def test_clean_workspace_exits_zero(make_workspace):
     assert err == "0 error(s), 0 warning(s) in 1 position(s) and 3 evidence item(s)\n"
 
 
+def test_the_summary_counts_the_positions_checked(make_workspace):
+    root = make_workspace(
+        {"positions/other.yaml": POSITION, "positions/third.yaml": POSITION.replace("Care", "X")}
+    )
+    code, out, err = run(root, "check", "care", "third", "care")
+    assert (code, out) == (0, "")
+    assert err == "0 error(s), 0 warning(s) in 2 position(s) and 3 evidence item(s)\n"
+    code, out, err = run(root, "check")
+    assert (code, out) == (0, "")
+    assert err == "0 error(s), 0 warning(s) in 3 position(s) and 3 evidence item(s)\n"
+
+
 def test_three_errors_with_their_lines(make_workspace):
     root = make_workspace(
         {

@@ -262,3 +262,60 @@ def test_the_preview_renders_under_the_limits_of_standpunt_yaml(make_workspace):
         assert preview.refresh().built == ["care"]
     finally:
         preview.close()
+
+
+PREVIEW_ON = r"preview on http://127\.0\.0\.1:\d+/care \(Ctrl\+C stops\)"
+
+
+def test_a_port_in_use_is_a_usage_error(make_workspace):
+    root = make_workspace()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, ["-C", str(root), "serve", "care", "--port", str(port)])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"error: cannot listen on 127.0.0.1:{port}: Address already in use [usage]\n"
+    )
+
+
+def test_an_os_error_while_watching_is_no_port_problem(make_workspace, monkeypatch):
+    """Only creating the server is about the port: a watch limit reached later is not."""
+    import re
+
+    def out_of_watches(*args: object) -> None:
+        raise OSError(28, "inotify watch limit reached")
+
+    monkeypatch.setattr("standpunt.commands.preview.watch", out_of_watches)
+    root = make_workspace()
+    result = CliRunner().invoke(main, ["-C", str(root), "serve", "care", "--port", "0"])
+    assert result.exit_code == 3
+    assert result.stdout == ""
+    first, rest = result.stderr.split("\n", 1)
+    assert re.fullmatch(PREVIEW_ON, first)
+    assert rest == (
+        "standpunt serve: unexpected error (OSError: [Errno 28] inotify watch limit reached).\n"
+        "This is a bug in Standpunt, not a problem in your files. Please report it, with the "
+        "command you ran, what 'standpunt --version' prints, and what the command prints with "
+        "--debug (standpunt --debug serve ...).\n"
+    )
+
+
+def test_a_corrupt_build_state_is_ignored(tmp_path):
+    from standpunt.buildstate.state import STATE_FILE, BuildState
+
+    path = tmp_path / STATE_FILE
+    for corrupt in (
+        "[1, 2]",
+        '"outputs"',
+        "{not json",
+        '{"outputs": [1]}',
+        '{"outputs": {"care.pdf": 1}, "workspace": null}',
+        '{"outputs": {}, "workspace": 5}',
+    ):
+        path.write_text(corrupt, encoding="utf-8")
+        assert BuildState.read(tmp_path) == BuildState(path), corrupt
+    path.write_text('{"outputs": {"care.pdf": "abc"}, "workspace": "def"}', encoding="utf-8")
+    assert BuildState.read(tmp_path) == BuildState(path, {"care.pdf": "abc"}, "def")

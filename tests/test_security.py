@@ -163,14 +163,14 @@ class InlinePool:
     def close(self) -> None:
         pass
 
-    def run(self, jobs: Iterator[workers.Job], done: Callable[[workers.Result], None]) -> None:
+    def run(self, jobs: Iterator[workers.Job], done: Callable[[workers.JobResult], None]) -> None:
         for job in jobs:
             try:
                 data = workers.run_job(job, self.limits)
             except StandpuntError as error:
-                done(workers.Result(job.key, error=error))
+                done(workers.JobResult(job.key, error=error))
             else:
-                done(workers.Result(job.key, data=data))
+                done(workers.JobResult(job.key, data=data))
 
 
 @pytest.fixture
@@ -773,7 +773,7 @@ def test_the_time_limit_counts_rendering_not_the_workers_start(tmp_path: Path) -
 
     (tmp_path / "position.html").write_text("<p>{{ word }}</p>")
     job = workers.Job("fast", TemplateSet("fast", (tmp_path,)), {"word": "fast"}, "screen")
-    results: list[workers.Result] = []
+    results: list[workers.JobResult] = []
     # A quarter of a second renders this page many times over, but does not start a worker.
     with workers.Pool(1, Limits(seconds=0.25)) as pool:
         pool.run([job], results.append)

@@ -100,7 +100,7 @@ def _bug_report(exc: BaseException) -> str:
         "This is a bug in Standpunt, not a problem in your files. Please report it, with the "
         "command you ran, what 'standpunt --version' prints, and "
     )
-    if context.find_root().params.get("debug"):
+    if (context.obj or {}).get("debug"):
         trace = "".join(traceback.format_exception(exc))
         return f"{trace}\n{message}the traceback above."
     return f"{message}what the command prints with --debug (standpunt --debug {name} ...)."
@@ -140,6 +140,7 @@ def main(ctx: click.Context, directory: str | None, debug: bool) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["directory"] = directory
+    ctx.obj["debug"] = debug
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
     logging.getLogger("standpunt").addHandler(handler)
@@ -230,8 +231,8 @@ def build(
     edition: str | None,
 ) -> Result:
     """Build build/<id>.pdf for every position (or the ones named); only what changed."""
-    from standpunt.build.build import build_workspace
     from standpunt.buildstate.state import BuildOptions
+    from standpunt.commands.build import build as build_positions
 
     root = _root(ctx)
     options = BuildOptions(
@@ -244,17 +245,16 @@ def build(
     )
     reporter = _Reporter(root)
     try:
-        report = build_workspace(root, list(positions) or None, options, reporter)
+        result = build_positions(root, list(positions) or None, options, reporter)
     finally:
         reporter.stop()
-    if report.nothing_to_build:
+    if result.report.nothing_to_build:
         click.echo("nothing to build: every output is current (use --force to rebuild)", err=True)
-        return Result()
-    _echo_diagnostics(report.diagnostics)
-    click.echo(_build_summary(report), err=True)
+        return result
+    _echo_diagnostics(result.report.diagnostics)
+    click.echo(_build_summary(result.report), err=True)
     # A failed position's error was printed as it happened; it still decides the exit code.
-    failed = [outcome.error for outcome in report.failed if outcome.error is not None]
-    return Result(problems=[*report.diagnostics, *failed])
+    return result
 
 
 def _build_summary(report: BuildReport) -> str:
@@ -545,10 +545,11 @@ def import_pdf(ctx: click.Context, pdf: Path, new_id: str | None) -> Result:
 )
 @click.pass_context
 @ends_with_exit_code
-def serve(ctx: click.Context, positions: tuple[str, ...], port: int) -> None:
+def serve(ctx: click.Context, positions: tuple[str, ...], port: int) -> Result:
     """A live preview on 127.0.0.1: HTML and PDF, rebuilt and reloaded on every save."""
     from standpunt.commands.preview import serve as start_preview
 
     with start_preview(_root(ctx), list(positions) or None, port) as preview:
         click.echo(f"preview on {preview.url} (Ctrl+C stops)", err=True)
         preview.watch()
+    return preview

@@ -63,11 +63,9 @@ class Diagnostic:
 class StandpuntError(Exception):
     """A problem Standpunt explains to its user; never shown as a traceback.
 
-    ``exit_code`` follows the product brief: 1 for problems in the user's content,
-    2 for wrong usage.
+    How the command then ends (exit code 1, or 2 for a :class:`UsageError`) is decided by the
+    command line's exit table, :func:`standpunt.cli.exit_code`.
     """
-
-    exit_code = 1
 
     def __init__(self, message: str, location: Location | None = None, code: str = "error"):
         super().__init__(message)
@@ -84,8 +82,6 @@ class StandpuntError(Exception):
 
 class UsageError(StandpuntError):
     """The command was called the wrong way (exit code 2)."""
-
-    exit_code = 2
 
 
 class ContentErrors(StandpuntError):
@@ -122,10 +118,6 @@ class Problems:
     @property
     def errors(self) -> list[Diagnostic]:
         return [d for d in self.items if d.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Diagnostic]:
-        return [d for d in self.items if d.severity == "warning"]
 
     def sorted(self) -> list[Diagnostic]:
         return sorted(self.items, key=Diagnostic.sort_key)

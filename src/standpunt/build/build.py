@@ -41,6 +41,7 @@ def build_workspace(
     """
     options = options or BuildOptions()
     if warm is not None:
+        _check_edition(root, options.edition)
         return _open_and_run(root, ids, options, progress, warm, None)
     whole = not ids and not options.force
     sketch = outline(root)
@@ -48,12 +49,31 @@ def build_workspace(
     last = BuildState.read(root / "build")
     if whole and digest == last.workspace:
         return BuildReport(nothing_to_build=True)
+    _check_edition(root, options.edition)
     early = _start_early(sketch, last, ids, options)
     try:
         workers = partial(_adopting, early, options)
         return _open_and_run(root, ids, options, progress, workers, digest)
     finally:
         early.close()
+
+
+def _check_edition(root: Path, edition: str | None) -> None:
+    """A partner's edition needs the partner: an unknown one is a usage error, told before any
+    position is read or any worker started. Only then is standpunt.yaml read this early (its
+    schema import no longer overlaps the workers' start): a build without an edition does not
+    pay for it."""
+    if not edition:
+        return
+    from standpunt.errors import UsageError, did_you_mean
+    from standpunt.workspace.read import load_config
+
+    partners = load_config(root)[0].partners
+    if edition not in partners:
+        raise UsageError(
+            f"no partner '{edition}' in standpunt.yaml{did_you_mean(edition, partners)}",
+            code="unknown-partner",
+        )
 
 
 def _start_early(

@@ -11,7 +11,7 @@ from standpunt.build.plan import OutputTask, Plan
 from standpunt.build.report import Outcome, Progress
 from standpunt.buildstate.state import BuildState
 from standpunt.errors import Diagnostic, StandpuntError
-from standpunt.render.workers import Result
+from standpunt.render.workers import JobResult
 from standpunt.workspace.files import write_atomic
 from standpunt.workspace.read import Workspace
 
@@ -70,7 +70,7 @@ class Tally:
 
 
 def commit(
-    workspace: Workspace, state: BuildState, tally: Tally, task: OutputTask, result: Result
+    workspace: Workspace, state: BuildState, tally: Tally, task: OutputTask, result: JobResult
 ) -> None:
     """Put a finished output in place and record its inputs; a failed one is forgotten in the
     build state, so that the next build makes it again."""

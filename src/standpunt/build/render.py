@@ -19,8 +19,7 @@ from standpunt.build.plan import OutputTask, Plan, PlannedPosition
 from standpunt.buildstate.state import BuildOptions
 from standpunt.cite.citeproc import CitedText
 from standpunt.errors import StandpuntError
-from standpunt.limits import Limits
-from standpunt.render.workers import Job, Result, WorkersFor
+from standpunt.render.workers import Job, JobResult, WorkersFor
 from standpunt.workspace.files import build_folder
 from standpunt.workspace.read import Workspace
 
@@ -33,12 +32,12 @@ def render(
     tasks = {task.key: task for _, outputs in to_make for task in outputs}
     pages = Pages(workspace, plan, options)
 
-    def done(result: Result) -> None:
+    def done(result: JobResult) -> None:
         commit(workspace, plan.state, tally, tasks[result.key], result)
 
     plan.state.workspace = None  # outputs change from here on
     cache = build_folder(workspace.root, f"build/{CACHE_DIR}")
-    with workers(_limits(workspace), len(tasks)) as pool:
+    with workers(workspace.config.limits, len(tasks)) as pool:
         pool.start()  # WeasyPrint's import in the workers overlaps the pandoc runs below
         with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as threads:
             citations = start_citing(threads, [p for p, _ in to_make], plan.style, cache)
@@ -63,8 +62,3 @@ def _jobs(
                 tally.failed(task, exc)
             continue
         yield from jobs
-
-
-def _limits(workspace: Workspace) -> Limits:
-    """What rendering one position may cost, as standpunt.yaml says."""
-    return workspace.config.limits

@@ -14,7 +14,7 @@ from standpunt.build.render import render
 from standpunt.build.report import BuildReport, Progress
 from standpunt.buildstate.state import BuildOptions
 from standpunt.checks.check import CheckReport, check_workspace
-from standpunt.errors import Diagnostic, UsageError, did_you_mean
+from standpunt.errors import Diagnostic
 from standpunt.render.workers import WorkersFor
 from standpunt.workspace.read import Workspace, select
 
@@ -35,7 +35,6 @@ def run(
     """
     chosen = select(workspace, ids)
     checked, buildable, diagnostics = _check(workspace, chosen, whole=not ids)
-    _check_edition(workspace, options.edition)
     if not buildable:
         return BuildReport([], len(chosen), diagnostics)
     plan = plan_outputs(workspace, buildable, checked, options)
@@ -65,13 +64,3 @@ def _check(
         and not problems.errors_at(workspace.positions[pid].display)
     ]
     return checked, buildable, problems.sorted()
-
-
-def _check_edition(workspace: Workspace, edition: str | None) -> None:
-    """A partner's edition needs the partner."""
-    if edition and edition not in workspace.config.partners:
-        raise UsageError(
-            f"no partner '{edition}' in standpunt.yaml"
-            f"{did_you_mean(edition, workspace.config.partners)}",
-            code="unknown-partner",
-        )

@@ -161,12 +161,23 @@ class BuildState:
 
     @classmethod
     def read(cls, build_dir: Path) -> BuildState:
+        """The state the last build left in ``build_dir``; a missing or corrupt file (one not
+        of the shape :meth:`write` gives) is ignored, never trusted: everything is then made
+        again."""
         path = build_dir / STATE_FILE
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            return cls(path, dict(data.get("outputs", {})), data.get("workspace"))
-        except (OSError, ValueError, AttributeError):
+        except (OSError, ValueError):
             return cls(path)
+        if not isinstance(data, dict):
+            return cls(path)
+        outputs = data.get("outputs", {})
+        workspace = data.get("workspace")
+        if not isinstance(outputs, dict) or not isinstance(workspace, str | None):
+            return cls(path)
+        if not all(isinstance(value, str) for value in outputs.values()):
+            return cls(path)
+        return cls(path, dict(outputs), workspace)
 
     def current(self, output: Path, input_hash: str) -> bool:
         """Whether ``output`` exists and was made from exactly these inputs."""

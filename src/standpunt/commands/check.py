@@ -12,7 +12,8 @@ from standpunt.workspace.read import open_workspace, select
 
 @dataclass
 class Checked(Result):
-    """The problems, sorted by file and line, and how much was checked."""
+    """The problems, sorted by file and line, and how much was checked: the positions asked
+    for (all by default), and every evidence item (evidence is always checked whole)."""
 
     positions: int
     evidence: int
@@ -21,9 +22,10 @@ class Checked(Result):
 def check(root: Path, ids: list[str] | None = None) -> Checked:
     """Read and check the workspace at ``root``, or only the positions ``ids`` of it."""
     workspace = open_workspace(root)
-    report = check_workspace(workspace, select(workspace, ids) if ids else None)
+    chosen = select(workspace, ids)
+    report = check_workspace(workspace, chosen if ids else None)
     return Checked(
         problems=report.problems.sorted(),
-        positions=len(workspace.positions),
+        positions=len(chosen),
         evidence=len(workspace.evidence),
     )

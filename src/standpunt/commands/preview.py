@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from standpunt.errors import UsageError
+from standpunt.commands.result import Result
 from standpunt.preview.serve import LOOPBACK, preview_server, watch
 
 
-@dataclass(frozen=True)
-class Serving:
+@dataclass
+class Serving(Result):
     """A running preview: where to open it, and ``watch``, which rebuilds on every save until
     interrupted."""
 
@@ -25,13 +25,9 @@ class Serving:
 def serve(root: Path, positions: list[str] | None, port: int) -> Iterator[Serving]:
     """The preview of ``positions`` (default: all), first build done, on 127.0.0.1:``port``
     (0: any free port); a port that cannot be used is a usage error."""
-    try:
-        with preview_server(root, positions, port) as (server, preview):
-            first = f"/{positions[0]}" if positions else "/"
-            yield Serving(
-                f"http://{LOOPBACK}:{server.server_port}{first}", partial(watch, root, preview)
-            )
-    except OSError as exc:
-        raise UsageError(
-            f"cannot listen on {LOOPBACK}:{port}: {exc.strerror}", code="usage"
-        ) from None
+    with preview_server(root, positions, port) as (server, preview):
+        first = f"/{positions[0]}" if positions else "/"
+        yield Serving(
+            url=f"http://{LOOPBACK}:{server.server_port}{first}",
+            watch=partial(watch, root, preview),
+        )

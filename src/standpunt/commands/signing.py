@@ -7,7 +7,6 @@ themselves (:mod:`standpunt.coalition.signatures`) need nothing above them.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,7 +75,6 @@ def sign(
     by: str,
     role: str | None = None,
     expect: str | None = None,
-    today: dt.date | None = None,
 ) -> Signed:
     """Record that ``partner`` co-signs the current text of ``position``, when it has no errors.
 
@@ -93,7 +91,7 @@ def sign(
             errors[0].location,
             "position-has-errors",
         )
-    signature = signatures.sign(workspace, position, partner, by, role, today, expect=expect)
+    signature = signatures.sign(workspace, position, partner, by, role, expect=expect)
     return Signed(
         signature=signature,
         file=workspace.display(signature.path),

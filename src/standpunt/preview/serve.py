@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from standpunt.errors import Diagnostic, StandpuntError
+from standpunt.errors import Diagnostic, StandpuntError, UsageError
 
 if TYPE_CHECKING:
     from standpunt.limits import Limits
@@ -235,10 +235,18 @@ def make_handler(preview: Preview, build_dir: Path) -> type[BaseHTTPRequestHandl
 def preview_server(
     root: Path, positions: list[str] | None = None, port: int = 8000
 ) -> Iterator[tuple[ThreadingHTTPServer, Preview]]:
-    """A running preview (first build done) on 127.0.0.1:port; port 0 picks a free one."""
+    """A running preview (first build done) on 127.0.0.1:port; port 0 picks a free one, and a
+    port that cannot be used is a usage error."""
     preview = Preview(root, positions)
     preview.refresh()
-    server = ThreadingHTTPServer((LOOPBACK, port), make_handler(preview, root / "build"))
+    try:
+        server = ThreadingHTTPServer((LOOPBACK, port), make_handler(preview, root / "build"))
+    except OSError as exc:
+        # Only here is an OSError about the port; elsewhere (say, a watch limit) it is not.
+        preview.close()
+        raise UsageError(
+            f"cannot listen on {LOOPBACK}:{port}: {exc.strerror}", code="usage"
+        ) from None
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -12,7 +12,8 @@ import hashlib
 import io
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from weasyprint import HTML, Attachment
@@ -91,31 +92,13 @@ def write_pdf(request: RenderRequest) -> bytes:
     os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
     try:
         base = request.roots[0].resolve().as_uri() + "/"
-        document = HTML(string=request.html, base_url=base, url_fetcher=fetcher).render(
-            font_config=_font_config(), **options
-        )
-        if request.page_limit is not None and len(document.pages) > request.page_limit:
-            raise StandpuntError(
-                f"this position makes {len(document.pages)} pages, more than the limit of "
-                f"{request.page_limit}; shorten it, or raise 'limits: pages:' in standpunt.yaml",
-                code="page-limit",
+        with _weasyprint_failures():
+            document = HTML(string=request.html, base_url=base, url_fetcher=fetcher).render(
+                font_config=_font_config(), **options
             )
-        lost = missing_anchors(document, request.expected)
-        if lost:
-            listed = "; ".join(request.expected[anchor] for anchor in lost[:5])
-            more = f" and {len(lost) - 5} more" if len(lost) > 5 else ""
-            raise StandpuntError(
-                f"the rendered PDF lost {listed}{more}; no PDF was written, so that no reader "
-                "gets a document with a citation missing. Either the template leaves it out, "
-                "or the layout engine dropped it (changing the text around it, or the "
-                "template's footnote CSS, avoids that)",
-                code="lost-citation",
-            )
-        pdf = document.write_pdf(**options)
-    except StandpuntError:
-        raise
-    except Exception as exc:  # WeasyPrint's own failures are reported, never a traceback
-        raise StandpuntError(f"the PDF could not be made: {exc}", code="pdf-failed") from exc
+        _check_pages(document, request)
+        with _weasyprint_failures():
+            pdf = document.write_pdf(**options)
     finally:
         if saved is None:
             os.environ.pop("SOURCE_DATE_EPOCH", None)
@@ -125,6 +108,40 @@ def write_pdf(request: RenderRequest) -> bytes:
         log.warning("refused to load '%s': only files inside the workspace are used", url)
     assert isinstance(pdf, bytes)
     return pdf
+
+
+@contextmanager
+def _weasyprint_failures() -> Iterator[None]:
+    """WeasyPrint's own failures on a page's HTML and CSS are reported, never a traceback.
+
+    Only calls into WeasyPrint go inside: a failure of Standpunt's own code is a bug, and must
+    reach the command line as one.
+    """
+    try:
+        yield
+    except Exception as exc:
+        raise StandpuntError(f"the PDF could not be made: {exc}", code="pdf-failed") from exc
+
+
+def _check_pages(document: Document, request: RenderRequest) -> None:
+    """No PDF over the page limit, and none that lost an expected anchor."""
+    if request.page_limit is not None and len(document.pages) > request.page_limit:
+        raise StandpuntError(
+            f"this position makes {len(document.pages)} pages, more than the limit of "
+            f"{request.page_limit}; shorten it, or raise 'limits: pages:' in standpunt.yaml",
+            code="page-limit",
+        )
+    lost = missing_anchors(document, request.expected)
+    if lost:
+        listed = "; ".join(request.expected[anchor] for anchor in lost[:5])
+        more = f" and {len(lost) - 5} more" if len(lost) > 5 else ""
+        raise StandpuntError(
+            f"the rendered PDF lost {listed}{more}; no PDF was written, so that no reader "
+            "gets a document with a citation missing. Either the template leaves it out, "
+            "or the layout engine dropped it (changing the text around it, or the "
+            "template's footnote CSS, avoids that)",
+            code="lost-citation",
+        )
 
 
 _FONTS: list[FontConfiguration] = []

@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import sys
 import time
+import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
@@ -34,7 +35,7 @@ STARTUP_SECONDS = 300.0
 class Job:
     """One output to make: a page from a template, and for print, a PDF from that page."""
 
-    #: What the caller calls this output; its :class:`Result` carries it back.
+    #: What the caller calls this output; its :class:`JobResult` carries it back.
     key: str
     templates: TemplateSet
     #: The plain data the template receives.
@@ -45,12 +46,31 @@ class Job:
 
 
 @dataclass
-class Result:
+class JobResult:
     """What became of a job: the output's bytes, or the error that stopped it."""
 
     key: str
     data: bytes | None = None
     error: StandpuntError | None = None
+
+
+class WorkerBug(Exception):
+    """A render worker failed in Standpunt's own code: a bug, not a problem in the position.
+
+    It is deliberately no :class:`StandpuntError`, so that the command ends as a bug does. The
+    worker's traceback is its cause, so that ``--debug`` shows where in the worker it failed.
+    """
+
+
+class WorkerTraceback(Exception):
+    """The traceback of an exception raised in a render worker, as the worker formatted it."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+    def __str__(self) -> str:
+        return f'\n"""\n{self.text}"""'
 
 
 def run_job(job: Job, limits: Limits) -> bytes:
@@ -60,8 +80,7 @@ def run_job(job: Job, limits: Limits) -> bytes:
     html = render_html(job.templates, job.context)
     if job.medium != "print":
         return html.encode("utf-8")
-    if job.pdf is None:
-        raise ValueError("a print job carries its PDF settings")
+    assert job.pdf is not None, "a print job carries its PDF settings"
     from standpunt.render.pdf import write_pdf
 
     return write_pdf(job.pdf.for_page(html, limits.pages))
@@ -128,8 +147,9 @@ def _worker_main(conn: Connection, limits: Limits, pdf: bool) -> None:
                     ),
                 )
             )
-        except Exception as exc:  # a worker reports, it never dies of a job
-            conn.send(("error", job.key, (f"rendering failed: {exc}", None, "render-failed")))
+        except Exception as exc:  # a bug: the parent raises it, the worker lives on
+            what = "".join(traceback.format_exception_only(exc)).strip()
+            conn.send(("bug", job.key, (what, "".join(traceback.format_exception(exc)))))
 
 
 class Pool:
@@ -170,7 +190,7 @@ class Pool:
         child.close()
         return _Worker(process, parent)
 
-    def run(self, jobs: Iterable[Job], done: Callable[[Result], None]) -> None:
+    def run(self, jobs: Iterable[Job], done: Callable[[JobResult], None]) -> None:
         """Run every job; ``done`` is called with each result as soon as it is in."""
         self.start()
         # Jobs are taken from the iterator only when a worker is free, so a job whose inputs
@@ -217,7 +237,9 @@ class Pool:
                 ) from None
         return worker
 
-    def _receive(self, worker: _Worker, job: Job, done: Callable[[Result], None]) -> _Worker | None:
+    def _receive(
+        self, worker: _Worker, job: Job, done: Callable[[JobResult], None]
+    ) -> _Worker | None:
         """Take what ``worker`` says about ``job``; returns the worker that is free now (it, or
         its replacement after a crash), or None when it only says it is ready to start."""
         try:
@@ -235,21 +257,24 @@ class Pool:
                     "the renderer stopped while making this position (it may have run "
                     f"out of the {self.limits.memory_mb} MB memory limit)"
                 )
-            done(Result(job.key, error=StandpuntError(message, code="render-crashed")))
+            done(JobResult(job.key, error=StandpuntError(message, code="render-crashed")))
             return self._replace(worker)
         if status == "ready":
             worker.ready = True
             return None
         worker.done += 1
+        if status == "bug":
+            what, trace = payload
+            raise WorkerBug(f"{what} (in a render worker)") from WorkerTraceback(trace)
         if status == "ok":
-            done(Result(job.key, data=payload))
+            done(JobResult(job.key, data=payload))
         else:
             message, location, code = payload
-            done(Result(job.key, error=StandpuntError(message, location, code)))
+            done(JobResult(job.key, error=StandpuntError(message, location, code)))
         return worker
 
     def _stop_overdue(
-        self, busy: dict[Connection, tuple[_Worker, Job, float]], done: Callable[[Result], None]
+        self, busy: dict[Connection, tuple[_Worker, Job, float]], done: Callable[[JobResult], None]
     ) -> list[_Worker]:
         """Stop the jobs past their time limit; returns the fresh workers that replace theirs."""
         now = time.monotonic()
@@ -258,7 +283,7 @@ class Pool:
             if deadline <= now:
                 del busy[conn]
                 done(
-                    Result(
+                    JobResult(
                         job.key,
                         error=StandpuntError(
                             f"rendering took longer than {self.limits.seconds:g} seconds "
@@ -319,4 +344,4 @@ def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-__all__ = ["Job", "Pool", "Result", "WorkersFor", "default_jobs", "run_job"]
+__all__ = ["Job", "JobResult", "Pool", "WorkerBug", "WorkersFor", "default_jobs", "run_job"]
