@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING
 
 from standpunt.cite.locate import citations_in
 from standpunt.errors import Diagnostic, Problems, did_you_mean
-from standpunt.workspace.load import Mapping
-from standpunt.workspace.load import Sequence as YamlSequence
+from standpunt.workspace.load import YamlList, YamlMapping
 from standpunt.workspace.paths import readable_file
 from standpunt.workspace.read import PositionFile, Workspace
 
@@ -86,8 +85,8 @@ def _check_citations(workspace: Workspace, position: PositionFile, found: Proble
 def _check_signatories(workspace: Workspace, position: PositionFile, found: Problems) -> None:
     """Signatories that are not among the partners of standpunt.yaml."""
     partners = workspace.config.partners
-    signatories = position.raw.get("signatories") if isinstance(position.raw, Mapping) else None
-    if not isinstance(signatories, YamlSequence):
+    signatories = position.raw.get("signatories") if isinstance(position.raw, YamlMapping) else None
+    if not isinstance(signatories, YamlList):
         return
     for index, key in enumerate(signatories):
         if isinstance(key, str) and key not in partners:

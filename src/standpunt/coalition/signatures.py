@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Mapping as AbcMapping
-from collections.abc import Sequence as AbcSequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -34,7 +33,7 @@ from standpunt.errors import (
     did_you_mean,
 )
 from standpunt.workspace.files import write_atomic
-from standpunt.workspace.load import Mapping, Sequence, load_yaml
+from standpunt.workspace.load import YamlList, YamlMapping, load_yaml
 from standpunt.workspace.paths import ID_PATTERN, KEY_PATTERN
 from standpunt.workspace.read import PositionFile, Workspace, select
 from standpunt.workspace.schema import Model, Text, validate
@@ -342,7 +341,7 @@ def _read_file(
     except StandpuntError as exc:
         problems.add(exc.diagnostic())
         return None
-    if not isinstance(raw, Mapping):
+    if not isinstance(raw, YamlMapping):
         problems.error(
             "a signature file must hold fields such as 'partner:', 'by:', 'date:' and "
             "'fingerprint:'; sign again with 'standpunt sign'",
@@ -408,17 +407,17 @@ def _invited(workspace: Workspace, position_id: str) -> list[str]:
     if position is None:
         return []
     if position.model is not None:
-        keys: AbcSequence[Any] = position.model.signatories
+        keys: Sequence[Any] = position.model.signatories
     else:
-        raw = position.raw.get("signatories") if isinstance(position.raw, Mapping) else None
-        keys = raw if isinstance(raw, Sequence) else []
+        raw = position.raw.get("signatories") if isinstance(position.raw, YamlMapping) else None
+        keys = raw if isinstance(raw, YamlList) else []
     return list(dict.fromkeys(str(k) for k in keys if isinstance(k, str)))
 
 
 def status(
     workspace: Workspace,
     position_id: str,
-    signatures: AbcMapping[str, AbcSequence[Signature]],
+    signatures: Mapping[str, Sequence[Signature]],
     current_fingerprint: str,
 ) -> list[tuple[str, SignatureState, Signature | None]]:
     """Every partner invited to sign (the position's signatories) or having signed, and where
@@ -442,7 +441,7 @@ def status(
 def current_signers(
     workspace: Workspace,
     position_id: str,
-    signatures: AbcMapping[str, AbcSequence[Signature]],
+    signatures: Mapping[str, Sequence[Signature]],
     current_fingerprint: str,
 ) -> list[str]:
     """The partners whose signature matches the current text: the only co-signers to print."""
@@ -455,8 +454,8 @@ def current_signers(
 
 def check_signatures(
     workspace: Workspace,
-    signatures: AbcMapping[str, AbcSequence[Signature]],
-    fingerprints: AbcMapping[str, str],
+    signatures: Mapping[str, Sequence[Signature]],
+    fingerprints: Mapping[str, str],
 ) -> list[Diagnostic]:
     """A warning at each signature of an older text than the current one.
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from standpunt import i18n
 from standpunt.errors import Location, Problems, StandpuntError, UsageError, did_you_mean
-from standpunt.workspace.load import Mapping, Sequence, load_json, load_yaml
+from standpunt.workspace.load import YamlList, YamlMapping, load_json, load_yaml
 from standpunt.workspace.paths import CONFIG_FILE, ID_PATTERN, readable_file, sorted_files, valid_id
 from standpunt.workspace.schema import (
     Config,
@@ -57,7 +57,7 @@ class EvidenceItem:
     """One reference: its located YAML, where it was written, and its CSL-JSON for pandoc."""
 
     id: str
-    raw: Mapping
+    raw: YamlMapping
     location: Location
     csl: dict[str, Any]
 
@@ -104,7 +104,7 @@ def load_config(root: Path) -> tuple[Config, Any]:
         raise ContentErrors(diagnostics)
     assert config is not None
     partners = raw.get("partners")
-    for key, loc in (partners.key_locs if isinstance(partners, Mapping) else {}).items():
+    for key, loc in (partners.key_locs if isinstance(partners, YamlMapping) else {}).items():
         if not ID_PATTERN.fullmatch(key):
             raise StandpuntError(
                 f"partner key '{key}' may hold only lower-case letters, digits and '-'",
@@ -167,7 +167,7 @@ def _read_positions(workspace: Workspace) -> None:
             problems.add(exc.diagnostic())
             workspace.positions[stem] = position
             continue
-        if not isinstance(position.raw, Mapping):
+        if not isinstance(position.raw, YamlMapping):
             problems.error(
                 "a position file must hold fields such as 'title:' and 'sections:'",
                 position.location,
@@ -182,11 +182,10 @@ def _read_positions(workspace: Workspace) -> None:
 def evidence_folders(workspace: Workspace) -> list[Path]:
     """evidence/ and every further library standpunt.yaml lists, each inside the workspace."""
     folders = [workspace.root / EVIDENCE_DIR]
-    listed = (
-        workspace.config_raw.get("evidence") if isinstance(workspace.config_raw, Mapping) else None
-    )
+    config = workspace.config_raw
+    listed = config.get("evidence") if isinstance(config, YamlMapping) else None
     for index, name in enumerate(workspace.config.evidence):
-        where = listed.item_locs[index] if isinstance(listed, Sequence) else Location(CONFIG_FILE)
+        where = listed.item_locs[index] if isinstance(listed, YamlList) else Location(CONFIG_FILE)
         folder = (workspace.root / name).resolve()
         if not folder.is_relative_to(workspace.root.resolve()):
             raise StandpuntError(
@@ -225,11 +224,11 @@ def _read_evidence(workspace: Workspace) -> None:
         except StandpuntError as exc:
             problems.add(exc.diagnostic())
             continue
-        if isinstance(data, Mapping) and set(data) == {"references"}:
+        if isinstance(data, YamlMapping) and set(data) == {"references"}:
             data = data["references"]
         if data is None:
             continue
-        if not isinstance(data, Sequence):
+        if not isinstance(data, YamlList):
             problems.error(
                 "an evidence file must hold a list of references (each starting with '- id:'), "
                 "or 'references:' followed by that list",
@@ -243,7 +242,7 @@ def _read_evidence(workspace: Workspace) -> None:
 
 def _read_item(workspace: Workspace, item: Any, loc: Location) -> None:
     problems = workspace.problems
-    if not isinstance(item, Mapping):
+    if not isinstance(item, YamlMapping):
         problems.error(
             "each reference must be a set of fields such as 'id:', 'type:' and 'title:'",
             loc,

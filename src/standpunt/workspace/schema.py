@@ -27,8 +27,7 @@ from pydantic import (
 from standpunt.choices import DEFAULT_PDF_VARIANT, DEFAULT_STATUS, PdfVariant, Status
 from standpunt.errors import Diagnostic, Location, did_you_mean
 from standpunt.limits import Limits
-from standpunt.workspace.load import Mapping, to_plain
-from standpunt.workspace.load import Sequence as YamlSequence
+from standpunt.workspace.load import YamlList, YamlMapping, to_plain
 
 #: BCP 47, the shape pandoc, CSL and Babel understand: language, then subtags.
 LANG_PATTERN = re.compile(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*")
@@ -359,7 +358,7 @@ def _date(value: Any) -> Any:
     return value
 
 
-def validate_evidence_fields(raw: Mapping) -> Iterator[tuple[str, str, str]]:
+def validate_evidence_fields(raw: YamlMapping) -> Iterator[tuple[str, str, str]]:
     """Problems in one CSL item as (field, message, code): unknown fields and wrong shapes."""
     for key, value in raw.items():
         if key not in EVIDENCE_FIELDS:
@@ -381,7 +380,7 @@ def validate_evidence_fields(raw: Mapping) -> Iterator[tuple[str, str, str]]:
             yield key, f"'{key}' should be text", "invalid-value"
 
 
-def csl_json(raw: Mapping) -> dict[str, Any]:
+def csl_json(raw: YamlMapping) -> dict[str, Any]:
     """The CSL-JSON pandoc reads for one valid item: names as objects, dates as date-parts."""
     item: dict[str, Any] = {}
     for key, value in raw.items():
@@ -416,10 +415,10 @@ def locate(raw: Any, path: Sequence[str | int], default: Location) -> Location:
     """The location of the value at ``path`` in a located YAML tree (or its nearest parent)."""
     node, loc = raw, getattr(raw, "loc", default)
     for step in path:
-        if isinstance(node, Mapping) and isinstance(step, str) and step in node:
+        if isinstance(node, YamlMapping) and isinstance(step, str) and step in node:
             loc = node.value_loc(step)
             node = node[step]
-        elif isinstance(node, YamlSequence) and isinstance(step, int) and step < len(node):
+        elif isinstance(node, YamlList) and isinstance(step, int) and step < len(node):
             loc = node.item_locs[step]
             node = node[step]
         else:
@@ -434,7 +433,7 @@ def _key_loc(raw: Any, path: Sequence[str | int], default: Location) -> Location
             parent = parent[step]
         except (KeyError, IndexError, TypeError):
             return locate(raw, path, default)
-    if isinstance(parent, Mapping) and path and path[-1] in parent.key_locs:
+    if isinstance(parent, YamlMapping) and path and path[-1] in parent.key_locs:
         return parent.key_locs[str(path[-1])]
     return locate(raw, path, default)
 
@@ -559,8 +558,8 @@ _ABSENT: Any = object()
 
 def _child(node: Any, step: str | int) -> Any:
     """``node[step]`` where the YAML has it (a key of a mapping, an item of a list), or _ABSENT."""
-    if isinstance(node, Mapping) and isinstance(step, str) and step in node:
+    if isinstance(node, YamlMapping) and isinstance(step, str) and step in node:
         return node[step]
-    if isinstance(node, YamlSequence) and isinstance(step, int) and step < len(node):
+    if isinstance(node, YamlList) and isinstance(step, int) and step < len(node):
         return node[step]
     return _ABSENT
