@@ -36,7 +36,7 @@ from standpunt.workspace.files import write_atomic
 from standpunt.workspace.load import YamlList, YamlMapping, load_yaml
 from standpunt.workspace.paths import ID_PATTERN, KEY_PATTERN
 from standpunt.workspace.read import PositionFile, Workspace, select
-from standpunt.workspace.schema import Model, Text, validate
+from standpunt.workspace.schema import Model, NonEmpty, validate
 
 __all__ = [
     "SIGNATURES_DIR",
@@ -111,7 +111,7 @@ class SignatureFile(Model):
     """signatures/<position-id>/<partner-key>.yaml."""
 
     partner: Annotated[str, AfterValidator(_key)]
-    by: Text
+    by: NonEmpty
     role: str | None = None
     date: dt.date
     fingerprint: Annotated[str, AfterValidator(_fingerprint)]

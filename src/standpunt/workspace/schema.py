@@ -45,10 +45,20 @@ def _nonempty(value: str) -> str:
     return value
 
 
+@dataclasses.dataclass(frozen=True)
+class MarkdownMark:
+    """Marks a field's type as pandoc Markdown, so a test can compare it with the texts' own list.
+
+    Which fields hold Markdown is declared in :mod:`standpunt.workspace.texts`; this schema
+    only validates them, and ``tests/test_schema.py`` checks the two agree.
+    """
+
+
 LangTag = Annotated[str, AfterValidator(_lang_tag)]
-Text = Annotated[str, AfterValidator(_nonempty)]
-#: pandoc Markdown; may hold citations.
-Markdown = Annotated[str, AfterValidator(_nonempty)]
+#: Words that are not blank: a name, a title.
+NonEmpty = Annotated[str, AfterValidator(_nonempty)]
+#: pandoc Markdown, not blank; may hold citations.
+Markdown = Annotated[str, AfterValidator(_nonempty), MarkdownMark()]
 
 
 class Model(BaseModel):
@@ -61,7 +71,7 @@ class Model(BaseModel):
 
 
 class Organisation(Model):
-    name: Text
+    name: NonEmpty
     short: str | None = None
     website: str | None = None
     logo: str | None = Field(None, description="path of an image inside the workspace")
@@ -79,7 +89,7 @@ def _colour(value: str) -> str:
 
 
 class Partner(Model):
-    name: Text
+    name: NonEmpty
     short: str | None = None
     website: str | None = None
     logo: str | None = Field(None, description="path of an image inside the workspace")
@@ -93,8 +103,8 @@ class Config(Model):
 
     organisation: Organisation
     lang: LangTag = "en"
-    style: Text = Field("apa", description="a CSL style name or a path to a .csl file")
-    template: Text = "default"
+    style: NonEmpty = Field("apa", description="a CSL style name or a path to a .csl file")
+    template: NonEmpty = "default"
     partners: dict[str, Partner] = Field(default_factory=dict)
     labels: dict[str, dict[str, str]] = Field(
         default_factory=dict, description="per language (nl, fr, en, de), labels to replace"
@@ -103,7 +113,7 @@ class Config(Model):
     # A stdlib dataclass: pydantic validates it with the bounds it declares, and it inherits
     # this model's refusal of unknown fields.
     limits: Limits = Field(default_factory=Limits)
-    evidence: list[Text] = Field(
+    evidence: list[NonEmpty] = Field(
         default_factory=list,
         description="further evidence folders inside the workspace, read like evidence/ "
         "(a shared library in a git submodule, say)",
@@ -114,7 +124,7 @@ class Config(Model):
 
 
 class Author(Model):
-    name: Text
+    name: NonEmpty
     affiliation: str | None = None
     email: str | None = None
 
@@ -125,7 +135,7 @@ def _author(value: Any) -> Any:
 
 
 class Section(Model):
-    title: Text
+    title: NonEmpty
     body: Markdown
     quote: Markdown | None = Field(None, description="an optional pull quote")
 
@@ -133,7 +143,7 @@ class Section(Model):
 class Position(Model):
     """positions/<id>.yaml: one public position of the organisation."""
 
-    title: Text
+    title: NonEmpty
     subtitle: str | None = None
     version: str | None = Field(None, description="an optional version label such as 1.2")
     lang: LangTag | None = None
@@ -144,7 +154,7 @@ class Position(Model):
     sections: list[Section] = Field(min_length=1)
     recommendations: list[Markdown] = Field(default_factory=list)
     signatories: list[str] = Field(default_factory=list)
-    tags: list[Text] = Field(default_factory=list)
+    tags: list[NonEmpty] = Field(default_factory=list)
 
 
 # --- evidence (CSL) --------------------------------------------------------------------------
