@@ -13,7 +13,7 @@ from standpunt.errors import Location
 from standpunt.limits import Limits, read_limits
 from standpunt.workspace.load import parse_yaml
 from standpunt.workspace.schema import Config, MarkdownMark, Position, validate
-from standpunt.workspace.texts import texts
+from standpunt.workspace.texts import ask_key, section_key, texts
 
 CONFIG = "organisation: {name: X}\n"
 POSITION = "title: x\nsections: [{title: a, body: b}]\n"
@@ -78,6 +78,24 @@ def test_the_schema_marks_as_markdown_exactly_the_texts_declared_markdown() -> N
         ("recommendations",): True,
     }
     assert _markdown_fields(Position) == {path for path, markdown in declared.items() if markdown}
+
+
+def test_each_text_has_the_key_the_template_takes_it_back_by() -> None:
+    position = {
+        "title": "T",
+        "summary": "Su",
+        "sections": [{"title": "A", "body": "B"}, {"title": "C", "body": "D", "quote": "Q"}],
+        "recommendations": ["R1", "R2"],
+    }
+    assert [text.key for text in texts(position)] == [
+        "summary",
+        "sections.1.body",
+        "sections.2.body",
+        "sections.2.quote",
+        "recommendations.1",
+        "recommendations.2",
+    ]
+    assert (section_key(2, "quote"), ask_key(2)) == ("sections.2.quote", "recommendations.2")
 
 
 # --------------------------------------------------------------------------- vocabularies
