@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from standpunt.cite.locate import citations_in
 from standpunt.errors import Diagnostic, Problems, did_you_mean
 from standpunt.workspace.load import YamlList, YamlMapping
-from standpunt.workspace.paths import readable_file
+from standpunt.workspace.paths import SIGNATURES_DIR, readable_file
 from standpunt.workspace.read import PositionFile, Workspace
 
 if TYPE_CHECKING:
@@ -103,7 +103,7 @@ def _check_signatures(
 ) -> dict[str, list[Signature]]:
     """Signature files that cannot be read, and signatures of an older text (warnings);
     returns the valid signatures."""
-    if not (workspace.root / "signatures").exists():
+    if not (workspace.root / SIGNATURES_DIR).exists():
         return {}
     from standpunt.coalition.fingerprint import workspace_fingerprints
     from standpunt.coalition.signatures import check_signatures, read_signatures

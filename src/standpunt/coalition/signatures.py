@@ -34,12 +34,11 @@ from standpunt.errors import (
 )
 from standpunt.workspace.files import write_atomic
 from standpunt.workspace.load import YamlList, YamlMapping, load_yaml
-from standpunt.workspace.paths import ID_PATTERN, KEY_PATTERN
+from standpunt.workspace.paths import ID_PATTERN, KEY_PATTERN, SIGNATURES_DIR, YAML_SUFFIXES
 from standpunt.workspace.read import PositionFile, Workspace, select
 from standpunt.workspace.schema import Model, NonEmpty, validate
 
 __all__ = [
-    "SIGNATURES_DIR",
     "Signature",
     "SignatureFile",
     "SignatureState",
@@ -53,8 +52,6 @@ __all__ = [
     "unsign",
 ]
 
-SIGNATURES_DIR = "signatures"
-_SUFFIXES = (".yaml", ".yml")
 _HEADER = (
     "# Co-signature of positions/{id}.yaml, written by 'standpunt sign'.\n"
     "# It holds for the text with the fingerprint below; once that text changes, sign again.\n"
@@ -233,7 +230,9 @@ def sign(
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, text.encode("utf-8"))
-        path.with_suffix(".yml").unlink(missing_ok=True)  # a hand-made twin would be stale
+        for twin in YAML_SUFFIXES:  # a hand-made twin (partner.yml) would be stale
+            if twin != path.suffix:
+                path.with_suffix(twin).unlink(missing_ok=True)
     except OSError as exc:
         raise _cannot(workspace, path, "write", exc) from None
     return Signature(
@@ -251,7 +250,7 @@ def sign(
 def unsign(workspace: Workspace, position_id: str, partner: str) -> Path:
     """Withdraw ``partner``'s signature of a position: remove its file, which is returned."""
     path = signature_path(workspace, position_id, partner)
-    existing = [path.with_suffix(s) for s in _SUFFIXES if path.with_suffix(s).is_file()]
+    existing = [path.with_suffix(s) for s in YAML_SUFFIXES if path.with_suffix(s).is_file()]
     if not existing:
         signed = [p.stem for p in path.parent.glob("*.y*ml")] if path.parent.is_dir() else []
         hint = did_you_mean(partner, signed)
@@ -292,7 +291,7 @@ def read_signatures(workspace: Workspace) -> tuple[dict[str, list[Signature]], l
         if entry.name.startswith("."):
             continue
         if not entry.is_dir():
-            if entry.name.lower().endswith(_SUFFIXES):
+            if entry.name.lower().endswith(YAML_SUFFIXES):
                 problems.error(
                     f"signature files belong in {SIGNATURES_DIR}/<position-id>/<partner>.yaml; "
                     "sign with 'standpunt sign' rather than writing them by hand",
@@ -311,7 +310,7 @@ def read_signatures(workspace: Workspace) -> tuple[dict[str, list[Signature]], l
             )
             continue
         for file in files:
-            if file.name.startswith(".") or not file.name.lower().endswith(_SUFFIXES):
+            if file.name.startswith(".") or not file.name.lower().endswith(YAML_SUFFIXES):
                 continue
             signature = _read_file(workspace, entry.name, file, problems)
             if signature is None:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from standpunt.errors import Diagnostic, StandpuntError
+from standpunt.workspace.paths import BUILD_DIR
 
 if TYPE_CHECKING:
     from standpunt.limits import Limits
@@ -238,7 +239,7 @@ def preview_server(
     """A running preview (first build done) on 127.0.0.1:port; port 0 picks a free one."""
     preview = Preview(root, positions)
     preview.refresh()
-    server = ThreadingHTTPServer((LOOPBACK, port), make_handler(preview, root / "build"))
+    server = ThreadingHTTPServer((LOOPBACK, port), make_handler(preview, root / BUILD_DIR))
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -255,7 +256,7 @@ def watch(root: Path, preview: Preview, stop: threading.Event | None = None) -> 
     from watchfiles import DefaultFilter
     from watchfiles import watch as watch_files
 
-    build_dir = (root / "build").resolve()
+    build_dir = (root / BUILD_DIR).resolve()
 
     class WorkspaceFilter(DefaultFilter):
         def __call__(self, change: Any, path: str) -> bool:

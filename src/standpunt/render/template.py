@@ -33,7 +33,7 @@ from markupsafe import Markup
 from standpunt import __version__
 from standpunt.errors import Location, StandpuntError
 from standpunt.i18n import format_date
-from standpunt.workspace.paths import inside, readable_file
+from standpunt.workspace.paths import BUILTIN_TEMPLATES, TEMPLATES_DIR, inside, readable_file
 from standpunt.workspace.texts import ask_key, section_key
 
 if TYPE_CHECKING:  # render workers import this module; they need neither schema nor workspace
@@ -42,10 +42,6 @@ if TYPE_CHECKING:  # render workers import this module; they need neither schema
     from standpunt.workspace.read import Workspace
     from standpunt.workspace.schema import Position
 
-#: A workspace's own templates: templates/<name>/.
-TEMPLATES_DIR = "templates"
-
-BUILTIN_TEMPLATES = Path(__file__).parent.parent / "templates"
 PAGE_TEMPLATE = "position.html"
 STYLESHEET = "style.css"
 

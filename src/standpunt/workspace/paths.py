@@ -19,6 +19,18 @@ from standpunt.errors import UsageError
 
 #: The file that makes a folder a workspace.
 CONFIG_FILE = "standpunt.yaml"
+#: A workspace's folders: its positions, its evidence, the partners' co-signatures, its own
+#: templates, images (logos) and the outputs, which are not versioned.
+POSITIONS_DIR = "positions"
+EVIDENCE_DIR = "evidence"
+SIGNATURES_DIR = "signatures"
+TEMPLATES_DIR = "templates"
+ASSETS_DIR = "assets"
+BUILD_DIR = "build"
+#: How a YAML file (a position, a signature, an evidence file) may be named.
+YAML_SUFFIXES = (".yaml", ".yml")
+#: The templates that come with Standpunt, laid out like a workspace's templates/ folder.
+BUILTIN_TEMPLATES = Path(__file__).parent.parent / TEMPLATES_DIR
 
 #: A position's id is its file stem; it names the output file, so it is kept to a safe pattern.
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")

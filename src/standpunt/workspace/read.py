@@ -14,7 +14,17 @@ from typing import Any
 from standpunt import i18n
 from standpunt.errors import Location, Problems, StandpuntError, UsageError, did_you_mean
 from standpunt.workspace.load import YamlList, YamlMapping, load_json, load_yaml
-from standpunt.workspace.paths import CONFIG_FILE, ID_PATTERN, readable_file, sorted_files, valid_id
+from standpunt.workspace.paths import (
+    BUILD_DIR,
+    CONFIG_FILE,
+    EVIDENCE_DIR,
+    ID_PATTERN,
+    POSITIONS_DIR,
+    YAML_SUFFIXES,
+    readable_file,
+    sorted_files,
+    valid_id,
+)
 from standpunt.workspace.schema import (
     Config,
     Position,
@@ -23,10 +33,6 @@ from standpunt.workspace.schema import (
     validate,
     validate_evidence_fields,
 )
-
-POSITIONS_DIR = "positions"
-EVIDENCE_DIR = "evidence"
-BUILD_DIR = "build"
 
 _OUTSIDE = (
     "this is a link to a file outside the workspace (or not a regular file); Standpunt reads "
@@ -127,7 +133,7 @@ def _read_positions(workspace: Workspace) -> None:
     problems = workspace.problems
     seen: dict[str, PositionFile] = {}
     folder = workspace.root / POSITIONS_DIR
-    for path in sorted_files(folder, (".yaml", ".yml"), hidden=True):
+    for path in sorted_files(folder, YAML_SUFFIXES, hidden=True):
         if path.parent != folder:
             problems.warning(
                 "positions in sub-folders are not read; move the file into positions/",
@@ -202,7 +208,7 @@ def evidence_folders(workspace: Workspace) -> list[Path]:
 
 def _read_evidence(workspace: Workspace) -> None:
     problems = workspace.problems
-    suffixes = (".yaml", ".yml", ".json", *LATER_EVIDENCE_FORMATS)
+    suffixes = (*YAML_SUFFIXES, ".json", *LATER_EVIDENCE_FORMATS)
     files = [p for folder in evidence_folders(workspace) for p in sorted_files(folder, suffixes)]
     for path in dict.fromkeys(files):
         display = workspace.display(path)
