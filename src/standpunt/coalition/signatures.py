@@ -34,7 +34,13 @@ from standpunt.errors import (
 )
 from standpunt.workspace.files import write_atomic
 from standpunt.workspace.load import YamlList, YamlMapping, load_yaml
-from standpunt.workspace.paths import ID_PATTERN, KEY_PATTERN, SIGNATURES_DIR, YAML_SUFFIXES
+from standpunt.workspace.paths import (
+    ID_RULE,
+    SIGNATURES_DIR,
+    YAML_SUFFIXES,
+    valid_id,
+    valid_key,
+)
 from standpunt.workspace.read import PositionFile, Workspace, select
 from standpunt.workspace.schema import Model, NonEmpty, validate
 
@@ -87,10 +93,8 @@ class Signature:
 
 
 def _key(value: str) -> str:
-    if not KEY_PATTERN.fullmatch(value):
-        raise ValueError(
-            f"'{value}' is not a partner key; keys hold only lower-case letters, digits and '-'"
-        )
+    if not valid_key(value):
+        raise ValueError(f"'{value}' is not a partner key; keys hold only {ID_RULE}")
     return value
 
 
@@ -120,7 +124,7 @@ class SignatureFile(Model):
 
 def _folder(workspace: Workspace, position_id: str) -> Path:
     """signatures/<id>/, refused when a link leads it out of the workspace."""
-    if not ID_PATTERN.fullmatch(position_id):
+    if not valid_id(position_id):
         raise UsageError(f"'{position_id}' is not a valid position id", code="invalid-id")
     folder = workspace.root / SIGNATURES_DIR / position_id
     if not folder.resolve().is_relative_to(workspace.root.resolve()):
@@ -134,7 +138,7 @@ def _folder(workspace: Workspace, position_id: str) -> Path:
 
 def signature_path(workspace: Workspace, position_id: str, partner: str) -> Path:
     """Where ``partner``'s signature of ``position_id`` is kept."""
-    if not KEY_PATTERN.fullmatch(partner):
+    if not valid_key(partner):
         raise UsageError(f"'{partner}' is not a valid partner key", code="invalid-id")
     return _folder(workspace, position_id) / f"{partner}.yaml"
 

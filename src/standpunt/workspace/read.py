@@ -18,12 +18,13 @@ from standpunt.workspace.paths import (
     BUILD_DIR,
     CONFIG_FILE,
     EVIDENCE_DIR,
-    ID_PATTERN,
+    ID_RULE,
     POSITIONS_DIR,
     YAML_SUFFIXES,
     readable_file,
     sorted_files,
     valid_id,
+    valid_key,
 )
 from standpunt.workspace.schema import (
     Config,
@@ -111,9 +112,9 @@ def load_config(root: Path) -> tuple[Config, Any]:
     assert config is not None
     partners = raw.get("partners")
     for key, loc in (partners.key_locs if isinstance(partners, YamlMapping) else {}).items():
-        if not ID_PATTERN.fullmatch(key):
+        if not valid_key(key):
             raise StandpuntError(
-                f"partner key '{key}' may hold only lower-case letters, digits and '-'",
+                f"partner key '{key}' may hold only {ID_RULE}",
                 loc,
                 "invalid-id",
             )
@@ -147,9 +148,7 @@ def _read_positions(workspace: Workspace) -> None:
         if not valid_id(stem):
             problems.error(
                 f"'{path.name}' is not a valid position file name: the name before .yaml is the "
-                "position's id and may hold only lower-case letters, digits and '-' "
-                "(at most 64, starting with a letter or digit, and not a name Windows reserves "
-                "such as 'con'); rename the file",
+                f"position's id and may hold only {ID_RULE}; rename the file",
                 position.location,
                 "invalid-id",
             )
