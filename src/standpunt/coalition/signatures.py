@@ -1,8 +1,8 @@
 """Co-signatures bound to the exact text signed.
 
-A partner's signature records the fingerprint (:mod:`standpunt.fingerprint`) of the text it
-approved. When the text changes, the signature no longer matches: the partner shows as having
-signed an older text, ``check`` warns, and the PDF stops naming the partner as co-signer.
+A partner's signature records the fingerprint (:mod:`standpunt.coalition.fingerprint`) of the
+text it approved. When the text changes, the signature no longer matches: the partner shows as
+having signed an older text, ``check`` warns, and the PDF stops naming the partner as co-signer.
 
 Each signature is a file of its own, ``signatures/<position-id>/<partner-key>.yaml``, so two
 partners signing on two git branches add two different files and the branches merge without a

@@ -19,8 +19,8 @@ A text goes through these modules, in this order:
   and example labels; :mod:`.scanning` has the smallest scanners.
 * :mod:`.reading`: what the rules share while reading one inline source, and
   :mod:`.lookahead`: what is known about the whole text (remembered lookaheads, the budget).
-* :mod:`.results`: the tokens become CitationRefs, at the line and column :mod:`.positions`
-  maps them to in the raw text.
+* :mod:`.results`: the tokens become found citations (:class:`FoundCitation`), at the line and
+  column :mod:`.positions` maps them to in the raw text.
 
 What pandoc decides, in the main (each module says the rest):
 
