@@ -1,7 +1,7 @@
 """What find_citations gives: :class:`FoundCitation`, collected from the parsed tokens.
 
 The inline rules leave what they found on each inline token (``meta["pandoc"]``); here it
-becomes found citations in source order, placed by :mod:`.positions`, leaving out references
+becomes found citations in source order, placed by :mod:`.source_map`, leaving out references
 to example labels (:mod:`.block_markers` found the labels) and citations in notes that are never
 referenced.
 """
@@ -13,7 +13,7 @@ from typing import Any
 
 from markdown_it.token import Token
 
-from standpunt.cite.finder.positions import LineMap
+from standpunt.cite.finder.source_map import LineMap
 
 
 @dataclass(frozen=True)
