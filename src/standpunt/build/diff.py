@@ -127,6 +127,7 @@ def redline_between(
         target = output_path(folder, pid, ".diff.html")
         write_atomic(target, page.encode("utf-8"))
         return RedlineFile(target)
+    # WeasyPrint is slow to import: only a PDF redline pays for it.
     from standpunt.render.pdf import RenderRequest, write_pdf
 
     data = write_pdf(

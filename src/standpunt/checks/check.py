@@ -11,16 +11,14 @@ as it was read, so checking twice, or checking one position before signing it, c
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from standpunt.cite.locate import citations_in
+from standpunt.coalition.fingerprint import workspace_fingerprints
+from standpunt.coalition.signatures import Signature, check_signatures, read_signatures
 from standpunt.errors import Diagnostic, Problems, did_you_mean
 from standpunt.workspace.load import YamlList, YamlMapping
 from standpunt.workspace.paths import SIGNATURES_DIR, readable_file
 from standpunt.workspace.read import PositionFile, Workspace
-
-if TYPE_CHECKING:
-    from standpunt.coalition.signatures import Signature
 
 
 @dataclass(frozen=True)
@@ -105,9 +103,6 @@ def _check_signatures(
     returns the valid signatures."""
     if not (workspace.root / SIGNATURES_DIR).exists():
         return {}
-    from standpunt.coalition.fingerprint import workspace_fingerprints
-    from standpunt.coalition.signatures import check_signatures, read_signatures
-
     signed, diagnostics = read_signatures(workspace)
     found.extend(diagnostics)
     readable = [i for i in ids if workspace.positions[i].raw is not None]

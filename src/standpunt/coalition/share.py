@@ -25,6 +25,7 @@ EVIDENCE = "evidence.json"
 
 def read_attachments(pdf: Path) -> dict[str, bytes]:
     """The files embedded in a PDF, by name."""
+    # Only 'standpunt import' reads a PDF: every other command is spared pypdf's import.
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 

@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from standpunt import i18n
-from standpunt.errors import Location, Problems, StandpuntError, UsageError, did_you_mean
+from standpunt.errors import (
+    ContentErrors,
+    Location,
+    Problems,
+    StandpuntError,
+    UsageError,
+    did_you_mean,
+)
 from standpunt.workspace.load import YamlList, YamlMapping, load_json, load_yaml
 from standpunt.workspace.paths import (
     BUILD_DIR,
@@ -106,8 +113,6 @@ def load_config(root: Path) -> tuple[Config, Any]:
     raw = load_yaml(root / CONFIG_FILE, CONFIG_FILE)
     config, diagnostics = validate(Config, raw, Location(CONFIG_FILE, 1, 1))
     if diagnostics:
-        from standpunt.errors import ContentErrors
-
         raise ContentErrors(diagnostics)
     assert config is not None
     partners = raw.get("partners")
