@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-#: The position's own texts, in order: (field, holds Markdown).
+#: The position's own texts, in order: (field, holds Markdown). Which texts hold Markdown is
+#: said here; the schema's ``Markdown`` type validates them and a test holds it to this.
 POSITION_FIELDS: tuple[tuple[str, bool], ...] = (
     ("title", False),
     ("subtitle", False),
