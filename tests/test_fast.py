@@ -210,6 +210,7 @@ def test_preview_answers_only_on_loopback_and_shows_edits_and_errors(make_worksp
         assert status == 200 and "Care is not a market" in page and "EventSource" in page
         assert get("/care", "attacker.example")[0] == 403
         assert get("/care.pdf")[0] == 200
+        assert get("/con")[0] == 404  # not a position id, though it looks like one
 
         position = root / "positions" / "care.yaml"
         position.write_text(position.read_text().replace("Care is not a market", "Care is a right"))

@@ -20,9 +20,9 @@ from standpunt.errors import Location, StandpuntError
 from standpunt.workspace.load import (
     MAX_BYTES,
     MAX_DEPTH,
-    Mapping,
     Scalar,
-    Sequence,
+    YamlList,
+    YamlMapping,
     load_json,
     load_yaml,
     parse_yaml,
@@ -399,7 +399,7 @@ end: 'x'
 
 def test_locations_of_nested_values() -> None:
     doc = parse_yaml(DOC, P)
-    assert type(doc) is Mapping and doc.loc == Location(P, 1, 1)
+    assert type(doc) is YamlMapping and doc.loc == Location(P, 1, 1)
     assert doc.key_locs == {
         "title": Location(P, 1, 1),
         "tags": Location(P, 2, 1),
@@ -409,7 +409,7 @@ def test_locations_of_nested_values() -> None:
     assert type(next(iter(doc))) is Scalar
     assert doc.value_loc("title") == Location(P, 1, 8)
     tags = doc["tags"]
-    assert type(tags) is Sequence and tags.loc == Location(P, 3, 3)
+    assert type(tags) is YamlList and tags.loc == Location(P, 3, 3)
     assert tags.item_locs == [Location(P, 3, 5), Location(P, 4, 4), Location(P, 5, 5)]
     assert tags[1] is None
     third = tags[2]
@@ -437,7 +437,7 @@ def test_pickle_round_trip_keeps_locations() -> None:
     doc = parse_yaml(DOC, P)
     for protocol in range(2, pickle.HIGHEST_PROTOCOL + 1):
         back = pickle.loads(pickle.dumps(doc, protocol))
-        assert back == doc and type(back) is Mapping
+        assert back == doc and type(back) is YamlMapping
         assert back.loc == doc.loc and back.key_locs == doc.key_locs
         assert type(next(iter(back))) is Scalar
         assert back["tags"].item_locs == doc["tags"].item_locs

@@ -77,7 +77,7 @@ def where(text: str) -> list[tuple[str, int, int]]:
 
 
 # --------------------------------------------------------------------------------------------
-# Unit tests: every form, exact keys and positions
+# Unit tests: every form, exact keys, lines and columns
 # --------------------------------------------------------------------------------------------
 
 

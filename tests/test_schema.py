@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import typing
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
 from standpunt.choices import PDF_VARIANTS, STATUSES
 from standpunt.errors import Location
 from standpunt.limits import Limits, read_limits
 from standpunt.workspace.load import parse_yaml
-from standpunt.workspace.schema import Config, Position, validate
+from standpunt.workspace.schema import Config, MarkdownMark, Position, validate
+from standpunt.workspace.texts import ask_key, section_key, texts
 
 CONFIG = "organisation: {name: X}\n"
 POSITION = "title: x\nsections: [{title: a, body: b}]\n"
@@ -21,6 +24,78 @@ def problems(model: type[Any], text: str, path: str) -> list[str]:
     found, diagnostics = validate(model, parse_yaml(text, path), Location(path))
     assert (found is None) == bool(diagnostics)
     return [str(d) for d in diagnostics]
+
+
+# --------------------------------------------------------------------------- the texts
+
+
+def _is_markdown(hint: Any) -> bool:
+    """Whether a field's type is the schema's Markdown (also inside a list or an optional)."""
+    marks = getattr(hint, "__metadata__", ())
+    return any(isinstance(m, MarkdownMark) for m in marks) or any(
+        _is_markdown(arg) for arg in typing.get_args(hint)
+    )
+
+
+def _models(hint: Any) -> list[type[BaseModel]]:
+    """The models a field's type holds (a section, a list of sections, an author)."""
+    if isinstance(hint, type) and issubclass(hint, BaseModel):
+        return [hint]
+    return [model for arg in typing.get_args(hint) for model in _models(arg)]
+
+
+def _markdown_fields(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
+    """Every field below ``model`` whose type the schema marks as Markdown."""
+    found: set[tuple[str, ...]] = set()
+    for name, hint in typing.get_type_hints(model, include_extras=True).items():
+        if _is_markdown(hint):
+            found.add((*prefix, name))
+        for nested in _models(hint):
+            found |= _markdown_fields(nested, (*prefix, name))
+    return found
+
+
+def test_the_schema_marks_as_markdown_exactly_the_texts_declared_markdown() -> None:
+    """workspace/texts.py says which texts are Markdown; the schema's types must agree."""
+    position = {
+        "title": "T",
+        "subtitle": "S",
+        "summary": "Su",
+        "sections": [{"title": "ST", "body": "SB", "quote": "SQ"}],
+        "recommendations": ["R"],
+    }
+    declared = {
+        tuple(step for step in text.path if isinstance(step, str)): text.markdown
+        for text in texts(position, markdown_only=False)
+    }
+    assert declared == {
+        ("title",): False,
+        ("subtitle",): False,
+        ("summary",): True,
+        ("sections", "title"): False,
+        ("sections", "body"): True,
+        ("sections", "quote"): True,
+        ("recommendations",): True,
+    }
+    assert _markdown_fields(Position) == {path for path, markdown in declared.items() if markdown}
+
+
+def test_each_text_has_the_key_the_template_takes_it_back_by() -> None:
+    position = {
+        "title": "T",
+        "summary": "Su",
+        "sections": [{"title": "A", "body": "B"}, {"title": "C", "body": "D", "quote": "Q"}],
+        "recommendations": ["R1", "R2"],
+    }
+    assert [text.key for text in texts(position)] == [
+        "summary",
+        "sections.1.body",
+        "sections.2.body",
+        "sections.2.quote",
+        "recommendations.1",
+        "recommendations.2",
+    ]
+    assert (section_key(2, "quote"), ask_key(2)) == ("sections.2.quote", "recommendations.2")
 
 
 # --------------------------------------------------------------------------- vocabularies

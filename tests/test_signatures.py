@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import POSITION
+from conftest import CONFIG, POSITION
 from standpunt.coalition.fingerprint import position_fingerprint, short, workspace_fingerprints
 from standpunt.coalition.signatures import (
     Signature,
@@ -20,6 +20,7 @@ from standpunt.coalition.signatures import (
     current_signers,
     read_signatures,
     sign,
+    signature_path,
     status,
     unsign,
 )
@@ -420,3 +421,31 @@ def test_a_link_out_of_the_workspace_is_refused(root, tmp_path):
         sign(open_workspace(root), "care", "swan", "An Peeters", today=DAY)
     assert caught.value.code == "unsafe-output"
     assert list(outside.iterdir()) == []
+
+
+def test_a_name_windows_reserves_is_no_position_id_and_no_partner_key(make_workspace):
+    """One rule for ids and keys (workspace/paths.py), so 'con' is refused everywhere."""
+    root = make_workspace({"standpunt.yaml": CONFIG + "  con:\n    name: Con\n"})
+    with pytest.raises(StandpuntError) as caught:
+        open_workspace(root)
+    assert str(caught.value) == (
+        "standpunt.yaml:11:3: error: partner key 'con' may hold only lower-case letters, "
+        "digits and '-' (at most 64, starting with a letter or digit, and not a name Windows "
+        "reserves such as 'con') [invalid-id]"
+    )
+    (root / "standpunt.yaml").write_text(CONFIG, encoding="utf-8")
+    workspace = open_workspace(root)
+    for position, partner in (("con", "swan"), ("care", "con")):
+        with pytest.raises(UsageError) as refused:
+            signature_path(workspace, position, partner)
+        assert refused.value.code == "invalid-id"
+    folder = root / "signatures" / "care"
+    folder.mkdir(parents=True)
+    (folder / "con.yaml").write_text(
+        f"partner: con\nby: X\ndate: 2026-03-01\nfingerprint: sha256:{'0' * 64}\n", "utf-8"
+    )
+    assert [str(d) for d in read_signatures(workspace)[1]] == [
+        "signatures/care/con.yaml:1:10: error: 'partner': 'con' is not a partner key; keys hold "
+        "only lower-case letters, digits and '-' (at most 64, starting with a letter or digit, "
+        "and not a name Windows reserves such as 'con') [invalid-value]"
+    ]

@@ -547,7 +547,7 @@ def test_build_history_and_diff_leave_the_working_tree_and_index_alone(repo: Rep
 
 @pytest.mark.xfail(
     strict=True,
-    reason="versioning.py: evidence in a git submodule (the shared library of issue 6) is "
+    reason="versions/history.py: evidence in a git submodule (the shared library of issue 6) is "
     "invisible to the stamp: `git status -- shared/x.yaml` and `git log -- shared/x.yaml` in "
     "the superproject see neither edits inside the submodule nor the commit that moves it",
 )

@@ -13,10 +13,11 @@ from standpunt import __version__
 from standpunt.build.plan import PlannedPosition
 from standpunt.coalition.share import EVIDENCE, MANIFEST
 from standpunt.render.request import Attachment
+from standpunt.render.template import Version
 
 
 def attachments(
-    planned: PlannedPosition, version: dict[str, Any], signers: list[str]
+    planned: PlannedPosition, version: Version, signers: list[str]
 ) -> tuple[Attachment, ...]:
     """What the position's PDF embeds; ``version`` is the version as the page shows it and
     ``signers`` the partners whose signature matches this text."""

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from standpunt.build.report import BuildReport, Progress
 from standpunt.buildstate.state import BuildOptions, BuildState, Outline, outline, workspace_digest
+from standpunt.workspace.paths import BUILD_DIR
 
 if TYPE_CHECKING:
     from standpunt.limits import Limits
@@ -46,7 +47,7 @@ def build_workspace(
     whole = not ids and not options.force
     sketch = outline(root)
     digest = workspace_digest(root, options.key(), sketch.evidence_folders) if whole else None
-    last = BuildState.read(root / "build")
+    last = BuildState.read(root / BUILD_DIR)
     if whole and digest == last.workspace:
         return BuildReport(nothing_to_build=True)
     _check_edition(root, options.edition)

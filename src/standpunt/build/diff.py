@@ -1,7 +1,8 @@
 """``standpunt diff``: a redline of a position between two revisions, read straight from git.
 
-Old revisions come from :func:`versioning.read_at` (``git cat-file``), never from a checkout; the
-working tree is read from disk. The comparison itself is :mod:`standpunt.redline`.
+Old revisions come from :func:`standpunt.versions.history.read_at` (``git cat-file``), never from
+a checkout; the working tree is read from disk. The comparison itself is
+:mod:`standpunt.versions.redline`.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def _side(workspace: Workspace, pid: str, path: Path, rev: str | None) -> tuple[
             raise StandpuntError(f"{display} does not exist in the working tree", code="usage")
         data = path.read_bytes()
         return to_plain(parse_yaml(data, display)), _working_name(workspace, path, data)
-    # "diff care 1.0" means the version tagged care/v1.0 (see versioning.resolve)
+    # "diff care 1.0" means the version tagged care/v1.0 (see standpunt.versions.history.resolve)
     info = commit_info(workspace.root, rev, pid)
     data = read_at(workspace.root, rev, path, commit=info.full_commit)
     name = f"{info.commit} ({info.date.isoformat()})"
@@ -126,6 +127,7 @@ def redline_between(
         target = output_path(folder, pid, ".diff.html")
         write_atomic(target, page.encode("utf-8"))
         return RedlineFile(target)
+    # WeasyPrint is slow to import: only a PDF redline pays for it.
     from standpunt.render.pdf import RenderRequest, write_pdf
 
     data = write_pdf(

@@ -19,11 +19,16 @@ from standpunt.buildstate.state import BuildOptions
 from standpunt.cite.citeproc import CitedText
 from standpunt.cite.notes import prepare
 from standpunt.coalition import signatures as signing
-from standpunt.i18n import format_date
 from standpunt.render.request import PdfSettings
-from standpunt.render.template import data_uri, read_stylesheet, view_model
+from standpunt.render.template import (
+    Page,
+    Version,
+    data_uri,
+    read_stylesheet,
+    version_stamp,
+    view_model,
+)
 from standpunt.render.workers import Job
-from standpunt.versions.history import Stamp
 from standpunt.workspace.read import Workspace
 from standpunt.workspace.texts import texts
 
@@ -63,19 +68,20 @@ class Pages:
         jobs = []
         for task in outputs:
             prepared, expected = prepare(resolved, names, task.medium)
-            context = view_model(
-                self.workspace,
-                planned.id,
-                planned.position,
-                prepared,
-                self.stylesheet(task.medium),
-                task.medium,
-                version,
+            page = Page(
+                workspace=self.workspace,
+                position_id=planned.id,
+                position=planned.position,
+                cited=prepared,
+                stylesheet=self.stylesheet(task.medium),
+                medium=task.medium,
+                version=version,
+                fingerprint=planned.fingerprint,
                 signers=signers,
                 pending=pending,
                 edition=self.edition(),
             )
-            context["fingerprint"] = planned.fingerprint
+            context = view_model(page)
             pdf = None
             if task.medium == "print":
                 pdf = self._pdf(planned, expected, version, signers)
@@ -86,7 +92,7 @@ class Pages:
         self,
         planned: PlannedPosition,
         expected: dict[str, str],
-        version: dict[str, Any],
+        version: Version,
         signers: list[str],
     ) -> PdfSettings:
         """How the position's page becomes its PDF."""
@@ -98,35 +104,6 @@ class Pages:
             attachments=attachments(planned, version, signers),
             epoch=stamp.timestamp if stamp.versioned else _date_epoch(planned),
         )
-
-
-def version_stamp(stamp: Stamp, lang: str, text: dict[str, str]) -> dict[str, Any]:
-    """The version as a template shows it: ``stamp`` "versie a1b2c3d · 12 maart 2026" for a
-    footer, ``short`` "a1b2c3d · 12 maart 2026" beside a "version" label."""
-    label = stamp.label
-    if not stamp.versioned:
-        short = f"{label} · {text['not_versioned']}" if label else text["not_versioned"]
-        full = f"{text['version']} {short}" if label else short
-        return {
-            "versioned": False,
-            "label": label,
-            "commit": None,
-            "date": None,
-            "modified": False,
-            "tag": None,
-            "stamp": full,
-            "short": short,
-        }
-    parts = [f"{label} ({stamp.commit})" if label else str(stamp.commit)]
-    if stamp.date:
-        parts.append(format_date(stamp.date, lang))
-    if stamp.modified:
-        parts.append(text["modified"])
-    short = " · ".join(parts)
-    return {"versioned": True, "label": label, "commit": stamp.commit,
-            "date": stamp.date.isoformat() if stamp.date else None,
-            "modified": stamp.modified, "tag": stamp.tag,
-            "stamp": f"{text['version']} {short}", "short": short}  # fmt: skip
 
 
 def edition(workspace: Workspace, key: str | None) -> dict[str, Any] | None:

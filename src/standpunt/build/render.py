@@ -21,6 +21,7 @@ from standpunt.cite.citeproc import CitedText
 from standpunt.errors import StandpuntError
 from standpunt.render.workers import Job, JobResult, WorkersFor
 from standpunt.workspace.files import build_folder
+from standpunt.workspace.paths import BUILD_DIR
 from standpunt.workspace.read import Workspace
 
 
@@ -36,7 +37,7 @@ def render(
         commit(workspace, plan.state, tally, tasks[result.key], result)
 
     plan.state.workspace = None  # outputs change from here on
-    cache = build_folder(workspace.root, f"build/{CACHE_DIR}")
+    cache = build_folder(workspace.root, f"{BUILD_DIR}/{CACHE_DIR}")
     with workers(workspace.config.limits, len(tasks)) as pool:
         pool.start()  # WeasyPrint's import in the workers overlaps the pandoc runs below
         with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as threads:

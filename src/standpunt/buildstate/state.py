@@ -1,6 +1,7 @@
 """Build state: rebuild on content, not on file times (Lektor's build state).
 
-Every output records the hash of everything it was made from (:func:`output_hash`); a build
+Every output records the hash of everything it was made from (its input hash, made when the
+build is planned: :mod:`standpunt.build.plan`); a build
 skips outputs whose hash is unchanged. On top of that, the whole workspace's inputs are hashed
 in one cheap pass (:func:`workspace_digest`: file bytes, the git state, the tool's versions):
 when nothing at all changed since a complete, clean build, ``build`` answers without loading
@@ -24,11 +25,22 @@ from standpunt import __version__
 from standpunt.choices import PdfVariant
 from standpunt.limits import Limits
 from standpunt.versions.git import GitUnavailable, run_git
-from standpunt.workspace.paths import CONFIG_FILE, readable_file, sorted_files
+from standpunt.workspace.paths import (
+    ASSETS_DIR,
+    BUILTIN_TEMPLATES,
+    CONFIG_FILE,
+    EVIDENCE_DIR,
+    POSITIONS_DIR,
+    SIGNATURES_DIR,
+    TEMPLATES_DIR,
+    YAML_SUFFIXES,
+    readable_file,
+    sorted_files,
+)
 
 STATE_FILE = ".standpunt-state.json"
 #: Folders and files of a workspace that can change an output.
-INPUTS = (CONFIG_FILE, "positions", "evidence", "signatures", "templates", "assets")
+INPUTS = (CONFIG_FILE, POSITIONS_DIR, EVIDENCE_DIR, SIGNATURES_DIR, TEMPLATES_DIR, ASSETS_DIR)
 
 
 def tool_versions() -> dict[str, str]:
@@ -118,7 +130,7 @@ def _git_state(root: Path) -> str:
 
 def workspace_digest(root: Path, options: Mapping[str, Any], extra: Iterable[Path] = ()) -> str:
     """One hash of every input of a whole-workspace build with these options."""
-    builtin = Path(__file__).parent.parent / "templates"
+    builtin = BUILTIN_TEMPLATES
     files = _input_files(root, [*extra, builtin])
     return digest(
         {
@@ -219,5 +231,5 @@ def outline(root: Path) -> Outline:
         if folder.is_dir():
             folders.append(folder)
     limits = read_limits(config.get("limits"))
-    positions = sorted_files(root / "positions", (".yaml", ".yml"), hidden=True)
+    positions = sorted_files(root / POSITIONS_DIR, YAML_SUFFIXES, hidden=True)
     return Outline(folders, limits, len(positions))

@@ -11,17 +11,14 @@ as it was read, so checking twice, or checking one position before signing it, c
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from standpunt.cite.locate import citations_in
+from standpunt.coalition.fingerprint import workspace_fingerprints
+from standpunt.coalition.signatures import Signature, check_signatures, read_signatures
 from standpunt.errors import Diagnostic, Problems, did_you_mean
-from standpunt.workspace.load import Mapping
-from standpunt.workspace.load import Sequence as YamlSequence
-from standpunt.workspace.paths import readable_file
+from standpunt.workspace.load import YamlList, YamlMapping
+from standpunt.workspace.paths import SIGNATURES_DIR, readable_file
 from standpunt.workspace.read import PositionFile, Workspace
-
-if TYPE_CHECKING:
-    from standpunt.coalition.signatures import Signature
 
 
 @dataclass(frozen=True)
@@ -86,8 +83,8 @@ def _check_citations(workspace: Workspace, position: PositionFile, found: Proble
 def _check_signatories(workspace: Workspace, position: PositionFile, found: Problems) -> None:
     """Signatories that are not among the partners of standpunt.yaml."""
     partners = workspace.config.partners
-    signatories = position.raw.get("signatories") if isinstance(position.raw, Mapping) else None
-    if not isinstance(signatories, YamlSequence):
+    signatories = position.raw.get("signatories") if isinstance(position.raw, YamlMapping) else None
+    if not isinstance(signatories, YamlList):
         return
     for index, key in enumerate(signatories):
         if isinstance(key, str) and key not in partners:
@@ -104,11 +101,8 @@ def _check_signatures(
 ) -> dict[str, list[Signature]]:
     """Signature files that cannot be read, and signatures of an older text (warnings);
     returns the valid signatures."""
-    if not (workspace.root / "signatures").exists():
+    if not (workspace.root / SIGNATURES_DIR).exists():
         return {}
-    from standpunt.coalition.fingerprint import workspace_fingerprints
-    from standpunt.coalition.signatures import check_signatures, read_signatures
-
     signed, diagnostics = read_signatures(workspace)
     found.extend(diagnostics)
     readable = [i for i in ids if workspace.positions[i].raw is not None]

@@ -16,8 +16,8 @@ from typing import Any
 from standpunt.errors import StandpuntError, UsageError
 from standpunt.workspace.files import write_atomic
 from standpunt.workspace.load import parse_yaml, to_plain
-from standpunt.workspace.paths import valid_id
-from standpunt.workspace.read import EVIDENCE_DIR, POSITIONS_DIR, Workspace
+from standpunt.workspace.paths import EVIDENCE_DIR, POSITIONS_DIR, valid_id
+from standpunt.workspace.read import Workspace
 
 MANIFEST = "manifest.json"
 EVIDENCE = "evidence.json"
@@ -25,6 +25,7 @@ EVIDENCE = "evidence.json"
 
 def read_attachments(pdf: Path) -> dict[str, bytes]:
     """The files embedded in a PDF, by name."""
+    # Only 'standpunt import' reads a PDF: every other command is spared pypdf's import.
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 

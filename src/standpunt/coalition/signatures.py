@@ -1,8 +1,8 @@
 """Co-signatures bound to the exact text signed.
 
-A partner's signature records the fingerprint (:mod:`standpunt.fingerprint`) of the text it
-approved. When the text changes, the signature no longer matches: the partner shows as having
-signed an older text, ``check`` warns, and the PDF stops naming the partner as co-signer.
+A partner's signature records the fingerprint (:mod:`standpunt.coalition.fingerprint`) of the
+text it approved. When the text changes, the signature no longer matches: the partner shows as
+having signed an older text, ``check`` warns, and the PDF stops naming the partner as co-signer.
 
 Each signature is a file of its own, ``signatures/<position-id>/<partner-key>.yaml``, so two
 partners signing on two git branches add two different files and the branches merge without a
@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Mapping as AbcMapping
-from collections.abc import Sequence as AbcSequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -34,13 +33,18 @@ from standpunt.errors import (
     did_you_mean,
 )
 from standpunt.workspace.files import write_atomic
-from standpunt.workspace.load import Mapping, Sequence, load_yaml
-from standpunt.workspace.paths import ID_PATTERN, KEY_PATTERN
+from standpunt.workspace.load import YamlList, YamlMapping, load_yaml
+from standpunt.workspace.paths import (
+    ID_RULE,
+    SIGNATURES_DIR,
+    YAML_SUFFIXES,
+    valid_id,
+    valid_key,
+)
 from standpunt.workspace.read import PositionFile, Workspace, select
-from standpunt.workspace.schema import Model, Text, validate
+from standpunt.workspace.schema import Model, NonEmpty, validate
 
 __all__ = [
-    "SIGNATURES_DIR",
     "Signature",
     "SignatureFile",
     "SignatureState",
@@ -54,8 +58,6 @@ __all__ = [
     "unsign",
 ]
 
-SIGNATURES_DIR = "signatures"
-_SUFFIXES = (".yaml", ".yml")
 _HEADER = (
     "# Co-signature of positions/{id}.yaml, written by 'standpunt sign'.\n"
     "# It holds for the text with the fingerprint below; once that text changes, sign again.\n"
@@ -91,10 +93,8 @@ class Signature:
 
 
 def _key(value: str) -> str:
-    if not KEY_PATTERN.fullmatch(value):
-        raise ValueError(
-            f"'{value}' is not a partner key; keys hold only lower-case letters, digits and '-'"
-        )
+    if not valid_key(value):
+        raise ValueError(f"'{value}' is not a partner key; keys hold only {ID_RULE}")
     return value
 
 
@@ -112,7 +112,7 @@ class SignatureFile(Model):
     """signatures/<position-id>/<partner-key>.yaml."""
 
     partner: Annotated[str, AfterValidator(_key)]
-    by: Text
+    by: NonEmpty
     role: str | None = None
     date: dt.date
     fingerprint: Annotated[str, AfterValidator(_fingerprint)]
@@ -124,7 +124,7 @@ class SignatureFile(Model):
 
 def _folder(workspace: Workspace, position_id: str) -> Path:
     """signatures/<id>/, refused when a link leads it out of the workspace."""
-    if not ID_PATTERN.fullmatch(position_id):
+    if not valid_id(position_id):
         raise UsageError(f"'{position_id}' is not a valid position id", code="invalid-id")
     folder = workspace.root / SIGNATURES_DIR / position_id
     if not folder.resolve().is_relative_to(workspace.root.resolve()):
@@ -138,7 +138,7 @@ def _folder(workspace: Workspace, position_id: str) -> Path:
 
 def signature_path(workspace: Workspace, position_id: str, partner: str) -> Path:
     """Where ``partner``'s signature of ``position_id`` is kept."""
-    if not KEY_PATTERN.fullmatch(partner):
+    if not valid_key(partner):
         raise UsageError(f"'{partner}' is not a valid partner key", code="invalid-id")
     return _folder(workspace, position_id) / f"{partner}.yaml"
 
@@ -234,7 +234,9 @@ def sign(
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, text.encode("utf-8"))
-        path.with_suffix(".yml").unlink(missing_ok=True)  # a hand-made twin would be stale
+        for twin in YAML_SUFFIXES:  # a hand-made twin (partner.yml) would be stale
+            if twin != path.suffix:
+                path.with_suffix(twin).unlink(missing_ok=True)
     except OSError as exc:
         raise _cannot(workspace, path, "write", exc) from None
     return Signature(
@@ -252,7 +254,7 @@ def sign(
 def unsign(workspace: Workspace, position_id: str, partner: str) -> Path:
     """Withdraw ``partner``'s signature of a position: remove its file, which is returned."""
     path = signature_path(workspace, position_id, partner)
-    existing = [path.with_suffix(s) for s in _SUFFIXES if path.with_suffix(s).is_file()]
+    existing = [path.with_suffix(s) for s in YAML_SUFFIXES if path.with_suffix(s).is_file()]
     if not existing:
         signed = [p.stem for p in path.parent.glob("*.y*ml")] if path.parent.is_dir() else []
         hint = did_you_mean(partner, signed)
@@ -293,7 +295,7 @@ def read_signatures(workspace: Workspace) -> tuple[dict[str, list[Signature]], l
         if entry.name.startswith("."):
             continue
         if not entry.is_dir():
-            if entry.name.lower().endswith(_SUFFIXES):
+            if entry.name.lower().endswith(YAML_SUFFIXES):
                 problems.error(
                     f"signature files belong in {SIGNATURES_DIR}/<position-id>/<partner>.yaml; "
                     "sign with 'standpunt sign' rather than writing them by hand",
@@ -312,7 +314,7 @@ def read_signatures(workspace: Workspace) -> tuple[dict[str, list[Signature]], l
             )
             continue
         for file in files:
-            if file.name.startswith(".") or not file.name.lower().endswith(_SUFFIXES):
+            if file.name.startswith(".") or not file.name.lower().endswith(YAML_SUFFIXES):
                 continue
             signature = _read_file(workspace, entry.name, file, problems)
             if signature is None:
@@ -342,7 +344,7 @@ def _read_file(
     except StandpuntError as exc:
         problems.add(exc.diagnostic())
         return None
-    if not isinstance(raw, Mapping):
+    if not isinstance(raw, YamlMapping):
         problems.error(
             "a signature file must hold fields such as 'partner:', 'by:', 'date:' and "
             "'fingerprint:'; sign again with 'standpunt sign'",
@@ -408,17 +410,17 @@ def _invited(workspace: Workspace, position_id: str) -> list[str]:
     if position is None:
         return []
     if position.model is not None:
-        keys: AbcSequence[Any] = position.model.signatories
+        keys: Sequence[Any] = position.model.signatories
     else:
-        raw = position.raw.get("signatories") if isinstance(position.raw, Mapping) else None
-        keys = raw if isinstance(raw, Sequence) else []
+        raw = position.raw.get("signatories") if isinstance(position.raw, YamlMapping) else None
+        keys = raw if isinstance(raw, YamlList) else []
     return list(dict.fromkeys(str(k) for k in keys if isinstance(k, str)))
 
 
 def status(
     workspace: Workspace,
     position_id: str,
-    signatures: AbcMapping[str, AbcSequence[Signature]],
+    signatures: Mapping[str, Sequence[Signature]],
     current_fingerprint: str,
 ) -> list[tuple[str, SignatureState, Signature | None]]:
     """Every partner invited to sign (the position's signatories) or having signed, and where
@@ -442,7 +444,7 @@ def status(
 def current_signers(
     workspace: Workspace,
     position_id: str,
-    signatures: AbcMapping[str, AbcSequence[Signature]],
+    signatures: Mapping[str, Sequence[Signature]],
     current_fingerprint: str,
 ) -> list[str]:
     """The partners whose signature matches the current text: the only co-signers to print."""
@@ -455,8 +457,8 @@ def current_signers(
 
 def check_signatures(
     workspace: Workspace,
-    signatures: AbcMapping[str, AbcSequence[Signature]],
-    fingerprints: AbcMapping[str, str],
+    signatures: Mapping[str, Sequence[Signature]],
+    fingerprints: Mapping[str, str],
 ) -> list[Diagnostic]:
     """A warning at each signature of an older text than the current one.
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from standpunt.errors import Diagnostic, StandpuntError, UsageError
+from standpunt.workspace.paths import BUILD_DIR, valid_id
 
 if TYPE_CHECKING:
     from standpunt.limits import Limits
@@ -29,7 +30,8 @@ if TYPE_CHECKING:
 
 LOOPBACK = "127.0.0.1"
 _LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
-_PAGE = re.compile(r"/([a-z0-9][a-z0-9-]{0,63})(\.pdf|\.html)?")
+#: A position's page or PDF; whether the name is a position id is valid_id's to say.
+_PAGE = re.compile(r"/([^/]+?)(\.pdf|\.html)?")
 
 _RELOAD = """<script>
 new EventSource("/events").onmessage = function () { location.reload(); };
@@ -163,7 +165,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self._index()
             return
         match = _PAGE.fullmatch(path)
-        if not match:
+        if not match or not valid_id(match.group(1)):
             self._send(HTTPStatus.NOT_FOUND, b"not found", "text/plain")
             return
         pid, suffix = match.group(1), match.group(2) or ""
@@ -240,7 +242,7 @@ def preview_server(
     preview = Preview(root, positions)
     preview.refresh()
     try:
-        server = ThreadingHTTPServer((LOOPBACK, port), make_handler(preview, root / "build"))
+        server = ThreadingHTTPServer((LOOPBACK, port), make_handler(preview, root / BUILD_DIR))
     except OSError as exc:
         # Only here is an OSError about the port; elsewhere (say, a watch limit) it is not.
         preview.close()
@@ -263,7 +265,7 @@ def watch(root: Path, preview: Preview, stop: threading.Event | None = None) -> 
     from watchfiles import DefaultFilter
     from watchfiles import watch as watch_files
 
-    build_dir = (root / "build").resolve()
+    build_dir = (root / BUILD_DIR).resolve()
 
     class WorkspaceFilter(DefaultFilter):
         def __call__(self, change: Any, path: str) -> bool:

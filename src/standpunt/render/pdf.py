@@ -25,7 +25,7 @@ from standpunt.errors import StandpuntError
 from standpunt.render.request import RenderRequest
 from standpunt.workspace.paths import readable_file
 
-log = logging.getLogger("standpunt.pdf")
+log = logging.getLogger(__name__)
 
 
 class RefusedResource(ValueError):

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from jinja2 import (
     ChoiceLoader,
@@ -33,17 +33,15 @@ from markupsafe import Markup
 from standpunt import __version__
 from standpunt.errors import Location, StandpuntError
 from standpunt.i18n import format_date
-from standpunt.workspace.paths import inside, readable_file
+from standpunt.workspace.paths import BUILTIN_TEMPLATES, TEMPLATES_DIR, inside, readable_file
+from standpunt.workspace.texts import ask_key, section_key
 
 if TYPE_CHECKING:  # render workers import this module; they need neither schema nor workspace
     from standpunt.cite.citeproc import CitedText
+    from standpunt.versions.history import Stamp
     from standpunt.workspace.read import Workspace
     from standpunt.workspace.schema import Position
 
-#: A workspace's own templates: templates/<name>/.
-TEMPLATES_DIR = "templates"
-
-BUILTIN_TEMPLATES = Path(__file__).parent.parent / "templates"
 PAGE_TEMPLATE = "position.html"
 STYLESHEET = "style.css"
 
@@ -202,41 +200,101 @@ def data_uri(workspace: Workspace, relative: str | None, where: Location) -> str
     return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
-def view_model(
-    workspace: Workspace,
-    position_id: str,
-    position: Position,
-    cited: CitedText,
-    stylesheet: str,
-    medium: str = "print",
-    version: dict[str, Any] | None = None,
-    signers: list[str] | None = None,
-    pending: list[str] | None = None,
-    edition: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The plain data a template receives. Documented in the README.
+class Version(TypedDict):
+    """The version as a page shows it, ``version`` to a template (see :func:`version_stamp`)."""
 
-    ``signers`` are the partners whose signature matches this text (the only co-signers shown);
-    ``pending`` are the others, shown marked as pending in drafts (``build --include-pending``).
-    """
-    lang = workspace.lang_of(position)
+    versioned: bool
+    label: str | None
+    commit: str | None
+    #: The commit's date as YYYY-MM-DD.
+    date: str | None
+    modified: bool
+    tag: str | None
+    #: For a footer: "versie a1b2c3d · 12 maart 2026".
+    stamp: str
+    #: Beside a "version" label: "a1b2c3d · 12 maart 2026".
+    short: str
+
+
+def version_stamp(stamp: Stamp, lang: str, text: dict[str, str]) -> Version:
+    """How a page names the version ``stamp`` in ``lang``, whose labels are ``text``."""
+    label = stamp.label
+    if not stamp.versioned:
+        short = f"{label} · {text['not_versioned']}" if label else text["not_versioned"]
+        full = f"{text['version']} {short}" if label else short
+        return Version(
+            versioned=False,
+            label=label,
+            commit=None,
+            date=None,
+            modified=False,
+            tag=None,
+            stamp=full,
+            short=short,
+        )
+    parts = [f"{label} ({stamp.commit})" if label else str(stamp.commit)]
+    if stamp.date:
+        parts.append(format_date(stamp.date, lang))
+    if stamp.modified:
+        parts.append(text["modified"])
+    short = " · ".join(parts)
+    return Version(
+        versioned=True,
+        label=label,
+        commit=stamp.commit,
+        date=stamp.date.isoformat() if stamp.date else None,
+        modified=stamp.modified,
+        tag=stamp.tag,
+        stamp=f"{text['version']} {short}",
+        short=short,
+    )
+
+
+@dataclass(frozen=True)
+class Page:
+    """Everything one page shows, as the build gathers it; :func:`view_model` makes it data."""
+
+    workspace: Workspace
+    position_id: str
+    position: Position
+    #: The position's texts as HTML, citations formatted, for this page's medium.
+    cited: CitedText
+    #: The template's style.css for this medium.
+    stylesheet: str
+    #: "print" for the PDF, "screen" for the HTML page.
+    medium: str
+    version: Version
+    #: The fingerprint of the position's text, which partners sign.
+    fingerprint: str
+    #: The partners whose signature matches this text: the only co-signers shown.
+    signers: list[str]
+    #: The partners yet to sign, shown marked as pending in drafts (``build --include-pending``).
+    pending: list[str]
+    #: A partner's edition as its cover shows it; None for our own.
+    edition: dict[str, Any] | None
+
+
+def view_model(page: Page) -> dict[str, Any]:
+    """The plain data a template receives. Documented in the README."""
+    workspace = page.workspace
+    lang = workspace.lang_of(page.position)
     text = workspace.labels(lang)
     # The position's Markdown texts as HTML, by their keys (standpunt.workspace.texts).
-    html = {key: Markup(fragment) for key, fragment in cited.fields.items()}
-    partners = _partners(workspace, signers or [], pending or [])
+    html = {key: Markup(fragment) for key, fragment in page.cited.fields.items()}
+    partners = _partners(workspace, page.signers, page.pending)
     return {
         "lang": lang,
-        "medium": medium,
+        "medium": page.medium,
         "labels": text,
         "generator": f"Standpunt {__version__}",
-        "stylesheet": Markup(stylesheet),
+        "stylesheet": Markup(page.stylesheet),
         "organisation": _organisation(workspace),
-        "position": _position(position_id, position, html, lang, text, partners),
-        "bibliography": Markup(cited.bibliography),
-        "notes": Markup(cited.notes),
-        "version": version
-        or {"label": None, "stamp": text["not_versioned"], "short": text["not_versioned"]},
-        "edition": edition,
+        "position": _position(page.position_id, page.position, html, lang, text, partners),
+        "bibliography": Markup(page.cited.bibliography),
+        "notes": Markup(page.cited.notes),
+        "version": page.version,
+        "edition": page.edition,
+        "fingerprint": page.fingerprint,
     }
 
 
@@ -261,8 +319,7 @@ def _position(
         "summary": html.get("summary"),
         "sections": _sections(position, html),
         "recommendations": [
-            html[f"recommendations.{number}"]
-            for number in range(1, len(position.recommendations) + 1)
+            html[ask_key(number)] for number in range(1, len(position.recommendations) + 1)
         ],
         "signatories": partners,
         "tags": list(position.tags),
@@ -272,7 +329,7 @@ def _position(
 def _sections(position: Position, html: dict[str, Markup]) -> list[dict[str, Any]]:
     sections = []
     for number, section in enumerate(position.sections, 1):
-        body = html[f"sections.{number}.body"]
+        body = html[section_key(number, "body")]
         # The pull quote floats beside the second paragraph, so that a heading is never
         # separated from its first paragraph by the float.
         cut = body.find("</p>")
@@ -285,7 +342,7 @@ def _sections(position: Position, html: dict[str, Markup]) -> list[dict[str, Any
                 "body": body,
                 "lead": Markup(body[:cut]),
                 "rest": Markup(body[cut:]),
-                "quote": html.get(f"sections.{number}.quote"),
+                "quote": html.get(section_key(number, "quote")),
             }
         )
     return sections

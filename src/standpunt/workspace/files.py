@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from standpunt.errors import StandpuntError
-from standpunt.workspace.paths import valid_id
+from standpunt.workspace.paths import BUILD_DIR, valid_id
 
 #: What ``build --format`` can make.
 FORMATS = ("pdf", "html")
@@ -21,7 +21,7 @@ FORMATS = ("pdf", "html")
 TEMP_PREFIX = ".standpunt-tmp-"
 
 
-def build_folder(root: Path, name: str = "build") -> Path:
+def build_folder(root: Path, name: str = BUILD_DIR) -> Path:
     """build/ (or a folder below it) inside the workspace, created if needed.
 
     A link (anywhere on the way) is refused, and so is a file where the folder should be.
@@ -56,7 +56,8 @@ def output_path(folder: Path, position_id: str, suffix: str) -> Path:
     path = folder / f"{position_id}{suffix}"
     if path.is_symlink() or not path.resolve().parent == folder.resolve():
         raise StandpuntError(
-            f"'{path.name}' in build/ is a link; remove it and build again", code="unsafe-output"
+            f"'{path.name}' in {BUILD_DIR}/ is a link; remove it and build again",
+            code="unsafe-output",
         )
     return path
 

@@ -43,9 +43,9 @@ from standpunt.errors import Location, StandpuntError
 __all__ = [
     "MAX_BYTES",
     "MAX_DEPTH",
-    "Mapping",
     "Scalar",
-    "Sequence",
+    "YamlList",
+    "YamlMapping",
     "load_json",
     "load_yaml",
     "parse_yaml",
@@ -108,7 +108,7 @@ class Scalar(str):
         return self.source[self.start : self.end]
 
 
-class Mapping(dict):  # type: ignore[type-arg]
+class YamlMapping(dict):  # type: ignore[type-arg]
     """A mapping of :class:`Scalar` keys, remembering where it and each key and value are."""
 
     __slots__ = ("key_locs", "loc")
@@ -124,7 +124,7 @@ class Mapping(dict):  # type: ignore[type-arg]
         return loc if loc is not None else self.key_locs[key]
 
 
-class Sequence(list):  # type: ignore[type-arg]
+class YamlList(list):  # type: ignore[type-arg]
     """A list remembering where it and each item (also an empty one) were written."""
 
     __slots__ = ("item_locs", "loc")
@@ -343,7 +343,7 @@ def _compose_document(loader: _Loader, source: str) -> Any:
         elif cls is MappingStartEvent or cls is SequenceStartEvent:
             if len(containers) >= MAX_DEPTH:
                 raise _too_deep(loc)
-            node = Mapping(loc) if cls is MappingStartEvent else Sequence(loc)
+            node = YamlMapping(loc) if cls is MappingStartEvent else YamlList(loc)
             is_container = True
         elif cls is MappingEndEvent or cls is SequenceEndEvent:
             node = containers.pop()
@@ -356,7 +356,7 @@ def _compose_document(loader: _Loader, source: str) -> Any:
 
         if containers:
             parent = containers[-1]
-            if type(parent) is Sequence:
+            if type(parent) is YamlList:
                 parent.append(node)
                 parent.item_locs.append(loc)
             elif pending[-1] is _NO_KEY:
@@ -373,7 +373,7 @@ def _compose_document(loader: _Loader, source: str) -> Any:
             pending.append(_NO_KEY)
 
 
-def _check_key(mapping: Mapping, key: Any, loc: Location) -> None:
+def _check_key(mapping: YamlMapping, key: Any, loc: Location) -> None:
     """Refuse keys that are empty, lists or mappings, merge keys ``<<`` and duplicates."""
     if type(key) is not Scalar:
         if key is None:
@@ -656,7 +656,7 @@ def _parse_json(text: str, path: str) -> Any:
         may_close = False
         if state == _NEXT or closing:  # after a value, or an empty container's end
             parent = containers[-1]
-            is_mapping = type(parent) is Mapping
+            is_mapping = type(parent) is YamlMapping
             if char == ",":
                 state = _KEY if is_mapping else _VALUE
                 after_comma = True
@@ -693,7 +693,7 @@ def _parse_json(text: str, path: str) -> Any:
         index = end
         if containers:
             parent = containers[-1]
-            if type(parent) is Sequence:
+            if type(parent) is YamlList:
                 parent.append(node)
                 parent.item_locs.append(loc)
             else:
@@ -718,7 +718,7 @@ def _json_value(text: str, index: int, key: bool, loc: Location, depth: int) -> 
     if char == "{" or char == "[":
         if depth >= MAX_DEPTH:
             raise _as_json(_too_deep(loc))
-        return Mapping(loc) if char == "{" else Sequence(loc), index + 1
+        return YamlMapping(loc) if char == "{" else YamlList(loc), index + 1
     match = _JSON_NUMBER.match(text, index) or _JSON_LITERAL.match(text, index)
     if match is None:
         raise _json_error(
@@ -763,7 +763,7 @@ def _json_eof(containers: list[Any], expecting_value: bool, text: str, path: str
     """The text ends where a value may start: an empty file is None; anything else is cut off."""
     if containers:
         opened = containers[-1]
-        bracket = "{" if type(opened) is Mapping else "["
+        bracket = "{" if type(opened) is YamlMapping else "["
         raise _json_error(
             f"the file ends too early: the '{bracket}' on line {opened.loc.line} is "
             "not closed, or something after it is missing",

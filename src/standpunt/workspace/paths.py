@@ -19,11 +19,23 @@ from standpunt.errors import UsageError
 
 #: The file that makes a folder a workspace.
 CONFIG_FILE = "standpunt.yaml"
+#: A workspace's folders: its positions, its evidence, the partners' co-signatures, its own
+#: templates, images (logos) and the outputs, which are not versioned.
+POSITIONS_DIR = "positions"
+EVIDENCE_DIR = "evidence"
+SIGNATURES_DIR = "signatures"
+TEMPLATES_DIR = "templates"
+ASSETS_DIR = "assets"
+BUILD_DIR = "build"
+#: How a YAML file (a position, a signature, an evidence file) may be named.
+YAML_SUFFIXES = (".yaml", ".yml")
+#: The templates that come with Standpunt, laid out like a workspace's templates/ folder.
+BUILTIN_TEMPLATES = Path(__file__).parent.parent / TEMPLATES_DIR
 
+#: The longest a position id or a partner key may be.
+MAX_ID_LENGTH = 64
 #: A position's id is its file stem; it names the output file, so it is kept to a safe pattern.
-ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
-#: Partner keys follow the same rule: they appear in file names of partner editions.
-KEY_PATTERN = ID_PATTERN
+ID_PATTERN = re.compile(rf"[a-z0-9][a-z0-9-]{{0,{MAX_ID_LENGTH - 1}}}")
 #: Names Windows reserves for devices: a file called con.pdf cannot be opened there.
 RESERVED_IDS = frozenset(
     ["con", "prn", "aux", "nul"]
@@ -32,9 +44,22 @@ RESERVED_IDS = frozenset(
 )
 
 
+#: The rule for ids and keys as a message states it, after "may hold only".
+ID_RULE = (
+    f"lower-case letters, digits and '-' (at most {MAX_ID_LENGTH}, starting with a letter or "
+    "digit, and not a name Windows reserves such as 'con')"
+)
+
+
 def valid_id(value: str) -> bool:
     """Whether ``value`` may name a position (and so an output file) on every system."""
     return bool(ID_PATTERN.fullmatch(value)) and value not in RESERVED_IDS
+
+
+def valid_key(value: str) -> bool:
+    """Whether ``value`` may be a partner's key: the rule of an id, as keys name files too
+    (signatures/<id>/<key>.yaml, a partner's edition)."""
+    return valid_id(value)
 
 
 def inside(path: Path, roots: Iterable[Path]) -> bool:

@@ -12,9 +12,27 @@ from pathlib import Path
 from typing import Any
 
 from standpunt import i18n
-from standpunt.errors import Location, Problems, StandpuntError, UsageError, did_you_mean
-from standpunt.workspace.load import Mapping, Sequence, load_json, load_yaml
-from standpunt.workspace.paths import CONFIG_FILE, ID_PATTERN, readable_file, sorted_files, valid_id
+from standpunt.errors import (
+    ContentErrors,
+    Location,
+    Problems,
+    StandpuntError,
+    UsageError,
+    did_you_mean,
+)
+from standpunt.workspace.load import YamlList, YamlMapping, load_json, load_yaml
+from standpunt.workspace.paths import (
+    BUILD_DIR,
+    CONFIG_FILE,
+    EVIDENCE_DIR,
+    ID_RULE,
+    POSITIONS_DIR,
+    YAML_SUFFIXES,
+    readable_file,
+    sorted_files,
+    valid_id,
+    valid_key,
+)
 from standpunt.workspace.schema import (
     Config,
     Position,
@@ -23,10 +41,6 @@ from standpunt.workspace.schema import (
     validate,
     validate_evidence_fields,
 )
-
-POSITIONS_DIR = "positions"
-EVIDENCE_DIR = "evidence"
-BUILD_DIR = "build"
 
 _OUTSIDE = (
     "this is a link to a file outside the workspace (or not a regular file); Standpunt reads "
@@ -57,7 +71,7 @@ class EvidenceItem:
     """One reference: its located YAML, where it was written, and its CSL-JSON for pandoc."""
 
     id: str
-    raw: Mapping
+    raw: YamlMapping
     location: Location
     csl: dict[str, Any]
 
@@ -99,15 +113,13 @@ def load_config(root: Path) -> tuple[Config, Any]:
     raw = load_yaml(root / CONFIG_FILE, CONFIG_FILE)
     config, diagnostics = validate(Config, raw, Location(CONFIG_FILE, 1, 1))
     if diagnostics:
-        from standpunt.errors import ContentErrors
-
         raise ContentErrors(diagnostics)
     assert config is not None
     partners = raw.get("partners")
-    for key, loc in (partners.key_locs if isinstance(partners, Mapping) else {}).items():
-        if not ID_PATTERN.fullmatch(key):
+    for key, loc in (partners.key_locs if isinstance(partners, YamlMapping) else {}).items():
+        if not valid_key(key):
             raise StandpuntError(
-                f"partner key '{key}' may hold only lower-case letters, digits and '-'",
+                f"partner key '{key}' may hold only {ID_RULE}",
                 loc,
                 "invalid-id",
             )
@@ -127,7 +139,7 @@ def _read_positions(workspace: Workspace) -> None:
     problems = workspace.problems
     seen: dict[str, PositionFile] = {}
     folder = workspace.root / POSITIONS_DIR
-    for path in sorted_files(folder, (".yaml", ".yml"), hidden=True):
+    for path in sorted_files(folder, YAML_SUFFIXES, hidden=True):
         if path.parent != folder:
             problems.warning(
                 "positions in sub-folders are not read; move the file into positions/",
@@ -141,9 +153,7 @@ def _read_positions(workspace: Workspace) -> None:
         if not valid_id(stem):
             problems.error(
                 f"'{path.name}' is not a valid position file name: the name before .yaml is the "
-                "position's id and may hold only lower-case letters, digits and '-' "
-                "(at most 64, starting with a letter or digit, and not a name Windows reserves "
-                "such as 'con'); rename the file",
+                f"position's id and may hold only {ID_RULE}; rename the file",
                 position.location,
                 "invalid-id",
             )
@@ -167,7 +177,7 @@ def _read_positions(workspace: Workspace) -> None:
             problems.add(exc.diagnostic())
             workspace.positions[stem] = position
             continue
-        if not isinstance(position.raw, Mapping):
+        if not isinstance(position.raw, YamlMapping):
             problems.error(
                 "a position file must hold fields such as 'title:' and 'sections:'",
                 position.location,
@@ -182,11 +192,10 @@ def _read_positions(workspace: Workspace) -> None:
 def evidence_folders(workspace: Workspace) -> list[Path]:
     """evidence/ and every further library standpunt.yaml lists, each inside the workspace."""
     folders = [workspace.root / EVIDENCE_DIR]
-    listed = (
-        workspace.config_raw.get("evidence") if isinstance(workspace.config_raw, Mapping) else None
-    )
+    config = workspace.config_raw
+    listed = config.get("evidence") if isinstance(config, YamlMapping) else None
     for index, name in enumerate(workspace.config.evidence):
-        where = listed.item_locs[index] if isinstance(listed, Sequence) else Location(CONFIG_FILE)
+        where = listed.item_locs[index] if isinstance(listed, YamlList) else Location(CONFIG_FILE)
         folder = (workspace.root / name).resolve()
         if not folder.is_relative_to(workspace.root.resolve()):
             raise StandpuntError(
@@ -203,7 +212,7 @@ def evidence_folders(workspace: Workspace) -> list[Path]:
 
 def _read_evidence(workspace: Workspace) -> None:
     problems = workspace.problems
-    suffixes = (".yaml", ".yml", ".json", *LATER_EVIDENCE_FORMATS)
+    suffixes = (*YAML_SUFFIXES, ".json", *LATER_EVIDENCE_FORMATS)
     files = [p for folder in evidence_folders(workspace) for p in sorted_files(folder, suffixes)]
     for path in dict.fromkeys(files):
         display = workspace.display(path)
@@ -225,11 +234,11 @@ def _read_evidence(workspace: Workspace) -> None:
         except StandpuntError as exc:
             problems.add(exc.diagnostic())
             continue
-        if isinstance(data, Mapping) and set(data) == {"references"}:
+        if isinstance(data, YamlMapping) and set(data) == {"references"}:
             data = data["references"]
         if data is None:
             continue
-        if not isinstance(data, Sequence):
+        if not isinstance(data, YamlList):
             problems.error(
                 "an evidence file must hold a list of references (each starting with '- id:'), "
                 "or 'references:' followed by that list",
@@ -243,7 +252,7 @@ def _read_evidence(workspace: Workspace) -> None:
 
 def _read_item(workspace: Workspace, item: Any, loc: Location) -> None:
     problems = workspace.problems
-    if not isinstance(item, Mapping):
+    if not isinstance(item, YamlMapping):
         problems.error(
             "each reference must be a set of fields such as 'id:', 'type:' and 'title:'",
             loc,

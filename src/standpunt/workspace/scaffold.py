@@ -10,8 +10,13 @@ from pathlib import Path
 
 from standpunt.errors import StandpuntError, UsageError
 from standpunt.workspace.files import write_atomic
-from standpunt.workspace.paths import CONFIG_FILE, valid_id
-from standpunt.workspace.read import POSITIONS_DIR
+from standpunt.workspace.paths import (
+    CONFIG_FILE,
+    MAX_ID_LENGTH,
+    POSITIONS_DIR,
+    YAML_SUFFIXES,
+    valid_id,
+)
 
 EXAMPLE = Path(__file__).parent.parent / "example"
 SKELETON = EXAMPLE / "new-position.yaml"
@@ -40,10 +45,11 @@ def init_workspace(directory: Path) -> list[str]:
 
 
 def slug(title: str) -> str:
-    """A position id from a title: lower-case ASCII words joined by '-', at most 64 long."""
+    """A position id from a title: lower-case ASCII words joined by '-', at most as long as an
+    id may be."""
     ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
     words = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return words[:64].rstrip("-")
+    return words[:MAX_ID_LENGTH].rstrip("-")
 
 
 def new_position(root: Path, title: str, lang: str, position_id: str | None = None) -> Path:
@@ -60,9 +66,9 @@ def new_position(root: Path, title: str, lang: str, position_id: str | None = No
     folder = root / POSITIONS_DIR
     folder.mkdir(exist_ok=True)
     target = folder / f"{pid}.yaml"
-    if target.exists() or (folder / f"{pid}.yml").exists():
+    if any((folder / f"{pid}{suffix}").exists() for suffix in YAML_SUFFIXES):
         raise StandpuntError(
-            f"positions/{pid}.yaml exists already; choose another title or --id",
+            f"{POSITIONS_DIR}/{pid}.yaml exists already; choose another title or --id",
             code="exists",
         )
     text = SKELETON.read_text(encoding="utf-8")

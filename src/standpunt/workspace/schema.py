@@ -27,8 +27,7 @@ from pydantic import (
 from standpunt.choices import DEFAULT_PDF_VARIANT, DEFAULT_STATUS, PdfVariant, Status
 from standpunt.errors import Diagnostic, Location, did_you_mean
 from standpunt.limits import Limits
-from standpunt.workspace.load import Mapping, to_plain
-from standpunt.workspace.load import Sequence as YamlSequence
+from standpunt.workspace.load import YamlList, YamlMapping, to_plain
 
 #: BCP 47, the shape pandoc, CSL and Babel understand: language, then subtags.
 LANG_PATTERN = re.compile(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*")
@@ -46,10 +45,20 @@ def _nonempty(value: str) -> str:
     return value
 
 
+@dataclasses.dataclass(frozen=True)
+class MarkdownMark:
+    """Marks a field's type as pandoc Markdown, so a test can compare it with the texts' own list.
+
+    Which fields hold Markdown is declared in :mod:`standpunt.workspace.texts`; this schema
+    only validates them, and ``tests/test_schema.py`` checks the two agree.
+    """
+
+
 LangTag = Annotated[str, AfterValidator(_lang_tag)]
-Text = Annotated[str, AfterValidator(_nonempty)]
-#: pandoc Markdown; may hold citations.
-Markdown = Annotated[str, AfterValidator(_nonempty)]
+#: Words that are not blank: a name, a title.
+NonEmpty = Annotated[str, AfterValidator(_nonempty)]
+#: pandoc Markdown, not blank; may hold citations.
+Markdown = Annotated[str, AfterValidator(_nonempty), MarkdownMark()]
 
 
 class Model(BaseModel):
@@ -62,7 +71,7 @@ class Model(BaseModel):
 
 
 class Organisation(Model):
-    name: Text
+    name: NonEmpty
     short: str | None = None
     website: str | None = None
     logo: str | None = Field(None, description="path of an image inside the workspace")
@@ -80,7 +89,7 @@ def _colour(value: str) -> str:
 
 
 class Partner(Model):
-    name: Text
+    name: NonEmpty
     short: str | None = None
     website: str | None = None
     logo: str | None = Field(None, description="path of an image inside the workspace")
@@ -94,8 +103,8 @@ class Config(Model):
 
     organisation: Organisation
     lang: LangTag = "en"
-    style: Text = Field("apa", description="a CSL style name or a path to a .csl file")
-    template: Text = "default"
+    style: NonEmpty = Field("apa", description="a CSL style name or a path to a .csl file")
+    template: NonEmpty = "default"
     partners: dict[str, Partner] = Field(default_factory=dict)
     labels: dict[str, dict[str, str]] = Field(
         default_factory=dict, description="per language (nl, fr, en, de), labels to replace"
@@ -104,7 +113,7 @@ class Config(Model):
     # A stdlib dataclass: pydantic validates it with the bounds it declares, and it inherits
     # this model's refusal of unknown fields.
     limits: Limits = Field(default_factory=Limits)
-    evidence: list[Text] = Field(
+    evidence: list[NonEmpty] = Field(
         default_factory=list,
         description="further evidence folders inside the workspace, read like evidence/ "
         "(a shared library in a git submodule, say)",
@@ -115,7 +124,7 @@ class Config(Model):
 
 
 class Author(Model):
-    name: Text
+    name: NonEmpty
     affiliation: str | None = None
     email: str | None = None
 
@@ -126,7 +135,7 @@ def _author(value: Any) -> Any:
 
 
 class Section(Model):
-    title: Text
+    title: NonEmpty
     body: Markdown
     quote: Markdown | None = Field(None, description="an optional pull quote")
 
@@ -134,7 +143,7 @@ class Section(Model):
 class Position(Model):
     """positions/<id>.yaml: one public position of the organisation."""
 
-    title: Text
+    title: NonEmpty
     subtitle: str | None = None
     version: str | None = Field(None, description="an optional version label such as 1.2")
     lang: LangTag | None = None
@@ -145,7 +154,7 @@ class Position(Model):
     sections: list[Section] = Field(min_length=1)
     recommendations: list[Markdown] = Field(default_factory=list)
     signatories: list[str] = Field(default_factory=list)
-    tags: list[Text] = Field(default_factory=list)
+    tags: list[NonEmpty] = Field(default_factory=list)
 
 
 # --- evidence (CSL) --------------------------------------------------------------------------
@@ -359,7 +368,7 @@ def _date(value: Any) -> Any:
     return value
 
 
-def validate_evidence_fields(raw: Mapping) -> Iterator[tuple[str, str, str]]:
+def validate_evidence_fields(raw: YamlMapping) -> Iterator[tuple[str, str, str]]:
     """Problems in one CSL item as (field, message, code): unknown fields and wrong shapes."""
     for key, value in raw.items():
         if key not in EVIDENCE_FIELDS:
@@ -381,7 +390,7 @@ def validate_evidence_fields(raw: Mapping) -> Iterator[tuple[str, str, str]]:
             yield key, f"'{key}' should be text", "invalid-value"
 
 
-def csl_json(raw: Mapping) -> dict[str, Any]:
+def csl_json(raw: YamlMapping) -> dict[str, Any]:
     """The CSL-JSON pandoc reads for one valid item: names as objects, dates as date-parts."""
     item: dict[str, Any] = {}
     for key, value in raw.items():
@@ -416,10 +425,10 @@ def locate(raw: Any, path: Sequence[str | int], default: Location) -> Location:
     """The location of the value at ``path`` in a located YAML tree (or its nearest parent)."""
     node, loc = raw, getattr(raw, "loc", default)
     for step in path:
-        if isinstance(node, Mapping) and isinstance(step, str) and step in node:
+        if isinstance(node, YamlMapping) and isinstance(step, str) and step in node:
             loc = node.value_loc(step)
             node = node[step]
-        elif isinstance(node, YamlSequence) and isinstance(step, int) and step < len(node):
+        elif isinstance(node, YamlList) and isinstance(step, int) and step < len(node):
             loc = node.item_locs[step]
             node = node[step]
         else:
@@ -434,7 +443,7 @@ def _key_loc(raw: Any, path: Sequence[str | int], default: Location) -> Location
             parent = parent[step]
         except (KeyError, IndexError, TypeError):
             return locate(raw, path, default)
-    if isinstance(parent, Mapping) and path and path[-1] in parent.key_locs:
+    if isinstance(parent, YamlMapping) and path and path[-1] in parent.key_locs:
         return parent.key_locs[str(path[-1])]
     return locate(raw, path, default)
 
@@ -559,8 +568,8 @@ _ABSENT: Any = object()
 
 def _child(node: Any, step: str | int) -> Any:
     """``node[step]`` where the YAML has it (a key of a mapping, an item of a list), or _ABSENT."""
-    if isinstance(node, Mapping) and isinstance(step, str) and step in node:
+    if isinstance(node, YamlMapping) and isinstance(step, str) and step in node:
         return node[step]
-    if isinstance(node, YamlSequence) and isinstance(step, int) and step < len(node):
+    if isinstance(node, YamlList) and isinstance(step, int) and step < len(node):
         return node[step]
     return _ABSENT

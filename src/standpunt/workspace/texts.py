@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-#: The position's own texts, in order: (field, holds Markdown).
+#: The position's own texts, in order: (field, holds Markdown). Which texts hold Markdown is
+#: said here; the schema's ``Markdown`` type validates them and a test holds it to this.
 POSITION_FIELDS: tuple[tuple[str, bool], ...] = (
     ("title", False),
     ("subtitle", False),
@@ -46,6 +47,16 @@ class Text:
     value: str
 
 
+def section_key(number: int, field: str) -> str:
+    """The key of a section's text: ``sections.2.body`` for the body of section 2 (from 1)."""
+    return f"{SECTIONS}.{number}.{field}"
+
+
+def ask_key(number: int) -> str:
+    """The key of an ask: ``recommendations.3`` for the third (counted from 1)."""
+    return f"{ASKS}.{number}"
+
+
 def texts(position: Any, markdown_only: bool = True) -> Iterator[Text]:
     """Every text of ``position`` in the declared order, skipping what is absent or not text.
 
@@ -64,11 +75,11 @@ def texts(position: Any, markdown_only: bool = True) -> Iterator[Text]:
             if isinstance(value, str) and (is_markdown or not markdown_only):
                 label = _section_name(name, number, title if isinstance(title, str) else None)
                 path = (SECTIONS, index, name)
-                yield Text(f"{SECTIONS}.{number}.{name}", path, label, is_markdown, value)
+                yield Text(section_key(number, name), path, label, is_markdown, value)
     asks = _get(position, ASKS)
     for index, ask in enumerate(asks if isinstance(asks, list) else []):
         if isinstance(ask, str):
-            yield Text(f"{ASKS}.{index + 1}", (ASKS, index), f"ask {index + 1}", True, ask)
+            yield Text(ask_key(index + 1), (ASKS, index), f"ask {index + 1}", True, ask)
 
 
 _POSITION_NAMES = {"title": "the title", "subtitle": "the subtitle", "summary": "the summary"}

@@ -1,7 +1,7 @@
-"""Finding pandoc citations in Markdown text, in process and with exact source positions.
+"""Finding pandoc citations in Markdown text, in process, each at its exact line and column.
 
 ``standpunt check`` has to report every citation key at ``line:col`` without starting a pandoc
-process per field, and pandoc's Markdown reader gives no source positions. So this package
+process per field, and pandoc's Markdown reader tells no line or column. So this package
 re-implements what pandoc 3.9's reader (format ``markdown-raw_html-raw_tex-raw_attribute``,
 see :data:`standpunt.cite.pandoc.MARKDOWN_FORMAT`) decides about citations, on markdown-it's
 rule machinery: :func:`find_citations` gives every :class:`FoundCitation` pandoc would see.
@@ -19,8 +19,8 @@ A text goes through these modules, in this order:
   and example labels; :mod:`.scanning` has the smallest scanners.
 * :mod:`.reading`: what the rules share while reading one inline source, and
   :mod:`.lookahead`: what is known about the whole text (remembered lookaheads, the budget).
-* :mod:`.results`: the tokens become CitationRefs, at the line and column :mod:`.positions`
-  maps them to in the raw text.
+* :mod:`.results`: the tokens become found citations (:class:`FoundCitation`), at the line and
+  column :mod:`.source_map` maps them to in the raw text.
 
 What pandoc decides, in the main (each module says the rest):
 

@@ -17,7 +17,7 @@ from markdown_it.rules_core import StateCore
 from standpunt.cite.finder.angle_brackets import DIV_OPEN
 from standpunt.cite.finder.attributes import attributes_end
 from standpunt.cite.finder.keys import EXAMPLE_MARKER
-from standpunt.cite.finder.positions import column_of
+from standpunt.cite.finder.source_map import column_of
 
 
 def _div_fence(line: str) -> bool:

@@ -1,8 +1,8 @@
 """What find_citations gives: :class:`FoundCitation`, collected from the parsed tokens.
 
 The inline rules leave what they found on each inline token (``meta["pandoc"]``); here it
-becomes CitationRefs in source order, placed by :mod:`.positions`, leaving out references to
-example labels (:mod:`.block_markers` found the labels) and citations in notes that are never
+becomes found citations in source order, placed by :mod:`.source_map`, leaving out references
+to example labels (:mod:`.block_markers` found the labels) and citations in notes that are never
 referenced.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 
 from markdown_it.token import Token
 
-from standpunt.cite.finder.positions import LineMap
+from standpunt.cite.finder.source_map import LineMap
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class FoundCitation:
 
 
 def collect(tokens: list[Token], lines: list[str], env: dict[str, Any]) -> list[FoundCitation]:
-    """CitationRefs in source order, leaving out example references and unused notes."""
+    """The citations in source order, leaving out example references and unused notes."""
     examples: dict[str, tuple[int, int]] = env.get("_pc_examples", {})
     results: list[tuple[int, int, FoundCitation, tuple[str, int] | None]] = []
     referenced: set[str] = set()
