@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from conftest import POSITION
+from conftest import CONFIG, POSITION
 from standpunt.checks.check import check_workspace
 from standpunt.cli import main
 from standpunt.workspace.read import open_workspace
@@ -294,3 +294,28 @@ def test_checking_leaves_the_workspace_as_it_was_read(make_workspace):
     assert report.problems.items == [*read, *report.found]
     assert report.cited == {"care": ["smith2021a", "smith2021b", "doe2019", "doe2091"]}
     assert check_workspace(workspace) == report  # so checking again finds the same
+
+
+def test_a_style_or_template_the_build_cannot_use_is_an_error_of_check_too(make_workspace):
+    config = CONFIG.replace("style: apa\n", "style: apaa\ntemplate: mine\n")
+    root = make_workspace({"standpunt.yaml": config})
+    style = (
+        "standpunt.yaml:5:8: error: unknown citation style 'apaa' (did you mean 'apa'?); use a "
+        "style name from the CSL repository (e.g. apa, harvard-cite-them-right, "
+        "chicago-notes-bibliography) or a path to a .csl file [unknown-style]\n"
+    )
+    template = (
+        "standpunt.yaml:6:11: error: template 'mine' was not found: create the folder "
+        "templates/mine/ or set 'template: default' in standpunt.yaml [unknown-template]\n"
+    )
+    code, out, err = run(root, "check")
+    assert (code, out) == (1, style + template)
+    assert err == "2 error(s), 0 warning(s) in 1 position(s) and 3 evidence item(s)\n"
+    # The build reports both and builds nothing, instead of failing on the first.
+    code, out, err = run(root, "build")
+    assert (code, out, err) == (
+        1,
+        style + template,
+        "0 built, 1 not built because of errors above\n",
+    )
+    assert not (root / "build" / "care.pdf").exists()

@@ -15,12 +15,13 @@ from typing import Any
 from standpunt import __version__
 from standpunt.choices import DEFAULT_PDF_VARIANT
 from standpunt.errors import StandpuntError
-from standpunt.render.template import TemplateSet, read_stylesheet, template_set
+from standpunt.render.template import read_stylesheet
 from standpunt.versions.history import commit_info, last_commit, previous_version, read_at
 from standpunt.versions.redline import REDLINE_CSS, cited_ids, compare, to_html, to_text
 from standpunt.workspace.files import build_folder, output_path, write_atomic
 from standpunt.workspace.load import parse_yaml, to_plain
 from standpunt.workspace.read import Workspace, select
+from standpunt.workspace.templates import TemplateSet, template_set
 
 
 @dataclass(frozen=True)

@@ -26,11 +26,11 @@ from standpunt.checks.check import CheckReport
 from standpunt.cite.citeproc import Style, resolve_style
 from standpunt.coalition.fingerprint import workspace_fingerprints
 from standpunt.coalition.signatures import Signature
-from standpunt.render.template import TemplateSet, template_set
 from standpunt.versions.history import Stamp, stamps
 from standpunt.workspace.files import build_folder, clean_temp_files, output_path
 from standpunt.workspace.read import PositionFile, Workspace
 from standpunt.workspace.schema import Position
+from standpunt.workspace.templates import TemplateSet, template_set
 
 #: Each format a build can make: the medium its page is made for, and the file's suffix.
 MEDIA = {"html": ("screen", ".html"), "pdf": ("print", ".pdf")}

@@ -16,6 +16,7 @@ from standpunt.buildstate.state import BuildOptions
 from standpunt.checks.check import CheckReport, check_workspace
 from standpunt.errors import Diagnostic
 from standpunt.render.workers import WorkersFor
+from standpunt.workspace.paths import CONFIG_FILE
 from standpunt.workspace.read import Workspace, select
 
 
@@ -54,13 +55,16 @@ def _check(
 ) -> tuple[CheckReport, list[str], list[Diagnostic]]:
     """Check the workspace (only the ``chosen`` positions unless ``whole``); returns what the
     build needs of the checks, the chosen positions whose own file has no errors, and every
-    problem found, sorted."""
+    problem found, sorted. An error in standpunt.yaml (a style or template that cannot be
+    used) holds back every position."""
     checked = check_workspace(workspace, None if whole else chosen)
     problems = checked.problems
+    settings_wrong = bool(problems.errors_at(CONFIG_FILE))
     buildable = [
         pid
         for pid in chosen
         if workspace.positions[pid].model is not None
+        and not settings_wrong
         and not problems.errors_at(workspace.positions[pid].display)
     ]
     return checked, buildable, problems.sorted()

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from standpunt.cite.citeproc import resolve_style
 from standpunt.cite.locate import citations_in
 from standpunt.coalition.fingerprint import workspace_fingerprints
 from standpunt.coalition.signatures import Signature, check_signatures, read_signatures
-from standpunt.errors import Diagnostic, Problems, did_you_mean
+from standpunt.errors import Diagnostic, Problems, StandpuntError, did_you_mean
 from standpunt.workspace.load import YamlList, YamlMapping
 from standpunt.workspace.paths import SIGNATURES_DIR, readable_file
 from standpunt.workspace.read import PositionFile, Workspace
+from standpunt.workspace.templates import template_set
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ def check_workspace(workspace: Workspace, ids: list[str] | None = None) -> Check
         _check_signatories(workspace, position, found)
     signed = _check_signatures(workspace, [p.id for p in chosen], found)
     _check_images(workspace, found)
+    _check_style_and_template(workspace, found)
     if not ids:
         used = {key for keys in cited.values() for key in keys}
         for item in workspace.evidence.values():
@@ -129,3 +132,17 @@ def _check_images(workspace: Workspace, found: Problems) -> None:
                 where,
                 "outside-workspace",
             )
+
+
+def _check_style_and_template(workspace: Workspace, found: Problems) -> None:
+    """The citation style and the template standpunt.yaml names: found, and inside the
+    workspace; so that a name the build cannot use is reported by ``check`` too."""
+    config = workspace.config
+    try:
+        resolve_style(config.style, workspace.root, workspace.setting_location("style"))
+    except StandpuntError as exc:
+        found.add(exc.diagnostic())
+    try:
+        template_set(workspace)
+    except StandpuntError as exc:
+        found.add(exc.diagnostic())

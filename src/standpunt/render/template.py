@@ -33,7 +33,8 @@ from markupsafe import Markup
 from standpunt import __version__
 from standpunt.errors import Location, StandpuntError
 from standpunt.i18n import format_date
-from standpunt.workspace.paths import BUILTIN_TEMPLATES, TEMPLATES_DIR, inside, readable_file
+from standpunt.workspace.paths import BUILTIN_TEMPLATES, TEMPLATES_DIR, readable_file
+from standpunt.workspace.templates import TemplateSet
 from standpunt.workspace.texts import ask_key, section_key
 
 if TYPE_CHECKING:  # render workers import this module; they need neither schema nor workspace
@@ -55,41 +56,6 @@ IMAGE_TYPES = {
     ".gif": "image/gif",
 }
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class TemplateSet:
-    """The folders a template is looked up in, most specific first."""
-
-    name: str
-    folders: tuple[Path, ...]
-
-    def files(self) -> list[Path]:
-        """Every file that can shape the output (for rebuild decisions)."""
-        return sorted(p for folder in self.folders for p in folder.rglob("*") if p.is_file())
-
-
-def template_set(workspace: Workspace) -> TemplateSet:
-    name = workspace.config.template
-    builtin = BUILTIN_TEMPLATES / "default"
-    if name == "default" and not (workspace.root / TEMPLATES_DIR / name).is_dir():
-        return TemplateSet(name, (builtin,))
-    own = workspace.root / TEMPLATES_DIR / name
-    if own.is_dir() and not inside(own, [workspace.root]):
-        raise StandpuntError(
-            f"template folder '{TEMPLATES_DIR}/{name}' is a link to a folder outside the "
-            "workspace; Standpunt uses only templates inside the workspace",
-            Location("standpunt.yaml"),
-            "outside-workspace",
-        )
-    if not own.is_dir() or "/" in name or name.startswith("."):
-        raise StandpuntError(
-            f"template '{name}' was not found: create the folder {TEMPLATES_DIR}/{name}/ "
-            "or set 'template: default' in standpunt.yaml",
-            Location("standpunt.yaml"),
-            "unknown-template",
-        )
-    return TemplateSet(name, (own, builtin))
 
 
 #: What a template name may look like: relative, no "..", no odd characters.

@@ -25,7 +25,7 @@ from standpunt.limits import Limits
 from standpunt.render.request import PdfSettings
 
 if TYPE_CHECKING:  # imported by the worker when a job arrives; the parent starts workers first
-    from standpunt.render.template import TemplateSet
+    from standpunt.workspace.templates import TemplateSet
 
 #: How long a new worker may take to import WeasyPrint before its first job's clock starts.
 STARTUP_SECONDS = 300.0
