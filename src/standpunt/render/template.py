@@ -35,7 +35,7 @@ from standpunt.i18n import format_date
 from standpunt.workspace.paths import inside, readable_file
 
 if TYPE_CHECKING:  # render workers import this module; they need neither schema nor workspace
-    from standpunt.cite.citeproc import CitedText
+    from standpunt.cite.notes import View
     from standpunt.workspace.read import Workspace
     from standpunt.workspace.schema import Position
 
@@ -205,7 +205,7 @@ def view_model(
     workspace: Workspace,
     position_id: str,
     position: Position,
-    cited: CitedText,
+    cited: View,
     stylesheet: str,
     medium: str = "print",
     version: dict[str, Any] | None = None,
