@@ -208,14 +208,16 @@ def test_images_come_only_from_the_workspace_or_inline_data() -> None:
         {
             "summary": "![workspace](assets/a.png) ![inline](data:image/png;base64,iVBOR) "
             "![web](https://host/a.png) ![other host](//host/b.png) ![slashes](\\\\\\\\host/c.png) "
-            "![file](file:///etc/hostname) ![text](data:text/html;base64,PGI+)\n\n"
+            "![file](file:///etc/hostname) ![text](data:text/html;base64,PGI+) "
+            '![its own alt](https://host/d.png){alt="Own words"}\n\n'
             "![A chart from the web](https://host/chart.png)"
         }
     )
     assert cited.media["print"].fields["summary"] == (
         '<p><img src="assets/a.png" alt="workspace"/> '
         '<img src="data:image/png;base64,iVBOR" alt="inline"/> <img alt="web"/> '
-        '<img alt="other host"/> <img alt="slashes"/> <img alt="file"/> <embed/></p>\n'
+        '<img alt="other host"/> <img alt="slashes"/> <img alt="file"/> <embed/> '
+        '<img alt="Own words"/></p>\n'
         '<figure>\n<img alt="A chart from the web"/>\n'
         '<figcaption aria-hidden="true">A chart from the web</figcaption>\n</figure>'
     )

@@ -123,6 +123,13 @@ local function safe_source(url)
   return value:find('^data:image/') ~= nil or not value:find(':', 1, true)
 end
 
+--- The value of attribute `key` of `element`, if it has one.
+local function attribute(element, key)
+  for _, pair in ipairs(element.attributes) do
+    if pair[1] == key then return pair[2] end
+  end
+end
+
 --- Whether Markdown may give an element the attribute `key`.
 local function allowed(key, value)
   local name = written_name(key):lower()
@@ -220,7 +227,7 @@ local function refused_image_html(image)
     return '<' .. kind .. attributes .. '><a' .. href .. '>' .. escape(words) .. '</a></' .. kind .. '>'
   end
   if kind ~= nil and kind ~= 'image' then return '<embed' .. attributes .. '/>' end
-  if image.attributes.alt == nil and #image.caption > 0 then
+  if attribute(image, 'alt') == nil and #image.caption > 0 then
     attributes = attributes .. ' alt="' .. escape(description) .. '"'
   end
   return '<img' .. attributes .. '/>'
@@ -256,7 +263,7 @@ local function refused_figure(figure, shape)
   local html = '<figure' .. written_attributes(figure.attr) .. '>\n' .. refused_image_html(image) .. '\n'
   if #caption == 0 then return pandoc.RawBlock('html', html .. '</figure>') end
   if #caption ~= 1 or caption[1].t ~= 'Plain' then return nil end -- not a figure Markdown makes
-  local alt = image.attributes.alt or pandoc.utils.stringify(image.caption)
+  local alt = attribute(image, 'alt') or pandoc.utils.stringify(image.caption)
   local hidden = pandoc.utils.stringify(caption) == alt and ' aria-hidden="true"' or ''
   local inlines = pandoc.Inlines { pandoc.RawInline('html', html .. '<figcaption' .. hidden .. '>') }
   inlines:extend(caption[1].content:walk(shape))
