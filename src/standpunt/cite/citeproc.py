@@ -1,8 +1,10 @@
 """Citations resolved by pandoc's citeproc: one pandoc run per position.
 
-All Markdown fields of a position go into one pandoc document, each in a fenced div of its own,
-so citation numbering, "ibid." and the bibliography are right across fields. The HTML that comes
-back is split into the fields again. pandoc runs sandboxed, on stdin, without raw HTML or TeX.
+All Markdown texts of a position go into one pandoc document, so citation numbering, "ibid."
+and the bibliography are right across texts. pandoc reads each text on its own (``read.lua``)
+and writes, by text key, the HTML that print and screen show, with the notes, the
+bibliography, the cited keys and the anchors the PDF must contain (``shape.lua``). pandoc runs
+sandboxed, on stdin, without raw HTML or TeX.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import dataclasses
 import json
 import re
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -19,16 +21,20 @@ from typing import Any
 from standpunt.cite.pandoc import MARKDOWN_FORMAT, run_pandoc
 from standpunt.errors import Location, StandpuntError, did_you_mean
 
-_FIELD_ID = "standpunt-field-"
-_FIELD_START = re.compile(r'<div id="' + _FIELD_ID + r'(\d+)">\n')
-_REFS_START = re.compile(r'<div id="refs"[^>]*>\n')
-_NOTES_START = re.compile(r'<section id="footnotes"[^>]*>\n')
-_CITES = re.compile(r'class="citation" data-cites="([^"]*)"')
+#: pandoc's custom reader and writer that do the work (see their heads).
+READER = Path(__file__).with_name("read.lua")
+WRITER = Path(__file__).with_name("shape.lua")
 
+#: How a text is read: as a document of its own, but with a first line ``% ...`` as text, not a
+#: title block (as when all texts were read as one document).
+TEXT_FORMAT = MARKDOWN_FORMAT + "-pandoc_title_block"
 
-#: The shape of :class:`CitedText` as cached; part of the cache key, so a change of shape is a
-#: cache miss, never a misread entry.
-FORMAT = 2
+#: The shape of :class:`CitedText` as cached and as ``shape.lua`` writes it; part of the cache
+#: key, so a change of shape is a cache miss, never a misread entry.
+FORMAT = 3
+
+#: The media a position is shown in.
+MEDIA = ("print", "screen")
 
 
 @dataclass(frozen=True)
@@ -44,26 +50,99 @@ class Style:
         return _style_class(self.path) == "note"
 
 
-@dataclass
-class CitedText:
-    """A position's Markdown texts as HTML by key, citations formatted, plus its bibliography."""
+@dataclass(frozen=True)
+class Anchor:
+    """An id the rendered document must contain, and what it marks.
+
+    ``kind`` is ``citation`` (``keys`` cited in the text ``text``), ``footnote`` (note
+    ``number`` in the text ``text``) or ``entry`` (the bibliography's entry of ``keys[0]``).
+    """
+
+    id: str
+    kind: str
+    keys: tuple[str, ...] = ()
+    text: str = ""
+    number: int = 0
+
+
+@dataclass(frozen=True)
+class Medium:
+    """A position's texts as one medium shows them: HTML by text key, the list of notes at the
+    end (screen; print has footnotes in the text), and the anchors the document must contain."""
 
     fields: dict[str, str]
-    bibliography: str
     notes: str
-    cited_keys: list[str] = field(default_factory=list)
+    anchors: tuple[Anchor, ...]
+
+
+@dataclass(frozen=True)
+class CitedText:
+    """A position's Markdown texts with citations formatted, as print and screen show them.
+
+    ``left_out`` holds the cited keys that have no entry in the bibliography.
+    """
+
+    media: dict[str, Medium]
+    bibliography: str
+    cited_keys: list[str]
+    left_out: list[str]
 
     def to_json(self) -> dict[str, Any]:
-        """Plain data for the citation cache (:data:`FORMAT` names its shape)."""
-        return dataclasses.asdict(self)
+        """Plain data in the shape ``shape.lua`` writes (:data:`FORMAT` names it)."""
+        return {
+            "media": {
+                name: {
+                    "fields": [[key, html] for key, html in medium.fields.items()],
+                    "notes": medium.notes,
+                    "anchors": [dataclasses.asdict(anchor) for anchor in medium.anchors],
+                }
+                for name, medium in self.media.items()
+            },
+            "bibliography": self.bibliography,
+            "cited_keys": self.cited_keys,
+            "left_out": self.left_out,
+        }
 
     @classmethod
     def from_json(cls, data: Any) -> CitedText:
-        """Back from :meth:`to_json`; a ``ValueError`` for anything else."""
+        """Back from :meth:`to_json` or ``shape.lua``; a ``ValueError`` for anything else."""
         try:
-            return cls(**data)
-        except TypeError as exc:
-            raise ValueError(f"not a cached citation result: {exc}") from None
+            media = {name: _medium(data["media"][name]) for name in MEDIA}
+            return cls(
+                media,
+                _text(data["bibliography"]),
+                _texts(data["cited_keys"]),
+                _texts(data["left_out"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"not a cited text: {exc!r}") from None
+
+
+def _medium(data: Any) -> Medium:
+    fields = {_text(key): _text(html) for key, html in data["fields"]}
+    anchors = tuple(
+        Anchor(
+            _text(anchor["id"]),
+            _text(anchor["kind"]),
+            tuple(_texts(anchor.get("keys", []))),
+            _text(anchor.get("text", "")),
+            int(anchor.get("number", 0)),
+        )
+        for anchor in data["anchors"]
+    )
+    return Medium(fields, _text(data["notes"]), anchors)
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{value!r} is no text")
+    return value
+
+
+def _texts(value: Any) -> list[str]:
+    if not isinstance(value, list):
+        raise TypeError(f"{value!r} is no list")
+    return [_text(item) for item in value]
 
 
 @lru_cache(maxsize=1)
@@ -105,27 +184,21 @@ def _style_class(path: Path) -> str:
     return match.group(1) if match else "in-text"
 
 
-def pandoc_document(fields: list[str]) -> str:
-    """The Markdown pandoc reads: every text in a div of its own, then the bibliography."""
-    parts = []
-    for number, text in enumerate(fields):
-        parts.append(f"::: {{#{_FIELD_ID}{number}}}\n{text.strip()}\n:::\n")
-    parts.append("::: {#refs}\n:::\n")
-    return "\n".join(parts)
-
-
 def cite(
     texts: list[tuple[str, str]], references: list[dict[str, object]], style: Style, lang: str
 ) -> CitedText:
     """Format the citations in ``texts`` ((key, Markdown) pairs, in the declared order of
     :mod:`standpunt.workspace.texts`) with ``references`` (CSL-JSON items)."""
-    fields = [markdown for _key, markdown in texts]
+    request = {
+        "format": TEXT_FORMAT,
+        "texts": [[key, markdown.strip()] for key, markdown in texts],
+    }
     with tempfile.TemporaryDirectory(prefix="standpunt-") as tmp:
         bibliography = Path(tmp, "references.json")
         bibliography.write_text(json.dumps(references, ensure_ascii=False), encoding="utf-8")
         args = [
-            "--from", MARKDOWN_FORMAT,
-            "--to", "html5",
+            "--from", str(READER),
+            "--to", str(WRITER),
             "--wrap", "none",
             "--citeproc",
             "--csl", str(style.path),
@@ -135,7 +208,7 @@ def cite(
             "--metadata", "link-bibliography=true",
         ]  # fmt: skip
         try:
-            html = run_pandoc(args, pandoc_document(fields))
+            shaped = run_pandoc(args, json.dumps(request, ensure_ascii=False))
         except StandpuntError as exc:
             if any(word in exc.message.lower() for word in ("csl", "style", "citeproc")):
                 detail = exc.message.removeprefix("pandoc failed: ")
@@ -145,79 +218,4 @@ def cite(
                     code="bad-style",
                 ) from exc
             raise
-    return split_fields(html, [key for key, _markdown in texts])
-
-
-#: Attributes pandoc's HTML may keep; anything else (event handlers, style, rel, …) that the
-#: Markdown attribute syntax (``[x]{onclick=…}``, ``{rel=attachment}``) put there is dropped.
-SAFE_ATTRIBUTES = frozenset(
-    [
-        "id",
-        "class",
-        "href",
-        "src",
-        "alt",
-        "title",
-        "role",
-        "data-cites",
-        "colspan",
-        "rowspan",
-        "start",
-        "type",
-        "lang",
-        "dir",
-        "reversed",
-        "aria-hidden",
-        "aria-label",
-    ]
-)
-_SAFE_URL = re.compile(r"(#|https?:|mailto:|data:image/|[^:]*$)", re.IGNORECASE)
-#: What an image may show: a file of the workspace or an inline image, never a web address (the
-#: PDF never fetches one, and in the HTML page it would tell a server who reads the position).
-_SAFE_SOURCE = re.compile(r"(data:image/|[^:]*$)", re.IGNORECASE)
-_START_TAG = re.compile(r"<([a-zA-Z][a-zA-Z0-9]*)((?:\s+[^\s=>/]+(?:=\"[^\"]*\")?)*)\s*(/?)>")
-_ATTRIBUTE = re.compile(r'\s+([^\s=>/]+)(?:="([^"]*)")?')
-
-
-def sanitise(html: str) -> str:
-    """Keep only safe attributes on every tag of pandoc's output (raw HTML is already off)."""
-
-    def clean(match: re.Match[str]) -> str:
-        kept = []
-        for name, value in _ATTRIBUTE.findall(match.group(2)):
-            lowered = name.lower()
-            if lowered not in SAFE_ATTRIBUTES:
-                continue
-            rule = _SAFE_SOURCE if lowered == "src" else _SAFE_URL if lowered == "href" else None
-            if rule is not None and not rule.match(value.strip()):
-                continue
-            kept.append(f' {name}="{value}"')
-        return f"<{match.group(1)}{''.join(kept)}{match.group(3)}>"
-
-    return _START_TAG.sub(clean, html)
-
-
-def split_fields(html: str, keys: list[str]) -> CitedText:
-    """Cut pandoc's HTML back into the texts it was made from, by key."""
-    count = len(keys)
-    html = sanitise(html)
-    notes_match = _NOTES_START.search(html)
-    notes = html[notes_match.start() :] if notes_match else ""
-    body = html[: notes_match.start()] if notes_match else html
-    refs_match = _REFS_START.search(body)
-    bibliography = body[refs_match.start() :] if refs_match else ""
-    body = body[: refs_match.start()] if refs_match else body
-    starts = list(_FIELD_START.finditer(body))
-    if [int(m.group(1)) for m in starts] != list(range(count)):
-        raise StandpuntError(
-            "the Markdown of this position could not be split into its fields; "
-            "look for a line starting with ':::' that opens or closes a block it should not",
-            code="markdown-structure",
-        )
-    fields = {}
-    for index, match in enumerate(starts):
-        end = starts[index + 1].start() if index + 1 < len(starts) else len(body)
-        chunk = body[match.end() : end].rstrip()
-        fields[keys[index]] = chunk.removesuffix("</div>").rstrip()
-    keys = [key for group in _CITES.findall(html) for key in group.split()]
-    return CitedText(fields, bibliography, notes, list(dict.fromkeys(keys)))
+    return CitedText.from_json(json.loads(shaped))

@@ -38,7 +38,7 @@ from standpunt.workspace.templates import TemplateSet
 from standpunt.workspace.texts import ask_key, section_key
 
 if TYPE_CHECKING:  # render workers import this module; they need neither schema nor workspace
-    from standpunt.cite.citeproc import CitedText
+    from standpunt.cite.notes import View
     from standpunt.versions.history import Stamp
     from standpunt.workspace.read import Workspace
     from standpunt.workspace.schema import Position
@@ -224,7 +224,7 @@ class Page:
     position_id: str
     position: Position
     #: The position's texts as HTML, citations formatted, for this page's medium.
-    cited: CitedText
+    cited: View
     #: The template's style.css for this medium.
     stylesheet: str
     #: "print" for the PDF, "screen" for the HTML page.
