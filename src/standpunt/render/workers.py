@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from standpunt.errors import StandpuntError
 from standpunt.limits import Limits
@@ -334,9 +334,18 @@ class _Worker:
             self.conn.close()
 
 
+class Renderer(Protocol):
+    """What a build needs of its render workers: a :class:`Pool`, or anything that renders the
+    same jobs the same way (the benchmark's page capture, the tests' in-process pool)."""
+
+    def start(self) -> None: ...
+
+    def run(self, jobs: Iterable[Job], done: Callable[[JobResult], None]) -> None: ...
+
+
 #: Where a build gets its render workers: called with the limits they must run under and the
-#: number of jobs to come, it gives a context in which a started pool renders them.
-WorkersFor = Callable[[Limits, int], contextlib.AbstractContextManager[Pool]]
+#: number of jobs to come, it gives a context in which started workers render them.
+WorkersFor = Callable[[Limits, int], contextlib.AbstractContextManager[Renderer]]
 
 
 def default_jobs() -> int:
@@ -344,4 +353,13 @@ def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-__all__ = ["Job", "JobResult", "Pool", "WorkerBug", "WorkersFor", "default_jobs", "run_job"]
+__all__ = [
+    "Job",
+    "JobResult",
+    "Pool",
+    "Renderer",
+    "WorkerBug",
+    "WorkersFor",
+    "default_jobs",
+    "run_job",
+]
