@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
@@ -44,10 +43,6 @@ class Style:
     name: str
     path: Path
     where: Location | None = None
-
-    @property
-    def is_note_style(self) -> bool:
-        return _style_class(self.path) == "note"
 
 
 @dataclass(frozen=True)
@@ -175,13 +170,6 @@ def resolve_style(name: str, root: Path, where: Location | None = None) -> Style
             code="unknown-style",
         )
     return Style(name, path, where)
-
-
-@lru_cache(maxsize=32)
-def _style_class(path: Path) -> str:
-    head = path.read_text(encoding="utf-8", errors="replace")[:4000]
-    match = re.search(r'<style\b[^>]*\bclass="([^"]+)"', head)
-    return match.group(1) if match else "in-text"
 
 
 def cite(

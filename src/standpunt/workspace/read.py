@@ -22,7 +22,6 @@ from standpunt.errors import (
 )
 from standpunt.workspace.load import YamlList, YamlMapping, load_json, load_yaml
 from standpunt.workspace.paths import (
-    BUILD_DIR,
     CONFIG_FILE,
     EVIDENCE_DIR,
     ID_RULE,
@@ -84,10 +83,6 @@ class Workspace:
     positions: dict[str, PositionFile] = field(default_factory=dict)
     evidence: dict[str, EvidenceItem] = field(default_factory=dict)
     problems: Problems = field(default_factory=Problems)
-
-    @property
-    def build_dir(self) -> Path:
-        return self.root / BUILD_DIR
 
     def display(self, path: Path) -> str:
         """A path as the user sees it: relative to the workspace, with forward slashes."""
