@@ -8,7 +8,7 @@ to :func:`standpunt.render.pdf.write_pdf` as one :class:`RenderRequest`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from standpunt.choices import DEFAULT_PDF_VARIANT, PdfVariant
@@ -40,15 +40,8 @@ class PdfSettings:
 
     def for_page(self, html: str, page_limit: int | None) -> RenderRequest:
         """The request that makes this PDF of ``html``, at most ``page_limit`` pages long."""
-        return RenderRequest(
-            html=html,
-            page_limit=page_limit,
-            roots=self.roots,
-            variant=self.variant,
-            expected=self.expected,
-            attachments=self.attachments,
-            epoch=self.epoch,
-        )
+        settings = {f.name: getattr(self, f.name) for f in fields(PdfSettings)}
+        return RenderRequest(html=html, page_limit=page_limit, **settings)
 
 
 @dataclass(frozen=True, kw_only=True)
