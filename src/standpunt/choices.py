@@ -19,3 +19,12 @@ PdfVariant = Literal["pdf/ua-1", "pdf/a-3b", "none"]
 PDF_VARIANTS: tuple[PdfVariant, ...] = get_args(PdfVariant)
 #: The variant of a workspace whose standpunt.yaml names none.
 DEFAULT_PDF_VARIANT: PdfVariant = "pdf/ua-1"
+
+#: What a page is made for: print (the PDF, notes at the foot of the page) or screen (the HTML
+#: page, notes listed at the end).
+Medium = Literal["print", "screen"]
+MEDIA: tuple[Medium, ...] = get_args(Medium)
+
+#: What ``build --format`` can make: each format's medium and file suffix, in the order a build
+#: makes them.
+OUTPUTS: dict[str, tuple[Medium, str]] = {"html": ("screen", ".html"), "pdf": ("print", ".pdf")}

@@ -178,10 +178,10 @@ def check(ctx: click.Context, positions: tuple[str, ...], output_format: str) ->
 
 
 def _formats(value: str) -> tuple[str, ...]:
-    from standpunt.workspace.files import FORMATS
+    from standpunt.choices import OUTPUTS
 
     chosen = tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
-    wrong = [part for part in chosen if part not in FORMATS]
+    wrong = [part for part in chosen if part not in OUTPUTS]
     if wrong or not chosen:
         raise UsageError(
             f"unknown format '{','.join(wrong) or value}'; use pdf, html or pdf,html",

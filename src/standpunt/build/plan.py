@@ -23,6 +23,7 @@ from standpunt.buildstate.state import (
     tool_versions,
 )
 from standpunt.checks.check import CheckReport
+from standpunt.choices import OUTPUTS, Medium
 from standpunt.cite.citeproc import Style, resolve_style
 from standpunt.coalition.fingerprint import workspace_fingerprints
 from standpunt.coalition.signatures import Signature
@@ -33,7 +34,6 @@ from standpunt.workspace.schema import Position
 from standpunt.workspace.templates import TemplateSet, template_set
 
 #: Each format a build can make: the medium its page is made for, and the file's suffix.
-MEDIA = {"html": ("screen", ".html"), "pdf": ("print", ".pdf")}
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class OutputTask:
     whether build/ holds it from exactly those inputs already."""
 
     position_id: str
-    medium: str  # "screen" or "print"
+    medium: Medium
     target: Path
     input_hash: str
     current: bool
@@ -195,7 +195,7 @@ def _outputs(
     """The position's output in each format asked for (a page, then a PDF)."""
     edition = f".{options.edition}" if options.edition else ""
     tasks = []
-    for name, (medium, suffix) in MEDIA.items():
+    for name, (medium, suffix) in OUTPUTS.items():
         if name not in options.formats:
             continue
         target = output_path(folder, planned.id, f"{edition}{suffix}")

@@ -17,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from standpunt.choices import MEDIA
 from standpunt.cite.pandoc import MARKDOWN_FORMAT, run_pandoc
 from standpunt.errors import Location, StandpuntError, did_you_mean
 
@@ -31,9 +32,6 @@ TEXT_FORMAT = MARKDOWN_FORMAT + "-pandoc_title_block"
 #: The shape of :class:`CitedText` as cached and as ``shape.lua`` writes it; part of the cache
 #: key, so a change of shape is a cache miss, never a misread entry.
 FORMAT = 3
-
-#: The media a position is shown in.
-MEDIA = ("print", "screen")
 
 
 @dataclass(frozen=True)
@@ -102,7 +100,7 @@ class CitedText:
     def from_json(cls, data: Any) -> CitedText:
         """Back from :meth:`to_json` or ``shape.lua``; a ``ValueError`` for anything else."""
         try:
-            media = {name: _medium(data["media"][name]) for name in MEDIA}
+            media: dict[str, Medium] = {name: _medium(data["media"][name]) for name in MEDIA}
             return cls(
                 media,
                 _text(data["bibliography"]),

@@ -20,6 +20,7 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Any, Protocol
 
+from standpunt.choices import Medium
 from standpunt.errors import StandpuntError
 from standpunt.limits import Limits
 from standpunt.render.request import PdfSettings
@@ -40,7 +41,7 @@ class Job:
     templates: TemplateSet
     #: The plain data the template receives.
     context: dict[str, Any]
-    medium: str  # "print" or "screen"
+    medium: Medium
     #: How the page becomes a PDF (print only).
     pdf: PdfSettings | None = None
 

@@ -15,9 +15,6 @@ from pathlib import Path
 from standpunt.errors import StandpuntError
 from standpunt.workspace.paths import BUILD_DIR, valid_id
 
-#: What ``build --format`` can make.
-FORMATS = ("pdf", "html")
-
 TEMP_PREFIX = ".standpunt-tmp-"
 
 
