@@ -23,8 +23,11 @@ from typing import Any
 
 from standpunt import __version__
 from standpunt.choices import PdfVariant
-from standpunt.limits import Limits
+from standpunt.errors import StandpuntError
+from standpunt.limits import Limits, read_limits
 from standpunt.versions.git import GitUnavailable, run_git
+from standpunt.workspace.files import write_atomic
+from standpunt.workspace.load import load_yaml
 from standpunt.workspace.paths import (
     ASSETS_DIR,
     BUILTIN_TEMPLATES,
@@ -196,8 +199,6 @@ class BuildState:
         return output.is_file() and self.outputs.get(output.name) == input_hash
 
     def write(self) -> None:
-        from standpunt.workspace.files import write_atomic
-
         data = {"outputs": dict(sorted(self.outputs.items())), "workspace": self.workspace}
         write_atomic(self.path, (json.dumps(data, indent=1) + "\n").encode("utf-8"))
 
@@ -215,10 +216,6 @@ class Outline:
 def outline(root: Path) -> Outline:
     """The further evidence folders, the render limits and the number of position files,
     read without the schema machinery (invalid values are left for the real check)."""
-    from standpunt.errors import StandpuntError
-    from standpunt.limits import read_limits
-    from standpunt.workspace.load import load_yaml
-
     try:
         config = load_yaml(root / CONFIG_FILE, CONFIG_FILE)
     except StandpuntError:

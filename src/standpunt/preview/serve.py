@@ -19,14 +19,14 @@ from functools import partial
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from standpunt.build.build import build_workspace
+from standpunt.buildstate.state import BuildOptions, outline
 from standpunt.errors import Diagnostic, StandpuntError, UsageError
+from standpunt.limits import Limits
+from standpunt.render.workers import Pool
 from standpunt.workspace.paths import BUILD_DIR, valid_id
-
-if TYPE_CHECKING:
-    from standpunt.limits import Limits
-    from standpunt.render.workers import Pool
 
 LOOPBACK = "127.0.0.1"
 _LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
@@ -52,9 +52,6 @@ class Preview:
     """The workspace, rebuilt on demand with a warm render worker."""
 
     def __init__(self, root: Path, positions: list[str] | None = None) -> None:
-        from standpunt.buildstate.state import outline
-        from standpunt.render.workers import Pool
-
         self.root = root
         self.positions = positions
         self.state = PreviewState()
@@ -67,8 +64,6 @@ class Preview:
         """The warm worker, or a new one when standpunt.yaml's limits are not the ones it
         runs under (the limits live in the worker: its memory cap, its clock, its page cap).
         It stays warm after the build, for the next refresh."""
-        from standpunt.render.workers import Pool
-
         if self._pool.limits != limits:
             self._pool.close()
             self._pool = Pool(1, limits)
@@ -83,9 +78,6 @@ class Preview:
             return self._stage(("pdf",))
 
     def _stage(self, formats: tuple[str, ...]) -> PreviewState:
-        from standpunt.build.build import build_workspace
-        from standpunt.buildstate.state import BuildOptions
-
         problems: list[Diagnostic] = []
         built: list[str] = []
         try:
