@@ -11,26 +11,42 @@ from __future__ import annotations
 import calendar
 import functools
 from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import Any
 
 from standpunt.build.attachments import attachments
 from standpunt.build.plan import OutputTask, Plan, PlannedPosition
 from standpunt.buildstate.state import BuildOptions
-from standpunt.cite.citeproc import CitedText
-from standpunt.cite.notes import prepare
+from standpunt.choices import Medium
+from standpunt.cite.citeproc import CitedText, PieceSpec
+from standpunt.cite.notes import View, prepare
 from standpunt.coalition import signatures as signing
 from standpunt.render.request import PdfSettings
 from standpunt.render.template import (
     Page,
     Version,
     data_uri,
+    probe_fields,
     read_stylesheet,
+    reading_order,
+    render_html,
     version_stamp,
     view_model,
 )
 from standpunt.render.workers import Job
 from standpunt.workspace.read import Workspace
-from standpunt.workspace.texts import texts
+from standpunt.workspace.texts import pieces
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What a position's pages show besides its texts: its version and its co-signers."""
+
+    version: Version
+    #: The partners whose signature holds this text.
+    signers: list[str]
+    #: The partners yet to sign, shown as pending in drafts.
+    pending: list[str]
 
 
 class Pages:
@@ -51,6 +67,32 @@ class Pages:
     ) -> list[Job]:
         """The jobs that make ``outputs`` of a position; its citations are waited for only
         once everything else about the position is known."""
+        facts = self._facts(planned)
+        resolved = cited.result()
+        names = {piece.key: piece.text.name for piece in pieces(planned.position)}
+        jobs = []
+        for task in outputs:
+            prepared, expected = prepare(resolved, names, task.medium)
+            context = view_model(self._page(planned, task.medium, prepared, facts))
+            pdf = None
+            if task.medium == "print":
+                pdf = self._pdf(planned, expected, facts.version, facts.signers)
+            jobs.append(Job(task.key, self.plan.templates, context, task.medium, pdf))
+        return jobs
+
+    def reading_order(self, planned: PlannedPosition, medium: Medium) -> list[PieceSpec]:
+        """The pieces of the position's texts in the order its page in ``medium`` prints them:
+        the template, rendered with a mark in place of each piece, decides."""
+        declared = pieces(planned.position)
+        keys = [piece.key for piece in declared]
+        probe = View(probe_fields(keys), bibliography="", notes="")
+        page = self._page(planned, medium, probe, self._facts(planned))
+        order = reading_order(keys, render_html(self.plan.templates, view_model(page)))
+        by_key = {piece.key: piece for piece in declared}
+        return [(key, by_key[key].text.key, by_key[key].part) for key in order]
+
+    def _facts(self, planned: PlannedPosition) -> Facts:
+        """What every page of the position shows besides its texts."""
         signed = {planned.id: planned.signatures}
         version = version_stamp(planned.stamp, planned.lang, self.workspace.labels(planned.lang))
         signers = signing.current_signers(self.workspace, planned.id, signed, planned.fingerprint)
@@ -63,30 +105,22 @@ class Pages:
                 )
                 if state is not signing.SignatureState.SIGNED
             ]
-        resolved = cited.result()
-        names = {text.key: text.name for text in texts(planned.position)}
-        jobs = []
-        for task in outputs:
-            prepared, expected = prepare(resolved, names, task.medium)
-            page = Page(
-                workspace=self.workspace,
-                position_id=planned.id,
-                position=planned.position,
-                cited=prepared,
-                stylesheet=self.stylesheet(task.medium),
-                medium=task.medium,
-                version=version,
-                fingerprint=planned.fingerprint,
-                signers=signers,
-                pending=pending,
-                edition=self.edition(),
-            )
-            context = view_model(page)
-            pdf = None
-            if task.medium == "print":
-                pdf = self._pdf(planned, expected, version, signers)
-            jobs.append(Job(task.key, self.plan.templates, context, task.medium, pdf))
-        return jobs
+        return Facts(version, signers, pending)
+
+    def _page(self, planned: PlannedPosition, medium: Medium, view: View, facts: Facts) -> Page:
+        return Page(
+            workspace=self.workspace,
+            position_id=planned.id,
+            position=planned.position,
+            cited=view,
+            stylesheet=self.stylesheet(medium),
+            medium=medium,
+            version=facts.version,
+            fingerprint=planned.fingerprint,
+            signers=facts.signers,
+            pending=facts.pending,
+            edition=self.edition(),
+        )
 
     def _pdf(
         self,

@@ -41,7 +41,7 @@ def render(
     with workers(workspace.config.limits, len(tasks)) as pool:
         pool.start()  # WeasyPrint's import in the workers overlaps the pandoc runs below
         with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as threads:
-            citations = start_citing(threads, [p for p, _ in to_make], plan.style, cache)
+            citations = start_citing(threads, to_make, plan.style, cache, pages.reading_order)
             try:
                 pool.run(_jobs(to_make, pages, citations, tally), done)
             finally:

@@ -31,7 +31,7 @@ TEXT_FORMAT = MARKDOWN_FORMAT + "-pandoc_title_block"
 
 #: The shape of :class:`CitedText` as cached and as ``shape.lua`` writes it; part of the cache
 #: key, so a change of shape is a cache miss, never a misread entry.
-FORMAT = 3
+FORMAT = 4
 
 
 @dataclass(frozen=True)
@@ -170,14 +170,34 @@ def resolve_style(name: str, root: Path, where: Location | None = None) -> Style
     return Style(name, path, where)
 
 
+#: A piece of the document pandoc reads: (its key, the key of its text, its part: "" for a
+#: whole text, "lead" or "rest"); see :mod:`standpunt.workspace.texts`.
+PieceSpec = tuple[str, str, str]
+
+
 def cite(
-    texts: list[tuple[str, str]], references: list[dict[str, object]], style: Style, lang: str
+    texts: list[tuple[str, str]],
+    references: list[dict[str, object]],
+    style: Style,
+    lang: str,
+    pieces: list[PieceSpec] | None = None,
+    aliases: dict[str, str] | None = None,
 ) -> CitedText:
-    """Format the citations in ``texts`` ((key, Markdown) pairs, in the declared order of
-    :mod:`standpunt.workspace.texts`) with ``references`` (CSL-JSON items)."""
+    """Format the citations in ``texts`` ((key, Markdown) pairs) with ``references`` (CSL-JSON
+    items).
+
+    ``pieces`` is the reading order: the pieces of the texts in the order the page prints them,
+    each text whole or in its two parts, every text exactly once (by default each text whole, in
+    the order given). The result's fields are keyed by piece. ``aliases`` maps a key a text may
+    cite (``doi:10.1000/x``) to the evidence key it stands for.
+    """
+    if pieces is None:
+        pieces = [(key, key, "") for key, _ in texts]
     request = {
         "format": TEXT_FORMAT,
         "texts": [[key, markdown.strip()] for key, markdown in texts],
+        "pieces": [list(piece) for piece in pieces],
+        "aliases": aliases or {},
     }
     with tempfile.TemporaryDirectory(prefix="standpunt-") as tmp:
         bibliography = Path(tmp, "references.json")

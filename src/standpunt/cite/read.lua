@@ -1,17 +1,27 @@
 --[[
 A position's texts as one pandoc document: pandoc's custom reader for `standpunt.cite.citeproc`.
 
-Input (stdin) is JSON: {"format": "<pandoc Markdown format>", "texts": [[key, markdown], ...]}.
-Each text is read on its own, so no text can open or close a block of another (an unclosed
-code fence or `:::` stays in its text) and a note label or link reference means the same in
-every text. Citeproc then sees all texts in one document, so numbering, "ibid." and the
-bibliography are right across texts. The document is, in order:
+Input (stdin) is JSON:
 
-  one Div per text, its key in the attribute `standpunt-text`;
+  {"format": "<pandoc Markdown format>",
+   "texts": [[key, markdown], ...],
+   "pieces": [[piece key, text key, part], ...],
+   "aliases": {written key: evidence key, ...}}
+
+`pieces` is the order in which the page prints the texts, the reading order: a whole text (part
+"") or a part of one ("lead": its blocks up to and including its first paragraph; "rest": the
+blocks after). Each text is read on its own, when its first piece comes, so no text can open or
+close a block of another (an unclosed code fence or `:::` stays in its text) and a note label
+or link reference means the same in every text. Citeproc then sees all pieces in one document,
+in reading order, so numbering, first and subsequent forms, "ibid." and note numbers follow the
+printed page. The document is, in order:
+
+  one Div per piece, its key in the attribute `standpunt-text`;
   the Div `refs`, where citeproc puts the bibliography.
 
-A YAML block inside a text is read (so it is not text) but its settings are dropped: a text
-cannot change how its position is cited. shape.lua writes the document.
+A citation of a key in `aliases` (`@doi:10.1000/x`) cites the evidence it names. A YAML block
+inside a text is read (so it is not text) but its settings are dropped: a text cannot change how
+its position is cited. shape.lua writes the document.
 ]]
 
 --- Header identifiers used so far, in order, and as a set.
@@ -66,21 +76,48 @@ local function reading(options)
   return chosen
 end
 
+--- `blocks` cut after the first paragraph: the lead and the rest (all lead if none is).
+local function split(blocks)
+  local lead, rest, cut = pandoc.Blocks {}, pandoc.Blocks {}, false
+  for _, block in ipairs(blocks) do
+    if cut then rest:insert(block) else lead:insert(block) end
+    if block.t == 'Para' then cut = true end
+  end
+  return { lead = lead, rest = rest }
+end
+
+--- Citations of an alias cite the evidence it stands for.
+local function resolved(blocks, aliases)
+  if next(aliases) == nil then return blocks end
+  return blocks:walk {
+    Cite = function(cite)
+      for _, citation in ipairs(cite.citations) do
+        citation.id = aliases[citation.id] or citation.id
+      end
+      return cite
+    end,
+  }
+end
+
 function Reader(input, options)
   local request = pandoc.json.decode(tostring(input), false)
   options = reading(options)
+  local markdown, read = {}, {}
+  for _, text in ipairs(request.texts) do markdown[text[1]] = text[2] end
   local document = pandoc.Blocks {}
-  for _, text in ipairs(request.texts) do
-    local key, markdown = text[1], text[2]
-    local earlier = #used
-    local read = pandoc.read(earlier_headers() .. markdown, request.format, options).blocks
-    local blocks = pandoc.Blocks {}
-    for index = earlier + 1, #read do
-      blocks:insert(read[index])
+  for _, piece in ipairs(request.pieces) do
+    local key, text, part = piece[1], piece[2], piece[3]
+    if read[text] == nil then
+      local earlier = #used
+      local blocks = pandoc.read(earlier_headers() .. markdown[text], request.format, options).blocks
+      local own = pandoc.Blocks {}
+      for index = earlier + 1, #blocks do own:insert(blocks[index]) end
+      own = resolved(without_refs(own), request.aliases or {})
+      remember_headers(own)
+      read[text] = split(own)
+      read[text][''] = own
     end
-    blocks = without_refs(blocks)
-    remember_headers(blocks)
-    document:insert(pandoc.Div(blocks, pandoc.Attr('', {}, { { 'standpunt-text', key } })))
+    document:insert(pandoc.Div(read[text][part], pandoc.Attr('', {}, { { 'standpunt-text', key } })))
   end
   document:insert(pandoc.Div({}, pandoc.Attr('refs')))
   return pandoc.Pandoc(document)

@@ -35,7 +35,7 @@ from standpunt.errors import Location, StandpuntError
 from standpunt.i18n import format_date
 from standpunt.workspace.paths import BUILTIN_TEMPLATES, TEMPLATES_DIR, readable_file
 from standpunt.workspace.templates import TemplateSet
-from standpunt.workspace.texts import ask_key, section_key
+from standpunt.workspace.texts import LEAD, REST, ask_key, part_key, section_key
 
 if TYPE_CHECKING:  # render workers import this module; they need neither schema nor workspace
     from standpunt.cite.notes import View
@@ -295,19 +295,19 @@ def _position(
 def _sections(position: Position, html: dict[str, Markup]) -> list[dict[str, Any]]:
     sections = []
     for number, section in enumerate(position.sections, 1):
-        body = html[section_key(number, "body")]
-        # The pull quote floats beside the second paragraph, so that a heading is never
-        # separated from its first paragraph by the float.
-        cut = body.find("</p>")
-        cut = cut + len("</p>") if cut >= 0 else len(body)
+        # The body comes in two parts, its lead (the first paragraph, with any heading before
+        # it) and the rest: the pull quote floats beside the second paragraph, so that a
+        # heading is never separated from its first paragraph by the float.
+        body = section_key(number, "body")
+        lead, rest = html[part_key(body, LEAD)], html[part_key(body, REST)]
         sections.append(
             {
                 "number": number,
                 "id": f"section-{number}",
                 "title": section.title,
-                "body": body,
-                "lead": Markup(body[:cut]),
-                "rest": Markup(body[cut:]),
+                "body": Markup("\n").join(part for part in (lead, rest) if part),
+                "lead": lead,
+                "rest": rest,
                 "quote": html.get(section_key(number, "quote")),
             }
         )
@@ -385,6 +385,37 @@ def render_html(templates: TemplateSet, context: dict[str, Any]) -> str:
         else:
             kind, text = "template-error", f"the template failed: {type(exc).__name__}: {exc}"
         raise StandpuntError(text, loc, kind) from None
+
+
+#: How the probe marks the place of piece N in a page: characters of Unicode's private use
+#: area, which no filter a template may apply (escape, striptags, upper, ...) changes.
+_PROBE = "\ue000{}\ue001"
+_PROBE_FOUND = re.compile("\ue000([0-9]+)\ue001")
+
+
+def probe_fields(keys: list[str]) -> dict[str, str]:
+    """Fields that mark where each piece of ``keys`` is printed, for :func:`reading_order`."""
+    return {key: _PROBE.format(index) for index, key in enumerate(keys)}
+
+
+def reading_order(keys: list[str], page: str) -> list[str]:
+    """The pieces ``keys`` in the order ``page`` prints them, ``page`` being rendered with
+    :func:`probe_fields` in place of the texts.
+
+    A piece's place is where the page's body first prints it. A piece printed only in the
+    page's head (a summary in a description) follows those the body prints; a piece printed
+    nowhere follows all others, in the declared order.
+    """
+    body = max(page.lower().find("<body"), 0)
+    place: dict[int, tuple[int, int]] = {}
+    for found in _PROBE_FOUND.finditer(page):
+        index, where = int(found.group(1)), found.start()
+        in_head = 1 if where < body else 0
+        if index < len(keys) and (index not in place or place[index][0] > in_head):
+            place[index] = (in_head, where)
+    nowhere = (2, 0)
+    order = sorted(range(len(keys)), key=lambda index: (place.get(index, nowhere), index))
+    return [keys[index] for index in order]
 
 
 _RELATIVE_URL = re.compile(r"""url\((['"]?)(?![a-zA-Z][a-zA-Z0-9+.-]*:|/|#)([^'")]+)\1\)""")

@@ -5,6 +5,12 @@ stands in the YAML file, and a name for messages. ``check`` finds citations in t
 texts, the build sends them to pandoc and the template takes each back by its key, the
 fingerprint hashes the texts a partner signs, and the redline compares them. Anything that
 walks a position's texts walks :func:`texts`, so they all see the same texts in the same order.
+
+A page may print a text in two *parts*: a section's body is printed as its first paragraph (its
+lead) and the rest, so that the pull quote can stand between them. What pandoc reads and the
+template prints are therefore *pieces* (:func:`pieces`): a whole text, or one part of a text
+that is split. The template decides the order in which the pieces are read (see
+:func:`standpunt.render.template.reading_order`).
 """
 
 from __future__ import annotations
@@ -29,6 +35,11 @@ SECTION_FIELDS: tuple[tuple[str, bool], ...] = (
 #: The list of asks; each item is Markdown.
 ASKS = "recommendations"
 SECTIONS = "sections"
+#: The section texts a page prints in two parts, :data:`LEAD` and :data:`REST`.
+SPLIT_SECTION_FIELDS = frozenset({"body"})
+#: A split text's first paragraph (with any heading before it) and everything after it.
+LEAD, REST = "lead", "rest"
+PARTS = (LEAD, REST)
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,41 @@ class Text:
     markdown: bool
     #: The text as read: a located :class:`~standpunt.workspace.load.Scalar` or a plain string.
     value: str
+
+
+@dataclass(frozen=True)
+class Piece:
+    """What pandoc reads as one unit and a template prints in one place: a whole text or one
+    part of a split text."""
+
+    #: ``summary``, ``recommendations.1``, ``sections.2.body.lead``.
+    key: str
+    #: The text it is (part of).
+    text: Text
+    #: ``""`` for a whole text, else :data:`LEAD` or :data:`REST`.
+    part: str = ""
+
+
+def part_key(key: str, part: str) -> str:
+    """The key of a part of a split text: ``sections.2.body.lead``."""
+    return f"{key}.{part}"
+
+
+def pieces(position: Any) -> list[Piece]:
+    """The pieces of ``position``'s Markdown texts, in the declared order."""
+    found: list[Piece] = []
+    for text in texts(position):
+        if is_split(text):
+            found.extend(Piece(part_key(text.key, part), text, part) for part in PARTS)
+        else:
+            found.append(Piece(text.key, text))
+    return found
+
+
+def is_split(text: Text) -> bool:
+    """Whether a page prints ``text`` in two parts."""
+    path = text.path
+    return len(path) == 3 and path[0] == SECTIONS and path[2] in SPLIT_SECTION_FIELDS
 
 
 def section_key(number: int, field: str) -> str:
