@@ -31,7 +31,7 @@ TEXT_FORMAT = MARKDOWN_FORMAT + "-pandoc_title_block"
 
 #: The shape of :class:`CitedText` as cached and as ``shape.lua`` writes it; part of the cache
 #: key, so a change of shape is a cache miss, never a misread entry.
-FORMAT = 3
+FORMAT = 4
 
 
 @dataclass(frozen=True)
