@@ -355,7 +355,7 @@ def test_a_note_links_neither_as_a_whole_nor_to_an_entry_and_keeps_its_own_links
     )
     screen = cited.media["screen"].notes
     assert "#ref-" not in screen
-    assert f"<li id=\"fn1\"><p>Alex Doe, <em>Care</em> (2019), {DOI_LINK}." in screen
+    assert f'<li id="fn1"><p>Alex Doe, <em>Care</em> (2019), {DOI_LINK}.' in screen
     assert f"Doe, Alex. <em>Care</em>. 2019. {DOI_LINK}." in cited.bibliography
 
 

@@ -11,7 +11,8 @@ It writes JSON in the shape of `CitedText.to_json()` (citeproc.FORMAT names that
          | {"id": "fn-1", "kind": "footnote", "number": 1, "text": text key}    (print only)
          | {"id": "ref-KEY", "kind": "entry", "keys": [key]}
 
-`left_out` holds the cited keys without an entry in the bibliography. Anchors are the ids the
+`left_out` holds the cited keys without an entry in the bibliography, where the style has one
+(see `bibliography`); `bibliography` is empty when it shows no entry. Anchors are the ids the
 rendered PDF must contain; the build proves none was lost.
 
 pandoc's HTML writer writes each text as a part of its own (see `render_each`). What it would
@@ -320,17 +321,16 @@ end
 
 --- A citation's `content` with only the links to the bibliography a reader can follow, each
 --- with the role pandoc's writer gives it (`keep_roles`: the writer still sees the citation and
---- gives it itself). With `link-citations` citeproc links a citation's whole text to the work's
---- entry; the link is taken away, its text kept, where it would lead nowhere (the style prints
---- no entry for the work, or no bibliography at all) or would hide other links: around a link
---- of its own (a DOI in a reference) and, in a note style, around the note, which is the
---- reference itself (a reader follows its number to it).
+--- gives it itself). With `link-citations` (which citeproc.py asks for in-text styles only: a
+--- note is the reference itself) citeproc links a citation's text to the work's entry; the link
+--- is taken away, its text kept, where it would lead nowhere (the style prints no entry for the
+--- work, or no bibliography at all) or would hide a link of its own (a DOI, a URL).
 local function entry_links(content, keep_roles)
   return content:walk {
     Link = function(link)
       local key = link.target:match '^#ref%-(.*)$'
       if key == nil then return nil end
-      if state.note_style or not state.printed[key] or has_link(link.content) then
+      if not state.printed[key] or has_link(link.content) then
         return link.content
       end
       if keep_roles then return link end
@@ -548,23 +548,6 @@ local function bibliography(refs)
   return refs, refs.classes:includes 'csl-bib-body', made, printed
 end
 
---- How much of a style's file is read to find its root element (`<style class="...">`), which
---- comes before anything else but comments and the XML declaration.
-local STYLE_HEAD = 65536
-
---- Whether the CSL style citeproc used (`--csl`, which pandoc has read and checked by now) is a
---- note style: `<style class="note">`. Its citations are the notes themselves.
-local function note_style(meta)
-  local file = meta.csl and io.open(pandoc.utils.stringify(meta.csl), 'rb')
-  if not file then return false end
-  local head = file:read(STYLE_HEAD) or ''
-  file:close()
-  head = head:gsub('<!%-%-.-%-%->', ''):gsub('<[?!][^>]*>', '')
-  local name, attributes = head:match '<([^%s/>]+)([^>]*)>'
-  if name ~= 'style' and not (name or ''):match ':style$' then return false end
-  return attributes:match '%sclass%s*=%s*["\']note["\']' ~= nil
-end
-
 --- The cited keys, each once: those in the texts, then those in notes (the order in which
 --- they stand in the screen page).
 local function cited_keys()
@@ -588,7 +571,7 @@ function Writer(document, options)
   state = {
     code = 0, notes = list(), citations = list(), footnotes = list(),
     keys_in_text = list(), keys_in_notes = list(),
-    printed = printed, note_style = note_style(document.meta),
+    printed = printed,
   }
   local texts = {}
   for _, block in ipairs(document.blocks) do
