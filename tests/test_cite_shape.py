@@ -30,7 +30,8 @@ REFERENCES: list[dict[str, object]] = [
     },
 ]
 BIBLIOGRAPHY = (
-    '<div id="refs" class="references csl-bib-body hanging-indent" role="list">\n'
+    '<div id="refs" class="references csl-bib-body hanging-indent" data-entry-spacing="0" '
+    'data-line-spacing="2" role="list">\n'
     '<div id="ref-doe2019" class="csl-entry" role="listitem">\n'
     "Doe, A. (2019). <em>Care</em>.\n"
     "</div>\n"
@@ -157,8 +158,8 @@ def test_a_note_style_puts_each_citation_in_a_footnote() -> None:
     printed, expected = shown(cited, "print")
     assert printed.fields == {
         "summary": '<p>Care needs funding.<span id="cite-1" class="citation" '
-        'data-cites="doe2019"><span class="footnote" id="fn-1"><a href="#ref-doe2019" '
-        'role="doc-biblioref">Alex Doe, <em>Care</em> (2019), 4</a>.</span></span></p>',
+        'data-cites="doe2019"><span class="footnote" id="fn-1">Alex Doe, <em>Care</em> '
+        "(2019), 4.</span></span></p>",
         "sections.1.body": "<p>Markets fail.</p>",
     }
     assert expected == {
@@ -193,13 +194,16 @@ def test_links_lead_only_to_safe_places() -> None:
         {
             "summary": '[page](#top) [web](https://example.org/a "T") [mail](mailto:a@b.org) '
             "[file](../x.pdf) [js](javascript:alert(1)){.c} [tab](java\tscript:x) "
-            "[ftp](ftp://host/f) [local](file:///etc/passwd) [host](//host/x)"
+            "[ftp](ftp://host/f) [local](file:///etc/passwd) [host](//host/x) "
+            "[urn](urn:nbn:de:101:1-2019) [text](data:text/html,x) [image](data:image/png,x)"
         }
     )
     assert cited.media["print"].fields["summary"] == (
         '<p><a href="#top">page</a> <a href="https://example.org/a" title="T">web</a> '
         '<a href="mailto:a@b.org">mail</a> <a href="../x.pdf">file</a> <a class="c">js</a> '
-        '<a>tab</a> <a>ftp</a> <a>local</a> <a href="//host/x">host</a></p>'
+        '<a>tab</a> <a href="ftp://host/f">ftp</a> <a>local</a> <a href="//host/x">host</a> '
+        '<a href="urn:nbn:de:101:1-2019">urn</a> <a>text</a> '
+        '<a href="data:image/png,x">image</a></p>'
     )
 
 
@@ -302,3 +306,98 @@ def test_the_cached_form_reads_back_and_nothing_else_does() -> None:
     for broken in (None, [], {}, {**cited.to_json(), "left_out": "roe2020"}):
         with pytest.raises(ValueError):
             CitedText.from_json(broken)
+
+
+WITH_DOI: list[dict[str, object]] = [
+    {**REFERENCES[0], "DOI": "10.1000/care"},
+    {
+        "id": "smith2021",
+        "type": "personal_communication",
+        "author": [{"family": "Smith", "given": "Jo"}],
+        "issued": {"date-parts": [[2021, 3, 4]]},
+    },
+]
+DOI_LINK = '<a href="https://doi.org/10.1000/care">https://doi.org/10.1000/care</a>'
+
+
+def test_a_style_without_bibliography_builds_with_live_links_in_its_notes() -> None:
+    cited = shaped(
+        {"summary": "Care [@doe2019, p. 4]. Again [@doe2019].^[Compare @doe2019 [p. 5].]"},
+        style="chicago-notes",
+        references=WITH_DOI,
+    )
+    assert (cited.cited_keys, cited.left_out, cited.bibliography) == (["doe2019"], [], "")
+    printed, expected = shown(cited, "print")
+    assert printed == View(
+        {
+            "summary": '<p>Care.<span id="cite-1" class="citation" data-cites="doe2019">'
+            f'<span class="footnote" id="fn-1">Alex Doe, <em>Care</em> (2019), 4, {DOI_LINK}.'
+            '</span></span> Again.<span id="cite-2" class="citation" data-cites="doe2019">'
+            '<span class="footnote" id="fn-2">Doe, <em>Care</em>.</span></span>'
+            '<span class="footnote" id="fn-3">Compare <span class="citation" '
+            'data-cites="doe2019">Doe, <em>Care</em>, 5</span>.</span></p>'
+        },
+        "",
+        "",
+    )
+    assert expected == {
+        "cite-1": "citation [@doe2019] in SUMMARY",
+        "cite-2": "citation [@doe2019] in SUMMARY",
+        "fn-1": "footnote 1 in SUMMARY",
+        "fn-2": "footnote 2 in SUMMARY",
+        "fn-3": "footnote 3 in SUMMARY",
+    }
+
+
+def test_a_note_links_neither_as_a_whole_nor_to_an_entry_and_keeps_its_own_links() -> None:
+    cited = shaped(
+        {"summary": "Care [@doe2019]."}, style="chicago-notes-bibliography", references=WITH_DOI
+    )
+    screen = cited.media["screen"].notes
+    assert "#ref-" not in screen
+    assert f'<li id="fn1"><p>Alex Doe, <em>Care</em> (2019), {DOI_LINK}.' in screen
+    assert f"Doe, Alex. <em>Care</em>. 2019. {DOI_LINK}." in cited.bibliography
+
+
+def test_a_work_the_style_lists_under_no_entry_has_none_and_is_linked_nowhere() -> None:
+    cited = shaped({"summary": "Care [@smith2021; @doe2019]."}, references=WITH_DOI)
+    assert (cited.cited_keys, cited.left_out) == (["smith2021", "doe2019"], [])
+    printed, expected = shown(cited, "print")
+    assert printed == View(
+        {
+            "summary": '<p>Care <span id="cite-1" class="citation" data-cites="smith2021 '
+            'doe2019">(<a href="#ref-doe2019" role="doc-biblioref">Doe, 2019</a>; J. Smith, '
+            "personal communication, March 4, 2021)</span>.</p>"
+        },
+        '<div id="refs" class="references csl-bib-body hanging-indent" data-entry-spacing="0" '
+        'data-line-spacing="2" role="list">\n<div id="ref-doe2019" class="csl-entry" '
+        f'role="listitem">\nDoe, A. (2019). <em>Care</em>. {DOI_LINK.replace(".</a>", "</a>")}'
+        "\n</div>\n</div>\n",
+        "",
+    )
+    assert expected == {
+        "cite-1": "citation [@smith2021, @doe2019] in SUMMARY",
+        "ref-doe2019": "bibliography entry of @doe2019",
+    }
+    only = shaped({"summary": "Told [@smith2021]."}, references=WITH_DOI)
+    assert (only.left_out, only.bibliography) == ([], "")
+
+
+def test_a_note_style_with_a_bibliography_still_stops_on_a_lost_work() -> None:
+    cited = shaped(
+        {"summary": "Both [@doe2019; @roe2020]."},
+        style="chicago-notes-bibliography",
+        references=REFERENCES[:1],
+    )
+    assert (cited.cited_keys, cited.left_out) == (["doe2019", "roe2020"], ["roe2020"])
+
+
+def test_a_numeric_bibliography_keeps_its_columns_and_spacing() -> None:
+    cited = shaped({"summary": "Care [@doe2019]."}, style="ieee", references=WITH_DOI)
+    assert cited.bibliography == (
+        '<div id="refs" class="references csl-bib-body" data-entry-spacing="0" role="list">\n'
+        '<div id="ref-doe2019" class="csl-entry" role="listitem">\n'
+        '<div class="csl-left-margin">[1] </div><div class="csl-right-inline">A. Doe, '
+        '<em>Care</em>. 2019. doi: <a href="https://doi.org/10.1000/care">10.1000/care</a>.'
+        "</div>\n</div>\n</div>\n"
+    )

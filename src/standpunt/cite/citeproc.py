@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import tempfile
+import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -72,7 +73,9 @@ class Medium:
 class CitedText:
     """A position's Markdown texts with citations formatted, as print and screen show them.
 
-    ``left_out`` holds the cited keys that have no entry in the bibliography.
+    ``left_out`` holds the cited keys that have no entry in the bibliography, where the style
+    has one (a style without bibliography, or a work its bibliography lists under no entry by
+    design, leaves nothing out). ``bibliography`` is empty when it shows no entry.
     """
 
     media: dict[str, Medium]
@@ -175,6 +178,20 @@ def resolve_style(name: str, root: Path, where: Location | None = None) -> Style
 PieceSpec = tuple[str, str, str]
 
 
+def _note_style(path: Path) -> bool:
+    """Whether the CSL style at ``path`` is a note style (``<style class="note">``). Its
+    citations are notes, whose number leads to them: citeproc's ``link-citations`` would make
+    each note one link (the links in it dead) and keep punctuation out of its quotes ("Title”."
+    where pandoc alone writes "Title.”"). Only the root is read; pandoc judges the rest."""
+    try:
+        with path.open("rb") as file:
+            for _, root in ElementTree.iterparse(file, events=("start",)):
+                return bool(root.get("class") == "note")
+    except (ElementTree.ParseError, OSError):
+        pass
+    return False
+
+
 def cite(
     texts: list[tuple[str, str]],
     references: list[dict[str, object]],
@@ -210,9 +227,10 @@ def cite(
             "--csl", str(style.path),
             "--bibliography", str(bibliography),
             "--metadata", f"lang={lang}",
-            "--metadata", "link-citations=true",
             "--metadata", "link-bibliography=true",
         ]  # fmt: skip
+        if not _note_style(style.path):
+            args += ["--metadata", "link-citations=true"]
         try:
             shaped = run_pandoc(args, json.dumps(request, ensure_ascii=False))
         except StandpuntError as exc:

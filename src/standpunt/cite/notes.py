@@ -41,7 +41,8 @@ def describe(anchor: Anchor, names: dict[str, str]) -> str:
 
 def prepare(cited: CitedText, names: dict[str, str], medium: str) -> tuple[View, Expected]:
     """The texts as ``medium`` (``print`` or ``screen``) shows them, and what the rendered
-    document must contain; an error if the bibliography left out a cited work."""
+    document must contain; an error if the style's bibliography left out a cited work (one
+    whose entry vanished: a style without bibliography leaves out nothing)."""
     if cited.left_out:
         raise StandpuntError(
             "the bibliography lacks "

@@ -11,7 +11,8 @@ It writes JSON in the shape of `CitedText.to_json()` (citeproc.FORMAT names that
          | {"id": "fn-1", "kind": "footnote", "number": 1, "text": text key}    (print only)
          | {"id": "ref-KEY", "kind": "entry", "keys": [key]}
 
-`left_out` holds the cited keys without an entry in the bibliography. Anchors are the ids the
+`left_out` holds the cited keys without an entry in the bibliography, where the style has one
+(see `bibliography`); `bibliography` is empty when it shows no entry. Anchors are the ids the
 rendered PDF must contain; the build proves none was lost.
 
 pandoc's HTML writer writes each text as a part of its own (see `render_each`). What it would
@@ -29,11 +30,14 @@ only from the workspace or inline data (see `safe_link` and `safe_source`).
 --- The writer options pandoc was started with (`--wrap none`, ...).
 local OPTIONS
 
---- Attributes the HTML may carry; anything else Markdown puts there is dropped.
+--- Attributes the HTML may carry; anything else Markdown puts there is dropped. Citeproc gives
+--- the bibliography the style's spacing (`data-entry-spacing`, `data-line-spacing`), which the
+--- template's CSS honours.
 local SAFE = {}
 for _, name in ipairs {
   'id', 'class', 'href', 'src', 'alt', 'title', 'role', 'data-cites', 'colspan', 'rowspan',
   'start', 'type', 'lang', 'dir', 'reversed', 'aria-hidden', 'aria-label',
+  'data-entry-spacing', 'data-line-spacing',
 } do
   SAFE[name] = true
 end
@@ -85,7 +89,7 @@ end
 -- ------------------------------------------------------------------------------- attributes
 
 --- The name pandoc's HTML writer gives an attribute: as written if HTML knows it (all of SAFE
---- but data-cites do) or it has a `data-`/`aria-` prefix or a namespace, else with `data-`.
+--- but the `data-` ones do) or it has a `data-`/`aria-` prefix or a namespace, else with `data-`.
 --- Of the names it writes as they are, only those in SAFE can be safe, so the others need no
 --- list here.
 local function written_name(key)
@@ -102,14 +106,17 @@ local function normalised(url)
   return value:gsub('^[\0-\31 ]+', ''):gsub('[\0-\31 ]+$', ''):lower()
 end
 
---- Where a link may lead: a place in the page, the web, an e-mail address, an inline image,
---- or a relative path (never `javascript:`, `file:` or `ftp:`).
+--- Where a link may lead: a place in the page, the web (`http:`, `https:`, `ftp:`), an e-mail
+--- address, a URN (`urn:nbn:…`, as libraries cite), an inline image, or a relative path (never
+--- `javascript:`, `file:` or any other `data:`).
 local function safe_link(url)
   if url:sub(1, 1) == '#' then return true end -- most links: to a note or an entry
   local value = normalised(url)
   return value:sub(1, 1) == '#'
     or value:find('^https?:') ~= nil
+    or value:find('^ftp:') ~= nil
     or value:find('^mailto:') ~= nil
+    or value:find('^urn:') ~= nil
     or value:find('^data:image/') ~= nil
     or not value:find(':', 1, true)
 end
@@ -305,13 +312,34 @@ local function note_reference(number)
     .. '" role="doc-noteref"><sup>' .. number .. '</sup></a>'
 end
 
---- pandoc's writer gives a citation's links to the bibliography a role.
-local function biblioref(link)
-  if link.target:sub(1, 5) ~= '#ref-' then return nil end
-  local attributes = { { 'role', 'doc-biblioref' } }
-  for _, pair in ipairs(link.attributes) do attributes[#attributes + 1] = { pair[1], pair[2] } end
-  link.attributes = attributes
-  return link
+--- Whether `inlines` hold a link.
+local function has_link(inlines)
+  local found = false
+  inlines:walk { Link = function() found = true end }
+  return found
+end
+
+--- A citation's `content` with only the links to the bibliography a reader can follow, each
+--- with the role pandoc's writer gives it (`keep_roles`: the writer still sees the citation and
+--- gives it itself). With `link-citations` (which citeproc.py asks for in-text styles only: a
+--- note is the reference itself) citeproc links a citation's text to the work's entry; the link
+--- is taken away, its text kept, where it would lead nowhere (the style prints no entry for the
+--- work, or no bibliography at all) or would hide a link of its own (a DOI, a URL).
+local function entry_links(content, keep_roles)
+  return content:walk {
+    Link = function(link)
+      local key = link.target:match '^#ref%-(.*)$'
+      if key == nil then return nil end
+      if not state.printed[key] or has_link(link.content) then
+        return link.content
+      end
+      if keep_roles then return link end
+      local attributes = { { 'role', 'doc-biblioref' } }
+      for _, pair in ipairs(link.attributes) do attributes[#attributes + 1] = { pair[1], pair[2] } end
+      link.attributes = attributes
+      return link
+    end,
+  }
 end
 
 --- What is being shaped: the key of the text, and the number of the note inside it, if any.
@@ -361,14 +389,14 @@ SHAPE.Cite = function(cite)
   for _, citation in ipairs(cite.citations) do keys:insert(citation.id) end
   if context.note then -- written by pandoc, without an id (its note has one)
     state.keys_in_notes:extend(keys)
-    cite.content = cite.content:walk(SHAPE)
+    cite.content = entry_links(cite.content, true):walk(SHAPE)
     return cite, false
   end
   state.keys_in_text:extend(keys)
   local id = 'cite-' .. (#state.citations + 1)
   state.citations:insert { id = id, kind = 'citation', keys = keys, text = context.text }
   local attr = pandoc.Attr(id, { 'citation' }, { { 'data-cites', table.concat(keys, ' ') } })
-  return pandoc.Span(cite.content:walk { Link = biblioref }, attr) -- its content shaped next
+  return pandoc.Span(entry_links(cite.content), attr) -- its content shaped next
 end
 
 SHAPE.Note = function(note)
@@ -501,17 +529,23 @@ end
 
 -- ---------------------------------------------------------------------------------- writer
 
---- The keys of the works the bibliography lists, by the ids citeproc gives their entries.
-local function listed(refs)
-  local keys = {}
-  refs:walk {
+--- The bibliography as the page shows it, and what it lists. Citeproc fills the div `refs`
+--- only for a style that has a bibliography (it then has the class `csl-bib-body`), with an
+--- entry for every cited work it knows; an entry without text is a work the style lists by
+--- design under no entry (APA's personal communication), and is taken out. Returns the div,
+--- whether the style has a bibliography, and the keys of the entries made and of those shown.
+local function bibliography(refs)
+  local made, printed = {}, {}
+  refs = refs:walk {
     Div = function(div)
-      if div.identifier:sub(1, 4) == 'ref-' and div.classes:includes 'csl-entry' then
-        keys[div.identifier:sub(5)] = true
-      end
+      local key = div.identifier:match '^ref%-(.*)$'
+      if key == nil or not div.classes:includes 'csl-entry' then return nil end
+      made[key] = true
+      if trim(pandoc.utils.stringify(div), true) == '' then return {} end
+      printed[key] = true
     end,
   }
-  return keys
+  return refs, refs.classes:includes 'csl-bib-body', made, printed
 end
 
 --- The cited keys, each once: those in the texts, then those in notes (the order in which
@@ -529,25 +563,31 @@ end
 
 function Writer(document, options)
   OPTIONS = options
+  local found = pandoc.Div {}
+  for _, block in ipairs(document.blocks) do
+    if block.identifier == 'refs' then found = block end
+  end
+  local refs, listing, made, printed = bibliography(found)
   state = {
     code = 0, notes = list(), citations = list(), footnotes = list(),
     keys_in_text = list(), keys_in_notes = list(),
+    printed = printed,
   }
-  local texts, refs = {}, pandoc.Div {}
+  local texts = {}
   for _, block in ipairs(document.blocks) do
-    if block.identifier == 'refs' then
-      refs = shaped(pandoc.Blocks { block })[1]
-    else
+    if block.identifier ~= 'refs' then
       local key = block.attributes['standpunt-text']
       texts[#texts + 1] = { key = key, blocks = shaped(block.content, key) }
     end
   end
+  refs = shaped(pandoc.Blocks { refs })[1]
 
-  local keys, has_entry, entries, left_out = cited_keys(), listed(refs), list(), list()
+  -- A cited work without an entry is lost, where the style lists works at all.
+  local keys, entries, left_out = cited_keys(), list(), list()
   for _, key in ipairs(keys) do
-    if has_entry[key] then
+    if state.printed[key] then
       entries:insert { id = 'ref-' .. key, kind = 'entry', keys = list { key } }
-    else
+    elseif listing and not made[key] then
       left_out:insert(key)
     end
   end
@@ -559,7 +599,7 @@ function Writer(document, options)
   }
   return pandoc.json.encode {
     media = media,
-    bibliography = render { refs } .. '\n',
+    bibliography = next(state.printed) and render { refs } .. '\n' or '',
     cited_keys = keys,
     left_out = left_out,
   }
