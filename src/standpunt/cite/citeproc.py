@@ -4,7 +4,9 @@ All Markdown texts of a position go into one pandoc document, so citation number
 and the bibliography are right across texts. pandoc reads each text on its own (``read.lua``)
 and writes, by text key, the HTML that print and screen show, with the notes, the
 bibliography, the cited keys and the anchors the PDF must contain (``shape.lua``). pandoc runs
-sandboxed, on stdin, without raw HTML or TeX.
+sandboxed, on stdin, without raw HTML or TeX. It formats with a copy of the style made ready
+for the position's language, and reads locator labels of any of our languages
+(:mod:`standpunt.cite.styles`, ``locators.lua``).
 """
 
 from __future__ import annotations
@@ -19,11 +21,14 @@ from typing import Any
 
 from standpunt.choices import MEDIA
 from standpunt.cite.pandoc import MARKDOWN_FORMAT, run_pandoc
+from standpunt.cite.styles import prepare_style
 from standpunt.errors import Location, StandpuntError, did_you_mean
 
 #: pandoc's custom reader and writer that do the work (see their heads).
 READER = Path(__file__).with_name("read.lua")
 WRITER = Path(__file__).with_name("shape.lua")
+#: The filter that makes locator labels of any of our languages ones citeproc reads.
+LOCATORS = Path(__file__).with_name("locators.lua")
 
 #: How a text is read: as a document of its own, but with a first line ``% ...`` as text, not a
 #: title block (as when all texts were read as one document).
@@ -179,15 +184,22 @@ def cite(
         "format": TEXT_FORMAT,
         "texts": [[key, markdown.strip()] for key, markdown in texts],
     }
+    prepared = prepare_style(style.path, style.name, lang, style.where)
+    references = prepared.localized(references)
     with tempfile.TemporaryDirectory(prefix="standpunt-") as tmp:
         bibliography = Path(tmp, "references.json")
         bibliography.write_text(json.dumps(references, ensure_ascii=False), encoding="utf-8")
+        csl = Path(tmp, "style.csl")
+        csl.write_bytes(prepared.csl)
+        locators = json.dumps(prepared.locators, ensure_ascii=False)
         args = [
             "--from", str(READER),
             "--to", str(WRITER),
             "--wrap", "none",
+            "--lua-filter", str(LOCATORS),
+            "--metadata", f"standpunt-locators={locators}",
             "--citeproc",
-            "--csl", str(style.path),
+            "--csl", str(csl),
             "--bibliography", str(bibliography),
             "--metadata", f"lang={lang}",
             "--metadata", "link-citations=true",
