@@ -405,3 +405,111 @@ def test_the_dutch_demo_prints_its_page_ranges_with_an_en_dash(tmp_path: Path) -
     )
     text = html.unescape(re.sub(r"<[^>]+>", "", page))
     assert re.findall(r"\d-\d", text) == []
+
+
+# --- check reads the style ---------------------------------------------------------------
+
+
+def csl(body: str, head: str = "") -> bytes:
+    """A style file: the XML declaration, ``head`` (a DOCTYPE), and a CSL style around ``body``."""
+    style = '<style xmlns="http://purl.org/net/xbiblio/csl" class="in-text" version="1.0">'
+    return f'<?xml version="1.0" encoding="utf-8"?>\n{head}{style}{body}</style>'.encode()
+
+
+INFO = "<info><id>x</id><title>x</title></info>"
+PARENT = '<link rel="independent-parent" href="http://www.zotero.org/styles/apa"/>'
+FIX = "download the style again (e.g. from the Zotero style repository) or correct the file"
+
+#: Style files ``check`` refuses, and what it says after "citation style 'house.csl'".
+BROKEN_STYLES = [
+    (b"not a style", "is not valid XML (syntax error at line 1, column 1)"),
+    (b"\xff\xfe<style/>", "is not UTF-8 text; save it as UTF-8"),
+    (b"<html><body>404</body></html>", "is not a CSL style: its outermost element is <html>"),
+    (
+        csl("", head='<!DOCTYPE style [<!ENTITY a "aaaa">]>'),
+        "declares a DOCTYPE or entities, which a CSL style never does; remove them",
+    ),
+    (
+        csl(f"<info><id>x</id><title>x</title>{PARENT}</info>"),
+        "is a dependent style: it only names its parent style, which pandoc would fetch over the "
+        "network; write the parent's name as the style instead (apa)",
+    ),
+    (
+        csl(INFO + "<bibliography><layout/></bibliography>"),
+        f"cannot be read by pandoc: No citation element present; {FIX}",
+    ),
+    (
+        csl(INFO + "<citation><layout><txt/></layout></citation>"),
+        f'cannot be read by pandoc: unknown element "txt"; {FIX}',
+    ),
+    (
+        csl(
+            INFO + '<locale xml:lang="nl"><terms><term>x</term></terms></locale>'
+            '<citation><layout><text variable="title"/></layout></citation>'
+        ),
+        f"cannot be read by pandoc: Text node has no name attribute; {FIX}",
+    ),
+]
+
+
+@pytest.mark.parametrize(("content", "problem"), BROKEN_STYLES)
+def test_check_reports_a_style_file_pandoc_cannot_read(
+    make_workspace, content: bytes, problem: str
+) -> None:
+    root = make_workspace()
+    config = (root / "standpunt.yaml").read_text().replace("style: apa", "style: house.csl")
+    (root / "standpunt.yaml").write_text(config)
+    (root / "house.csl").write_bytes(content)
+    result = run(root, "check")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0] == (
+        f"standpunt.yaml:5:8: error: citation style 'house.csl' {problem} [bad-style]"
+    )
+    assert "Traceback" not in result.output
+
+
+def test_check_reports_an_unknown_style_name_and_a_missing_file(make_workspace) -> None:
+    root = make_workspace()
+    config = (root / "standpunt.yaml").read_text()
+    (root / "standpunt.yaml").write_text(config.replace("style: apa", "style: apa7"))
+    result = run(root, "check")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0] == (
+        "standpunt.yaml:5:8: error: unknown citation style 'apa7' (did you mean 'apa'?); use a "
+        "style name from the CSL repository (e.g. apa, harvard-cite-them-right, "
+        "chicago-notes-bibliography) or a path to a .csl file [unknown-style]"
+    )
+    (root / "styles").mkdir()
+    (root / "styles" / "house.csl").write_bytes((_styles_folder() / "apa.csl").read_bytes())
+    (root / "standpunt.yaml").write_text(config.replace("style: apa", "style: styles/huose.csl"))
+    result = run(root, "check")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0] == (
+        "standpunt.yaml:5:8: error: style file 'styles/huose.csl' was not found inside the "
+        "workspace (did you mean 'styles/house.csl'?) [unknown-style]"
+    )
+    (root / "standpunt.yaml").write_text(config.replace("style: apa", "style: styles/house.csl"))
+    result = run(root, "check")
+    assert result.exit_code == 0, result.output
+
+
+def test_pandoc_reads_a_style_once_per_content(make_workspace, monkeypatch) -> None:
+    runs: list[list[str]] = []
+    real = styles.run_pandoc
+
+    def counted(args: list[str], stdin: str) -> str:
+        runs.append(args)
+        return real(args, stdin)
+
+    monkeypatch.setattr(styles, "run_pandoc", counted)
+    root = make_workspace()
+    config = (root / "standpunt.yaml").read_text().replace("style: apa", "style: mine.csl")
+    (root / "standpunt.yaml").write_text(config)
+    house = (_styles_folder() / "apa.csl").read_text(encoding="utf-8")
+    (root / "mine.csl").write_text(house.replace("<title>", "<title>Mine: ", 1), encoding="utf-8")
+    assert run(root, "check").exit_code == 0
+    assert run(root, "check").exit_code == 0
+    assert len(runs) == 1
+    (root / "mine.csl").write_text(house.replace("<title>", "<title>Ours: ", 1), encoding="utf-8")
+    assert run(root, "check").exit_code == 0
+    assert len(runs) == 2

@@ -156,7 +156,8 @@ def resolve_style(name: str, root: Path, where: Location | None = None) -> Style
         path = (root / name).resolve()
         if not path.is_relative_to(root.resolve()) or not path.is_file():
             raise StandpuntError(
-                f"style file '{name}' was not found inside the workspace",
+                f"style file '{name}' was not found inside the workspace"
+                f"{did_you_mean(name, _style_files(root))}",
                 where,
                 code="unknown-style",
             )
@@ -173,6 +174,21 @@ def resolve_style(name: str, root: Path, where: Location | None = None) -> Style
             code="unknown-style",
         )
     return Style(name, path, where)
+
+
+#: How many .csl files a did-you-mean looks at: the workspace's folder and those just below it.
+_STYLE_FILES_SEEN = 200
+
+
+def _style_files(root: Path) -> list[str]:
+    """The .csl files at the top of the workspace and one folder down, as relative paths."""
+    found: list[str] = []
+    for pattern in ("*.csl", "*/*.csl"):
+        for path in root.glob(pattern):
+            if len(found) >= _STYLE_FILES_SEEN:
+                return found
+            found.append(path.relative_to(root).as_posix())
+    return found
 
 
 def cite(
