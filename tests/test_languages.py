@@ -426,6 +426,16 @@ BROKEN_STYLES = [
     (b"\xff\xfe<style/>", "is not UTF-8 text; save it as UTF-8"),
     (b"<html><body>404</body></html>", "is not a CSL style: its outermost element is <html>"),
     (
+        csl(
+            INFO
+            + "<citation><layout>"
+            + "<group>" * 5000
+            + "</group>" * 5000
+            + "</layout></citation>"
+        ),
+        "nests elements more than 100 levels deep; no CSL style does",
+    ),
+    (
         csl("", head='<!DOCTYPE style [<!ENTITY a "aaaa">]>'),
         "declares a DOCTYPE or entities, which a CSL style never does; remove them",
     ),

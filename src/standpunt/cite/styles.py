@@ -47,6 +47,9 @@ CSL_NAMESPACE = "http://purl.org/net/xbiblio/csl"
 #: The largest style file read; the largest style in the CSL repository is under 300 kB.
 MAX_STYLE_BYTES = 4 * 1024 * 1024
 
+#: The deepest nesting of elements read; the styles of the CSL repository nest 19 deep at most.
+MAX_STYLE_DEPTH = 100
+
 #: A term as the probe asks for it: name, form, plural.
 TermKey = tuple[str, str, bool]
 
@@ -177,6 +180,8 @@ def _parse(data: bytes, name: str, where: Location | None) -> ET.Element:
         line, column = exc.position
         reason = str(exc).split(":")[0]
         raise bad(f"is not valid XML ({reason} at line {line}, column {column + 1})") from None
+    if _depth(root) > MAX_STYLE_DEPTH:
+        raise bad(f"nests elements more than {MAX_STYLE_DEPTH} levels deep; no CSL style does")
     if _local(root.tag) != "style":
         raise bad(f"is not a CSL style: its outermost element is <{_local(root.tag)}>")
     parent = _independent_parent(root)
@@ -186,6 +191,17 @@ def _parse(data: bytes, name: str, where: Location | None) -> ET.Element:
             f"over the network; write the parent's name as the style instead ({parent})"
         )
     return root
+
+
+def _depth(root: ET.Element) -> int:
+    """How deep elements nest under ``root``, counted without recursion."""
+    deepest = 0
+    stack = [(root, 1)]
+    while stack:
+        element, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in element)
+    return deepest
 
 
 def _local(tag: object) -> str:
