@@ -239,8 +239,9 @@ def test_a_style_pandoc_cannot_read_is_a_clear_error(make_workspace):
     result = build(root)
     assert result.exit_code == 1
     assert (
-        "standpunt.yaml:5:8: error: citation style 'styles/broken.csl' could not be used"
-        in result.output
+        "standpunt.yaml:5:8: error: citation style 'styles/broken.csl' cannot be read by pandoc: "
+        "No citation element present; download the style again (e.g. from the Zotero style "
+        "repository) or correct the file [bad-style]" in result.output
     )
     assert "Traceback" not in result.output
     assert not (root / "build" / "care.pdf").exists()

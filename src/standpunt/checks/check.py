@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from standpunt.cite.citeproc import resolve_style
 from standpunt.cite.locate import citations_in
+from standpunt.cite.styles import check_style
 from standpunt.coalition.fingerprint import workspace_fingerprints
 from standpunt.coalition.signatures import Signature, check_signatures, read_signatures
 from standpunt.errors import Diagnostic, Problems, StandpuntError, did_you_mean
@@ -135,11 +136,13 @@ def _check_images(workspace: Workspace, found: Problems) -> None:
 
 
 def _check_style_and_template(workspace: Workspace, found: Problems) -> None:
-    """The citation style and the template standpunt.yaml names: found, and inside the
-    workspace; so that a name the build cannot use is reported by ``check`` too."""
+    """The citation style and the template standpunt.yaml names: found, inside the workspace,
+    and (the style) read by pandoc; so that what the build cannot use is reported by ``check``
+    too."""
     config = workspace.config
     try:
-        resolve_style(config.style, workspace.root, workspace.setting_location("style"))
+        style = resolve_style(config.style, workspace.root, workspace.setting_location("style"))
+        check_style(style.path, style.name, style.where)
     except StandpuntError as exc:
         found.add(exc.diagnostic())
     try:

@@ -4,7 +4,9 @@ All Markdown texts of a position go into one pandoc document, so citation number
 and the bibliography are right across texts. pandoc reads each text on its own (``read.lua``)
 and writes, by text key, the HTML that print and screen show, with the notes, the
 bibliography, the cited keys and the anchors the PDF must contain (``shape.lua``). pandoc runs
-sandboxed, on stdin, without raw HTML or TeX.
+sandboxed, on stdin, without raw HTML or TeX. It formats with a copy of the style made ready
+for the position's language, and reads locator labels of any of our languages
+(:mod:`standpunt.cite.styles`, ``locators.lua``).
 """
 
 from __future__ import annotations
@@ -20,11 +22,14 @@ from typing import Any
 
 from standpunt.choices import MEDIA
 from standpunt.cite.pandoc import MARKDOWN_FORMAT, run_pandoc
+from standpunt.cite.styles import prepare_style
 from standpunt.errors import Location, StandpuntError, did_you_mean
 
 #: pandoc's custom reader and writer that do the work (see their heads).
 READER = Path(__file__).with_name("read.lua")
 WRITER = Path(__file__).with_name("shape.lua")
+#: The filter that makes locator labels of any of our languages ones citeproc reads.
+LOCATORS = Path(__file__).with_name("locators.lua")
 
 #: How a text is read: as a document of its own, but with a first line ``% ...`` as text, not a
 #: title block (as when all texts were read as one document).
@@ -154,7 +159,8 @@ def resolve_style(name: str, root: Path, where: Location | None = None) -> Style
         path = (root / name).resolve()
         if not path.is_relative_to(root.resolve()) or not path.is_file():
             raise StandpuntError(
-                f"style file '{name}' was not found inside the workspace",
+                f"style file '{name}' was not found inside the workspace"
+                f"{did_you_mean(name, _style_files(root))}",
                 where,
                 code="unknown-style",
             )
@@ -192,6 +198,21 @@ def _note_style(path: Path) -> bool:
     return False
 
 
+#: How many .csl files a did-you-mean looks at: the workspace's folder and those just below it.
+_STYLE_FILES_SEEN = 200
+
+
+def _style_files(root: Path) -> list[str]:
+    """The .csl files at the top of the workspace and one folder down, as relative paths."""
+    found: list[str] = []
+    for pattern in ("*.csl", "*/*.csl"):
+        for path in root.glob(pattern):
+            if len(found) >= _STYLE_FILES_SEEN:
+                return found
+            found.append(path.relative_to(root).as_posix())
+    return found
+
+
 def cite(
     texts: list[tuple[str, str]],
     references: list[dict[str, object]],
@@ -216,15 +237,22 @@ def cite(
         "pieces": [list(piece) for piece in pieces],
         "aliases": aliases or {},
     }
+    prepared = prepare_style(style.path, style.name, lang, style.where)
+    references = prepared.localized(references)
     with tempfile.TemporaryDirectory(prefix="standpunt-") as tmp:
         bibliography = Path(tmp, "references.json")
         bibliography.write_text(json.dumps(references, ensure_ascii=False), encoding="utf-8")
+        csl = Path(tmp, "style.csl")
+        csl.write_bytes(prepared.csl)
+        locators = json.dumps(prepared.locators, ensure_ascii=False)
         args = [
             "--from", str(READER),
             "--to", str(WRITER),
             "--wrap", "none",
+            "--lua-filter", str(LOCATORS),
+            "--metadata", f"standpunt-locators={locators}",
             "--citeproc",
-            "--csl", str(style.path),
+            "--csl", str(csl),
             "--bibliography", str(bibliography),
             "--metadata", f"lang={lang}",
             "--metadata", "link-bibliography=true",
