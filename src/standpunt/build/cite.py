@@ -19,9 +19,6 @@ from standpunt.cite.citeproc import CitedText, Style, cite
 from standpunt.workspace.files import write_atomic
 from standpunt.workspace.texts import texts
 
-#: Resolved citations, by the hash of what pandoc read (a folder in build/).
-CACHE_DIR = ".standpunt-cache"
-
 
 def start_citing(
     threads: Executor, positions: list[PlannedPosition], style: Style, cache: Path

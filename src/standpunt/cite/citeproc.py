@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from standpunt.choices import MEDIA
-from standpunt.cite.pandoc import MARKDOWN_FORMAT, run_pandoc
 from standpunt.errors import Location, StandpuntError, did_you_mean
+from standpunt.pandoc import MARKDOWN_FORMAT, run_pandoc
 
 #: pandoc's custom reader and writer that do the work (see their heads).
 READER = Path(__file__).with_name("read.lua")
