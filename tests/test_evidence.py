@@ -653,3 +653,30 @@ def test_bib_and_ris_give_the_pdf_text_of_the_same_works_in_csl_yaml(
     assert "de Vries, J., & Van den Broeck, K. (2019)" in expected
     assert "Vlaams Agentschap Zorg en Gezondheid. (2021). Zorgnoden in Vlaanderen" in expected
     assert built_text(tmp_path / "other", fixture, keys) == expected
+
+
+def test_an_evidence_folder_of_standpunt_yaml_reads_bib_and_ris_too(tmp_path: Path) -> None:
+    root = workspace(
+        tmp_path,
+        {
+            "standpunt.yaml": CONFIG + "evidence: [library]\n",
+            "library/shared.bib": "@book{shared2020, title = {Shared}, year = {2020}}\n",
+            "library/nested/more.ris": "TY  - BOOK\nTI  - More\nPY  - 2021\nER  - \n",
+        },
+    )
+    ws = open_workspace(root)
+    assert problems(ws) == []
+    assert [(k, str(v.location)) for k, v in ws.evidence.items()] == [
+        ("shared2020", "library/shared.bib:1:7"),
+        ("2021more", "library/nested/more.ris:1:1"),
+    ]
+
+
+def test_a_bib_file_not_saved_as_utf8_is_named(tmp_path: Path) -> None:
+    root = workspace(tmp_path, {})
+    (root / "evidence" / "old.bib").write_bytes(b"@book{a,\n  title = {Caf\xe9}\n}\n")
+    assert problems(open_workspace(root)) == [
+        "evidence/old.bib:2:15: error: this file is not saved as UTF-8: the byte 0xE9 here is "
+        "not valid UTF-8 (it is probably 'é' saved in the older Windows/Latin-1 encoding); save "
+        "the file as UTF-8 in your editor [bib-encoding]"
+    ]
