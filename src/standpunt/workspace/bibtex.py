@@ -30,7 +30,8 @@ _SPECIAL = re.compile(r"[{}()@]")
 _KEY = re.compile(r"[ \t\r\n]*([^\s,{}()=\"#%]*)")
 #: A field's name before its '=' (at the entry's top level).
 _FIELD = re.compile(r"([A-Za-z][\w:.+-]*)[ \t\r\n]*=")
-#: Text outside entries that looks like it belongs inside one: a field, or a '}' too many.
+#: A line that starts like a field (``name =``): outside entries, text that belongs inside one;
+#: inside a value, the sign that the value's '}' is missing.
 _FIELD_LINE = re.compile(r"^[ \t]*[A-Za-z][\w-]*[ \t]*=", re.MULTILINE)
 #: Entries that are not references.
 SPECIAL_KINDS = frozenset({"comment", "preamble", "string"})

@@ -158,6 +158,8 @@ class Position(Model):
 
 
 # --- evidence (CSL) --------------------------------------------------------------------------
+# A reference is checked field by field rather than by a model: field names are read without
+# regard to case, as citeproc reads them, and every problem is reported where it was written.
 
 CSL_TYPES = frozenset(
     [
