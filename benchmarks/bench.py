@@ -220,7 +220,7 @@ def main() -> None:
     many = 20 if args.quick else 100
     weasyprint = shutil.which("weasyprint") or str(Path(PY).parent / "weasyprint")
     sys.path.insert(0, str(REPO / "src"))
-    from standpunt.cite.pandoc import pandoc_executable
+    from standpunt.pandoc import pandoc_executable
 
     pandoc = pandoc_executable()
     results: list[tuple[str, str, float, float, float, str]] = []

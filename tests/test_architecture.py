@@ -18,7 +18,14 @@ PACKAGE = SRC / "standpunt"
 
 #: The layers, bottom first. A name stands for a module or a whole package.
 LAYERS: list[list[str]] = [
-    ["standpunt", "standpunt.errors", "standpunt.i18n", "standpunt.limits", "standpunt.choices"],
+    [
+        "standpunt",
+        "standpunt.errors",
+        "standpunt.i18n",
+        "standpunt.limits",
+        "standpunt.choices",
+        "standpunt.pandoc",  # running the pandoc we ship, sandboxed
+    ],
     ["standpunt.workspace"],  # files, the located YAML, the schema, a position's texts
     ["standpunt.cite"],  # find citations, locate them, format them with citeproc
     ["standpunt.versions"],  # git, history, the redline of two texts

@@ -36,8 +36,8 @@ import tinyhtml5
 from click.testing import CliRunner
 
 from standpunt.cite.citeproc import resolve_style
-from standpunt.cite.pandoc import pandoc_executable
 from standpunt.cli import main
+from standpunt.pandoc import pandoc_executable
 
 SEED = 20260312
 CASES_PER_STYLE = 8

@@ -20,7 +20,7 @@ import pytest
 
 from standpunt.cite.finder import FoundCitation, find_citations, lookahead, raw
 from standpunt.cite.finder import keys as citation_keys
-from standpunt.cite.pandoc import MARKDOWN_FORMAT, run_pandoc
+from standpunt.pandoc import MARKDOWN_FORMAT, run_pandoc
 
 # --------------------------------------------------------------------------------------------
 # pandoc as the oracle

@@ -28,9 +28,6 @@ from standpunt.cite.citeproc import CitedText, PieceSpec, Style, cite
 from standpunt.workspace.files import write_atomic
 from standpunt.workspace.texts import texts
 
-#: Resolved citations, by the hash of what pandoc read (a folder in build/).
-CACHE_DIR = ".standpunt-cache"
-
 #: The reading order of a position's page in a medium.
 ReadingOrder = Callable[[PlannedPosition, Medium], list[PieceSpec]]
 

@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from standpunt.build.cite import CACHE_DIR, start_citing
+from standpunt.build.cite import start_citing
 from standpunt.build.commit import Tally, commit
 from standpunt.build.pages import Pages
 from standpunt.build.plan import OutputTask, Plan, PlannedPosition
@@ -21,7 +21,7 @@ from standpunt.cite.citeproc import CitedText
 from standpunt.errors import StandpuntError
 from standpunt.render.workers import Job, JobResult, WorkersFor
 from standpunt.workspace.files import build_folder
-from standpunt.workspace.paths import BUILD_DIR
+from standpunt.workspace.paths import BUILD_DIR, CACHE_DIR
 from standpunt.workspace.read import Workspace
 
 

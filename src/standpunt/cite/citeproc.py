@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from standpunt.choices import MEDIA
-from standpunt.cite.pandoc import MARKDOWN_FORMAT, run_pandoc
 from standpunt.cite.styles import prepare_style
 from standpunt.errors import Location, StandpuntError, did_you_mean
+from standpunt.pandoc import MARKDOWN_FORMAT, run_pandoc
 
 #: pandoc's custom reader and writer that do the work (see their heads).
 READER = Path(__file__).with_name("read.lua")

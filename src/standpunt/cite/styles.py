@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from standpunt.cite.pandoc import MARKDOWN_FORMAT, run_pandoc
 from standpunt.cite.terms import (
     FALLBACK,
     FORMS,
@@ -42,6 +41,7 @@ from standpunt.cite.terms import (
     Text,
 )
 from standpunt.errors import Location, StandpuntError
+from standpunt.pandoc import MARKDOWN_FORMAT, run_pandoc
 
 CSL_NAMESPACE = "http://purl.org/net/xbiblio/csl"
 #: The largest style file read; the largest style in the CSL repository is under 300 kB.

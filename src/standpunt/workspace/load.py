@@ -48,7 +48,9 @@ __all__ = [
     "YamlMapping",
     "load_json",
     "load_yaml",
+    "located",
     "parse_yaml",
+    "read_text",
     "to_plain",
 ]
 
@@ -133,6 +135,31 @@ class YamlList(list):  # type: ignore[type-arg]
         super().__init__()
         self.loc = loc
         self.item_locs: list[Location] = []
+
+
+def located(value: Any, loc: Location, key_locs: dict[str, Location] | None = None) -> Any:
+    """Plain data (parsed JSON) as located values, every one of them at ``loc``.
+
+    For data that was not read from the file it is reported in, such as what pandoc made of a
+    .bib entry: numbers and booleans become their JSON text, as :func:`load_json` keeps them.
+    ``key_locs`` places the keys of the top mapping (and their values) elsewhere.
+    """
+    if isinstance(value, dict):
+        mapping = YamlMapping(loc)
+        for key, item in value.items():
+            where = (key_locs or {}).get(key, loc)
+            mapping[Scalar(str(key), where)] = located(item, where)
+            mapping.key_locs[str(key)] = where
+        return mapping
+    if isinstance(value, list):
+        sequence = YamlList(loc)
+        for item in value:
+            sequence.append(located(item, loc))
+            sequence.item_locs.append(loc)
+        return sequence
+    if value is None:
+        return None
+    return Scalar(json.dumps(value) if isinstance(value, bool) else str(value), loc)
 
 
 def to_plain(value: Any) -> Any:
@@ -581,6 +608,18 @@ def _read(file: Path, display: str) -> bytes:
     if len(data) > MAX_BYTES:  # it grew, or it is not a regular file
         raise _too_large(None, display)
     return data
+
+
+def read_text(file: Path, display: str, kind: str) -> str:
+    """A text file's content, with the limits and the UTF-8 rule of YAML files; problems carry
+    codes named after ``kind`` (``bib-encoding``, ``ris-too-large``, …)."""
+    try:
+        return _decode(_read(file, display), display)
+    except StandpuntError as exc:
+        if exc.code == "file-unreadable":
+            raise
+        code = f"{kind}-" + exc.code.removeprefix("yaml-")
+        raise StandpuntError(exc.message, exc.location, code) from None
 
 
 def load_yaml(file: Path, display: str | None = None) -> Any:

@@ -27,6 +27,9 @@ SIGNATURES_DIR = "signatures"
 TEMPLATES_DIR = "templates"
 ASSETS_DIR = "assets"
 BUILD_DIR = "build"
+#: Inside build/: what is kept between runs because it is slow to make (resolved citations,
+#: converted .bib and .ris files), each under the hash of what it was made from.
+CACHE_DIR = ".standpunt-cache"
 #: How a YAML file (a position, a signature, an evidence file) may be named.
 YAML_SUFFIXES = (".yaml", ".yml")
 #: The templates that come with Standpunt, laid out like a workspace's templates/ folder.

@@ -20,7 +20,9 @@ from standpunt.errors import (
     UsageError,
     did_you_mean,
 )
-from standpunt.workspace.load import YamlList, YamlMapping, load_json, load_yaml
+from standpunt.workspace.bibliography import BIBLIOGRAPHY_FORMATS, read_bibliography
+from standpunt.workspace.citekeys import KeyMaker, readable_key
+from standpunt.workspace.load import Scalar, YamlList, YamlMapping, load_json, load_yaml, to_plain
 from standpunt.workspace.paths import (
     CONFIG_FILE,
     EVIDENCE_DIR,
@@ -36,18 +38,17 @@ from standpunt.workspace.schema import (
     Config,
     Position,
     csl_json,
+    evidence_field,
+    evidence_problems,
+    evidence_value,
     locate,
     validate,
-    validate_evidence_fields,
 )
 
 _OUTSIDE = (
     "this is a link to a file outside the workspace (or not a regular file); Standpunt reads "
     "only files inside the workspace, so copy the file in instead of linking to it"
 )
-
-#: Evidence formats that the evidence-workflow work will read; until then, said out loud.
-LATER_EVIDENCE_FORMATS = {".bib": "BibTeX", ".ris": "RIS"}
 
 
 @dataclass
@@ -67,12 +68,37 @@ class PositionFile:
 
 @dataclass
 class EvidenceItem:
-    """One reference: its located YAML, where it was written, and its CSL-JSON for pandoc."""
+    """One reference: its located fields, where it was written, and its CSL-JSON for pandoc.
+
+    ``id`` is the key positions cite it by. ``location`` is where the reference is written: the
+    value of its ``id`` in a YAML or JSON file, the key of a .bib entry, the first line of a RIS
+    record. ``raw`` holds its fields as written (for .bib and .ris: as pandoc converted them,
+    each located at its line). ``csl`` is empty while the reference has errors. ``format`` is
+    ``csl-yaml``, ``csl-json``, ``bibtex`` or ``ris``; ``generated_key`` is true when Standpunt
+    made the key (a RIS record without ``ID``).
+    """
 
     id: str
     raw: YamlMapping
     location: Location
     csl: dict[str, Any]
+    format: str = "csl-yaml"
+    generated_key: bool = False
+
+    @property
+    def file(self) -> str:
+        """The file it is written in, as the user sees it (relative to the workspace)."""
+        return self.location.path
+
+    @property
+    def line(self) -> int:
+        return self.location.line
+
+    @property
+    def doi(self) -> str | None:
+        """Its DOI as written (the field's name in any case), or None."""
+        value = self.csl.get("DOI") if self.csl else evidence_value(self.raw, "DOI")
+        return str(value).strip() or None if isinstance(value, str) else None
 
 
 @dataclass
@@ -206,46 +232,58 @@ def evidence_folders(workspace: Workspace) -> list[Path]:
 
 
 def _read_evidence(workspace: Workspace) -> None:
+    """Every reference of every evidence file, in file order; then the keys RIS records lack."""
     problems = workspace.problems
-    suffixes = (*YAML_SUFFIXES, ".json", *LATER_EVIDENCE_FORMATS)
+    suffixes = (*YAML_SUFFIXES, ".json", *BIBLIOGRAPHY_FORMATS)
     files = [p for folder in evidence_folders(workspace) for p in sorted_files(folder, suffixes)]
+    found: list[tuple[Any, Location, str]] = []  # (reference, where, format)
     for path in dict.fromkeys(files):
         display = workspace.display(path)
-        where = Location(display, 1, 1)
-        suffix = path.suffix.lower()
-        if suffix in LATER_EVIDENCE_FORMATS:
-            problems.warning(
-                f"{LATER_EVIDENCE_FORMATS[suffix]} files are not read yet; export the references "
-                "as CSL-JSON or CSL-YAML to use them",
-                where,
-                "unsupported-evidence",
-            )
-            continue
         if not readable_file(path, [workspace.root]):
-            problems.error(_OUTSIDE, where, "outside-workspace")
+            problems.error(_OUTSIDE, Location(display, 1, 1), "outside-workspace")
             continue
         try:
-            data = load_json(path, display) if suffix == ".json" else load_yaml(path, display)
+            found.extend(_references(workspace, path, display))
         except StandpuntError as exc:
             problems.add(exc.diagnostic())
-            continue
-        if isinstance(data, YamlMapping) and set(data) == {"references"}:
-            data = data["references"]
-        if data is None:
-            continue
-        if not isinstance(data, YamlList):
-            problems.error(
-                "an evidence file must hold a list of references (each starting with '- id:'), "
-                "or 'references:' followed by that list",
-                getattr(data, "loc", where),
-                "invalid-evidence",
-            )
-            continue
-        for index, item in enumerate(data):
-            _read_item(workspace, item, data.item_locs[index])
+    keys = KeyMaker(
+        str(key)
+        for raw, _, _ in found
+        if isinstance(raw, YamlMapping) and isinstance(key := evidence_value(raw, "id"), str)
+    )
+    for raw, where, kind in found:
+        generated = kind == "ris" and evidence_value(raw, "id") is None
+        if generated:
+            key = keys.unique(readable_key(to_plain(raw)))
+            raw[Scalar("id", where)] = Scalar(key, where)
+            raw.key_locs["id"] = where
+        _read_item(workspace, raw, where, kind, generated)
 
 
-def _read_item(workspace: Workspace, item: Any, loc: Location) -> None:
+def _references(workspace: Workspace, path: Path, display: str) -> list[tuple[Any, Location, str]]:
+    """The references one evidence file holds, each with where it starts and its format."""
+    suffix = path.suffix.lower()
+    if suffix in BIBLIOGRAPHY_FORMATS:
+        entries, diagnostics = read_bibliography(path, display, workspace.root)
+        workspace.problems.extend(diagnostics)
+        return [(entry.raw, entry.location, entry.format) for entry in entries]
+    kind = "csl-json" if suffix == ".json" else "csl-yaml"
+    data = load_json(path, display) if kind == "csl-json" else load_yaml(path, display)
+    if isinstance(data, YamlMapping) and set(data) == {"references"}:
+        data = data["references"]
+    if data is None:
+        return []
+    if not isinstance(data, YamlList):
+        raise StandpuntError(
+            "an evidence file must hold a list of references (each starting with '- id:'), "
+            "or 'references:' followed by that list",
+            getattr(data, "loc", Location(display, 1, 1)),
+            "invalid-evidence",
+        )
+    return [(item, data.item_locs[index], kind) for index, item in enumerate(data)]
+
+
+def _read_item(workspace: Workspace, item: Any, loc: Location, kind: str, generated: bool) -> None:
     problems = workspace.problems
     if not isinstance(item, YamlMapping):
         problems.error(
@@ -254,7 +292,8 @@ def _read_item(workspace: Workspace, item: Any, loc: Location) -> None:
             "invalid-evidence",
         )
         return
-    item_id = item.get("id")
+    id_key = next((key for key in item if evidence_field(key) == "id"), "id")
+    item_id = item.get(id_key)
     if not isinstance(item_id, str) or not item_id.strip():
         problems.error(
             "this reference has no 'id'; add one (e.g. id: smith2021) so positions can cite it",
@@ -262,15 +301,9 @@ def _read_item(workspace: Workspace, item: Any, loc: Location) -> None:
             "missing-id",
         )
         return
-    id_loc = item.value_loc("id")
-    invalid = False
-    for key, message, code in validate_evidence_fields(item):
-        problems.error(
-            message,
-            item.key_locs.get(key, item.loc) if code == "unknown-field" else item.value_loc(key),
-            code,
-        )
-        invalid = True
+    id_loc = item.value_loc(id_key)
+    found = evidence_problems(item)
+    problems.extend(found)
     first = workspace.evidence.get(item_id)
     if first is not None:
         problems.error(
@@ -280,8 +313,14 @@ def _read_item(workspace: Workspace, item: Any, loc: Location) -> None:
             "duplicate-evidence",
         )
         return
-    csl = {} if invalid else csl_json(item)
-    workspace.evidence[item_id] = EvidenceItem(id=item_id, raw=item, location=id_loc, csl=csl)
+    workspace.evidence[item_id] = EvidenceItem(
+        id=str(item_id),
+        raw=item,
+        location=id_loc,
+        csl={} if found else csl_json(item),
+        format=kind,
+        generated_key=generated,
+    )
 
 
 def select(workspace: Workspace, ids: list[str] | None) -> list[str]:

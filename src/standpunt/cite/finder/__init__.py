@@ -3,7 +3,7 @@
 ``standpunt check`` has to report every citation key at ``line:col`` without starting a pandoc
 process per field, and pandoc's Markdown reader tells no line or column. So this package
 re-implements what pandoc 3.9's reader (format ``markdown-raw_html-raw_tex-raw_attribute``,
-see :data:`standpunt.cite.pandoc.MARKDOWN_FORMAT`) decides about citations, on markdown-it's
+see :data:`standpunt.pandoc.MARKDOWN_FORMAT`) decides about citations, on markdown-it's
 rule machinery: :func:`find_citations` gives every :class:`FoundCitation` pandoc would see.
 
 A text goes through these modules, in this order:

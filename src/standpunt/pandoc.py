@@ -1,7 +1,9 @@
-"""Finding and running pandoc, which formats citations through its citeproc.
+"""Finding and running the pandoc we ship: its citeproc formats citations, and its readers
+convert the .bib and .ris files of evidence/ to CSL-JSON.
 
 pandoc comes from the pypandoc-binary wheel, so ``pip install`` brings everything. We locate the
-binary without importing pypandoc (its import is slow and we only need the path).
+binary without importing pypandoc (its import is slow and we only need the path). It sits below
+every other layer, as the workspace already needs it to read evidence.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import os
 import shutil
 import subprocess
 from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from standpunt.errors import StandpuntError
@@ -46,6 +49,16 @@ def pandoc_executable() -> str:
         "package brings it",
         code="pandoc-missing",
     )
+
+
+@lru_cache(maxsize=1)
+def pandoc_identity() -> str:
+    """Which pandoc this is, for the caches of what it made: the wheel's version and the path."""
+    try:
+        release = version("pypandoc-binary")
+    except PackageNotFoundError:
+        release = "no pypandoc-binary"
+    return f"{release} {pandoc_executable()}"
 
 
 def run_pandoc(args: list[str], stdin: str, timeout: float = PANDOC_TIMEOUT) -> str:
