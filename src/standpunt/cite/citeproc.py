@@ -171,13 +171,22 @@ def resolve_style(name: str, root: Path, where: Location | None = None) -> Style
 
 
 def cite(
-    texts: list[tuple[str, str]], references: list[dict[str, object]], style: Style, lang: str
+    texts: list[tuple[str, str]],
+    references: list[dict[str, object]],
+    style: Style,
+    lang: str,
+    aliases: dict[str, str] | None = None,
 ) -> CitedText:
     """Format the citations in ``texts`` ((key, Markdown) pairs, in the declared order of
-    :mod:`standpunt.workspace.texts`) with ``references`` (CSL-JSON items)."""
+    :mod:`standpunt.workspace.texts`) with ``references`` (CSL-JSON items).
+
+    ``aliases`` maps a key as written (``doi:10.…``) to the id of the reference it names;
+    ``read.lua`` cites the reference wherever the alias is written.
+    """
     request = {
         "format": TEXT_FORMAT,
         "texts": [[key, markdown.strip()] for key, markdown in texts],
+        "aliases": aliases or {},
     }
     with tempfile.TemporaryDirectory(prefix="standpunt-") as tmp:
         bibliography = Path(tmp, "references.json")

@@ -1,7 +1,10 @@
 --[[
 A position's texts as one pandoc document: pandoc's custom reader for `standpunt.cite.citeproc`.
 
-Input (stdin) is JSON: {"format": "<pandoc Markdown format>", "texts": [[key, markdown], ...]}.
+Input (stdin) is JSON: {"format": "<pandoc Markdown format>", "texts": [[key, markdown], ...],
+"aliases": {written key: evidence key, ...}}. A citation of an alias (`[@doi:10.…]`) is read as
+a citation of the evidence key it names, before citeproc sees it, so a work cited both ways is
+one work: one bibliography entry, one number, "ibid." across both.
 Each text is read on its own, so no text can open or close a block of another (an unclosed
 code fence or `:::` stays in its text) and a note label or link reference means the same in
 every text. Citeproc then sees all texts in one document, so numbering, "ibid." and the
@@ -66,6 +69,24 @@ local function reading(options)
   return chosen
 end
 
+--- Citations of an alias (a DOI) as citations of the evidence key it stands for.
+local function unaliased(blocks, aliases)
+  if aliases == nil or next(aliases) == nil then
+    return blocks
+  end
+  return blocks:walk {
+    Cite = function(cite)
+      for _, citation in ipairs(cite.citations) do
+        local key = aliases[citation.id]
+        if key ~= nil then
+          citation.id = key
+        end
+      end
+      return cite
+    end,
+  }
+end
+
 function Reader(input, options)
   local request = pandoc.json.decode(tostring(input), false)
   options = reading(options)
@@ -78,7 +99,7 @@ function Reader(input, options)
     for index = earlier + 1, #read do
       blocks:insert(read[index])
     end
-    blocks = without_refs(blocks)
+    blocks = unaliased(without_refs(blocks), request.aliases)
     remember_headers(blocks)
     document:insert(pandoc.Div(blocks, pandoc.Attr('', {}, { { 'standpunt-text', key } })))
   end
