@@ -20,6 +20,7 @@ PACKAGE = SRC / "standpunt"
 LAYERS: list[list[str]] = [
     ["standpunt", "standpunt.errors", "standpunt.i18n", "standpunt.limits", "standpunt.choices"],
     ["standpunt.workspace"],  # files, the located YAML, the schema, a position's texts
+    ["standpunt.evidence"],  # adding evidence: Zotero's CSL-JSON imported, DOIs fetched
     ["standpunt.cite"],  # find citations, locate them, format them with citeproc
     ["standpunt.versions"],  # git, history, the redline of two texts
     ["standpunt.coalition"],  # fingerprint, signatures, sharing PDFs
