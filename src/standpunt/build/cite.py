@@ -40,6 +40,7 @@ def cite_position(planned: PlannedPosition, style: Style, cache: Path) -> CitedT
             "format": CITED_FORMAT,
             "texts": markdown,
             "references": planned.evidence,
+            "aliases": planned.aliases,
             "style": file_digest(style.path),
             "lang": planned.lang,
             "tools": tool_versions(),
@@ -50,6 +51,6 @@ def cite_position(planned: PlannedPosition, style: Style, cache: Path) -> CitedT
         return CitedText.from_json(json.loads(entry.read_text(encoding="utf-8")))
     except (OSError, ValueError):
         pass
-    cited = cite(markdown, planned.evidence, style, planned.lang)
+    cited = cite(markdown, planned.evidence, style, planned.lang, planned.aliases)
     write_atomic(entry, json.dumps(cited.to_json()).encode("utf-8"))
     return cited
