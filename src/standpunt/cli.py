@@ -93,7 +93,8 @@ def _bug_report(exc: BaseException) -> str:
     """An unexpected error: a bug in Standpunt. The message says what to report; with
     ``--debug``, the traceback comes first."""
     context = click.get_current_context()
-    name = context.info_name
+    # the command as typed after 'standpunt', e.g. 'evidence add' for a command of a group
+    name = " ".join(context.command_path.split()[1:]) or context.info_name
     what = traceback.format_exception_only(exc)[-1].strip()
     message = (
         f"standpunt {name}: unexpected error ({what}).\n"

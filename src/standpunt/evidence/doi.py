@@ -72,10 +72,13 @@ class _HttpOnly(urllib.request.HTTPRedirectHandler):
 
 
 def fetch_csl(
-    doi: str, resolver: str, timeout: float = TIMEOUT, cap: int = MAX_ANSWER
+    doi: str, resolver: str, timeout: float | None = None, cap: int | None = None
 ) -> dict[str, Any]:
-    """The work with this DOI (normalised) as CSL-JSON, from ``resolver``; a
+    """The work with this DOI (normalised) as CSL-JSON, from ``resolver``, within ``timeout``
+    seconds and ``cap`` bytes (default :data:`TIMEOUT`, :data:`MAX_ANSWER`); a
     :class:`StandpuntError` saying what went wrong otherwise."""
+    timeout = TIMEOUT if timeout is None else timeout
+    cap = MAX_ANSWER if cap is None else cap
     address = resolver + quote(doi, safe="/")
     request = urllib.request.Request(
         address,
@@ -122,6 +125,12 @@ def _http_error(exc: urllib.error.HTTPError, doi: str, resolver: str) -> Standpu
             f"the DOI {doi} was not found at {resolver} (404): check it for typos; a DOI "
             "looks like 10.1080/13501763.2018.1449887",
             code="doi-not-found",
+        )
+    if 300 <= exc.code < 400:
+        return StandpuntError(
+            f"{resolver} sent the request for {doi} on to an address Standpunt does not follow "
+            f"({exc.reason}); check the doi_resolver setting in standpunt.yaml",
+            code="doi-resolver-failed",
         )
     if exc.code in (406, 415):
         return StandpuntError(

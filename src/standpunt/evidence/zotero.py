@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,8 +40,12 @@ def is_zotero_uri(value: object) -> bool:
 
 
 def import_command(path: str) -> str:
-    """The command a user runs to import the file ``path`` (as they see it)."""
-    return f"standpunt evidence import {shlex.quote(path)}"
+    """The command a user runs to import the file ``path`` (as they see it), quoted for a
+    shell where it needs to be (in double quotes, which read well inside a message)."""
+    quoted = shlex.quote(path)
+    if quoted != path and not any(c in path for c in '"$`\\!'):
+        quoted = f'"{path}"'
+    return f"standpunt evidence import {quoted}"
 
 
 @dataclass
@@ -142,7 +145,7 @@ def _entries(items: YamlList, keys: KeyMaker) -> tuple[list[dict[str, Any]], lis
         cleaned = clean_item(item)
         for name in cleaned.dropped:
             dropped.setdefault(name, item.key_locs.get(name, where))
-        entry, note = _keyed(item, cleaned.entry, keys, where)
+        entry, note = _keyed(item, cleaned.entry, keys)
         if note:
             problems.append(note)
         entries.append(entry)
@@ -160,22 +163,26 @@ def _entries(items: YamlList, keys: KeyMaker) -> tuple[list[dict[str, Any]], lis
 
 
 def _keyed(
-    item: Mapping[str, Any], entry: dict[str, Any], keys: KeyMaker, where: Location
+    item: YamlMapping, entry: dict[str, Any], keys: KeyMaker
 ) -> tuple[dict[str, Any], Diagnostic | None]:
     """The entry with its key first and the id it came with kept: the item's own citation
     key if it has a usable one, else its id if that is one (and no address), else a new key."""
     written_id = item.get("id")
     original = clean_text(written_id) if isinstance(written_id, str) else ""
     own = entry.pop("citation-key", None)
-    wanted = next((k for k in (own, original) if isinstance(k, str) and usable_key(k)), None)
+    candidates = [("citation-key", own), ("id", original)]
+    source, wanted = next(
+        ((f, k) for f, k in candidates if isinstance(k, str) and usable_key(k)), ("", None)
+    )
     key = keys.reserve(wanted) if wanted else keys.make(entry)
     note = None
     if wanted and key != wanted:
+        names = [n for n in item if isinstance(n, str) and n.lower() == source]
         note = Diagnostic(
             "warning",
             f"the key '{wanted}' is taken already; this work is imported as '{key}'",
             "key-taken",
-            where,
+            item.value_loc(names[0]) if names else item.loc,
         )
     if original and original != key:
         custom = dict(entry.get("custom") or {})
