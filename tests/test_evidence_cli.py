@@ -15,13 +15,18 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import CONFIG, EVIDENCE, POSITION
+from standpunt.checks.check import check_workspace
 from standpunt.cli import main
 from standpunt.coalition.fingerprint import position_fingerprint
 from standpunt.evidence import doi as doi_module
 from standpunt.workspace.read import open_workspace
+from test_evidence_keys import FIELD_NAMES, ODD, VALUES
 
 
 def run(root: Path, *args: str) -> tuple[int, str, str]:
@@ -627,3 +632,29 @@ def test_a_bug_in_a_command_of_the_group_names_the_whole_command(make_workspace,
     assert (code, out) == (3, "")
     assert err.startswith("standpunt evidence list: unexpected error (RuntimeError: boom).\n")
     assert err.endswith("(standpunt --debug evidence list ...).\n")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(items=st.lists(st.dictionaries(FIELD_NAMES | ODD, VALUES, max_size=6), max_size=4))
+def test_any_zotero_export_gives_diagnostics_or_a_file_never_a_traceback(tmp_path_factory, items):
+    root = tmp_path_factory.mktemp("zotero") / "ws"
+    for relative, text in {"standpunt.yaml": CONFIG, "positions/care.yaml": CITING}.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(text, encoding="utf-8")
+    # 'type' is text here: a list as 'type' trips the evidence schema's own check (a
+    # TypeError in validate_evidence_fields), which the evidence loader's work answers for.
+    export = [
+        {**item, "type": str(item.get("type")), "id": f"http://zotero.org/users/1/items/K{n}"}
+        for n, item in enumerate(items)
+    ]
+    source = root / "evidence" / "export.json"
+    source.parent.mkdir()
+    source.write_text(json.dumps(export, default=str), encoding="utf-8")
+    report = check_workspace(open_workspace(root))
+    assert all(d.location is not None for d in report.problems.items)
+    code, out, err = run(root, "evidence", "import", str(source))
+    assert code in (0, 1), out + err
+    assert "unexpected error" not in err
+    if code == 0:
+        written = yaml.safe_load((root / "evidence" / "export.yaml").read_text(encoding="utf-8"))
+        assert [entry["custom"]["zotero-uri"] for entry in written] == [i["id"] for i in export]

@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from standpunt.errors import StandpuntError
-from standpunt.evidence.entries import clean_item, summary
-from standpunt.evidence.writing import append_entries, entry_text, write_new_file
+from standpunt.evidence.entries import clean_item, clean_text, summary
+from standpunt.evidence.writing import _as_read, append_entries, entry_text, write_new_file
 from standpunt.workspace.citekeys import KeyMaker, readable_key, usable_key
 from standpunt.workspace.dois import normalise_doi
 from standpunt.workspace.load import parse_yaml, to_plain
@@ -250,3 +252,33 @@ def test_a_new_file_is_never_written_over_an_existing_one(tmp_path: Path):
     )
     assert path.read_text(encoding="utf-8") == "# Line one\n# Line two\n\n- id: a\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["new.yaml"]
+
+
+# --- whatever comes in, what is written reads back as meant --------------------------------------
+
+FIELD_NAMES = st.sampled_from(
+    ["title", "author", "editor", "issued", "accessed", "DOI", "doi", "ISSN", "custom",
+     "categories", "type", "id", "citation-key", "family", "given", "literal", "date-parts",
+     "name", "season", "raw", "page", "note", "quote"]
+)  # fmt: skip
+ODD = st.text(
+    st.characters()
+    | st.sampled_from(["\x00", "\x85", "\u2028", "\ufeff", "\ud800", "\r", "'", '"', "#", ":"]),
+    max_size=10,
+)
+VALUES = st.recursive(
+    ODD | st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(ODD | FIELD_NAMES, inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(item=st.dictionaries(FIELD_NAMES | ODD, VALUES, max_size=8), key=ODD)
+def test_any_json_item_is_written_as_yaml_that_reads_back_as_cleaned(item, key):
+    entry = {"id": clean_text(key) or "k", **clean_item(item).entry}
+    text = "\n".join(entry_text(entry)) + "\n"
+    assert to_plain(parse_yaml(text, "x.yaml")) == [_as_read(entry)]
+    assert readable_key(item)  # a key whatever the item holds

@@ -153,7 +153,11 @@ def clean_item(item: Mapping[str, Any]) -> Cleaned:
         elif name in CSL_DATE_VARIABLES:
             kept = _date(value)
         elif name == "custom" and isinstance(value, Mapping):
-            flat = {str(k): f for k, v in value.items() if (f := _flat(v)) is not None}
+            flat = {
+                clean_text(str(k)): f
+                for k, v in value.items()
+                if clean_text(str(k)) and (f := _flat(v)) is not None
+            }
             kept = flat or None
         elif name == "categories":
             kept = _flat(value if isinstance(value, list) else [value])

@@ -32,7 +32,7 @@ def _plain_scalar(text: str) -> str:
     else double-quoted (PyYAML's emitter decides, and escapes what must be)."""
     written: str = yaml.safe_dump(text, allow_unicode=True, width=math.inf)
     written = written.removesuffix("\n...\n").removesuffix("\n")
-    if "\n" in written:
+    if _LINE_BREAK.search(written):  # a quoted scalar over lines folds its line breaks
         written = yaml.safe_dump(text, allow_unicode=True, width=math.inf, default_style='"')
         written = written.removesuffix("\n")
     return written
