@@ -576,7 +576,10 @@ def list_evidence(ctx: click.Context) -> Result:
 
     result = read_evidence(_root(ctx))
     if not result.entries:
-        click.echo("no evidence yet: add CSL-YAML, CSL-JSON, BibTeX or RIS files to evidence/")
+        click.echo(
+            "no evidence yet: add reference files to evidence/, or a work with "
+            "'standpunt evidence add DOI'"
+        )
         return result
     table = Table(box=None, pad_edge=False)
     for name in ("key", "type", "author", "year", "title", "where"):
