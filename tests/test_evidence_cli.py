@@ -658,3 +658,13 @@ def test_any_zotero_export_gives_diagnostics_or_a_file_never_a_traceback(tmp_pat
     if code == 0:
         written = yaml.safe_load((root / "evidence" / "export.yaml").read_text(encoding="utf-8"))
         assert [entry["custom"]["zotero-uri"] for entry in written] == [i["id"] for i in export]
+
+
+def test_evidence_list_without_evidence_says_how_to_add_some(make_workspace):
+    root = make_workspace({"evidence/refs.yaml": "# nothing yet\n"})
+    assert run(root, "evidence", "list") == (
+        0,
+        "no evidence yet: add reference files to evidence/, or a work with 'standpunt evidence "
+        "add DOI'\n",
+        "",
+    )
