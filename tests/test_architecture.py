@@ -27,6 +27,7 @@ LAYERS: list[list[str]] = [
         "standpunt.pandoc",  # running the pandoc we ship, sandboxed
     ],
     ["standpunt.workspace"],  # files, the located YAML, the schema, a position's texts
+    ["standpunt.evidence"],  # adding evidence: Zotero's CSL-JSON imported, DOIs fetched
     ["standpunt.cite"],  # find citations, locate them, format them with citeproc
     ["standpunt.versions"],  # git, history, the redline of two texts
     ["standpunt.coalition"],  # fingerprint, signatures, sharing PDFs

@@ -266,7 +266,7 @@ def test_readable_keys_as_better_bibtex_makes_them() -> None:
     )
     assert readable_key({}) == "ref"
     keys = KeyMaker(["claessens2018market", "claessens2018marketb"])
-    made = [keys.unique("claessens2018market") for _ in range(4)]
+    made = [keys.reserve("claessens2018market") for _ in range(4)]
     assert made == [
         "claessens2018marketa",
         "claessens2018marketc",
@@ -274,7 +274,7 @@ def test_readable_keys_as_better_bibtex_makes_them() -> None:
         "claessens2018markete",
     ]
     many = KeyMaker()
-    assert [many.unique("x") for _ in range(30)][-4:] == ["xz", "xaa", "xab", "xac"]
+    assert [many.reserve("x") for _ in range(30)][-4:] == ["xz", "xaa", "xab", "xac"]
 
 
 # --------------------------------------------------------------------------- .bib and .ris

@@ -93,7 +93,8 @@ def _bug_report(exc: BaseException) -> str:
     """An unexpected error: a bug in Standpunt. The message says what to report; with
     ``--debug``, the traceback comes first."""
     context = click.get_current_context()
-    name = context.info_name
+    # the command as typed after 'standpunt', e.g. 'evidence add' for a command of a group
+    name = " ".join(context.command_path.split()[1:]) or context.info_name
     what = traceback.format_exception_only(exc)[-1].strip()
     message = (
         f"standpunt {name}: unexpected error ({what}).\n"
@@ -553,3 +554,92 @@ def serve(ctx: click.Context, positions: tuple[str, ...], port: int) -> Result:
         click.echo(f"preview on {preview.url} (Ctrl+C stops)", err=True)
         preview.watch()
     return preview
+
+
+# --- evidence ---------------------------------------------------------------------------------
+
+
+@main.group()
+def evidence() -> None:
+    """The works positions cite: list them, import Zotero's CSL-JSON, add one by its DOI."""
+
+
+@evidence.command(name="list")
+@click.pass_context
+@ends_with_exit_code
+def list_evidence(ctx: click.Context) -> Result:
+    """Every evidence entry: key, type, author, year, title and where it is written."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from standpunt.commands.evidence import list_evidence as read_evidence
+
+    result = read_evidence(_root(ctx))
+    if not result.entries:
+        click.echo(
+            "no evidence yet: add reference files to evidence/, or a work with "
+            "'standpunt evidence add DOI'"
+        )
+        return result
+    table = Table(box=None, pad_edge=False)
+    for name in ("key", "type", "author", "year", "title", "where"):
+        table.add_column(
+            name, no_wrap=name in ("key", "where"), ratio=1 if name == "title" else None
+        )
+    for entry in result.entries:
+        title = entry.title if entry.valid else f"{entry.title} (has errors: run standpunt check)"
+        table.add_row(entry.key, entry.type, entry.author, entry.year, title.strip(), entry.where)
+    Console(width=None if sys.stdout.isatty() else 250).print(table)
+    return result
+
+
+@evidence.command(name="import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--to",
+    "target",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The new CSL-YAML file to write (default: evidence/<FILE's name>.yaml).",
+)
+@click.pass_context
+@ends_with_exit_code
+def import_evidence(ctx: click.Context, file: Path, target: Path | None) -> Result:
+    """Write Zotero's CSL-JSON export FILE as CSL-YAML in evidence/, with readable keys."""
+    from standpunt.commands.evidence import import_evidence as take_in
+
+    result = take_in(_root(ctx), file, target)
+    _echo_diagnostics(result.problems)
+    click.echo(
+        f"created {result.file}: {result.count} reference(s) with readable keys "
+        "(see them with 'standpunt evidence list')"
+    )
+    if result.leftover:
+        click.echo(
+            f"note: {result.leftover} is still read as it is, with Zotero's item addresses as "
+            f"ids; remove it now that its works are in {result.file}",
+            err=True,
+        )
+    return result
+
+
+@evidence.command(name="add")
+@click.argument("doi")
+@click.option(
+    "--to",
+    "target",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The CSL-YAML file in evidence/ to add to (default: evidence/doi.yaml).",
+)
+@click.pass_context
+@ends_with_exit_code
+def add_evidence(ctx: click.Context, doi: str, target: Path | None) -> Result:
+    """Fetch the work with this DOI (from doi_resolver: in standpunt.yaml, default
+    https://doi.org/) and add it to an evidence file with a readable key."""
+    from standpunt.commands.evidence import add_evidence as fetch
+
+    result = fetch(_root(ctx), doi, target)
+    click.echo(
+        f"added {result.doi} as '{result.key}' to {result.where}; cite it as "
+        f"[@{result.key}] or [@doi:{result.doi}]"
+    )
+    return result

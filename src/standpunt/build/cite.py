@@ -96,6 +96,7 @@ def _cite_cached(
             "texts": markdown,
             "pieces": pieces,
             "references": planned.evidence,
+            "aliases": planned.aliases,
             "style": file_digest(style.path),
             "lang": planned.lang,
             "tools": tool_versions(),
@@ -106,6 +107,6 @@ def _cite_cached(
         return CitedText.from_json(json.loads(entry.read_text(encoding="utf-8")))
     except (OSError, ValueError):
         pass
-    cited = cite(markdown, planned.evidence, style, planned.lang, pieces)
+    cited = cite(markdown, planned.evidence, style, planned.lang, pieces, planned.aliases)
     write_atomic(entry, json.dumps(cited.to_json()).encode("utf-8"))
     return cited

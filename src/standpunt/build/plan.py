@@ -47,6 +47,8 @@ class PlannedPosition:
     lang: str
     #: The evidence it cites, as CSL-JSON, in the order first cited.
     evidence: list[dict[str, Any]]
+    #: Keys it writes for evidence ids (``doi:10.…`` → the id of the entry with that DOI).
+    aliases: dict[str, str]
     #: Its valid signatures (of this text or an older one).
     signatures: list[Signature]
     stamp: Stamp
@@ -135,6 +137,7 @@ def _positions(workspace: Workspace, ids: list[str], checked: CheckReport) -> li
                 for key in checked.cited.get(pid, [])
                 if key in workspace.evidence
             ],
+            aliases=checked.aliases.get(pid, {}),
             signatures=checked.signed.get(pid, []),
             stamp=versions[pid],
             fingerprint=fingerprints[pid],
@@ -178,6 +181,7 @@ def _inputs(planned: PlannedPosition, common: str, options: BuildOptions) -> dic
         "common": common,
         "position": file_digest(planned.file.path),
         "evidence": planned.evidence,
+        "aliases": planned.aliases,
         "signatures": [file_digest(signature.path) for signature in planned.signatures],
         "version": dataclasses.asdict(planned.stamp),
         "fingerprint": planned.fingerprint,

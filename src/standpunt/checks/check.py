@@ -10,14 +10,16 @@ as it was read, so checking twice, or checking one position before signing it, c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from standpunt.checks.keys import EvidenceKeys
 from standpunt.cite.citeproc import resolve_style
 from standpunt.cite.locate import citations_in
 from standpunt.cite.styles import check_style
 from standpunt.coalition.fingerprint import workspace_fingerprints
 from standpunt.coalition.signatures import Signature, check_signatures, read_signatures
 from standpunt.errors import Diagnostic, Problems, StandpuntError, did_you_mean
+from standpunt.evidence.zotero import is_zotero_uri
 from standpunt.workspace.load import YamlList, YamlMapping
 from standpunt.workspace.paths import SIGNATURES_DIR, readable_file
 from standpunt.workspace.read import PositionFile, Workspace
@@ -37,6 +39,8 @@ class CheckReport:
     cited: dict[str, list[str]]
     #: The valid signatures by position id (see :func:`signatures.read_signatures`).
     signed: dict[str, list[Signature]]
+    #: Per position, each key written for another (``doi:10.…``) → the evidence id it names.
+    aliases: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def check_workspace(workspace: Workspace, ids: list[str] | None = None) -> CheckReport:
@@ -47,41 +51,47 @@ def check_workspace(workspace: Workspace, ids: list[str] | None = None) -> Check
     """
     found = Problems()
     cited: dict[str, list[str]] = {}
+    aliases: dict[str, dict[str, str]] = {}
+    keys = EvidenceKeys(workspace)
     chosen = [workspace.positions[i] for i in ids] if ids else list(workspace.positions.values())
     for position in chosen:
         if position.raw is None:
             continue
-        cited[position.id] = _check_citations(workspace, position, found)
+        cited[position.id], aliases[position.id] = _check_citations(keys, position, found)
         _check_signatories(workspace, position, found)
     signed = _check_signatures(workspace, [p.id for p in chosen], found)
     _check_images(workspace, found)
     _check_style_and_template(workspace, found)
+    found.extend(keys.problems())
     if not ids:
         used = {key for keys in cited.values() for key in keys}
         for item in workspace.evidence.values():
-            if item.id not in used:
+            # Zotero's item addresses are reported once per file, with what to do
+            if item.id not in used and not is_zotero_uri(item.id):
                 found.warning(
                     f"evidence '{item.id}' is not cited by any position",
                     item.location,
                     "uncited-evidence",
                 )
     problems = Problems([*workspace.problems.items, *found.items])
-    return CheckReport(found.items, problems, cited, signed)
+    return CheckReport(found.items, problems, cited, signed, aliases)
 
 
-def _check_citations(workspace: Workspace, position: PositionFile, found: Problems) -> list[str]:
-    """Citations of evidence that does not exist; returns the keys cited, in order."""
-    citations = citations_in(position)
-    for citation in citations:
-        if citation.key not in workspace.evidence:
-            hint = did_you_mean(citation.key, workspace.evidence)
-            found.error(
-                f"unknown evidence '{citation.key}'{hint}; add it to a file in evidence/ "
-                "or correct the key",
-                citation.location,
-                "unknown-citation",
-            )
-    return list(dict.fromkeys(c.key for c in citations))
+def _check_citations(
+    keys: EvidenceKeys, position: PositionFile, found: Problems
+) -> tuple[list[str], dict[str, str]]:
+    """Citations of evidence that does not exist; returns the keys cited, in order, as
+    evidence ids (a work cited by its id and by its DOI once), and the keys written for ids."""
+    cited: list[str] = []
+    aliases: dict[str, str] = {}
+    for citation in citations_in(position):
+        key = keys.resolve(citation.key)
+        if key is None:
+            found.add(keys.unknown(citation))
+        elif key != citation.key:
+            aliases[citation.key] = key
+        cited.append(key or citation.key)
+    return list(dict.fromkeys(cited)), aliases
 
 
 def _check_signatories(workspace: Workspace, position: PositionFile, found: Problems) -> None:

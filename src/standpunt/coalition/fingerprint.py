@@ -47,6 +47,7 @@ from typing import Any
 
 from standpunt.cite.locate import citations_in
 from standpunt.errors import StandpuntError
+from standpunt.workspace.dois import DoiIndex, doi_index, doi_key
 from standpunt.workspace.load import to_plain
 from standpunt.workspace.read import Workspace, select
 from standpunt.workspace.schema import EVIDENCE_EXTRA_FIELDS
@@ -176,10 +177,15 @@ def position_fingerprint(workspace: Workspace, position_id: str) -> str:
             "unreadable-position",
         )
     evidence: dict[str, dict[str, Any]] = {}
+    dois: DoiIndex | None = None
     for citation in citations_in(position):
-        item = workspace.evidence.get(citation.key)
-        if item is not None and citation.key not in evidence:
-            evidence[citation.key] = item.csl or to_plain(item.raw)
+        key, doi = citation.key, doi_key(citation.key)
+        if key not in workspace.evidence and doi is not None:  # [@doi:…] signs its entry
+            dois = dois or doi_index(workspace.evidence)
+            key = dois.key_of(doi) or key
+        item = workspace.evidence.get(key)
+        if item is not None and key not in evidence:
+            evidence[key] = item.csl or to_plain(item.raw)
     return fingerprint(position.raw, evidence)
 
 

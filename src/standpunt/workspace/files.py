@@ -81,6 +81,28 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+def create_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to a new file ``path``, whole or not at all, never replacing a file:
+    a :class:`FileExistsError` when ``path`` exists, even if it appeared a moment ago."""
+    fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
+    try:
+        os.fchmod(fd, 0o666 & ~_umask())
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temp, path)  # fails if the name is taken: no window in which to overwrite
+        except FileExistsError:
+            raise
+        except OSError:  # a file system without hard links
+            if path.exists() or path.is_symlink():
+                raise FileExistsError(path) from None
+            os.replace(temp, path)
+    finally:
+        Path(temp).unlink(missing_ok=True)
+
+
 def clean_temp_files(folder: Path) -> int:
     """Remove temp files a killed build left behind; returns how many."""
     removed = 0

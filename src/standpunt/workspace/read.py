@@ -254,7 +254,7 @@ def _read_evidence(workspace: Workspace) -> None:
     for raw, where, kind in found:
         generated = kind == "ris" and evidence_value(raw, "id") is None
         if generated:
-            key = keys.unique(readable_key(to_plain(raw)))
+            key = keys.reserve(readable_key(to_plain(raw)))
             raw[Scalar("id", where)] = Scalar(key, where)
             raw.key_locs["id"] = where
         _read_item(workspace, raw, where, kind, generated)

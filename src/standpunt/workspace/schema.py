@@ -14,6 +14,7 @@ import re
 import typing
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal, TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -88,6 +89,35 @@ def _colour(value: str) -> str:
     return value
 
 
+#: Where ``standpunt evidence add`` asks for a DOI's citation data unless standpunt.yaml says
+#: otherwise (``doi_resolver:``): the DOI Foundation's resolver, which hands the request on to the
+#: agency that registered the DOI (Crossref, DataCite, mEDRA, …).
+DEFAULT_DOI_RESOLVER = "https://doi.org/"
+
+
+def _resolver(value: str) -> str:
+    parts = urlsplit(value.strip())
+    try:
+        parts.port  # noqa: B018 -- urlsplit judges the port only when asked for it
+        port_ok = True
+    except ValueError:
+        port_ok = False
+    if (
+        not port_ok
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.username is not None
+        or parts.password is not None
+        or parts.query
+        or parts.fragment
+    ):
+        raise ValueError(
+            f"'{value}' is not a DOI resolver's address; write an http or https address to "
+            f"which the DOI is appended, such as {DEFAULT_DOI_RESOLVER}"
+        )
+    return value.strip() if value.strip().endswith("/") else value.strip() + "/"
+
+
 class Partner(Model):
     name: NonEmpty
     short: str | None = None
@@ -117,6 +147,11 @@ class Config(Model):
         default_factory=list,
         description="further evidence folders inside the workspace, read like evidence/ "
         "(a shared library in a git submodule, say)",
+    )
+    doi_resolver: Annotated[str, AfterValidator(_resolver)] = Field(
+        DEFAULT_DOI_RESOLVER,
+        description="the address 'standpunt evidence add' appends a DOI to, to ask for its "
+        "citation data (CSL-JSON); check and build never use the network",
     )
 
 

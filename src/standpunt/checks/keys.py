@@ -1,0 +1,158 @@
+"""Which evidence a citation key names, and why a key names none.
+
+A key names the entry with that id, or, written ``doi:10.…``, the entry with that DOI
+(:mod:`standpunt.workspace.dois`). When a key names nothing, the message says what is most
+likely wrong: a DOI no entry has (with the DOIs that come close), or an evidence file that is
+Zotero's own CSL-JSON export, whose ids are Zotero item addresses that no one can cite.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from standpunt.cite.locate import LocatedCitation
+from standpunt.errors import Diagnostic, Location, did_you_mean
+from standpunt.evidence.zotero import import_command, is_zotero_uri
+from standpunt.workspace.citekeys import readable_key
+from standpunt.workspace.dois import DOI_KEY_PREFIX, DoiIndex, doi_index, doi_key, normalise_doi
+from standpunt.workspace.read import Workspace
+
+#: Characters after which pandoc ends a key written without braces, but a DOI goes on.
+_STOPS = frozenset("()[];,'\"<> ")
+
+
+@dataclass
+class ZoteroFile:
+    """An evidence file whose ids are Zotero item addresses."""
+
+    path: str
+    first: Location
+    first_key: str
+    #: The key each of its works would be given by import, with where the work is.
+    keys: dict[str, Location] = field(default_factory=dict)
+
+
+@dataclass
+class EvidenceKeys:
+    """The keys of a workspace's evidence: the ids, the DOIs, and Zotero's addresses."""
+
+    workspace: Workspace
+
+    @cached_property
+    def dois(self) -> DoiIndex:
+        return doi_index(self.workspace.evidence)
+
+    @cached_property
+    def zotero(self) -> dict[str, ZoteroFile]:
+        """The evidence files with Zotero item addresses as ids, by path."""
+        files: dict[str, ZoteroFile] = {}
+        for key, item in self.workspace.evidence.items():
+            if not is_zotero_uri(key):
+                continue
+            where = item.location
+            found = files.setdefault(where.path, ZoteroFile(where.path, where, key))
+            fields = item.csl or item.raw
+            own = fields.get("citation-key") if hasattr(fields, "get") else None
+            for name in (own, readable_key(fields) if hasattr(fields, "get") else None):
+                if isinstance(name, str):
+                    found.keys.setdefault(name.lower(), where)
+        return files
+
+    def resolve(self, key: str) -> str | None:
+        """The id of the entry ``key`` names, or None."""
+        if key in self.workspace.evidence:
+            return key
+        doi = doi_key(key)
+        return self.dois.key_of(doi) if doi is not None else None
+
+    def unknown(self, citation: LocatedCitation) -> Diagnostic:
+        """Why ``citation``'s key names no entry, with what would help."""
+        key = citation.key
+        doi = doi_key(key)
+        if doi is not None:
+            message = self._unknown_doi(key, doi)
+        elif (work := self._zotero_work(key)) is not None:
+            zotero, where = work
+            message = (
+                f"unknown evidence '{key}': {where} holds this work under its Zotero item "
+                f"address, which cannot be cited; run '{import_command(zotero.path)}' to give "
+                "it a readable key"
+            )
+        else:
+            message = (
+                f"unknown evidence '{key}'{did_you_mean(key, self._citable())}; add it to a "
+                "file in evidence/ or correct the key"
+            )
+            for zotero in list(self.zotero.values())[:1]:
+                message += (
+                    f"; note that {zotero.path} holds Zotero item addresses as ids, which "
+                    f"cannot be cited: run '{import_command(zotero.path)}' to give its works "
+                    "readable keys"
+                )
+        return Diagnostic("error", message, "unknown-citation", citation.location)
+
+    def _zotero_work(self, key: str) -> tuple[ZoteroFile, Location] | None:
+        """The Zotero file and place of the work that import would give the key ``key``."""
+        for zotero in self.zotero.values():
+            if key.lower() in zotero.keys:
+                return zotero, zotero.keys[key.lower()]
+        return None
+
+    def _citable(self) -> list[str]:
+        return [key for key in self.workspace.evidence if not is_zotero_uri(key)]
+
+    def _unknown_doi(self, key: str, doi: str) -> str:
+        normal = normalise_doi(doi)
+        if normal is None:
+            return (
+                f"'{key}' names no DOI: after '{DOI_KEY_PREFIX}' comes a DOI, which starts "
+                "with 10. and holds a '/', such as [@doi:10.1080/13501763.2018.1449887]"
+            )
+        size = len(normal)
+        longer = [
+            d for d in self.dois.entries if d[:size] == normal and d[size : size + 1] in _STOPS
+        ]
+        if longer:
+            return (
+                f"no evidence has the DOI '{doi}', but '{self.dois.entries[longer[0]].key}' has "
+                f"'{longer[0]}': a DOI with such characters must be cited in braces, "
+                f"[@{{doi:{longer[0]}}}]"
+            )
+        close = difflib.get_close_matches(normal, list(self.dois.entries), n=1, cutoff=0.8)
+        hint = (
+            f" (did you mean [@doi:{close[0]}], the DOI of '{self.dois.entries[close[0]].key}'?)"
+            if close
+            else ""
+        )
+        return (
+            f"no evidence has the DOI '{doi}'{hint}; add the work with 'standpunt evidence add "
+            f"{doi}', or give its entry in evidence/ this DOI"
+        )
+
+    def problems(self) -> list[Diagnostic]:
+        """Warnings about the evidence itself: a file of Zotero addresses, a DOI twice."""
+        found = [
+            Diagnostic(
+                "warning",
+                "this looks like Zotero's CSL-JSON export: its ids are Zotero item addresses "
+                f"(such as {zotero.first_key}), which positions "
+                f"cannot cite; run '{import_command(zotero.path)}' to write it as CSL-YAML "
+                "with readable keys, then remove this file",
+                "zotero-ids",
+                zotero.first,
+            )
+            for zotero in self.zotero.values()
+        ]
+        found += [
+            Diagnostic(
+                "warning",
+                f"'{twin.key}' has the DOI '{doi}' of '{first.key}' ({first.location}); "
+                f"[@doi:{doi}] cites '{first.key}': if they are one work, remove one entry",
+                "duplicate-doi",
+                twin.location,
+            )
+            for first, twin, doi in self.dois.twins
+        ]
+        return found

@@ -1,0 +1,242 @@
+"""Entries written as CSL-YAML text: a new evidence file, or entries appended to one.
+
+An existing file is never dumped again: the new entries are appended as text, so its comments,
+its order and its quoting stay exactly as the user wrote them. The result is read back before it
+is written (atomically): the old entries must read as before and the new ones as meant, or
+nothing is written.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from standpunt.errors import Location, StandpuntError
+from standpunt.workspace.files import create_atomic, write_atomic
+from standpunt.workspace.load import MAX_BYTES, YamlList, YamlMapping, parse_yaml, to_plain
+
+_BOM = "\ufeff"
+#: Where YAML ends a line (as the reader counts lines for locations).
+_LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
+
+
+def _plain_scalar(text: str) -> str:
+    """``text`` as a YAML scalar on one line: plain where YAML reads it back as this very text,
+    else double-quoted (PyYAML's emitter decides, and escapes what must be)."""
+    written: str = yaml.safe_dump(text, allow_unicode=True, width=math.inf)
+    written = written.removesuffix("\n...\n").removesuffix("\n")
+    if _LINE_BREAK.search(written):  # a quoted scalar over lines folds its line breaks
+        written = yaml.safe_dump(text, allow_unicode=True, width=math.inf, default_style='"')
+        written = written.removesuffix("\n")
+    return written
+
+
+def _scalar(value: Any, flow: bool = False) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    text = str(value)
+    # Inside [...] a plain scalar may not hold ',' or brackets: JSON's quoting is YAML's too.
+    return json.dumps(text) if flow else _plain_scalar(text)
+
+
+def _is_scalar(value: Any) -> bool:
+    return isinstance(value, (str, int)) or value is None
+
+
+def _inline(value: Any) -> bool:
+    """Whether ``value`` is written on its key's line: text, or a list of texts and lists of
+    texts (``date-parts: [[2018, 2, 26]]``)."""
+    if _is_scalar(value):
+        return True
+    if isinstance(value, list):
+        return all(
+            _is_scalar(v) or (isinstance(v, list) and all(map(_is_scalar, v))) for v in value
+        )
+    return isinstance(value, Mapping) and not value
+
+
+def _inline_text(value: Any) -> str:
+    if isinstance(value, list):
+        inner = (_inline_text(v) if isinstance(v, list) else _scalar(v, True) for v in value)
+        return "[" + ", ".join(inner) + "]"
+    if isinstance(value, Mapping):
+        return "{}"
+    return _scalar(value)
+
+
+def _field(key: str, value: Any, indent: int) -> list[str]:
+    pad = " " * indent
+    if _inline(value):
+        return [f"{pad}{_scalar(key)}: {_inline_text(value)}"]
+    lines = [f"{pad}{_scalar(key)}:"]
+    if isinstance(value, Mapping):
+        for name, inner in value.items():
+            lines += _field(str(name), inner, indent + 2)
+    else:
+        for item in value:
+            lines += _item(item, indent + 2)
+    return lines
+
+
+def _item(value: Any, indent: int) -> list[str]:
+    pad = " " * indent
+    if _inline(value):
+        return [f"{pad}- {_inline_text(value)}"]
+    if isinstance(value, Mapping):
+        lines = [line for k, v in value.items() for line in _field(str(k), v, indent + 2)]
+        lines[0] = f"{pad}- {lines[0][indent + 2 :]}"
+        return lines
+    return [f"{pad}-", *(line for inner in value for line in _item(inner, indent + 2))]
+
+
+def entry_text(entry: Mapping[str, Any], indent: int = 0) -> list[str]:
+    """The lines of one entry as an item of a list whose dashes stand at column ``indent``."""
+    return _item(dict(entry), indent)
+
+
+def _as_read(value: Any) -> Any:
+    """``value`` as Standpunt's YAML reader gives it back: every scalar as text."""
+    if isinstance(value, Mapping):
+        return {str(k): _as_read(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_read(v) for v in value]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Written:
+    """Entries written: the file as the user sees it, and the line where each entry starts."""
+
+    file: str
+    lines: list[int]
+
+
+def write_new_file(path: Path, display: str, header: str, entries: list[dict[str, Any]]) -> Written:
+    """A new CSL-YAML file holding ``entries``, after the comment lines ``header``; never
+    replaces a file (an error names it)."""
+    text = "".join(f"# {line}".rstrip() + "\n" for line in header.splitlines())
+    text, lines = _joined(text, entries, 0, "\n", blank=True)
+    _verify(text, display, [], entries, None)
+    try:
+        create_atomic(path, text.encode("utf-8"))
+    except FileExistsError:
+        raise StandpuntError(
+            f"{display} exists already, and Standpunt does not overwrite it; choose another "
+            "file with --to, or move that one away first",
+            Location(display),
+            "file-exists",
+        ) from None
+    return Written(display, lines)
+
+
+def append_entries(path: Path, display: str, entries: list[dict[str, Any]]) -> Written:
+    """Append ``entries`` to the CSL-YAML file ``path`` (a new file if there is none), keeping
+    every byte already there."""
+    if not path.exists():
+        header = "References added by 'standpunt evidence add', as CSL-YAML."
+        return write_new_file(path, display, header, entries)
+    data = path.read_bytes()
+    if len(data) > MAX_BYTES:
+        raise StandpuntError(
+            f"{display} is larger than {MAX_BYTES // (1024 * 1024)} MB; add to another file "
+            "with --to",
+            Location(display),
+            "file-too-large",
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise StandpuntError(
+            f"{display} is not UTF-8 text; run 'standpunt check' to see where",
+            Location(display),
+            "not-utf8",
+        ) from None
+    old, indent, path_to_list = _list_of(text, display)
+    newline = "\r\n" if "\r\n" in text else "\n"
+    lead = text if not text or text.endswith(("\n", "\r")) else text + newline
+    # A blank line between entries, unless the last value keeps its trailing blank lines (|+).
+    for blank in (bool(lead.strip()), False):
+        new, lines = _joined(lead, entries, indent, newline, blank)
+        if _verify(new, display, old, entries, path_to_list, raise_error=not blank):
+            write_atomic(path, new.encode("utf-8"))
+            return Written(display, lines)
+    raise AssertionError("unreachable: the last attempt raises")  # pragma: no cover
+
+
+def _joined(
+    text: str, entries: list[dict[str, Any]], indent: int, newline: str, blank: bool
+) -> tuple[str, list[int]]:
+    lines: list[int] = []
+    line = text.count("\n") + 1
+    parts = [text]
+    for entry in entries:
+        if blank:
+            parts.append(newline)
+            line += 1
+        lines.append(line)
+        written = entry_text(entry, indent)
+        parts.append(newline.join(written) + newline)
+        line += len(written)
+        blank = True
+    return "".join(parts), lines
+
+
+def _list_of(text: str, display: str) -> tuple[list[Any], int, str | None]:
+    """The entries a file holds (as read), the column of their dashes, and ``references``
+    if they are under that key; an error if new entries cannot be appended as text."""
+    raw = parse_yaml(text.removeprefix(_BOM), display)
+    key = None
+    if isinstance(raw, YamlMapping) and set(raw) == {"references"}:
+        raw, key = raw["references"], "references"
+    if raw is None and key is None:
+        return [], 0, None
+    problem = (
+        f"{display} does not hold a list of references written one per '- id:' line, so "
+        "new ones cannot be added at its end; choose another file with --to"
+    )
+    if not isinstance(raw, YamlList) or not raw:
+        raise StandpuntError(problem, Location(display, 1, 1), "cannot-append")
+    first = raw.item_locs[0]
+    line = _LINE_BREAK.split(text.removeprefix(_BOM))[first.line - 1]
+    before = line[: first.col - 1].rstrip()
+    if not before.endswith("-") or before[:-1].strip():
+        raise StandpuntError(problem, first, "cannot-append")
+    return [to_plain(item) for item in raw], len(before) - 1, key
+
+
+def _verify(
+    text: str,
+    display: str,
+    old: list[Any],
+    entries: list[dict[str, Any]],
+    key: str | None,
+    raise_error: bool = True,
+) -> bool:
+    """Whether ``text`` reads as the old entries followed by the new ones."""
+    try:
+        raw = to_plain(parse_yaml(text.removeprefix(_BOM), display))
+    except StandpuntError:
+        raw = None
+    items = raw.get(key) if key and isinstance(raw, dict) else raw
+    expected = [*old, *(_as_read(entry) for entry in entries)]
+    if items == expected:
+        return True
+    if raise_error:
+        raise StandpuntError(
+            f"the new entries could not be added to {display} without changing what it holds; "
+            "add them to another file with --to",
+            Location(display),
+            "cannot-append",
+        )
+    return False
