@@ -642,7 +642,7 @@ def test_any_zotero_export_gives_diagnostics_or_a_file_never_a_traceback(tmp_pat
         (root / relative).parent.mkdir(parents=True, exist_ok=True)
         (root / relative).write_text(text, encoding="utf-8")
     # 'type' is text here: a list as 'type' trips the evidence schema's own check (a
-    # TypeError in validate_evidence_fields), which the evidence loader's work answers for.
+    # TypeError in the evidence field checks), which the evidence loader's work answers for.
     export = [
         {**item, "type": str(item.get("type")), "id": f"http://zotero.org/users/1/items/K{n}"}
         for n, item in enumerate(items)

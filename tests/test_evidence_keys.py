@@ -14,7 +14,7 @@ from standpunt.evidence.writing import _as_read, append_entries, entry_text, wri
 from standpunt.workspace.citekeys import KeyMaker, readable_key, usable_key
 from standpunt.workspace.dois import normalise_doi
 from standpunt.workspace.load import parse_yaml, to_plain
-from standpunt.workspace.schema import csl_json, validate_evidence_fields
+from standpunt.workspace.schema import csl_json, evidence_problems
 
 CLAESSENS = {
     "author": [{"family": "Claessens", "given": "D."}],
@@ -184,7 +184,7 @@ def test_an_entry_is_written_as_readable_csl_yaml_that_reads_back_the_same():
         "custom": {"zotero-uri": "http://zotero.org/users/1/items/ABCD1234", "empty": {}},
     }
     item = read["references"][0]
-    assert list(validate_evidence_fields(item)) == []
+    assert evidence_problems(item) == []
     assert csl_json(item)["issued"] == {"date-parts": [[2018, 2, 26]]}
 
 

@@ -34,6 +34,7 @@ from standpunt.render.template import (
     view_model,
 )
 from standpunt.render.workers import Job
+from standpunt.workspace.paths import BUILTIN_TEMPLATES
 from standpunt.workspace.read import Workspace
 from standpunt.workspace.texts import pieces
 
@@ -80,16 +81,32 @@ class Pages:
             jobs.append(Job(task.key, self.plan.templates, context, task.medium, pdf))
         return jobs
 
-    def reading_order(self, planned: PlannedPosition, medium: Medium) -> list[PieceSpec]:
-        """The pieces of the position's texts in the order its page in ``medium`` prints them:
-        the template, rendered with a mark in place of each piece, decides."""
-        declared = pieces(planned.position)
-        keys = [piece.key for piece in declared]
+    @property
+    def own_template(self) -> bool:
+        """Whether pages use only Standpunt's own template, which may be rendered in this
+        process; a workspace's template renders only in a render worker, under its limits."""
+        return self.plan.templates.folders == (BUILTIN_TEMPLATES / "default",)
+
+    def probe(self, planned: PlannedPosition, medium: Medium, key: str) -> Job:
+        """A job that renders the position's page in ``medium`` with a mark in place of each
+        piece of its texts, for :meth:`order_from`."""
+        keys = [piece.key for piece in pieces(planned.position)]
         probe = View(probe_fields(keys), bibliography="", notes="")
-        page = self._page(planned, medium, probe, self._facts(planned))
-        order = reading_order(keys, render_html(self.plan.templates, view_model(page)))
-        by_key = {piece.key: piece for piece in declared}
-        return [(key, by_key[key].text.key, by_key[key].part) for key in order]
+        context = view_model(self._page(planned, medium, probe, self._facts(planned)))
+        return Job(key, self.plan.templates, context, "screen")
+
+    def order_from(self, planned: PlannedPosition, page: str) -> list[PieceSpec]:
+        """The pieces of the position's texts in the order ``page``, its probe rendered,
+        prints them: the template decides the reading order."""
+        declared = {piece.key: piece for piece in pieces(planned.position)}
+        order = reading_order(list(declared), page)
+        return [(key, declared[key].text.key, declared[key].part) for key in order]
+
+    def reading_order(self, planned: PlannedPosition, medium: Medium) -> list[PieceSpec]:
+        """The reading order of the position's page in ``medium``, its probe rendered here
+        (for Standpunt's own template only)."""
+        job = self.probe(planned, medium, planned.id)
+        return self.order_from(planned, render_html(job.templates, job.context))
 
     def _facts(self, planned: PlannedPosition) -> Facts:
         """What every page of the position shows besides its texts."""

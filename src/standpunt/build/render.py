@@ -12,14 +12,15 @@ import os
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from standpunt.build.cite import start_citing
+from standpunt.build.cite import ReadingOrder, start_citing
 from standpunt.build.commit import Tally, commit
 from standpunt.build.pages import Pages
 from standpunt.build.plan import OutputTask, Plan, PlannedPosition
 from standpunt.buildstate.state import BuildOptions
-from standpunt.cite.citeproc import CitedText
+from standpunt.choices import Medium
+from standpunt.cite.citeproc import CitedText, PieceSpec
 from standpunt.errors import StandpuntError
-from standpunt.render.workers import Job, JobResult, WorkersFor
+from standpunt.render.workers import Job, JobResult, Renderer, WorkersFor
 from standpunt.workspace.files import build_folder
 from standpunt.workspace.paths import BUILD_DIR, CACHE_DIR
 from standpunt.workspace.read import Workspace
@@ -40,12 +41,45 @@ def render(
     cache = build_folder(workspace.root, f"{BUILD_DIR}/{CACHE_DIR}")
     with workers(workspace.config.limits, len(tasks)) as pool:
         pool.start()  # WeasyPrint's import in the workers overlaps the pandoc runs below
+        order = pages.reading_order if pages.own_template else _probed(to_make, pages, pool)
         with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as threads:
-            citations = start_citing(threads, to_make, plan.style, cache, pages.reading_order)
+            citations = start_citing(threads, to_make, plan.style, cache, order)
             try:
                 pool.run(_jobs(to_make, pages, citations, tally), done)
             finally:
                 plan.state.write()
+
+
+def _probed(
+    to_make: list[tuple[PlannedPosition, list[OutputTask]]], pages: Pages, pool: Renderer
+) -> ReadingOrder:
+    """The reading order of each page to make, from its probe rendered by the render workers:
+    a workspace's template runs only there, under the limits of time and memory. A position
+    whose probe fails fails with the probe's error when its citations are asked for."""
+    probes: dict[str, tuple[PlannedPosition, Medium]] = {}
+    found: dict[str, str | StandpuntError] = {}
+    jobs = []
+    for planned, outputs in to_make:
+        for medium in dict.fromkeys(task.medium for task in outputs):
+            key = f"{planned.id}#{medium}"
+            probes[key] = (planned, medium)
+            try:
+                jobs.append(pages.probe(planned, medium, key))
+            except StandpuntError as exc:
+                found[key] = exc
+
+    def collect(result: JobResult) -> None:
+        found[result.key] = result.error or (result.data or b"").decode("utf-8")
+
+    pool.run(jobs, collect)
+
+    def order(planned: PlannedPosition, medium: Medium) -> list[PieceSpec]:
+        page = found[f"{planned.id}#{medium}"]
+        if isinstance(page, StandpuntError):
+            raise page
+        return pages.order_from(planned, page)
+
+    return order
 
 
 def _jobs(

@@ -99,6 +99,31 @@ local function resolved(blocks, aliases)
   }
 end
 
+--- The document with its citations numbered as pandoc's Markdown reader numbers them in one
+--- document: each citation outside a note, and each note, takes the next number, and the
+--- citations inside a note take the note's. Each text was read on its own, so its numbers
+--- started again at 1; citeproc decides "ibid." and "near note" by these numbers.
+local function numbered(blocks)
+  local count = 0
+  local function number_all(cite, number)
+    for _, citation in ipairs(cite.citations) do citation.note_num = number end
+    return cite
+  end
+  return blocks:walk {
+    traverse = 'topdown',
+    Note = function(note)
+      count = count + 1
+      local number = count
+      note.content = note.content:walk { Cite = function(cite) return number_all(cite, number) end }
+      return note, false
+    end,
+    Cite = function(cite)
+      count = count + 1
+      return number_all(cite, count)
+    end,
+  }
+end
+
 function Reader(input, options)
   local request = pandoc.json.decode(tostring(input), false)
   options = reading(options)
@@ -120,5 +145,5 @@ function Reader(input, options)
     document:insert(pandoc.Div(read[text][part], pandoc.Attr('', {}, { { 'standpunt-text', key } })))
   end
   document:insert(pandoc.Div({}, pandoc.Attr('refs')))
-  return pandoc.Pandoc(document)
+  return pandoc.Pandoc(numbered(document))
 end

@@ -25,8 +25,9 @@ _SKIPPED = """a ab about above across after against al along amid among an and a
     until up upon van versus via von voor while with within without yet zu zum zur"""
 SKIP_WORDS = frozenset(_SKIPPED.split())
 
-#: The longest part a name or a title word contributes, so a key stays readable.
-MAX_PART = 24
+#: The longest part a name or a title word contributes, so a key stays readable (an
+#: organisation's name can be long).
+MAX_PART = 40
 
 #: Letters that Unicode does not decompose into a Latin letter and a mark.
 _FOLD = str.maketrans(
@@ -77,13 +78,15 @@ def ascii_lower(text: str) -> str:
 def _family(name: Any) -> str:
     """A name's family part (or the whole of a literal name, such as an organisation)."""
     if isinstance(name, str):
-        family, comma, _ = name.partition(",")
-        return family if comma else name
+        before, comma, _ = name.partition(",")
+        return before if comma else name
     if isinstance(name, Mapping):
-        for part in ("family", "literal"):
-            value = name.get(part)
-            if isinstance(value, str) and value.strip():
-                return value
+        family, particle = name.get("family"), name.get("non-dropping-particle")
+        if isinstance(family, str) and family.strip():
+            return f"{particle} {family}" if isinstance(particle, str) else family
+        literal = name.get("literal")
+        if isinstance(literal, str) and literal.strip():
+            return literal
     return ""
 
 
