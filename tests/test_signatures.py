@@ -30,7 +30,7 @@ from standpunt.workspace.load import load_yaml
 from standpunt.workspace.read import Workspace, open_workspace
 
 DAY = dt.date(2026, 3, 1)
-SIGNED, OUTDATED, UNSIGNED = SignatureState
+SIGNED, OUTDATED, UNSIGNED, INVALID = SignatureState
 
 
 def states(workspace: Workspace, position: str = "care") -> list[tuple[str, str]]:

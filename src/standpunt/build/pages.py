@@ -9,6 +9,7 @@ PDF's settings, among them the files the PDF embeds (:mod:`standpunt.build.attac
 from __future__ import annotations
 
 import calendar
+import datetime as dt
 import functools
 from concurrent.futures import Future
 from typing import Any
@@ -19,6 +20,8 @@ from standpunt.buildstate.state import BuildOptions
 from standpunt.cite.citeproc import CitedText
 from standpunt.cite.notes import prepare
 from standpunt.coalition import signatures as signing
+from standpunt.coalition.signatures import Signature
+from standpunt.errors import StandpuntError
 from standpunt.render.request import PdfSettings
 from standpunt.render.template import (
     Page,
@@ -29,8 +32,12 @@ from standpunt.render.template import (
     view_model,
 )
 from standpunt.render.workers import Job
+from standpunt.versions.history import Stamp
 from standpunt.workspace.read import Workspace
+from standpunt.workspace.schema import Organisation
 from standpunt.workspace.texts import texts
+
+SIGNED = signing.SignatureState.SIGNED
 
 
 class Pages:
@@ -52,17 +59,19 @@ class Pages:
         """The jobs that make ``outputs`` of a position; its citations are waited for only
         once everything else about the position is known."""
         signed = {planned.id: planned.signatures}
-        version = version_stamp(planned.stamp, planned.lang, self.workspace.labels(planned.lang))
-        signers = signing.current_signers(self.workspace, planned.id, signed, planned.fingerprint)
+        states = signing.status(self.workspace, planned.id, signed, planned.fingerprint)
+        holding = [s for _, state, s in states if state is SIGNED and s is not None]
+        signers = [signature.partner for signature in holding]
+        edition = self.edition()
+        if edition is not None and edition["key"] not in signers:
+            raise _not_a_signer(planned.id, edition["key"], signers)
         pending = []
         if self.include_pending:
-            pending = [
-                key
-                for key, state, _ in signing.status(
-                    self.workspace, planned.id, signed, planned.fingerprint
-                )
-                if state is not signing.SignatureState.SIGNED
-            ]
+            pending = [key for key, state, _ in states if state is not SIGNED]
+        origin = Origin(self.workspace, planned)
+        version = origin.version or version_stamp(
+            planned.stamp, planned.lang, self.workspace.labels(planned.lang)
+        )
         resolved = cited.result()
         names = {text.key: text.name for text in texts(planned.position)}
         jobs = []
@@ -79,12 +88,16 @@ class Pages:
                 fingerprint=planned.fingerprint,
                 signers=signers,
                 pending=pending,
-                edition=self.edition(),
+                edition=edition,
+                verified=[s.partner for s in holding if s.proof is signing.Proof.VERIFIED],
+                publisher=origin.publisher,
+                origin=origin.based_on,
+                pending_build=self.include_pending,
             )
             context = view_model(page)
             pdf = None
             if task.medium == "print":
-                pdf = self._pdf(planned, expected, version, signers)
+                pdf = self._pdf(planned, expected, version, holding, origin)
             jobs.append(Job(task.key, self.plan.templates, context, task.medium, pdf))
         return jobs
 
@@ -93,17 +106,59 @@ class Pages:
         planned: PlannedPosition,
         expected: dict[str, str],
         version: Version,
-        signers: list[str],
+        signers: list[Signature],
+        origin: Origin,
     ) -> PdfSettings:
         """How the position's page becomes its PDF."""
         stamp = planned.stamp
+        epoch = stamp.timestamp if stamp.versioned else _date_epoch(planned.position.date)
+        if origin.version is not None:
+            epoch = _date_epoch(origin.date)
         return PdfSettings(
             roots=(self.workspace.root, *self.plan.templates.folders),
             variant=self.variant,
             expected=expected,
-            attachments=attachments(planned, version, signers),
-            epoch=stamp.timestamp if stamp.versioned else _date_epoch(planned),
+            attachments=attachments(self.workspace, planned, version, signers, origin.publisher),
+            epoch=epoch,
         )
+
+
+def _not_a_signer(position_id: str, key: str, signers: list[str]) -> StandpuntError:
+    """A partner's edition of a text the partner has not signed would claim what it did not."""
+    who = ", ".join(signers) if signers else "nobody yet"
+    return StandpuntError(
+        f"no edition for partner '{key}': its signature does not hold the current text of "
+        f"'{position_id}' (signed by: {who}). Ask the partner to sign first (standpunt "
+        f"sign {position_id} --partner {key} ...), or make an edition for one who signed",
+        code="edition-not-signed",
+    )
+
+
+class Origin:
+    """Who publishes a position: an imported position built unchanged names its original
+    publisher and version; once edited it is ours, "based on" the original."""
+
+    def __init__(self, workspace: Workspace, planned: PlannedPosition) -> None:
+        origin = planned.position.origin
+        unchanged = origin is not None and origin.fingerprint == planned.fingerprint
+        labels = workspace.labels(planned.lang)
+        self.publisher: Organisation = workspace.config.organisation
+        self.version: Version | None = None
+        self.date: dt.date | None = None
+        self.based_on: dict[str, Any] | None = None
+        if origin is None:
+            return
+        stamp = Stamp(
+            versioned=origin.commit is not None,
+            commit=origin.commit,
+            date=origin.date,
+            label=origin.version,
+        )
+        theirs = version_stamp(stamp, planned.lang, labels)
+        if unchanged:
+            self.publisher, self.version, self.date = origin.publisher, theirs, origin.date
+        else:
+            self.based_on = {"publisher": origin.publisher.name, "version": theirs["short"]}
 
 
 def edition(workspace: Workspace, key: str | None) -> dict[str, Any] | None:
@@ -122,7 +177,6 @@ def edition(workspace: Workspace, key: str | None) -> dict[str, Any] | None:
     }
 
 
-def _date_epoch(planned: PlannedPosition) -> int | None:
-    """Outside git, the position's own date stands in for the commit time."""
-    date = planned.position.date
+def _date_epoch(date: dt.date | None) -> int | None:
+    """Outside git, the position's own date (or its origin's) stands in for the commit time."""
     return None if date is None else calendar.timegm(date.timetuple())
