@@ -463,9 +463,8 @@ def carrier(root: Path, path: Path) -> Path:
     """A PDF carrying care's sources as a build embeds them (quicker than rendering one; the
     real thing is imported in test_import_a_pdf_into_another_workspace_and_build_the_same_text).
     """
-    from standpunt.workspace.read import open_workspace
-
     from standpunt.coalition.fingerprint import position_fingerprint
+    from standpunt.workspace.read import open_workspace
 
     workspace = open_workspace(root)
     evidence = [workspace.evidence[key].csl for key in ("smith2021a", "smith2021b", "doe2019")]
