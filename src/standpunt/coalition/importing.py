@@ -319,7 +319,7 @@ def _signatures(
         {**here.keys, **{k: _keys(v.get("keys")) for k, v in added.items()}}, here.verified_only
     )
     found = []
-    for key, data in carried.items():
+    for key, data in sorted(carried.items()):
         signature = _carried_signature(workspace, sources, pid, key, data)
         if isinstance(signature, str):
             report.refused.append((key, signature))

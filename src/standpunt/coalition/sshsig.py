@@ -9,8 +9,9 @@ program: the armored blob is parsed here and checked with the ``cryptography`` p
 Supported, as OpenSSH makes them: ``ssh-ed25519``, ``ecdsa-sha2-nistp256/384/521``, ``ssh-rsa``
 keys signing with ``rsa-sha2-256`` or ``rsa-sha2-512`` (2048 bits or more; the SHA-1 ``ssh-rsa``
 signature is refused, as OpenSSH refuses it), and the hardware-key (FIDO) types
-``sk-ssh-ed25519@openssh.com`` and ``sk-ecdsa-sha2-nistp256@openssh.com``, whose signatures must
-show that the key was touched (as ``ssh-keygen -Y verify`` requires by default).
+``sk-ssh-ed25519@openssh.com`` and ``sk-ecdsa-sha2-nistp256@openssh.com``, judged as
+``ssh-keygen -Y verify`` judges them (a key made with ``-O no-touch-required`` signs without
+being touched, and its signatures count too).
 
 Everything read here may come from a stranger (a PDF, a reply file): every length is checked
 against what is left before it is used, sizes are bounded, and every problem is a
@@ -75,8 +76,6 @@ _RSA_HASHES: dict[str, hashes.HashAlgorithm] = {
 }
 _SK_ED25519 = "sk-ssh-ed25519@openssh.com"
 _SK_ECDSA = "sk-ecdsa-sha2-nistp256@openssh.com"
-#: The hardware key's flag that says the user touched it.
-_USER_PRESENT = 0x01
 _MIN_RSA_BITS = 2048
 _MAX_RSA_BITS = 16384
 KEY_TYPES = (
@@ -210,8 +209,6 @@ def _sk_message(key: PublicKey, reader: _Reader, data: bytes) -> bytes:
     """What a hardware key signs: hashes of its application and the data, with its flags."""
     flags = reader.byte()
     counter = reader.uint32()
-    if not flags & _USER_PRESENT:
-        raise SshError("the hardware key that made this signature was not touched")
     source = _key_reader(key)
     source.string()  # the curve name or key
     if key.kind == _SK_ECDSA:
