@@ -515,7 +515,10 @@ def test_three_signatories_import_into_a_fresh_workspace_and_build(
         "    logo: assets/ua.svg\n    keys:\n"
         f"      - {public(uantwerpen)}\n"
     )
-    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10" fill="#{}"/></svg>\n'
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+        '<rect width="10" height="10" fill="#{}"/></svg>\n'
+    )
     position = POSITION.replace("signatories: [swan]", "signatories: [swan, hbh, uantwerpen]")
     position = position.replace("status: adopted", "status: adopted\nversion: '2.1'")
     source = make_workspace(
@@ -639,7 +642,8 @@ SECRET_POSITION = POSITION.replace(
 )
 SECRET_EVIDENCE = EVIDENCE.replace(
     "  URL: https://example.org/first\n",
-    "  URL: https://example.org/first\n  note: VERTROUWELIJK, vervang door de definitieve gegevens\n"
+    "  URL: https://example.org/first\n"
+    "  note: VERTROUWELIJK, vervang door de definitieve gegevens\n"
     "  quote: VERTROUWELIJK citaat\n",
 )
 
