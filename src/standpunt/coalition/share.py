@@ -157,8 +157,10 @@ class Sources:
     @property
     def current_format(self) -> bool:
         """Whether the PDF was made by a Standpunt whose fingerprint and manifest this one
-        reads (older PDFs carry their text, but nothing about signatures can be checked)."""
-        return self.manifest.get("format") == MANIFEST_FORMAT
+        reads (older PDFs carry their text, but nothing about signatures can be checked).
+        Its position id is then one a statement can name (``import`` judges the id itself,
+        since ``--rename`` may give another)."""
+        return self.manifest.get("format") == MANIFEST_FORMAT and valid_id(self.position_id)
 
     def carried_fingerprint(self) -> str:
         """The fingerprint of the position and evidence the PDF carries."""
@@ -214,8 +216,8 @@ def read_sources(pdf: Path) -> Sources:
             pdf, f"{MANIFEST} must be an object and {EVIDENCE} a list of items that each have an id"
         )
     source_id = manifest.get("id")
-    if not isinstance(source_id, str) or not valid_id(source_id):
-        raise _damaged(pdf, f"{MANIFEST} names no valid position id")
+    if not isinstance(source_id, str):
+        raise _damaged(pdf, f"{MANIFEST} names no position id")
     position_yaml = files.get(f"{source_id}.yaml")
     if position_yaml is None:
         raise StandpuntError(f"'{pdf.name}' does not carry its position file", code="bad-pdf")
