@@ -22,7 +22,8 @@ LAYERS: list[list[str]] = [
     ["standpunt.workspace"],  # files, the located YAML, the schema, a position's texts
     ["standpunt.cite"],  # find citations, locate them, format them with citeproc
     ["standpunt.versions"],  # git, history, the redline of two texts
-    ["standpunt.coalition"],  # fingerprint, signatures, sharing PDFs
+    # fingerprint, statement, SSH signatures, signatures, sharing PDFs: import, reply, verify
+    ["standpunt.coalition"],
     ["standpunt.checks"],  # what check verifies across files
     ["standpunt.buildstate"],  # what the last build made, from what
     ["standpunt.render"],  # templates, WeasyPrint, the render workers
