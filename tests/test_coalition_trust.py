@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import subprocess
+import zlib
 from pathlib import Path
 
 import pypdf
@@ -801,3 +802,40 @@ def test_no_workspace_is_needed_to_verify_or_reply(make_workspace, tmp_path: Pat
         cwd=empty,
     ).stdout_bytes
     assert data.startswith(b"Standpunt co-signature, statement version 1\nposition: care\n")
+
+
+def test_an_embedded_file_that_inflates_beyond_the_bound_is_refused(tmp_path: Path) -> None:
+    """A hundred kilobytes that would inflate to 100 MB: stopped at the bound."""
+    bomb = zlib.compress(b" " * (100 * 1024 * 1024), 9)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R /Names << /EmbeddedFiles << /Names "
+        b"[(manifest.json) 4 0 R (evidence.json) 6 0 R] >> >> >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 100 100] >>",
+        b"<< /Type /Filespec /F (manifest.json) /EF << /F 5 0 R >> >>",
+        b"<< /Type /EmbeddedFile /Length 2 >>\nstream\n{}\nendstream",
+        b"<< /Type /Filespec /F (evidence.json) /EF << /F 7 0 R >> >>",
+        b"<< /Type /EmbeddedFile /Filter /FlateDecode /Length %d >>\nstream\n" % len(bomb)
+        + bomb
+        + b"\nendstream",
+    ]
+    data = b"%PDF-1.7\n"
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(data))
+        data += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(data)
+    data += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    data += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    data += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    pdf = tmp_path / "bomb.pdf"
+    pdf.write_bytes(data)
+    assert len(data) < 1024 * 1024
+    result = run(None, "verify", str(pdf), code=1)
+    assert "'bomb.pdf'" in result.stderr
+    assert "the sources inside 'bomb.pdf' are damaged: an embedded file is larger than 8 MB" in (
+        result.stderr
+    )

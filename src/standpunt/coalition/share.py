@@ -88,6 +88,10 @@ def read_attachments(pdf: Path) -> dict[str, bytes]:
     except StandpuntError:
         raise
     except Exception as exc:  # pypdf raises many kinds on a damaged or hostile file
+        if type(exc).__name__ == "LimitReachedError":  # pypdf's own bound, set above
+            raise _damaged(
+                pdf, f"an embedded file is larger than {MAX_ATTACHMENT_BYTES // 2**20} MB"
+            ) from None
         what = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         raise _unreadable(pdf, what) from None
 
