@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from standpunt.coalition.fingerprint import INTERNAL_EVIDENCE_FIELDS
 from standpunt.coalition.partners import partner_yaml, with_partners
 from standpunt.coalition.share import Sources, normalised_yaml, read_sources
 from standpunt.coalition.signatures import (
@@ -282,14 +283,14 @@ def _differences(existing: Partner, data: dict[str, Any]) -> str:
         for name in ("name", "short", "website")
         if name in data and data[name] != getattr(existing, name)
     ]
-    ours = {parse_blob(k) for k in existing.keys}
-    theirs = {parse_blob(k) for k in data.get("keys", [])}
+    ours = {_blob(k) for k in existing.keys}
+    theirs = {_blob(k) for k in data.get("keys", [])}
     if theirs != ours:
         differs.append("its keys")
     return ", ".join(differs)
 
 
-def parse_blob(line: str) -> bytes:
+def _blob(line: str) -> bytes:
     try:
         return parse_key_entry(line).blob
     except SshError:
@@ -403,9 +404,7 @@ def _new_evidence(
 
 
 def _public(item: Any) -> Any:
-    # A PDF leaves the internal fields at home; ours may have them.
-    from standpunt.coalition.fingerprint import INTERNAL_EVIDENCE_FIELDS
-
+    """An item without its internal fields: a PDF leaves them at home; ours may have them."""
     if not isinstance(item, dict):
         return item
     return {k: v for k, v in item.items() if str(k).lower() not in INTERNAL_EVIDENCE_FIELDS}
