@@ -30,7 +30,8 @@ LAYERS: list[list[str]] = [
     ["standpunt.evidence"],  # adding evidence: Zotero's CSL-JSON imported, DOIs fetched
     ["standpunt.cite"],  # find citations, locate them, format them with citeproc
     ["standpunt.versions"],  # git, history, the redline of two texts
-    ["standpunt.coalition"],  # fingerprint, signatures, sharing PDFs
+    # fingerprint, statement, SSH signatures, signatures, sharing PDFs: import, reply, verify
+    ["standpunt.coalition"],
     ["standpunt.checks"],  # what check verifies across files
     ["standpunt.buildstate"],  # what the last build made, from what
     ["standpunt.render"],  # templates, WeasyPrint, the render workers

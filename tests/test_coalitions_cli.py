@@ -18,6 +18,7 @@ from click.testing import CliRunner, Result
 
 from conftest import CONFIG, EVIDENCE, POSITION, flat_text
 from standpunt.cli import main
+from standpunt.workspace.load import parse_yaml, to_plain
 
 PARTNER = "Sociaal Werk Actie Netwerk"  # swan
 OTHER = "Hart boven Hard"  # hbh
@@ -71,11 +72,12 @@ def edit(root: Path, old: str, new: str, file: str = "positions/care.yaml") -> N
 
 
 def states(root: Path, position: str = "care") -> dict[str, str]:
-    """What ``standpunt status`` says of each partner: {key: words}."""
+    """What ``standpunt status`` says of each partner: {key: words}, without who signed when,
+    whether it was verified and what to do next."""
     output = run(root, "status", position).stdout
     found = {}
     for line in output.splitlines()[1:]:
-        match = re.fullmatch(r"  (\S+)\s+(.*?)(?: \(.*\))?", line)
+        match = re.fullmatch(r"  (\S+)\s+([^,:]*)(?:[,:].*)?", line)
         assert match, line
         found[match[1]] = match[2]
     return found
@@ -226,7 +228,10 @@ def test_the_pdf_carries_its_sources(make_workspace) -> None:
 
     files = attachments(pdf)
     assert set(files) == {"care.yaml", "evidence.json", "manifest.json", "signature-swan.yaml"}
-    assert files["care.yaml"] == (root / "positions/care.yaml").read_bytes()
+    # The position as data (normalised, without comments), the same data as written.
+    assert to_plain(parse_yaml(files["care.yaml"], "x")) == to_plain(
+        parse_yaml((root / "positions/care.yaml").read_bytes(), "y")
+    )
     assert files["signature-swan.yaml"] == (root / "signatures/care/swan.yaml").read_bytes()
     evidence = json.loads(files["evidence.json"])
     assert sorted(item["id"] for item in evidence) == ["doe2019", "smith2021a", "smith2021b"]
@@ -235,6 +240,9 @@ def test_the_pdf_carries_its_sources(make_workspace) -> None:
     assert manifest["fingerprint"] == fingerprint
     assert manifest["co_signers"] == ["swan"]
     assert manifest["version"]["commit"] is None  # not in git
+    assert manifest["format"] == 2
+    assert manifest["publisher"] == {"name": "Test Organisation", "short": "TO", "logo": None}
+    assert manifest["partners"] == {"swan": {"name": PARTNER}}
     assert pypdf.PdfReader(pdf).metadata["/standpuntfingerprint"] == fingerprint
 
 
@@ -243,7 +251,13 @@ def test_an_edition_carries_the_partners_name_on_its_cover(make_workspace) -> No
         "    name: Sociaal Werk Actie Netwerk\n",
         "    name: Sociaal Werk Actie Netwerk\n    colour: '#8a2be2'\n",
     )
-    root = make_workspace({"standpunt.yaml": config})  # nobody has signed
+    root = make_workspace({"standpunt.yaml": config})
+    # Nobody has signed: no edition, for anyone.
+    result = run(root, "build", "--edition", "swan", code=1)
+    assert "no edition for partner 'swan'" in result.stderr
+    assert "(signed by: nobody yet)" in result.stderr
+    assert not (root / "build/care.swan.pdf").exists()
+    sign(root)
     run(root, "build", "--edition", "swan")
     pdf = root / "build/care.swan.pdf"
     assert not (root / "build/care.pdf").exists()
@@ -273,7 +287,10 @@ def test_pending_partners_only_with_include_pending(make_workspace) -> None:
     assert OTHER in text
     assert PARTNER not in text and "pending" not in text
 
+    official = pdf.read_bytes()
     run(root, "build", "--include-pending")
+    assert pdf.read_bytes() == official  # the official build is left as it was
+    pdf = root / "build/care.pending.pdf"
     text = flat_text(pdf)
     assert f"{PARTNER} (signature pending)" in text
     assert f"{OTHER} (signature pending)" not in text
@@ -333,14 +350,23 @@ def test_import_a_pdf_into_another_workspace_and_build_the_same_text(
         "created positions/care.yaml",
         "created evidence/imported-care.json",
     ]
-    imported = (fresh / "positions/care.yaml").read_bytes()
-    assert imported == (source / "positions/care.yaml").read_bytes()
-    assert run(fresh, "fingerprint", "care").stdout == run(source, "fingerprint", "care").stdout
+    imported = to_plain(parse_yaml((fresh / "positions/care.yaml").read_bytes(), "x"))
+    origin = imported.pop("origin")
+    assert imported == to_plain(parse_yaml((source / "positions/care.yaml").read_bytes(), "y"))
+    fingerprint = run(source, "fingerprint", "care").stdout
+    assert run(fresh, "fingerprint", "care").stdout == fingerprint
+    commit = git(source, "log", "-1", "--format=%h").stdout.strip()
+    assert origin == {
+        "publisher": {"name": "Test Organisation", "short": "TO"},
+        "commit": commit,
+        "date": "2026-03-01",
+        "fingerprint": fingerprint.strip(),
+    }
 
+    # Built unchanged, it names the original publisher and version: the same text exactly.
     run(fresh, "build", "care")
     copy = fresh / "build/care.pdf"
-    assert "not versioned" in flat_text(copy) and "not versioned" not in flat_text(pdf)
-    assert without_stamp(copy) == without_stamp(pdf)
+    assert flat_text(copy) == flat_text(pdf)
     assert bibliography(flat_text(copy)) == bibliography(flat_text(pdf))
     assert "Smith, J. (2021a). First report on care markets." in bibliography(flat_text(copy))
     assert attachments(copy)["evidence.json"] == attachments(pdf)["evidence.json"]
@@ -354,6 +380,18 @@ def test_import_a_pdf_into_another_workspace_and_build_the_same_text(
     assert tree(fresh) == before
     result = run(fresh, "import", str(pdf), "--rename", "care-copy")
     assert result.stdout.splitlines() == ["created positions/care-copy.yaml"]
+    # Edited, it is ours, based on the original.
+    edit(
+        fresh,
+        "Market logic crowds out care",
+        "Market logic squeezes out care",
+        "positions/care-copy.yaml",
+    )
+    run(fresh, "build", "care-copy")
+    text = flat_text(fresh / "build/care-copy.pdf")
+    assert "Published by Test Organisation" in text  # the same name in both workspaces
+    assert f"Based on Test Organisation, version {commit} · March 1, 2026" in text
+    assert "version not versioned" in text
     result = run(fresh, "import", str(pdf), "--rename", "Care Copy!", code=2)
     assert "cannot be a position id" in result.stderr
 
@@ -425,16 +463,24 @@ def carrier(root: Path, path: Path) -> Path:
     """A PDF carrying care's sources as a build embeds them (quicker than rendering one; the
     real thing is imported in test_import_a_pdf_into_another_workspace_and_build_the_same_text).
     """
+    from standpunt.coalition.fingerprint import position_fingerprint
     from standpunt.workspace.read import open_workspace
 
     workspace = open_workspace(root)
     evidence = [workspace.evidence[key].csl for key in ("smith2021a", "smith2021b", "doe2019")]
+    manifest = {
+        "format": 2,
+        "id": "care",
+        "title": "Care is not a market",
+        "fingerprint": position_fingerprint(workspace, "care"),
+        "publisher": {"name": "Test Organisation"},
+    }
     return crafted_pdf(
         path,
         {
             "care.yaml": (root / "positions/care.yaml").read_bytes(),
             "evidence.json": json.dumps(evidence, indent=2).encode(),
-            "manifest.json": json.dumps({"id": "care", "title": "Care is not a market"}).encode(),
+            "manifest.json": json.dumps(manifest).encode(),
         },
     )
 
@@ -452,7 +498,7 @@ def crafted_pdf(path: Path, files: dict[str, bytes]) -> Path:
 @pytest.mark.parametrize(
     ("files", "message"),
     [
-        ({}, "carries no Standpunt sources"),
+        ({}, "carries no sources"),
         ({"manifest.json": b"{not json"}, "are damaged"),
         ({"manifest.json": b"[1, 2]", "care.yaml": POSITION.encode()}, "are damaged"),
         (

@@ -180,22 +180,23 @@ def test_format_and_short_form():
 
 def test_the_hashed_bytes_are_versioned_canonical_json():
     raw = parse_yaml("title: T\nsections:\n  - {title: S, body: B}\n", "p.yaml")
-    data = canonical_content(raw, {"x": {"id": "x", "title": "X", "quote": "mine"}})
+    item = {"id": "x", "title": "X", "quote": "mine", "note": "ours"}
+    data = canonical_content(raw, {"x": item})
     assert data == (
-        b'{"evidence":{"x":{"id":"x","title":"X"}},"fingerprint":1,'
+        b'{"evidence":{"x":{"id":"x","title":"X"}},"fingerprint":2,'
         b'"position":{"sections":[{"body":"B","title":"S"}],"title":"T"}}'
     )
-    assert json.loads(data)["fingerprint"] == 1
+    assert json.loads(data)["fingerprint"] == 2
     assert fingerprint(raw, {"x": {"id": "x", "title": "X"}}) == (
         "sha256:" + hashlib.sha256(data).hexdigest()
     )
 
 
-def test_every_declared_text_is_covered_and_format_1_is_pinned():
-    """The fingerprint covers the texts workspace/texts.py declares. Format 1 covers exactly
-    these: a text added there changes every fingerprint, so FORMAT_VERSION must go up with it
-    (and this test with them)."""
-    assert FORMAT_VERSION == 1
+def test_every_declared_text_is_covered_and_format_2_is_pinned():
+    """The fingerprint covers the texts workspace/texts.py declares. Format 2 covers exactly
+    these (and evidence without its internal note and quote): a text added there changes every
+    fingerprint, so FORMAT_VERSION must go up with it (and this test with them)."""
+    assert FORMAT_VERSION == 2
     assert (POSITION_FIELDS, SECTIONS, SECTION_FIELDS, ASKS) == (
         (("title", False), ("subtitle", False), ("summary", True)),
         "sections",
@@ -220,12 +221,15 @@ def test_every_declared_text_is_covered_and_format_1_is_pinned():
         assert canonical_content(changed, {}) != full, text.key
 
 
-def test_evidence_order_and_advocate_notes_do_not_count():
+def test_evidence_order_and_internal_fields_do_not_count():
+    """quote and note stay inside the organisation (a PDF does not carry them), so a text
+    checked from what a PDF carries must have the same fingerprint without them."""
     a = {"id": "a", "title": "A"}
     b = {"id": "b", "title": "B"}
     assert fp(POSITION, {"a": a, "b": b}) == fp(POSITION, {"b": b, "a": a})
     assert fp(POSITION, {"a": a}) == fp(POSITION, {"a": {**a, "quote": "the key passage"}})
-    assert fp(POSITION, {"a": a}) != fp(POSITION, {"a": {**a, "note": "Printed by some styles"}})
+    assert fp(POSITION, {"a": a}) == fp(POSITION, {"a": {**a, "note": "replace before print"}})
+    assert fp(POSITION, {"a": a}) != fp(POSITION, {"a": {**a, "abstract": "Printed by some"}})
     assert fp(POSITION, {"a": a}) != fp(POSITION, {"a": {**a, "title": "A!"}})
 
 

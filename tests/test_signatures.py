@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import subprocess
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,7 @@ from standpunt.workspace.load import load_yaml
 from standpunt.workspace.read import Workspace, open_workspace
 
 DAY = dt.date(2026, 3, 1)
-SIGNED, OUTDATED, UNSIGNED = SignatureState
+SIGNED, OUTDATED, UNSIGNED, INVALID = SignatureState
 
 
 def states(workspace: Workspace, position: str = "care") -> list[tuple[str, str]]:
@@ -99,8 +100,9 @@ def test_one_changed_word_makes_the_signature_outdated(root):
     assert warning.code == "outdated-signature"
     assert str(warning.location) == "signatures/care/swan.yaml:6:14"
     assert warning.message == (
-        "partner 'swan' signed an older text of this position (on 2026-03-01); ask them to "
-        "sign again: standpunt sign care --partner swan --by NAME"
+        "partner 'swan' signed an older text of this position (on 2026-03-01); see what "
+        "changed with 'standpunt diff care --signed-by swan' and ask them to sign again: "
+        "standpunt sign care --partner swan --by NAME"
     )
 
     # Signing again binds the signature to the new text.
@@ -234,16 +236,33 @@ def test_sign_only_the_text_the_partner_read(root):
     )
 
 
+def _printable(text: str) -> bool:
+    """No control, format, private-use or surrogate character: what a name may hold."""
+    return not any(unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs") for c in text)
+
+
+def _folded(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(by=st.text(min_size=1).filter(lambda s: bool(s.split())), role=st.none() | st.text())
+@given(
+    by=st.text(min_size=1, max_size=200).filter(lambda s: bool(s.split())),
+    role=st.none() | st.text(max_size=200),
+)
 def test_any_name_is_written_so_that_it_reads_back(root, by, role):
     workspace = open_workspace(root)
+    if not (_printable(_folded(by)) and _printable(_folded(role or ""))):
+        with pytest.raises(UsageError) as caught:
+            sign(workspace, "care", "swan", by, role=role, today=DAY)
+        assert caught.value.message.endswith("holds a control character; write it as plain text")
+        return
     sign(workspace, "care", "swan", by, role=role, today=DAY)
     found, diagnostics = read_signatures(workspace)
     assert diagnostics == []
     [signature] = found["care"]
-    assert signature.by == " ".join(by.split())
-    assert signature.role == (" ".join(role.split()) or None if role is not None else None)
+    assert signature.by == _folded(by)
+    assert signature.role == (_folded(role) or None if role is not None else None)
 
 
 def git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -411,17 +411,35 @@ def history(ctx: click.Context, position: str) -> Result:
     show_default=True,
     help="text prints the redline here.",
 )
+@click.option(
+    "--signed-by",
+    metavar="PARTNER",
+    help="From the text PARTNER signed to the current one (or to the one revision given).",
+)
 @click.pass_context
 @ends_with_exit_code
 def diff(
-    ctx: click.Context, position: str, rev_a: str | None, rev_b: str | None, output_format: str
+    ctx: click.Context,
+    position: str,
+    rev_a: str | None,
+    rev_b: str | None,
+    output_format: str,
+    signed_by: str | None,
 ) -> Result:
     """A redline of POSITION between REV_A (default: the previous version) and REV_B
     (default: the working tree)."""
     from standpunt.commands.versions import RedlineShown
     from standpunt.commands.versions import diff as redline
 
-    result = redline(_root(ctx), position, rev_a, rev_b, output_format, color=sys.stdout.isatty())
+    result = redline(
+        _root(ctx),
+        position,
+        rev_a,
+        rev_b,
+        output_format,
+        color=sys.stdout.isatty(),
+        signed_by=signed_by,
+    )
     if isinstance(result, RedlineShown):
         click.echo(result.text)
     else:
@@ -447,7 +465,48 @@ def fingerprint(ctx: click.Context, position: str) -> Result:
 @click.option("--partner", required=True, help="The partner's key in standpunt.yaml.")
 @click.option("--by", "signer", required=True, help="Who signs for the partner.")
 @click.option("--role", help="The signer's role, e.g. director.")
+@click.pass_context
+@ends_with_exit_code
+def statement(
+    ctx: click.Context, position: str, partner: str, signer: str, role: str | None
+) -> Result:
+    """The exact bytes PARTNER's signer signs for POSITION's current text (or for the text a
+    received PDF carries): sign them with ssh-keygen -Y sign -n standpunt."""
+    from standpunt.commands.signing import is_pdf
+    from standpunt.commands.signing import statement as signed_words
+
+    root = None if is_pdf(position) else _root(ctx)
+    result = signed_words(root, position, partner, signer, role)
+    out = click.get_binary_stream("stdout")
+    out.write(result.data)
+    out.flush()
+    return result
+
+
+@main.command()
+@click.argument("position")
+@click.option("--partner", required=True, help="The partner's key in standpunt.yaml.")
+@click.option("--by", "signer", required=True, help="Who signs for the partner.")
+@click.option("--role", help="The signer's role, e.g. director.")
 @click.option("--fingerprint", "expect", help="Sign only if the text still has this fingerprint.")
+@click.option(
+    "--key",
+    "key_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Sign with this SSH key (ssh-keygen -Y sign: ssh-agent and passphrases work).",
+)
+@click.option(
+    "--signature",
+    "signature_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A signature made elsewhere over 'standpunt statement' (ssh-keygen -Y sign -n standpunt).",
+)
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(),
+    help="For a PDF: the folder the reply is written to (default: here).",
+)
 @click.pass_context
 @ends_with_exit_code
 def sign(
@@ -457,14 +516,75 @@ def sign(
     signer: str,
     role: str | None,
     expect: str | None,
+    key_file: Path | None,
+    signature_file: Path | None,
+    output: Path,
 ) -> Result:
-    """Record that PARTNER co-signs the current text of POSITION."""
+    """Record that PARTNER co-signs the current text of POSITION; or, for a received PDF
+    (FILE.pdf, no workspace needed), write the reply <id>.<PARTNER>.signature.yaml to send back."""
+    from standpunt.commands.signing import is_pdf, sign_reply
     from standpunt.commands.signing import sign as record
 
-    result = record(_root(ctx), position, partner, signer, role, expect=expect)
-    click.echo(
-        f"{partner} signed {position} ({result.fingerprint}) → {result.file}; commit this file"
+    if is_pdf(position):
+        reply = sign_reply(Path(position), partner, signer, role, key_file, signature_file, output)
+        for caution in reply.cautions:
+            click.echo(f"warning: {caution}", err=True)
+        click.echo(
+            f"{partner} signed {reply.signature.position} ({_short(reply.signature.fingerprint)})"
+            f" → {reply.file}; send this file back to the organisation"
+        )
+        return reply
+    result = record(
+        _root(ctx),
+        position,
+        partner,
+        signer,
+        role,
+        expect=expect,
+        key_file=key_file,
+        signature_file=signature_file,
     )
+    proof = "verified" if result.signature.proof == "verified" else "recorded, not verified"
+    click.echo(
+        f"{partner} signed {position} ({result.fingerprint}, {proof}) → {result.file}; "
+        "commit this file"
+    )
+    if result.signature.proof != "verified" and result.signature.key:
+        click.echo(
+            f"note: '{partner}' lists no keys in standpunt.yaml; add the key that signed "
+            f"({result.signature.key}) under its 'keys:' to verify it",
+            err=True,
+        )
+    return result
+
+
+def _short(fingerprint: str) -> str:
+    from standpunt.coalition.fingerprint import short
+
+    return short(fingerprint)
+
+
+@main.command()
+@click.argument("reply", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+@ends_with_exit_code
+def accept(ctx: click.Context, reply: Path) -> Result:
+    """Verify a partner's reply (<id>.<partner>.signature.yaml) and store it in signatures/."""
+    from standpunt.commands.signing import accept as store
+
+    result = store(_root(ctx), reply)
+    signature = result.signature
+    which = "the current text" if result.current else "an older text"
+    click.echo(
+        f"accepted: {signature.partner} ({signature.by}, {signature.date.isoformat()}) signed "
+        f"{which} of {signature.position}, {signature.proof} → {result.file}; commit this file"
+    )
+    if not result.current:
+        click.echo(
+            f"see what changed since: standpunt diff {signature.position} --signed-by "
+            f"{signature.partner}",
+            err=True,
+        )
     return result
 
 
@@ -487,6 +607,7 @@ _STANDING = {
     "signed": "signed this text",
     "outdated": "signed an older text",
     "unsigned": "not signed",
+    "invalid": "invalid signature",
 }
 
 
@@ -507,9 +628,22 @@ def signing_status(ctx: click.Context, positions: tuple[str, ...]) -> Result:
             continue
         click.echo(f"{pid}:" + ("" if standing.partners else " no partners invited or signed"))
         for key, state, signature in standing.partners:
-            who = f" ({signature.by}, {signature.date.isoformat()})" if signature else ""
-            click.echo(f"  {key:<24} {_STANDING[state]}{who}")
+            click.echo(f"  {key:<24} {_standing(pid, key, state, signature)}")
     return result
+
+
+def _standing(pid: str, key: str, state: str, signature: Any) -> str:
+    """One partner's line of ``status``."""
+    line = _STANDING[state]
+    if signature is None:
+        return line
+    if state == "invalid":
+        return f"{line}: {signature.problem}"
+    proof = "verified" if signature.proof == "verified" else "not verified"
+    line += f", {proof} ({signature.by}, {signature.date.isoformat()})"
+    if state == "outdated":
+        line += f"; see what changed: standpunt diff {pid} --signed-by {key}"
+    return line
 
 
 @main.command(name="import")
@@ -523,7 +657,29 @@ def import_pdf(ctx: click.Context, pdf: Path, new_id: str | None) -> Result:
 
     result = take_out(_root(ctx), pdf, new_id)
     for path in result.files:
-        click.echo(f"created {path}")
+        click.echo(f"{'changed' if path == 'standpunt.yaml' else 'created'} {path}")
+    if result.origin:
+        click.echo(f"origin: published by {result.origin}", err=True)
+    if result.added:
+        click.echo(f"added partners to standpunt.yaml: {', '.join(result.added)}", err=True)
+    for key, what in result.conflicts:
+        click.echo(
+            f"note: partner '{key}' is defined otherwise here than in the PDF ({what}); "
+            "standpunt.yaml was left as it is",
+            err=True,
+        )
+    if result.signatures:
+        click.echo(f"signatures imported: {', '.join(result.signatures)}", err=True)
+    for key, why in result.refused:
+        click.echo(f"note: the signature of '{key}' was not imported: {why}", err=True)
+    if result.by_hand:
+        click.echo(
+            "note: standpunt.yaml could not be changed safely; add these partners to it:\n"
+            + result.by_hand,
+            err=True,
+        )
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
     if result.strangers:
         click.echo(
             f"note: {result.files[0]} names signatories that are not partners in "
@@ -533,6 +689,54 @@ def import_pdf(ctx: click.Context, pdf: Path, new_id: str | None) -> Result:
             err=True,
         )
     return result
+
+
+@main.command()
+@click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--keys",
+    "allowed_signers",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Trust only these keys: an allowed_signers file whose principals are partner keys.",
+)
+@ends_with_exit_code
+def verify(pdf: Path, allowed_signers: Path | None) -> Result:
+    """Check that a Standpunt PDF carries the text its fingerprint names, and who signed it
+    (no workspace needed). A PDF that was changed exits 1."""
+    from standpunt.commands.share import verify as check_pdf
+
+    result = check_pdf(pdf, allowed_signers)
+    found = result.verification
+    title = f' "{found.title}"' if found.title else ""
+    click.echo(f"{pdf.name}: position '{found.position}'{title}")
+    if found.publisher or found.version:
+        version = found.version or "not versioned"
+        click.echo(f"  published by {found.publisher or '?'}, version {version}")
+    if found.intact:
+        click.echo(f"  text: intact (fingerprint {found.fingerprint})")
+    else:
+        click.echo(f"  text: NOT the text its fingerprint names: {found.why}")
+    whose = "keys you trust (--keys)" if found.trusted_keys else "keys the PDF itself lists"
+    for checked in found.signatures:
+        click.echo(f"  {checked.partner}: {_verified_line(checked, whose)}")
+    if not found.signatures:
+        click.echo("  no signatures")
+    _echo_diagnostics(result.problems)
+    return result
+
+
+def _verified_line(checked: Any, whose: str) -> str:
+    signature = checked.signature
+    who = ""
+    if signature is not None:
+        role = f", {signature.role}" if signature.role else ""
+        who = f" — {signature.by}{role}, {signature.date.isoformat()}"
+    if checked.problem is not None:
+        return f"INVALID: {checked.problem}{who}"
+    text = "signed this text" if checked.this_text else "signed another text"
+    if signature.proof == "verified":
+        return f"{text}, verified with {signature.key} ({whose}){who}"
+    return f"{text}, not verified (no key for this partner){who}"
 
 
 @main.command()

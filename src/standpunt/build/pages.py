@@ -9,6 +9,7 @@ PDF's settings, among them the files the PDF embeds (:mod:`standpunt.build.attac
 from __future__ import annotations
 
 import calendar
+import datetime as dt
 import functools
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from standpunt.choices import Medium
 from standpunt.cite.citeproc import CitedText, PieceSpec
 from standpunt.cite.notes import View, prepare
 from standpunt.coalition import signatures as signing
+from standpunt.coalition.signatures import Signature
+from standpunt.errors import StandpuntError
 from standpunt.render.request import PdfSettings
 from standpunt.render.template import (
     Page,
@@ -34,20 +37,29 @@ from standpunt.render.template import (
     view_model,
 )
 from standpunt.render.workers import Job
+from standpunt.versions.history import Stamp
 from standpunt.workspace.paths import BUILTIN_TEMPLATES
 from standpunt.workspace.read import Workspace
+from standpunt.workspace.schema import Organisation
 from standpunt.workspace.texts import pieces
+
+SIGNED = signing.SignatureState.SIGNED
 
 
 @dataclass(frozen=True)
 class Facts:
-    """What a position's pages show besides its texts: its version and its co-signers."""
+    """What a position's pages show besides its texts: its version, its co-signers, whose
+    edition it is and where it comes from."""
 
     version: Version
+    #: The signatures that hold this text.
+    holding: list[Signature]
     #: The partners whose signature holds this text.
     signers: list[str]
     #: The partners yet to sign, shown as pending in drafts.
     pending: list[str]
+    edition: dict[str, Any] | None
+    origin: Origin
 
 
 class Pages:
@@ -77,7 +89,7 @@ class Pages:
             context = view_model(self._page(planned, task.medium, prepared, facts))
             pdf = None
             if task.medium == "print":
-                pdf = self._pdf(planned, expected, facts.version, facts.signers)
+                pdf = self._pdf(planned, expected, facts.version, facts.holding, facts.origin)
             jobs.append(Job(task.key, self.plan.templates, context, task.medium, pdf))
         return jobs
 
@@ -109,20 +121,23 @@ class Pages:
         return self.order_from(planned, render_html(job.templates, job.context))
 
     def _facts(self, planned: PlannedPosition) -> Facts:
-        """What every page of the position shows besides its texts."""
+        """What every page of the position shows besides its texts; an error if the build
+        makes a partner's edition of a text that partner has not signed."""
         signed = {planned.id: planned.signatures}
-        version = version_stamp(planned.stamp, planned.lang, self.workspace.labels(planned.lang))
-        signers = signing.current_signers(self.workspace, planned.id, signed, planned.fingerprint)
+        states = signing.status(self.workspace, planned.id, signed, planned.fingerprint)
+        holding = [s for _, state, s in states if state is SIGNED and s is not None]
+        signers = [signature.partner for signature in holding]
+        edition = self.edition()
+        if edition is not None and edition["key"] not in signers:
+            raise _not_a_signer(planned.id, edition["key"], signers)
         pending = []
         if self.include_pending:
-            pending = [
-                key
-                for key, state, _ in signing.status(
-                    self.workspace, planned.id, signed, planned.fingerprint
-                )
-                if state is not signing.SignatureState.SIGNED
-            ]
-        return Facts(version, signers, pending)
+            pending = [key for key, state, _ in states if state is not SIGNED]
+        origin = Origin(self.workspace, planned)
+        version = origin.version or version_stamp(
+            planned.stamp, planned.lang, self.workspace.labels(planned.lang)
+        )
+        return Facts(version, holding, signers, pending, edition, origin)
 
     def _page(self, planned: PlannedPosition, medium: Medium, view: View, facts: Facts) -> Page:
         return Page(
@@ -136,7 +151,11 @@ class Pages:
             fingerprint=planned.fingerprint,
             signers=facts.signers,
             pending=facts.pending,
-            edition=self.edition(),
+            edition=facts.edition,
+            verified=[s.partner for s in facts.holding if s.proof is signing.Proof.VERIFIED],
+            publisher=facts.origin.publisher,
+            origin=facts.origin.based_on,
+            pending_build=self.include_pending,
         )
 
     def _pdf(
@@ -144,17 +163,59 @@ class Pages:
         planned: PlannedPosition,
         expected: dict[str, str],
         version: Version,
-        signers: list[str],
+        signers: list[Signature],
+        origin: Origin,
     ) -> PdfSettings:
         """How the position's page becomes its PDF."""
         stamp = planned.stamp
+        epoch = stamp.timestamp if stamp.versioned else _date_epoch(planned.position.date)
+        if origin.version is not None:
+            epoch = _date_epoch(origin.date)
         return PdfSettings(
             roots=(self.workspace.root, *self.plan.templates.folders),
             variant=self.variant,
             expected=expected,
-            attachments=attachments(planned, version, signers),
-            epoch=stamp.timestamp if stamp.versioned else _date_epoch(planned),
+            attachments=attachments(self.workspace, planned, version, signers, origin.publisher),
+            epoch=epoch,
         )
+
+
+def _not_a_signer(position_id: str, key: str, signers: list[str]) -> StandpuntError:
+    """A partner's edition of a text the partner has not signed would claim what it did not."""
+    who = ", ".join(signers) if signers else "nobody yet"
+    return StandpuntError(
+        f"no edition for partner '{key}': its signature does not hold the current text of "
+        f"'{position_id}' (signed by: {who}). Ask the partner to sign first (standpunt "
+        f"sign {position_id} --partner {key} ...), or make an edition for one who signed",
+        code="edition-not-signed",
+    )
+
+
+class Origin:
+    """Who publishes a position: an imported position built unchanged names its original
+    publisher and version; once edited it is ours, "based on" the original."""
+
+    def __init__(self, workspace: Workspace, planned: PlannedPosition) -> None:
+        origin = planned.position.origin
+        unchanged = origin is not None and origin.fingerprint == planned.fingerprint
+        labels = workspace.labels(planned.lang)
+        self.publisher: Organisation = workspace.config.organisation
+        self.version: Version | None = None
+        self.date: dt.date | None = None
+        self.based_on: dict[str, Any] | None = None
+        if origin is None:
+            return
+        stamp = Stamp(
+            versioned=origin.commit is not None,
+            commit=origin.commit,
+            date=origin.date,
+            label=origin.version,
+        )
+        theirs = version_stamp(stamp, planned.lang, labels)
+        if unchanged:
+            self.publisher, self.version, self.date = origin.publisher, theirs, origin.date
+        else:
+            self.based_on = {"publisher": origin.publisher.name, "version": theirs["short"]}
 
 
 def edition(workspace: Workspace, key: str | None) -> dict[str, Any] | None:
@@ -173,7 +234,6 @@ def edition(workspace: Workspace, key: str | None) -> dict[str, Any] | None:
     }
 
 
-def _date_epoch(planned: PlannedPosition) -> int | None:
-    """Outside git, the position's own date stands in for the commit time."""
-    date = planned.position.date
+def _date_epoch(date: dt.date | None) -> int | None:
+    """Outside git, the position's own date (or its origin's) stands in for the commit time."""
     return None if date is None else calendar.timegm(date.timetuple())

@@ -198,6 +198,8 @@ def _outputs(
 ) -> list[OutputTask]:
     """The position's output in each format asked for (a page, then a PDF)."""
     edition = f".{options.edition}" if options.edition else ""
+    if options.include_pending:  # never in place of the official build/<id>.pdf
+        edition += ".pending"
     tasks = []
     for name, (medium, suffix) in OUTPUTS.items():
         if name not in options.formats:

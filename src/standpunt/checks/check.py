@@ -17,7 +17,12 @@ from standpunt.cite.citeproc import resolve_style
 from standpunt.cite.locate import citations_in
 from standpunt.cite.styles import check_style
 from standpunt.coalition.fingerprint import workspace_fingerprints
-from standpunt.coalition.signatures import Signature, check_signatures, read_signatures
+from standpunt.coalition.signatures import (
+    Signature,
+    check_partner_keys,
+    check_signatures,
+    read_signatures,
+)
 from standpunt.errors import Diagnostic, Problems, StandpuntError, did_you_mean
 from standpunt.evidence.zotero import is_zotero_uri
 from standpunt.workspace.load import YamlList, YamlMapping
@@ -113,8 +118,9 @@ def _check_signatories(workspace: Workspace, position: PositionFile, found: Prob
 def _check_signatures(
     workspace: Workspace, ids: list[str], found: Problems
 ) -> dict[str, list[Signature]]:
-    """Signature files that cannot be read, and signatures of an older text (warnings);
-    returns the valid signatures."""
+    """Partner keys that cannot be read, signature files that cannot be read, invalid
+    signatures, and signatures of an older text (warnings); returns the readable signatures."""
+    found.extend(check_partner_keys(workspace))
     if not (workspace.root / SIGNATURES_DIR).exists():
         return {}
     signed, diagnostics = read_signatures(workspace)

@@ -7,16 +7,19 @@ as the position and nothing else:
 * **covered**: the position's texts, as :mod:`standpunt.workspace.texts` declares them:
   ``title``, ``subtitle``, ``summary``, every section's ``title``, ``body`` and ``quote`` (in
   order), the ``recommendations`` (in order: the order of the asks is a priority); and the CSL
-  data of every evidence item the position cites, with every field a CSL style may print
-  (``note``, ``abstract`` and ``annote`` included).
+  data of every evidence item the position cites, with every public field a CSL style may print
+  (``abstract`` and ``annote`` included).
 * **not covered**, so that changing them keeps signatures valid: ``status`` (adopting a signed
   draft is the point of signing it), ``date`` and ``version`` (labels of the text, not the
   text), ``authors`` (the byline, not the position), ``signatories`` (inviting one more partner
   must not void the others' signatures; who appears as co-signer is decided by the signatures
   themselves), ``tags`` (catalogue keywords), ``lang`` and the workspace's citation style
-  and template (they change labels, date formats and citation punctuation, not the words), and
-  the advocate-only fields of evidence (``quote``, the passage an advocate keeps for
-  themselves; :data:`standpunt.workspace.schema.EVIDENCE_EXTRA_FIELDS`).
+  and template (they change labels, date formats and citation punctuation, not the words),
+  ``origin`` (where an imported position came from), and the internal fields of evidence
+  (:data:`INTERNAL_EVIDENCE_FIELDS`: ``quote``, the passage an advocate keeps for themselves,
+  and ``note``, the organisation's own remark). They stay inside the organisation: a PDF does
+  not carry them (unless ``attach: {notes: true}``), and whoever checks a PDF's fingerprint
+  (``verify``, ``import``, a partner's reply) must be able to do so from what the PDF carries.
 
 Evidence is hashed in its CSL-JSON form, so ``Smith, Jane`` and ``{family: Smith, given: Jane}``,
 ``issued: 2021-05`` and ``{date-parts: [[2021, 5]]}``, or moving an item from a CSL-YAML to a
@@ -32,8 +35,9 @@ Re-wrapping a paragraph over other lines does change the fingerprint: in Markdow
 can start a list item, a heading or a table row, and the fingerprint must not depend on a
 Markdown parser's version.
 
-The hashed bytes are canonical JSON of ``{"fingerprint": 1, "position": …, "evidence": …}``;
-the version number changes whenever what is covered or how it is normalised changes.
+The hashed bytes are canonical JSON of ``{"fingerprint": 2, "position": …, "evidence": …}``;
+the version number changes whenever what is covered or how it is normalised changes (version 2
+left out the evidence's ``note``).
 """
 
 from __future__ import annotations
@@ -55,8 +59,10 @@ from standpunt.workspace.texts import ASKS, POSITION_FIELDS, SECTION_FIELDS, SEC
 
 __all__ = [
     "FORMAT_VERSION",
+    "INTERNAL_EVIDENCE_FIELDS",
     "PREFIX",
     "canonical_content",
+    "carried_fingerprint",
     "fingerprint",
     "normalise_text",
     "position_fingerprint",
@@ -66,7 +72,9 @@ __all__ = [
 
 #: Bumped whenever the covered fields or the normalisation change: a text added to
 #: :mod:`standpunt.workspace.texts` is covered at once, and changes every fingerprint.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: Evidence fields that stay inside the organisation: neither signed nor (by default) embedded.
+INTERNAL_EVIDENCE_FIELDS = EVIDENCE_EXTRA_FIELDS | {"note"}
 PREFIX = "sha256:"
 #: Hex digits shown in the short form, as git shows abbreviated commits.
 SHORT_DIGITS = 16
@@ -134,7 +142,11 @@ def canonical_content(position_raw: Any, evidence: Mapping[str, dict[str, Any]])
     """The exact bytes that are hashed: canonical JSON of the covered, normalised content."""
     items = {
         str(key): _normalise(
-            {k: v for k, v in to_plain(item).items() if k not in EVIDENCE_EXTRA_FIELDS}
+            {
+                k: v
+                for k, v in to_plain(item).items()
+                if str(k).lower() not in INTERNAL_EVIDENCE_FIELDS
+            }
         )
         for key, item in evidence.items()
     }
@@ -154,6 +166,12 @@ def fingerprint(position_raw: Any, evidence: Mapping[str, dict[str, Any]]) -> st
     ``evidence`` maps each cited key to its CSL-JSON item (:attr:`EvidenceItem.csl`).
     """
     return PREFIX + hashlib.sha256(canonical_content(position_raw, evidence)).hexdigest()
+
+
+def carried_fingerprint(position_raw: Any, evidence: list[dict[str, Any]]) -> str:
+    """The fingerprint of a position as a PDF carries it: its file, and the evidence it cites
+    as CSL-JSON items (exactly those the build cited, so each is keyed by its id)."""
+    return fingerprint(position_raw, {str(item.get("id")): item for item in evidence})
 
 
 def short(fp: str) -> str:

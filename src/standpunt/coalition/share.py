@@ -1,99 +1,212 @@
-"""PDFs that carry their sources: ``standpunt import`` takes a position back out of one.
+"""PDFs that carry their sources, read back: what ``import``, ``verify`` and a reply read.
 
-Every PDF Standpunt builds embeds the position's YAML, the evidence it cites as CSL-JSON, its
-signatures and a manifest. Importing checks everything before writing anything: an id that
-exists is refused unless renamed, and evidence with the same id but other content is never
-overwritten.
+A PDF Standpunt builds embeds (unless ``attach: false``) the position's YAML, normalised and
+without comments; the evidence it cites as CSL-JSON, without the internal ``note`` and
+``quote``; the signatures of this very text; the logos of its publisher and partners; and a
+manifest (:data:`MANIFEST`) naming the position, its fingerprint and version, its publisher, and
+the definitions of its partners (name, short name, website, logo, SSH keys). The names of the
+embedded files are declared here, once, for the build that writes them
+(:mod:`standpunt.build.attachments`) and the commands that read them.
+
+A PDF may come from anyone, so reading one is bounded: the file's size, the number of embedded
+files, each one's declared and decoded size, JSON's depth and numbers. Anything wrong ends in a
+:class:`StandpuntError` naming the PDF, never in another exception.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from standpunt.errors import StandpuntError, UsageError
-from standpunt.workspace.files import write_atomic
+import yaml
+
+from standpunt.coalition.fingerprint import carried_fingerprint
+from standpunt.errors import StandpuntError
 from standpunt.workspace.load import parse_yaml, to_plain
-from standpunt.workspace.paths import EVIDENCE_DIR, POSITIONS_DIR, valid_id
-from standpunt.workspace.read import Workspace
+from standpunt.workspace.paths import valid_id, valid_key
 
 MANIFEST = "manifest.json"
 EVIDENCE = "evidence.json"
+#: What the manifest's layout is; PDFs from before it (no ``format``) carry no partners, no
+#: publisher and a fingerprint of another format.
+MANIFEST_FORMAT = 2
+PUBLISHER_LOGO = "publisher-logo"
+PARTNER_LOGO = "partner-logo-"
+SIGNATURE_PREFIX = "signature-"
+
+#: The largest PDF read.
+MAX_PDF_BYTES = 200 * 1024 * 1024
+#: How many files a PDF may embed, and how large each may be once decoded.
+MAX_ATTACHMENTS = 64
+MAX_ATTACHMENT_BYTES = 8 * 1024 * 1024
+MAX_TOTAL_BYTES = 32 * 1024 * 1024
+#: The longest number a JSON file may hold, in digits.
+MAX_JSON_DIGITS = 20
+
+
+def _bounded_pypdf() -> contextlib.AbstractContextManager[Any]:
+    """pypdf's own decompression limits, lowered to what one embedded file may be (pypdf 7)."""
+    import pypdf
+
+    apply = getattr(pypdf, "apply_configuration", None)
+    if apply is None:
+        return contextlib.nullcontext()
+    limit = MAX_ATTACHMENT_BYTES + 1
+    return apply(  # type: ignore[no-any-return]
+        zlib_maximum_output_length=limit,
+        lzw_maximum_output_length=limit,
+        run_length_maximum_output_length=limit,
+        array_based_stream_maximum_output_length=limit,
+    )
+
+
+def _unreadable(pdf: Path, why: str) -> StandpuntError:
+    return StandpuntError(f"'{pdf.name}' cannot be read as a PDF: {why}", code="bad-pdf")
 
 
 def read_attachments(pdf: Path) -> dict[str, bytes]:
-    """The files embedded in a PDF, by name."""
-    # Only 'standpunt import' reads a PDF: every other command is spared pypdf's import.
+    """The files embedded in a PDF, by name, each read within the bounds above."""
+    try:
+        size = pdf.stat().st_size
+    except OSError as exc:
+        raise _unreadable(pdf, exc.strerror or str(exc)) from None
+    if not pdf.is_file():
+        raise _unreadable(pdf, "it is not a regular file")
+    if size > MAX_PDF_BYTES:
+        raise _unreadable(pdf, f"it is larger than {MAX_PDF_BYTES // 2**20} MB")
+    # Only the commands that read a PDF pay for pypdf's import.
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     try:
-        reader = PdfReader(pdf)
-        return {name: data[0] for name, data in reader.attachments.items() if data}
-    except (PdfReadError, OSError, ValueError) as exc:
-        raise StandpuntError(f"'{pdf}' cannot be read as a PDF: {exc}", code="bad-pdf") from None
+        with _bounded_pypdf():
+            reader = PdfReader(pdf)
+            return _embedded(pdf, reader.attachment_list)
+    except StandpuntError:
+        raise
+    except Exception as exc:  # pypdf raises many kinds on a damaged or hostile file
+        if type(exc).__name__ == "LimitReachedError":  # pypdf's own bound, set above
+            raise _damaged(
+                pdf, f"an embedded file is larger than {MAX_ATTACHMENT_BYTES // 2**20} MB"
+            ) from None
+        what = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise _unreadable(pdf, what) from None
 
 
-def import_position(
-    workspace: Workspace, pdf: Path, new_id: str | None = None
-) -> tuple[list[Path], list[str]]:
-    """Write the position and its new evidence from ``pdf`` into ``workspace``.
+def _embedded(pdf: Path, entries: Iterator[Any]) -> dict[str, bytes]:
+    files: dict[str, bytes] = {}
+    total = 0
+    for count, entry in enumerate(entries, 1):
+        if count > MAX_ATTACHMENTS:
+            raise _damaged(pdf, f"it embeds more than {MAX_ATTACHMENTS} files")
+        name = str(entry.name)
+        declared = entry.size
+        if isinstance(declared, int) and declared > MAX_ATTACHMENT_BYTES:
+            raise _damaged(pdf, f"the embedded file '{name[:60]}' is too large")
+        data = entry.content
+        total += len(data)
+        if len(data) > MAX_ATTACHMENT_BYTES or total > MAX_TOTAL_BYTES:
+            raise _damaged(pdf, f"the embedded file '{name[:60]}' is too large")
+        if name in files:
+            raise _damaged(pdf, f"it embeds two files named '{name[:60]}'")
+        files[name] = data
+    return files
 
-    Returns the files written, and the signatories the position names that are not partners
-    of this workspace (``check`` reports them until they are added to standpunt.yaml).
-    """
-    sources = read_sources(pdf)
-    # Refuse anything unsafe up front.
-    parsed = parse_yaml(sources.position_yaml, f"{pdf.name}:{sources.position_id}.yaml")
-    listed = parsed.get("signatories") if isinstance(parsed, dict) else None
-    strangers = [
-        str(key)
-        for key in (listed if isinstance(listed, list) else [])
-        if str(key) not in workspace.config.partners
-    ]
-    pid = new_id or sources.position_id
-    target = _new_position_file(workspace, pid)
-    new_items = _new_evidence(workspace, sources.evidence, pdf)
-    # Everything is decided before anything is written.
-    evidence_file = _new_evidence_file(workspace.root / EVIDENCE_DIR, pid)
-    target.parent.mkdir(exist_ok=True)
-    write_atomic(target, sources.position_yaml)
-    written = [target]
-    if new_items:
-        evidence_file.parent.mkdir(exist_ok=True)
-        data = json.dumps(new_items, ensure_ascii=False, indent=2) + "\n"
-        write_atomic(evidence_file, data.encode("utf-8"))
-        written.append(evidence_file)
-    return written, strangers
+
+def _damaged(pdf: Path, why: str) -> StandpuntError:
+    return StandpuntError(f"the sources inside '{pdf.name}' are damaged: {why}", code="bad-pdf")
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_JSON_DIGITS:
+        raise ValueError("a number is too long")
+    return int(text)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def load_json(data: bytes, name: str, pdf: Path) -> Any:
+    """JSON embedded in ``pdf``: strict, with bounded numbers and depth."""
+    try:
+        return json.loads(data.decode("utf-8"), parse_int=_bounded_int, parse_constant=_no_constant)
+    except (ValueError, RecursionError, UnicodeDecodeError) as exc:
+        raise _damaged(pdf, f"{name}: {str(exc)[:200]}") from None
 
 
 @dataclass(frozen=True)
 class Sources:
-    """What a Standpunt PDF carries: its position's id and file, and the evidence it cites."""
+    """What a Standpunt PDF carries, each part checked for its shape."""
 
+    pdf: Path
     position_id: str
     position_yaml: bytes
+    #: The position file as located YAML (parsed with the same rules as a workspace's files).
+    position: Any
     evidence: list[dict[str, Any]]
+    manifest: dict[str, Any]
+    #: Every embedded file by name (signatures and logos among them).
+    files: dict[str, bytes] = field(repr=False)
+
+    @property
+    def fingerprint(self) -> str | None:
+        """The fingerprint the manifest gives."""
+        value = self.manifest.get("fingerprint")
+        return value if isinstance(value, str) else None
+
+    @property
+    def current_format(self) -> bool:
+        """Whether the PDF was made by a Standpunt whose fingerprint and manifest this one
+        reads (older PDFs carry their text, but nothing about signatures can be checked).
+        Its position id is then one a statement can name (``import`` judges the id itself,
+        since ``--rename`` may give another)."""
+        return self.manifest.get("format") == MANIFEST_FORMAT and valid_id(self.position_id)
+
+    def carried_fingerprint(self) -> str:
+        """The fingerprint of the position and evidence the PDF carries."""
+        return carried_fingerprint(self.position, self.evidence)
+
+    def intact(self) -> bool:
+        """Whether what the PDF carries is the text its manifest's fingerprint names."""
+        return self.current_format and self.carried_fingerprint() == self.fingerprint
+
+    def signatures(self) -> dict[str, bytes]:
+        """The embedded signature files, by partner key."""
+        found = {}
+        for name, data in self.files.items():
+            key = name.removeprefix(SIGNATURE_PREFIX).removesuffix(".yaml")
+            if name.startswith(SIGNATURE_PREFIX) and name.endswith(".yaml") and valid_key(key):
+                found[key] = data
+        return found
+
+    def partners(self) -> dict[str, dict[str, Any]]:
+        """The partner definitions the manifest carries, by key (only well-formed ones)."""
+        listed = self.manifest.get("partners")
+        if not isinstance(listed, dict):
+            return {}
+        return {
+            key: value
+            for key, value in listed.items()
+            if isinstance(key, str) and valid_key(key) and isinstance(value, dict)
+        }
+
+    def publisher(self) -> dict[str, Any] | None:
+        """The publisher the manifest names."""
+        value = self.manifest.get("publisher")
+        return value if isinstance(value, dict) else None
 
 
 def read_sources(pdf: Path) -> Sources:
     """The sources embedded in a PDF Standpunt built; anything else is refused, and said why."""
     files = read_attachments(pdf)
     if MANIFEST not in files:
-        raise StandpuntError(
-            f"'{pdf.name}' carries no Standpunt sources (no {MANIFEST} inside); only PDFs built "
-            "by Standpunt can be imported",
-            code="not-standpunt-pdf",
-        )
-    try:
-        manifest = json.loads(files[MANIFEST])
-        evidence: list[dict[str, Any]] = json.loads(files.get(EVIDENCE, b"[]"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise StandpuntError(
-            f"the sources inside '{pdf.name}' are damaged: {exc}", code="bad-pdf"
-        ) from None
+        raise no_sources(pdf)
+    manifest = load_json(files[MANIFEST], MANIFEST, pdf)
+    evidence = load_json(files.get(EVIDENCE, b"[]"), EVIDENCE, pdf)
     # Valid JSON of the wrong shape is damaged too (and must not end in a traceback).
     if (
         not isinstance(manifest, dict)
@@ -103,59 +216,55 @@ def read_sources(pdf: Path) -> Sources:
             for item in evidence
         )
     ):
-        raise StandpuntError(
-            f"the sources inside '{pdf.name}' are damaged: {MANIFEST} must be an object and "
-            f"{EVIDENCE} a list of items that each have an id",
-            code="bad-pdf",
+        raise _damaged(
+            pdf, f"{MANIFEST} must be an object and {EVIDENCE} a list of items that each have an id"
         )
-    source_id = str(manifest.get("id", ""))
+    source_id = manifest.get("id")
+    if not isinstance(source_id, str):
+        raise _damaged(pdf, f"{MANIFEST} names no position id")
     position_yaml = files.get(f"{source_id}.yaml")
     if position_yaml is None:
         raise StandpuntError(f"'{pdf.name}' does not carry its position file", code="bad-pdf")
-    return Sources(source_id, position_yaml, evidence)
+    position = parse_yaml(position_yaml, f"{pdf.name}:{source_id}.yaml")
+    return Sources(pdf, source_id, position_yaml, position, evidence, manifest, files)
 
 
-def _new_position_file(workspace: Workspace, pid: str) -> Path:
-    """Where the position ``pid`` goes: refused if the id is not valid or is taken."""
-    if not valid_id(pid):
-        raise UsageError(
-            f"'{pid}' cannot be a position id: use lower-case letters, digits and '-'",
-            code="invalid-id",
-        )
-    target = workspace.root / POSITIONS_DIR / f"{pid}.yaml"
-    if pid in workspace.positions or target.exists():
-        raise StandpuntError(
-            f"a position '{pid}' exists already in this workspace; nothing was imported. "
-            f"Import it under another id with --rename NEW-ID",
-            code="exists",
-        )
-    return target
+def no_sources(pdf: Path) -> StandpuntError:
+    """The error for a PDF that embeds no sources: built with ``attach: false``, or not by
+    Standpunt."""
+    return StandpuntError(
+        f"'{pdf.name}' carries no sources (no {MANIFEST} inside): it was built with 'attach: "
+        "false', or not by Standpunt. Ask its publisher for the position file instead",
+        code="not-standpunt-pdf",
+    )
 
 
-def _new_evidence(
-    workspace: Workspace, evidence: list[dict[str, Any]], pdf: Path
-) -> list[dict[str, Any]]:
-    """The items the workspace does not have yet; one it has with other content is refused."""
-    new_items = []
-    for item in evidence:
-        key = str(item.get("id", ""))
-        existing = workspace.evidence.get(key)
-        if existing is None:
-            new_items.append(item)
-        elif to_plain(existing.csl) != to_plain(item):
-            raise StandpuntError(
-                f"evidence '{key}' in '{pdf.name}' differs from the one at {existing.location}; "
-                "nothing was imported. Give one of them another id, or make them the same",
-                code="evidence-conflict",
-            )
-    return new_items
+def plain_position(sources: Sources) -> Any:
+    """The carried position as plain data."""
+    return to_plain(sources.position)
 
 
-def _new_evidence_file(folder: Path, pid: str) -> Path:
-    """A name no file has yet: an earlier import may have left imported-<id>.json behind."""
-    evidence_file = folder / f"imported-{pid}.json"
-    number = 2
-    while evidence_file.exists():
-        evidence_file = folder / f"imported-{pid}-{number}.json"
-        number += 1
-    return evidence_file
+class _Dumper(yaml.SafeDumper):  # type: ignore[misc]
+    """YAML as people write it: texts of several lines as literal blocks."""
+
+
+def _text(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _text)
+
+
+def normalised_yaml(value: Any) -> bytes:
+    """Plain data as YAML without comments, in the order given; read back by the workspace's
+    loader it gives the same values (so the same fingerprint)."""
+    text = yaml.dump(
+        value,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=1 << 30,
+    )
+    return str(text).encode("utf-8")

@@ -1,8 +1,17 @@
-"""Co-signatures bound to the exact text signed.
+"""Co-signatures bound to the exact text signed, and verified with the partner's SSH keys.
 
 A partner's signature records the fingerprint (:mod:`standpunt.coalition.fingerprint`) of the
 text it approved. When the text changes, the signature no longer matches: the partner shows as
 having signed an older text, ``check`` warns, and the PDF stops naming the partner as co-signer.
+
+A partner that lists ``keys:`` in standpunt.yaml signs with one of them: the file then holds an
+SSH signature (:mod:`standpunt.coalition.sshsig`) over the statement
+(:mod:`standpunt.coalition.statement`) naming the position, the fingerprint, the partner, the
+signer and their role. Each signature is judged (:class:`Proof`): **verified** (made by a key
+listed for that partner), **recorded** (the partner lists no keys: it counts as a claim, unless
+standpunt.yaml says ``signatures: verified``), or **invalid** (the partner lists keys and the
+signature is missing, does not verify, or was made by another key: an error in ``check``, and
+never printed as co-signer).
 
 Each signature is a file of its own, ``signatures/<position-id>/<partner-key>.yaml``, so two
 partners signing on two git branches add two different files and the branches merge without a
@@ -13,6 +22,7 @@ identity; the ``partner`` field inside repeats it for people reading the file.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +34,14 @@ import yaml
 from pydantic import AfterValidator
 
 from standpunt.coalition.fingerprint import PREFIX, position_fingerprint, short
+from standpunt.coalition.sshsig import (
+    PublicKey,
+    SshError,
+    parse_key_entry,
+    parse_signature,
+    sign_with_ssh_keygen,
+)
+from standpunt.coalition.statement import Statement, one_line
 from standpunt.errors import (
     Diagnostic,
     Location,
@@ -45,23 +63,33 @@ from standpunt.workspace.read import PositionFile, Workspace, select
 from standpunt.workspace.schema import Model, NonEmpty, validate
 
 __all__ = [
+    "Proof",
     "Signature",
     "SignatureFile",
     "SignatureState",
+    "Trust",
+    "check_partner_keys",
     "check_signatures",
     "current_signers",
+    "read_signature_file",
     "read_signatures",
     "sign",
     "signature_path",
+    "signature_text",
     "signing_request",
     "status",
+    "trust",
     "unsign",
+    "write_signature",
 ]
 
 _HEADER = (
-    "# Co-signature of positions/{id}.yaml, written by 'standpunt sign'.\n"
+    "# Co-signature of positions/{id}.yaml, written by 'standpunt {command}'.\n"
     "# It holds for the text with the fingerprint below; once that text changes, sign again.\n"
 )
+
+#: The largest signature file read: a few hundred bytes in practice.
+MAX_SIGNATURE_FILE = 64 * 1024
 
 
 class SignatureState(StrEnum):
@@ -70,6 +98,15 @@ class SignatureState(StrEnum):
     SIGNED = "signed"  # signed exactly this text
     OUTDATED = "outdated"  # signed an older text
     UNSIGNED = "unsigned"  # invited (in signatories) but has not signed
+    INVALID = "invalid"  # a signature that does not hold (see Proof.INVALID)
+
+
+class Proof(StrEnum):
+    """How far a signature is proven."""
+
+    VERIFIED = "verified"  # made by a key listed for the partner
+    RECORDED = "recorded"  # the partner lists no keys: a claim, counted unless verified is asked
+    INVALID = "invalid"  # the partner lists keys and none of them made it (or it is damaged)
 
 
 @dataclass(frozen=True)
@@ -87,6 +124,17 @@ class Signature:
     title: str | None = field(default=None, compare=False)
     #: Where the fingerprint is written in the file, for warnings about it.
     location: Location | None = field(default=None, compare=False)
+    #: The SSH signature over the statement, armored; None for a signature made without a key.
+    signature: str | None = None
+    proof: Proof = Proof.RECORDED
+    #: Why the signature is invalid, or why it is only recorded.
+    problem: str | None = field(default=None, compare=False)
+    #: The fingerprint (``SHA256:…``) of the key that made the signature, when it has one.
+    key: str | None = None
+
+    def statement(self) -> Statement:
+        """The statement this signature is of."""
+        return Statement(self.position, self.fingerprint, self.partner, self.by, self.role)
 
 
 # --- the file's schema -------------------------------------------------------------------------
@@ -95,6 +143,12 @@ class Signature:
 def _key(value: str) -> str:
     if not valid_key(value):
         raise ValueError(f"'{value}' is not a partner key; keys hold only {ID_RULE}")
+    return value
+
+
+def _position_id(value: str) -> str:
+    if not valid_id(value):
+        raise ValueError(f"'{value}' is not a position id; ids hold only {ID_RULE}")
     return value
 
 
@@ -108,15 +162,25 @@ def _fingerprint(value: str) -> str:
     return value
 
 
-class SignatureFile(Model):
-    """signatures/<position-id>/<partner-key>.yaml."""
+def _name(value: str) -> str:
+    # Read as the statement holds it (see standpunt.coalition.statement.one_line).
+    return one_line(value)
 
+
+class SignatureFile(Model):
+    """signatures/<position-id>/<partner-key>.yaml, and a partner's reply file."""
+
+    #: Only in a reply (<id>.<partner>.signature.yaml): which position it signs.
+    position: Annotated[str, AfterValidator(_position_id)] | None = None
     partner: Annotated[str, AfterValidator(_key)]
-    by: NonEmpty
-    role: str | None = None
+    by: Annotated[NonEmpty, AfterValidator(_name)]
+    role: Annotated[str, AfterValidator(_name)] | None = None
     date: dt.date
     fingerprint: Annotated[str, AfterValidator(_fingerprint)]
     title: str | None = None
+    #: The signing key's fingerprint, for people; the signature itself names its key.
+    key: str | None = None
+    signature: str | None = None
 
 
 # --- paths ---------------------------------------------------------------------------------------
@@ -143,19 +207,136 @@ def signature_path(workspace: Workspace, position_id: str, partner: str) -> Path
     return _folder(workspace, position_id) / f"{partner}.yaml"
 
 
+# --- keys and proof ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Trust:
+    """Whom a workspace believes: each partner's keys, and whether a signature without a key
+    counts (``signatures: recorded``, the default) or not (``signatures: verified``)."""
+
+    keys: Mapping[str, Sequence[PublicKey]]
+    verified_only: bool = False
+
+    def owner(self, key: PublicKey) -> str | None:
+        """The partner that lists ``key``, if any."""
+        return next(
+            (p for p, keys in self.keys.items() if any(k.blob == key.blob for k in keys)), None
+        )
+
+    def judge(
+        self, statement: Statement, armored: str | None
+    ) -> tuple[Proof, str | None, str | None]:
+        """Whether ``armored`` proves ``statement``: the proof, why it falls short (or None), and
+        the fingerprint of the key that made it."""
+        partner = statement.partner
+        listed = self.keys.get(partner, ())
+        made_by: PublicKey | None = None
+        if armored is not None:
+            try:
+                made_by = parse_signature(armored).verify(statement.encode())
+            except SshError as exc:
+                return Proof.INVALID, f"the signature does not hold: {exc}", None
+        key = made_by.fingerprint if made_by else None
+        if listed:
+            if made_by is None:
+                return (
+                    Proof.INVALID,
+                    f"partner '{partner}' lists keys in standpunt.yaml and this signature was "
+                    f"not made with one; sign again with --key or --signature",
+                    None,
+                )
+            if any(k.blob == made_by.blob for k in listed):
+                return Proof.VERIFIED, None, key
+            owner = self.owner(made_by)
+            if owner is not None:
+                return (
+                    Proof.INVALID,
+                    f"the signature was made with a key of partner '{owner}', not with one of "
+                    f"'{partner}''s keys",
+                    key,
+                )
+            return (
+                Proof.INVALID,
+                f"the signature was made with the key {key}, which is not among "
+                f"'{partner}''s keys in standpunt.yaml",
+                key,
+            )
+        if self.verified_only:
+            return (
+                Proof.INVALID,
+                f"standpunt.yaml asks for verified signatures (signatures: verified) and partner "
+                f"'{partner}' lists no keys; add the partner's public key under its 'keys:'",
+                key,
+            )
+        return Proof.RECORDED, f"partner '{partner}' lists no keys, so nothing can verify it", key
+
+
+def _partner_keys(workspace: Workspace) -> tuple[dict[str, list[PublicKey]], list[Diagnostic]]:
+    keys: dict[str, list[PublicKey]] = {}
+    problems: list[Diagnostic] = []
+    for name, partner in workspace.config.partners.items():
+        for index, line in enumerate(partner.keys):
+            try:
+                keys.setdefault(name, []).append(parse_key_entry(line))
+            except SshError as exc:
+                # A listed key that cannot be read still means the partner lists keys: its
+                # signatures must be made with one that can.
+                keys.setdefault(name, [])
+                where = _key_location(workspace, name, index)
+                problems.append(
+                    Diagnostic(
+                        "error",
+                        f"key {index + 1} of partner '{name}' cannot be used: {exc}",
+                        "invalid-key",
+                        where,
+                    )
+                )
+    return keys, problems
+
+
+def _key_location(workspace: Workspace, partner: str, index: int) -> Location:
+    """Where the ``index``-th key of a partner is written: its list item, or its line in a
+    block of text (blank lines and comments skipped, as the schema skips them)."""
+    where = workspace.setting_location("partners", partner, "keys")
+    raw = workspace.config_raw
+    try:
+        written = raw["partners"][partner]["keys"]
+    except (KeyError, TypeError):
+        return where
+    if isinstance(written, YamlList) and index < len(written):
+        return written.item_locs[index]
+    if isinstance(written, str):
+        lines = [
+            number
+            for number, line in enumerate(written.splitlines())
+            if line.strip() and not line.strip().startswith("#")
+        ]
+        if index < len(lines):
+            # A block scalar's first line follows the line of its '|'.
+            return Location(where.path, where.line + 1 + lines[index], 0)
+    return where
+
+
+def trust(workspace: Workspace) -> Trust:
+    """The keys and the rule of ``workspace``'s standpunt.yaml."""
+    keys, _ = _partner_keys(workspace)
+    return Trust(keys, workspace.config.signatures == "verified")
+
+
+def check_partner_keys(workspace: Workspace) -> list[Diagnostic]:
+    """An error at each key in standpunt.yaml that is not an SSH public key Standpunt reads."""
+    return _partner_keys(workspace)[1]
+
+
 # --- signing -------------------------------------------------------------------------------------
 
 
-def _one_line(text: str | None) -> str:
-    # Names and titles are one line in the file; runs of blank space become one space.
-    return " ".join((text or "").split())
-
-
 def signing_request(
-    workspace: Workspace, position_id: str, partner: str, by: str
-) -> tuple[PositionFile, str]:
-    """The position to sign and the signer's name on one line; an unknown position or partner
-    and a missing name are usage errors, found before anything else is judged."""
+    workspace: Workspace, position_id: str, partner: str, by: str, role: str | None = None
+) -> tuple[PositionFile, str, str | None]:
+    """The position to sign and the signer's name and role on one line; an unknown position or
+    partner and a missing name are usage errors, found before anything else is judged."""
     select(workspace, [position_id])  # an unknown id is a usage error naming the known ones
     partners = workspace.config.partners
     if partner not in partners:
@@ -165,19 +346,68 @@ def signing_request(
             f"'{partner}' is not a partner in standpunt.yaml{hint}; the partners are: {known}",
             code="unknown-partner",
         )
-    signer = _one_line(by)
+    signer, role = signer_and_role(by, role)
+    return workspace.positions[position_id], signer, role
+
+
+def signer_and_role(by: str, role: str | None) -> tuple[str, str | None]:
+    """The signer's name and role as a statement holds them; a usage error when unfit."""
+    try:
+        signer = one_line(by)
+        folded_role = one_line(role, "role") or None
+    except ValueError as exc:
+        raise UsageError(str(exc), code="invalid-name") from None
     if not signer:
         raise UsageError(
             'give the name of the person who signs for the partner, e.g. --by "An Peeters"',
             code="missing-signer",
         )
-    return workspace.positions[position_id], signer
+    return signer, folded_role
 
 
 def _matches(current: str, expected: str) -> bool:
     expected = expected.strip().lower()
     digits = expected.removeprefix(PREFIX)
     return current.removeprefix(PREFIX).startswith(digits)
+
+
+def signature_text(
+    statement: Statement, key_file: Path | None, signature_file: Path | None
+) -> str | None:
+    """The armored SSH signature of ``statement``: made with ``key_file`` by ssh-keygen, or
+    read from ``signature_file`` (a ``.sig`` made elsewhere); None when neither is given."""
+    if key_file is not None and signature_file is not None:
+        raise UsageError("give --key or --signature, not both", code="usage")
+    try:
+        if key_file is not None:
+            return sign_with_ssh_keygen(key_file, statement.encode())
+        if signature_file is not None:
+            return read_bounded(signature_file, 16 * 1024).decode("ascii")
+    except UnicodeDecodeError:
+        raise StandpuntError(
+            f"{signature_file} is not an SSH signature (it holds more than ASCII text)",
+            code="invalid-signature",
+        ) from None
+    except SshError as exc:
+        raise StandpuntError(str(exc), code="signing-failed") from None
+    return None
+
+
+def read_bounded(path: Path, limit: int) -> bytes:
+    """A file of at most ``limit`` bytes, read without trusting its size; clear errors."""
+    try:
+        with path.open("rb") as file:
+            data = file.read(limit + 1)
+    except OSError as exc:
+        raise StandpuntError(
+            f"cannot read {path} ({exc.strerror or exc})", code="file-unreadable"
+        ) from None
+    if len(data) > limit:
+        raise StandpuntError(
+            f"{path} is larger than {limit // 1024} kB, too large for what it should hold",
+            code="file-too-large",
+        )
+    return data
 
 
 def sign(
@@ -189,15 +419,19 @@ def sign(
     today: dt.date | None = None,
     *,
     expect: str | None = None,
+    key_file: Path | None = None,
+    signature_file: Path | None = None,
 ) -> Signature:
     """Record ``partner``'s signature of the current text of a position, replacing any earlier.
 
     ``expect`` is the fingerprint (full or short) of the text the partner read; when given and
     the text has changed since, nothing is signed, so a partner never signs words it has not
-    seen. Whether the position and the evidence it cites are free of errors is the caller's to
-    check first (:func:`standpunt.commands.signing.sign` does).
+    seen. ``key_file`` signs the statement with ssh-keygen; ``signature_file`` is a signature
+    made elsewhere over ``standpunt statement``'s output. A signature that would not count is
+    never written. Whether the position and the evidence it cites are free of errors is the
+    caller's to check first (:func:`standpunt.commands.signing.sign` does).
     """
-    position, signer = signing_request(workspace, position_id, partner, by)
+    position, signer, folded_role = signing_request(workspace, position_id, partner, by, role)
     if position.model is None:
         raise StandpuntError(
             f"position '{position_id}' cannot be read, so it cannot be signed; run "
@@ -219,36 +453,76 @@ def sign(
             "text, then sign again",
             code="fingerprint-mismatch",
         )
-    record: dict[str, Any] = {"partner": partner, "by": signer}
-    if _one_line(role):
-        record["role"] = _one_line(role)
-    record["date"] = today or dt.date.today()
-    record["fingerprint"] = current
-    record["title"] = _one_line(position.model.title)
-    path = signature_path(workspace, position_id, partner)
+    statement = Statement(position_id, current, partner, signer, folded_role)
+    armored = signature_text(statement, key_file, signature_file)
+    signature = Signature(
+        position=position_id,
+        partner=partner,
+        by=signer,
+        role=folded_role,
+        date=today or dt.date.today(),
+        fingerprint=current,
+        path=signature_path(workspace, position_id, partner),
+        title=one_line(position.model.title, "title"),
+        signature=armored,
+    )
+    signature = proven(trust(workspace), signature)
+    if signature.proof is Proof.INVALID:
+        raise StandpuntError(f"nothing was signed: {signature.problem}", code="invalid-signature")
+    write_signature(workspace, signature)
+    return signature
+
+
+def proven(judge: Trust, signature: Signature) -> Signature:
+    """``signature`` with its proof, judged by ``judge``; its armor rewritten as ssh-keygen
+    writes it (the signature read is the one checked)."""
+    proof, problem, key = judge.judge(signature.statement(), signature.signature)
+    armored = signature.signature
+    if armored is not None and proof is not Proof.INVALID:
+        armored = parse_signature(armored).armored()
+    return dataclasses.replace(signature, proof=proof, problem=problem, key=key, signature=armored)
+
+
+def signature_yaml(signature: Signature, command: str, *, reply: bool = False) -> str:
+    """The text of a signature file: plain fields, then the SSH signature as a block."""
+    record: dict[str, Any] = {}
+    if reply:
+        record["position"] = signature.position
+    record["partner"] = signature.partner
+    record["by"] = signature.by
+    if signature.role:
+        record["role"] = signature.role
+    record["date"] = signature.date
+    record["fingerprint"] = signature.fingerprint
+    if signature.title:
+        record["title"] = signature.title
+    if signature.key:
+        record["key"] = signature.key
     # Plain strings and a date only: safe_dump quotes whatever needs it, and writes no anchors,
     # tags or line breaks (the width keeps long titles on one line).
-    text = _HEADER.format(id=position_id) + yaml.safe_dump(
-        record, sort_keys=False, allow_unicode=True, default_flow_style=False, width=1 << 30
+    text = _HEADER.format(id=signature.position, command=command) + str(
+        yaml.safe_dump(
+            record, sort_keys=False, allow_unicode=True, default_flow_style=False, width=1 << 30
+        )
     )
+    if signature.signature:
+        # Armor as proven() rewrote it: base64 lines between two fixed markers.
+        lines = signature.signature.strip().splitlines()
+        text += "signature: |\n" + "".join(f"  {line}\n" for line in lines)
+    return text
+
+
+def write_signature(workspace: Workspace, signature: Signature, command: str = "sign") -> None:
+    """Write ``signature`` in its place in signatures/, replacing any earlier one."""
+    path = signature.path
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, text.encode("utf-8"))
+        write_atomic(path, signature_yaml(signature, command).encode("utf-8"))
         for twin in YAML_SUFFIXES:  # a hand-made twin (partner.yml) would be stale
             if twin != path.suffix:
                 path.with_suffix(twin).unlink(missing_ok=True)
     except OSError as exc:
         raise _cannot(workspace, path, "write", exc) from None
-    return Signature(
-        position=position_id,
-        partner=partner,
-        by=signer,
-        role=record.get("role"),
-        date=record["date"],
-        fingerprint=current,
-        path=path,
-        title=record["title"],
-    )
 
 
 def unsign(workspace: Workspace, position_id: str, partner: str) -> Path:
@@ -285,12 +559,14 @@ def _cannot(workspace: Workspace, path: Path, what: str, exc: OSError) -> Standp
 
 
 def read_signatures(workspace: Workspace) -> tuple[dict[str, list[Signature]], list[Diagnostic]]:
-    """Every valid signature by position id (sorted by partner), and the problems found."""
+    """Every readable signature by position id (sorted by partner), each with its proof, and
+    the problems found reading them."""
     found: dict[str, list[Signature]] = {}
     problems = Problems()
     root = workspace.root / SIGNATURES_DIR
     if not root.is_dir():
         return found, []
+    judge = trust(workspace)
     for entry in sorted(root.iterdir()):
         if entry.name.startswith("."):
             continue
@@ -329,20 +605,33 @@ def read_signatures(workspace: Workspace) -> tuple[dict[str, list[Signature]], l
                 )
                 continue
             seen[signature.partner] = file
-            found.setdefault(entry.name, []).append(signature)
+            found.setdefault(entry.name, []).append(proven(judge, signature))
     return found, problems.sorted()
 
 
-def _read_file(
-    workspace: Workspace, position_id: str, file: Path, problems: Problems
-) -> Signature | None:
-    """One signature file, or None after adding its problems to ``problems``."""
-    display = workspace.display(file)
+def read_signature_file(
+    path: Path, display: str, problems: Problems
+) -> tuple[SignatureFile, YamlMapping] | None:
+    """A signature or reply file read and validated, or None after adding its problems."""
     where = Location(display, 1, 1)
+    if not path.is_file():
+        problems.error("this is not a regular file", where, "file-unreadable")
+        return None
     try:
-        raw = load_yaml(file, display)
+        size = path.stat().st_size
+        if size > MAX_SIGNATURE_FILE:
+            problems.error(
+                f"a signature file holds a few hundred bytes; this one holds {size}",
+                where,
+                "file-too-large",
+            )
+            return None
+        raw = load_yaml(path, display)
     except StandpuntError as exc:
         problems.add(exc.diagnostic())
+        return None
+    except OSError as exc:
+        problems.error(f"cannot read this file ({exc.strerror or exc})", where, "file-unreadable")
         return None
     if not isinstance(raw, YamlMapping):
         problems.error(
@@ -354,8 +643,19 @@ def _read_file(
         return None
     record, diagnostics = validate(SignatureFile, raw, where)
     problems.extend(diagnostics)
-    if record is None:
+    return None if record is None else (record, raw)
+
+
+def _read_file(
+    workspace: Workspace, position_id: str, file: Path, problems: Problems
+) -> Signature | None:
+    """One signature file, or None after adding its problems to ``problems``."""
+    display = workspace.display(file)
+    where = Location(display, 1, 1)
+    read = read_signature_file(file, display, problems)
+    if read is None:
         return None
+    record, raw = read
     key = file.name.rsplit(".", 1)[0]
     partner_loc = raw.value_loc("partner")
     valid = True
@@ -374,6 +674,14 @@ def _read_file(
             "this signature",
             partner_loc,
             "unknown-partner",
+        )
+        valid = False
+    if record.position is not None and record.position != position_id:
+        problems.error(
+            f"this file is in {SIGNATURES_DIR}/{position_id}/ but signs position "
+            f"'{record.position}'; accept replies with 'standpunt accept' instead of copying them",
+            raw.value_loc("position"),
+            "signature-mismatch",
         )
         valid = False
     if position_id not in workspace.positions:
@@ -398,6 +706,7 @@ def _read_file(
         path=file,
         title=record.title,
         location=raw.value_loc("fingerprint"),
+        signature=record.signature,
     )
 
 
@@ -433,6 +742,8 @@ def status(
         signature = signed.get(key)
         if signature is None:
             state = SignatureState.UNSIGNED
+        elif signature.proof is Proof.INVALID:
+            state = SignatureState.INVALID
         elif signature.fingerprint == current_fingerprint:
             state = SignatureState.SIGNED
         else:
@@ -447,7 +758,7 @@ def current_signers(
     signatures: Mapping[str, Sequence[Signature]],
     current_fingerprint: str,
 ) -> list[str]:
-    """The partners whose signature matches the current text: the only co-signers to print."""
+    """The partners whose signature holds the current text: the only co-signers to print."""
     return [
         key
         for key, state, _ in status(workspace, position_id, signatures, current_fingerprint)
@@ -460,7 +771,7 @@ def check_signatures(
     signatures: Mapping[str, Sequence[Signature]],
     fingerprints: Mapping[str, str],
 ) -> list[Diagnostic]:
-    """A warning at each signature of an older text than the current one.
+    """An error at each invalid signature, a warning at each signature of an older text.
 
     Positions missing from ``fingerprints`` (e.g. not checked this run) are skipped.
     """
@@ -470,17 +781,28 @@ def check_signatures(
         if current is None:
             continue
         for signature in items:
-            if signature.fingerprint == current:
-                continue
             where = signature.location or Location(workspace.display(signature.path), 1, 1)
-            found.append(
-                Diagnostic(
-                    "warning",
-                    f"partner '{signature.partner}' signed an older text of this position (on "
-                    f"{signature.date.isoformat()}); ask them to sign again: standpunt sign "
-                    f"{position_id} --partner {signature.partner} --by NAME",
-                    "outdated-signature",
-                    where,
+            if signature.proof is Proof.INVALID:
+                found.append(
+                    Diagnostic(
+                        "error",
+                        f"this signature of partner '{signature.partner}' is invalid, so the "
+                        f"partner is not named as co-signer: {signature.problem}",
+                        "invalid-signature",
+                        Location(where.path, 1, 1),
+                    )
                 )
-            )
+            elif signature.fingerprint != current:
+                found.append(
+                    Diagnostic(
+                        "warning",
+                        f"partner '{signature.partner}' signed an older text of this position "
+                        f"(on {signature.date.isoformat()}); see what changed with 'standpunt "
+                        f"diff {position_id} --signed-by {signature.partner}' and ask them to "
+                        f"sign again: standpunt sign {position_id} --partner "
+                        f"{signature.partner} --by NAME",
+                        "outdated-signature",
+                        where,
+                    )
+                )
     return sorted(found, key=Diagnostic.sort_key)

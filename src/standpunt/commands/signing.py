@@ -1,4 +1,5 @@
-"""``fingerprint``, ``sign``, ``unsign`` and ``status``: partners co-signing a position's text.
+"""``fingerprint``, ``statement``, ``sign``, ``accept``, ``unsign`` and ``status``: partners
+co-signing a position's text, and a partner's reply signed from a PDF.
 
 Signing is refused while the position, or evidence it cites, has errors: a partner signs the
 text as it will be printed. That check runs here, in the command, so that the signatures
@@ -13,9 +14,13 @@ from pathlib import Path
 from standpunt.checks.check import check_workspace
 from standpunt.coalition import signatures
 from standpunt.coalition.fingerprint import position_fingerprint, short
+from standpunt.coalition.reply import accept as accept_reply
+from standpunt.coalition.reply import sign_pdf
+from standpunt.coalition.share import read_sources
 from standpunt.coalition.signatures import Signature, SignatureState
+from standpunt.coalition.statement import Statement
 from standpunt.commands.result import Result
-from standpunt.errors import Diagnostic, StandpuntError
+from standpunt.errors import Diagnostic, StandpuntError, UsageError
 from standpunt.workspace.read import Workspace, open_workspace, select
 
 
@@ -68,6 +73,95 @@ def fingerprint(root: Path, position: str) -> Fingerprint:
     return Fingerprint(position=position, fingerprint=position_fingerprint(workspace, position))
 
 
+@dataclass
+class StatementText(Result):
+    """The exact bytes a partner signs."""
+
+    data: bytes
+
+
+def statement(
+    root: Path | None, position: str, partner: str, by: str, role: str | None = None
+) -> StatementText:
+    """The statement ``partner``'s signer signs for the current text of ``position`` (a
+    position of the workspace at ``root``, or a PDF when ``position`` names one)."""
+    if is_pdf(position):
+        sources = read_sources(Path(position))
+        signer, folded = signatures.signer_and_role(by, role)
+        if not sources.intact() or sources.fingerprint is None:
+            raise StandpuntError(
+                f"the text inside '{Path(position).name}' is not the text its fingerprint names "
+                "(or the PDF is too old to say); do not sign it",
+                code="tampered-pdf",
+            )
+        text = Statement(sources.position_id, sources.fingerprint, partner, signer, folded)
+        return StatementText(data=text.encode())
+    if root is None:
+        raise UsageError("no workspace", code="no-workspace")
+    workspace = open_workspace(root)
+    _, signer, folded = signatures.signing_request(workspace, position, partner, by, role)
+    current = position_fingerprint(workspace, position)
+    return StatementText(data=Statement(position, current, partner, signer, folded).encode())
+
+
+def is_pdf(argument: str) -> bool:
+    """Whether a command's POSITION argument names a PDF file rather than a position id."""
+    return argument.lower().endswith(".pdf")
+
+
+@dataclass
+class Replied(Result):
+    """A reply written, to send back; with what the signer should know first."""
+
+    file: str
+    signature: Signature
+    #: What the signer should know before sending it (not problems: the reply was written).
+    cautions: list[str]
+
+
+def sign_reply(
+    pdf: Path,
+    partner: str,
+    by: str,
+    role: str | None,
+    key_file: Path | None,
+    signature_file: Path | None,
+    folder: Path,
+) -> Replied:
+    """Sign the text a received PDF carries, with no workspace, into a reply file."""
+    if not pdf.is_file():
+        raise UsageError(f"there is no file {pdf}", code="usage")
+    reply = sign_pdf(
+        pdf, partner, by, role, key_file=key_file, signature_file=signature_file, folder=folder
+    )
+    return Replied(
+        file=str(reply.signature.path), signature=reply.signature, cautions=list(reply.warnings)
+    )
+
+
+@dataclass
+class Accepted(Result):
+    """A reply stored as the partner's signature; ``current`` says whether it holds the
+    current text."""
+
+    file: str
+    signature: Signature
+    current: bool
+
+
+def accept(root: Path, reply: Path) -> Accepted:
+    """Verify a partner's reply and store it under signatures/."""
+    workspace = open_workspace(root)
+    if not reply.is_file():
+        raise UsageError(f"there is no file {reply}", code="usage")
+    accepted = accept_reply(workspace, reply)
+    return Accepted(
+        file=workspace.display(accepted.signature.path),
+        signature=accepted.signature,
+        current=accepted.current,
+    )
+
+
 def sign(
     root: Path,
     position: str,
@@ -75,14 +169,17 @@ def sign(
     by: str,
     role: str | None = None,
     expect: str | None = None,
+    key_file: Path | None = None,
+    signature_file: Path | None = None,
 ) -> Signed:
     """Record that ``partner`` co-signs the current text of ``position``, when it has no errors.
 
     ``expect`` is the fingerprint of the text the partner read (see
-    :func:`signatures.sign`).
+    :func:`signatures.sign`); ``key_file`` or ``signature_file`` make it a verifiable SSH
+    signature.
     """
     workspace = open_workspace(root)
-    signatures.signing_request(workspace, position, partner, by)  # wrong usage first
+    signatures.signing_request(workspace, position, partner, by, role)  # wrong usage first
     errors = _errors_of(workspace, position)
     if errors:
         raise StandpuntError(
@@ -91,7 +188,16 @@ def sign(
             errors[0].location,
             "position-has-errors",
         )
-    signature = signatures.sign(workspace, position, partner, by, role, expect=expect)
+    signature = signatures.sign(
+        workspace,
+        position,
+        partner,
+        by,
+        role,
+        expect=expect,
+        key_file=key_file,
+        signature_file=signature_file,
+    )
     return Signed(
         signature=signature,
         file=workspace.display(signature.path),

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from standpunt.build.diff import RedlineText, redline_between
+from standpunt.coalition.signed_text import signed_revision
 from standpunt.commands.result import Result
+from standpunt.errors import UsageError
 from standpunt.versions.history import Version
 from standpunt.versions.history import history as read_history
 from standpunt.workspace.read import open_workspace, select
@@ -50,10 +52,20 @@ def diff(
     rev_b: str | None,
     output_format: str,
     color: bool = False,
+    signed_by: str | None = None,
 ) -> RedlineShown | RedlineWritten:
     """A redline of ``position`` from ``rev_a`` (None: the previous version) to ``rev_b`` (None:
-    the working tree): text in colour when ``color``, or a file in build/ for html and pdf."""
+    the working tree): text in colour when ``color``, or a file in build/ for html and pdf.
+    ``signed_by`` starts from the revision whose text that partner signed."""
     workspace = open_workspace(root)
+    if signed_by is not None:
+        if rev_b is not None:
+            raise UsageError(
+                "--signed-by chooses the older revision itself; give at most one revision, the "
+                "newer one (default: your working copy)",
+                code="usage",
+            )
+        rev_a, rev_b = signed_revision(workspace, position, signed_by), rev_a
     redline = redline_between(workspace, position, rev_a, rev_b, output_format, color=color)
     if isinstance(redline, RedlineText):
         return RedlineShown(text=redline.text)

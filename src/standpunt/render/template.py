@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
@@ -33,7 +33,12 @@ from markupsafe import Markup
 from standpunt import __version__
 from standpunt.errors import Location, StandpuntError
 from standpunt.i18n import format_date
-from standpunt.workspace.paths import BUILTIN_TEMPLATES, TEMPLATES_DIR, readable_file
+from standpunt.workspace.paths import (
+    BUILTIN_TEMPLATES,
+    POSITIONS_DIR,
+    TEMPLATES_DIR,
+    readable_file,
+)
 from standpunt.workspace.templates import TemplateSet
 from standpunt.workspace.texts import LEAD, REST, ask_key, part_key, section_key
 
@@ -41,7 +46,7 @@ if TYPE_CHECKING:  # render workers import this module; they need neither schema
     from standpunt.cite.notes import View
     from standpunt.versions.history import Stamp
     from standpunt.workspace.read import Workspace
-    from standpunt.workspace.schema import Position
+    from standpunt.workspace.schema import Organisation, Position
 
 PAGE_TEMPLATE = "position.html"
 STYLESHEET = "style.css"
@@ -238,6 +243,14 @@ class Page:
     pending: list[str]
     #: A partner's edition as its cover shows it; None for our own.
     edition: dict[str, Any] | None
+    #: The co-signers whose signature was verified with one of their keys.
+    verified: list[str] = field(default_factory=list)
+    #: Who publishes it: the organisation, or the original publisher of an unchanged import.
+    publisher: Organisation | None = None
+    #: An edited import: ``publisher`` and ``version`` of what it is based on.
+    origin: dict[str, Any] | None = None
+    #: A build with ``--include-pending``: every page says the co-signers are not final.
+    pending_build: bool = False
 
 
 def view_model(page: Page) -> dict[str, Any]:
@@ -247,20 +260,22 @@ def view_model(page: Page) -> dict[str, Any]:
     text = workspace.labels(lang)
     # The position's Markdown texts as HTML, by their keys (standpunt.workspace.texts).
     html = {key: Markup(fragment) for key, fragment in page.cited.fields.items()}
-    partners = _partners(workspace, page.signers, page.pending)
+    partners = _partners(workspace, page.signers, page.pending, page.verified)
     return {
         "lang": lang,
         "medium": page.medium,
         "labels": text,
         "generator": f"Standpunt {__version__}",
         "stylesheet": Markup(page.stylesheet),
-        "organisation": _organisation(workspace),
+        "organisation": _organisation(workspace, page.publisher, page.position_id),
         "position": _position(page.position_id, page.position, html, lang, text, partners),
         "bibliography": Markup(page.cited.bibliography),
         "notes": Markup(page.cited.notes),
         "version": page.version,
         "edition": page.edition,
         "fingerprint": page.fingerprint,
+        "origin": page.origin,
+        "pending": page.pending_build,
     }
 
 
@@ -314,7 +329,9 @@ def _sections(position: Position, html: dict[str, Markup]) -> list[dict[str, Any
     return sections
 
 
-def _partners(workspace: Workspace, signers: list[str], pending: list[str]) -> list[dict[str, Any]]:
+def _partners(
+    workspace: Workspace, signers: list[str], pending: list[str], verified: list[str]
+) -> list[dict[str, Any]]:
     """The co-signing partners: those who signed this text, then (in drafts) those pending."""
     partners = workspace.config.partners
     shown = [(key, False) for key in signers]
@@ -329,19 +346,25 @@ def _partners(workspace: Workspace, signers: list[str], pending: list[str]) -> l
                 workspace, partners[key].logo, workspace.setting_location("partners", key, "logo")
             ),
             "pending": is_pending,
+            "verified": key in verified,
         }
         for key, is_pending in shown
         if key in partners
     ]
 
 
-def _organisation(workspace: Workspace) -> dict[str, Any]:
-    org = workspace.config.organisation
+def _organisation(
+    workspace: Workspace, publisher: Organisation | None, position_id: str
+) -> dict[str, Any]:
+    org = publisher or workspace.config.organisation
+    where = workspace.setting_location("organisation", "logo")
+    if publisher is not None and publisher is not workspace.config.organisation:
+        where = Location(f"{POSITIONS_DIR}/{position_id}.yaml")  # the origin's logo
     return {
         "name": org.name,
         "short": org.short,
         "website": org.website,
-        "logo": data_uri(workspace, org.logo, workspace.setting_location("organisation", "logo")),
+        "logo": data_uri(workspace, org.logo, where),
         "contact": org.contact,
         "licence": org.licence,
     }

@@ -34,9 +34,11 @@ __all__ = [
     "Stamp",
     "Version",
     "commit_info",
+    "commits_touching",
     "history",
     "previous_version",
     "read_at",
+    "read_many_at",
     "resolve",
     "stamps",
     "tag_name",
@@ -446,6 +448,27 @@ def history(root: Path, position_path: Path) -> list[Version]:
             )
         )
     return versions
+
+
+def commits_touching(root: Path, paths: Iterable[Path], limit: int) -> list[str]:
+    """The full hashes of the last ``limit`` commits that touched any of ``paths``, newest
+    first (empty when none did, or outside git)."""
+    names = sorted({_rel(root, path) for path in paths})
+    try:
+        result = run_git(root, "log", f"-{limit}", "--format=%H", "--", *names, check=True)
+    except GitUnavailable:
+        return []
+    return result.stdout.decode("ascii", "replace").split()
+
+
+def read_many_at(root: Path, wanted: list[tuple[str, Path]]) -> list[bytes | None]:
+    """The bytes of each ``(commit, path)`` as committed, through one ``git cat-file``; None
+    where the file did not exist."""
+    objects = [f"{commit}:./{_rel(root, path)}" for commit, path in wanted]
+    try:
+        return _read_many(root, objects)
+    except GitUnavailable as exc:
+        raise _not_versioned(exc, "read old versions", None) from None
 
 
 def _read_many(root: Path, objects: list[str]) -> list[bytes | None]:

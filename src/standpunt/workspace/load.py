@@ -866,6 +866,15 @@ def load_json(file: Path, display: str | None = None) -> Any:
     return _parse_json(text, display)
 
 
+def parse_json(data: bytes, path: str) -> Any:
+    """Parse JSON bytes (e.g. a file as committed in git) as :func:`load_json` parses a file."""
+    try:
+        text = _decode(data, path)
+    except StandpuntError as exc:
+        raise _as_json(exc) from None
+    return _parse_json(text, path)
+
+
 def _as_json(exc: StandpuntError) -> StandpuntError:
     """The same error under a ``json-`` code, as the user is reading a JSON file."""
     return StandpuntError(exc.message, exc.location, "json-" + exc.code.removeprefix("yaml-"))

@@ -83,6 +83,15 @@ class Organisation(Model):
 HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
+def _key_lines(value: Any) -> Any:
+    # Keys may be written as a list, or as one text with a key on each line (a pasted .pub or
+    # allowed_signers file); blank lines and # comments are left out.
+    if isinstance(value, str):
+        lines = (line.strip() for line in value.splitlines())
+        return [line for line in lines if line and not line.startswith("#")]
+    return value
+
+
 def _colour(value: str) -> str:
     if not HEX_COLOUR.fullmatch(value):
         raise ValueError(f"'{value}' is not a colour; write it as #RRGGBB, e.g. #0b5a6e")
@@ -126,6 +135,38 @@ class Partner(Model):
     colour: Annotated[str, AfterValidator(_colour)] | None = Field(
         None, description="the partner's colour for its edition's cover, as #RRGGBB"
     )
+    keys: Annotated[list[NonEmpty], BeforeValidator(_key_lines)] = Field(
+        default_factory=list,
+        description="the partner's SSH public keys, one a line (as in ~/.ssh/id_ed25519.pub or "
+        "an allowed_signers file); a signature counts as verified only when one of them made it",
+    )
+
+
+class Attach(Model):
+    """What a PDF embeds for ``import`` and ``verify``. ``attach: false`` is short for
+    ``{sources: false}``, ``attach: true`` for the defaults."""
+
+    sources: bool = Field(
+        True, description="embed the position, its evidence, signatures and partners"
+    )
+    notes: bool = Field(
+        False,
+        description="also embed the evidence's 'note' and 'quote' fields (internal by default)",
+    )
+
+
+_YES = frozenset({"true", "yes", "on"})
+_NO = frozenset({"false", "no", "off"})
+
+
+def _attach(value: Any) -> Any:
+    if isinstance(value, bool):
+        return {"sources": value}
+    if isinstance(value, str):
+        if value.strip().lower() in _YES | _NO:
+            return {"sources": value.strip().lower() in _YES}
+        raise ValueError("write true, false, or the settings, e.g. {notes: true}")
+    return value
 
 
 class Config(Model):
@@ -153,6 +194,14 @@ class Config(Model):
         description="the address 'standpunt evidence add' appends a DOI to, to ask for its "
         "citation data (CSL-JSON); check and build never use the network",
     )
+    signatures: Literal["recorded", "verified"] = Field(
+        "recorded",
+        description="verified: only signatures made with a key listed for the partner count",
+    )
+    attach: Annotated[Attach, BeforeValidator(_attach)] = Field(
+        default=Attach(sources=True, notes=False),
+        description="what PDFs embed for import and verify",
+    )
 
 
 # --- positions -------------------------------------------------------------------------------
@@ -175,6 +224,26 @@ class Section(Model):
     quote: Markdown | None = Field(None, description="an optional pull quote")
 
 
+FINGERPRINT = re.compile(r"sha256:[0-9a-f]{64}")
+
+
+def _fingerprint(value: str) -> str:
+    if not FINGERPRINT.fullmatch(value):
+        raise ValueError("this is not a fingerprint: 'sha256:' and 64 hexadecimal digits")
+    return value
+
+
+class Origin(Model):
+    """Where an imported position came from, as ``standpunt import`` recorded it: while the
+    text keeps this fingerprint, its PDF names this publisher and version."""
+
+    publisher: Organisation
+    version: str | None = Field(None, description="the publisher's version label")
+    commit: str | None = Field(None, description="the publisher's commit of this text")
+    date: dt.date | None = Field(None, description="the date of that commit")
+    fingerprint: Annotated[str, AfterValidator(_fingerprint)]
+
+
 class Position(Model):
     """positions/<id>.yaml: one public position of the organisation."""
 
@@ -190,6 +259,9 @@ class Position(Model):
     recommendations: list[Markdown] = Field(default_factory=list)
     signatories: list[str] = Field(default_factory=list)
     tags: list[NonEmpty] = Field(default_factory=list)
+    origin: Origin | None = Field(
+        None, description="written by 'standpunt import': the publisher and version imported"
+    )
 
 
 # --- evidence (CSL) --------------------------------------------------------------------------
