@@ -477,9 +477,7 @@ def statement(
 
     root = None if is_pdf(position) else _root(ctx)
     result = signed_words(root, position, partner, signer, role)
-    out = click.get_binary_stream("stdout")
-    out.write(result.data)
-    out.flush()
+    click.echo(result.data, nl=False)  # bytes: written as they are, to the binary stdout
     return result
 
 
