@@ -298,9 +298,10 @@ def test_a_signature_by_another_partners_key_is_invalid(make_workspace, tmp_path
     root = make_workspace({"standpunt.yaml": with_keys(CONFIG, {"swan": [swan], "hbh": [hbh]})})
     # Refused when signing...
     result = run(root, "sign", "care", "--partner", "swan", "--by", "An", "--key", str(hbh), code=1)
-    assert "the signature was made with a key of partner 'hbh', not with one of 'swan''s keys" in (
-        result.stderr
-    )
+    assert (
+        "the signature was made with a key of partner 'hbh', not with one of the keys of "
+        "partner 'swan'"
+    ) in result.stderr
     # ... and found when a file is put in place by hand.
     run(root, "sign", "care", "--partner", "hbh", "--by", "An", "--key", str(hbh))
     taken = (root / "signatures/care/hbh.yaml").read_text().replace("partner: hbh", "partner: swan")
@@ -723,6 +724,10 @@ def test_verify_finds_an_altered_position_and_trusts_only_given_keys(
     result = run(None, "verify", str(altered), code=1)
     assert "text: NOT the text its fingerprint names" in result.stdout
     assert "altered.pdf: the position or evidence it carries has the fingerprint" in result.stdout
+    assert "swan: signed the original text, NOT the changed text this PDF holds, verified" in (
+        result.stdout
+    )
+    assert "signed this text" not in result.stdout
 
     forged = tamper(pdf, tmp_path / "forged.pdf", (b"by: An", b"by: Al"), "signature-swan.yaml")
     result = run(None, "verify", str(forged), code=1)
@@ -735,6 +740,7 @@ def test_verify_finds_an_altered_position_and_trusts_only_given_keys(
     trusted.write_text(f'swan namespaces="standpunt" {public(stranger)}\n')
     result = run(None, "verify", str(pdf), "--keys", str(trusted), code=1)
     assert "swan: INVALID: the signature was made with the key" in result.stdout
+    assert "which is not among the keys allowed_signers lists for partner 'swan'" in result.stdout
 
 
 @pytest.mark.parametrize(

@@ -716,14 +716,14 @@ def verify(pdf: Path, allowed_signers: Path | None) -> Result:
         click.echo(f"  text: NOT the text its fingerprint names: {found.why}")
     whose = "keys you trust (--keys)" if found.trusted_keys else "keys the PDF itself lists"
     for checked in found.signatures:
-        click.echo(f"  {checked.partner}: {_verified_line(checked, whose)}")
+        click.echo(f"  {checked.partner}: {_verified_line(checked, whose, found.intact)}")
     if not found.signatures:
         click.echo("  no signatures")
     _echo_diagnostics(result.problems)
     return result
 
 
-def _verified_line(checked: Any, whose: str) -> str:
+def _verified_line(checked: Any, whose: str, intact: bool) -> str:
     signature = checked.signature
     who = ""
     if signature is not None:
@@ -732,6 +732,9 @@ def _verified_line(checked: Any, whose: str) -> str:
     if checked.problem is not None:
         return f"INVALID: {checked.problem}{who}"
     text = "signed this text" if checked.this_text else "signed another text"
+    if not intact and checked.this_text:
+        # The fingerprint the partner signed is the one the PDF names, not the text it holds.
+        text = "signed the original text, NOT the changed text this PDF holds"
     if signature.proof == "verified":
         return f"{text}, verified with {signature.key} ({whose}){who}"
     return f"{text}, not verified (no key for this partner){who}"

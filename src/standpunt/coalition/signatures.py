@@ -217,6 +217,8 @@ class Trust:
 
     keys: Mapping[str, Sequence[PublicKey]]
     verified_only: bool = False
+    #: Where the keys come from, as a message names it.
+    source: str = "standpunt.yaml"
 
     def owner(self, key: PublicKey) -> str | None:
         """The partner that lists ``key``, if any."""
@@ -253,13 +255,13 @@ class Trust:
                 return (
                     Proof.INVALID,
                     f"the signature was made with a key of partner '{owner}', not with one of "
-                    f"'{partner}''s keys",
+                    f"the keys of partner '{partner}'",
                     key,
                 )
             return (
                 Proof.INVALID,
-                f"the signature was made with the key {key}, which is not among "
-                f"'{partner}''s keys in standpunt.yaml",
+                f"the signature was made with the key {key}, which is not among the keys "
+                f"{self.source} lists for partner '{partner}'",
                 key,
             )
         if self.verified_only:

@@ -94,7 +94,9 @@ def verify_pdf(pdf: Path, allowed_signers: Path | None = None) -> Verification:
     if allowed_signers is not None:
         judge, result.key_problems = _allowed(allowed_signers, sources.signatures())
     else:
-        judge = Trust({k: _keys(v.get("keys")) for k, v in sources.partners().items()})
+        judge = Trust(
+            {k: _keys(v.get("keys")) for k, v in sources.partners().items()}, source="the PDF"
+        )
     for key, data in sorted(sources.signatures().items()):
         result.signatures.append(
             _check(sources.pdf, sources.position_id, key, data, judge, sources.fingerprint)
@@ -124,7 +126,9 @@ def _allowed(path: Path, partners: dict[str, bytes]) -> tuple[Trust, list[str]]:
         raise StandpuntError(f"{path} is not a text file", code="invalid-keys") from None
     lines, problems = parse_allowed_signers(text)
     keys = {p: [line.key for line in lines if line.allows(p)] for p in partners}
-    return Trust(keys), [f"{path.name}:{number}: {why}" for number, why in problems]
+    return Trust(keys, source=path.name), [
+        f"{path.name}:{number}: {why}" for number, why in problems
+    ]
 
 
 def _check(
