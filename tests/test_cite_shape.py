@@ -213,6 +213,9 @@ def test_images_come_only_from_the_workspace_or_inline_data() -> None:
             "summary": "![workspace](assets/a.png) ![inline](data:image/png;base64,iVBOR) "
             "![web](https://host/a.png) ![other host](//host/b.png) ![slashes](\\\\\\\\host/c.png) "
             "![file](file:///etc/hostname) ![text](data:text/html;base64,PGI+) "
+            "![up](../../etc/passwd) ![absolute](/etc/hostname) "
+            "![encoded](assets/%2E%2e/..%5c/x.png) "
+            "![in place](assets/./b..png) "
             '![its own alt](https://host/d.png){alt="Own words"}\n\n'
             "![A chart from the web](https://host/chart.png)"
         }
@@ -221,6 +224,8 @@ def test_images_come_only_from_the_workspace_or_inline_data() -> None:
         '<p><img src="assets/a.png" alt="workspace"/> '
         '<img src="data:image/png;base64,iVBOR" alt="inline"/> <img alt="web"/> '
         '<img alt="other host"/> <img alt="slashes"/> <img alt="file"/> <embed/> '
+        '<img alt="up"/> <img alt="absolute"/> <img alt="encoded"/> '
+        '<img src="assets/./b..png" alt="in place"/> '
         '<img alt="Own words"/></p>\n'
         '<figure>\n<img alt="A chart from the web"/>\n'
         '<figcaption aria-hidden="true">A chart from the web</figcaption>\n</figure>'

@@ -123,11 +123,19 @@ end
 
 --- What an image may show: a file of the workspace or an inline image, never a web address
 --- (the PDF never fetches one, and in the HTML page it would tell a server who reads the
---- position). `//host/x.png` is a web address too: the page's own scheme is put in front.
+--- position). `//host/x.png` is a web address too: the page's own scheme is put in front. An
+--- absolute path or one that steps up (`../`) would let the HTML page show a reader's own
+--- files.
 local function safe_source(url)
   local value = normalised(url)
-  if value:find('^[/\\][/\\]') then return false end
-  return value:find('^data:image/') ~= nil or not value:find(':', 1, true)
+  if value:find('^data:image/') then return true end
+  if value:find(':', 1, true) or value:find('^[/\\]') then return false end
+  -- A relative path stays inside the workspace: no step up, however it is written.
+  local path = value:gsub('[?#].*$', ''):gsub('%%2e', '.')
+  for step in path:gmatch('[^/\\]+') do
+    if step == '..' then return false end
+  end
+  return true
 end
 
 --- The value of attribute `key` of `element`, if it has one.
