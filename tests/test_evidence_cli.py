@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import CONFIG, EVIDENCE, POSITION
@@ -636,6 +636,7 @@ def test_a_bug_in_a_command_of_the_group_names_the_whole_command(make_workspace,
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(items=st.lists(st.dictionaries(FIELD_NAMES | ODD, VALUES, max_size=6), max_size=4))
+@example(items=[{"title": None, "custom": "0"}])  # custom that is no mapping: once a crash
 def test_any_zotero_export_gives_diagnostics_or_a_file_never_a_traceback(tmp_path_factory, items):
     root = tmp_path_factory.mktemp("zotero") / "ws"
     for relative, text in {"standpunt.yaml": CONFIG, "positions/care.yaml": CITING}.items():

@@ -152,10 +152,10 @@ def clean_item(item: Mapping[str, Any]) -> Cleaned:
             kept = names or None
         elif name in CSL_DATE_VARIABLES:
             kept = _date(value)
-        elif name == "custom" and isinstance(value, Mapping):
+        elif name == "custom":  # a mapping in CSL; anything else is no custom data
             flat = {
                 clean_text(str(k)): f
-                for k, v in value.items()
+                for k, v in (value.items() if isinstance(value, Mapping) else ())
                 if clean_text(str(k)) and (f := _flat(v)) is not None
             }
             kept = flat or None

@@ -185,7 +185,8 @@ def _keyed(
             item.value_loc(names[0]) if names else item.loc,
         )
     if original and original != key:
-        custom = dict(entry.get("custom") or {})
+        kept = entry.get("custom")
+        custom = dict(kept) if isinstance(kept, dict) else {}
         custom[ZOTERO_URI_FIELD if is_zotero_uri(original) else ORIGINAL_ID_FIELD] = original
         entry["custom"] = custom
     return {"id": key, **entry}, note
