@@ -74,6 +74,8 @@ class Pages:
         # other (a failure is not remembered).
         self.stylesheet = functools.cache(functools.partial(read_stylesheet, plan.templates))
         self.edition = functools.cache(functools.partial(edition, workspace, options.edition))
+        # Each position's facts, made once for its probe and its pages (verifying signatures).
+        self._known: dict[str, Facts] = {}
 
     def jobs(
         self, planned: PlannedPosition, outputs: list[OutputTask], cited: Future[CitedText]
@@ -123,6 +125,12 @@ class Pages:
     def _facts(self, planned: PlannedPosition) -> Facts:
         """What every page of the position shows besides its texts; an error if the build
         makes a partner's edition of a text that partner has not signed."""
+        known = self._known.get(planned.id)
+        if known is None:
+            known = self._known[planned.id] = self._gather(planned)
+        return known
+
+    def _gather(self, planned: PlannedPosition) -> Facts:
         signed = {planned.id: planned.signatures}
         states = signing.status(self.workspace, planned.id, signed, planned.fingerprint)
         holding = [s for _, state, s in states if state is SIGNED and s is not None]

@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import tempfile
-import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -184,20 +183,6 @@ def resolve_style(name: str, root: Path, where: Location | None = None) -> Style
 PieceSpec = tuple[str, str, str]
 
 
-def _note_style(path: Path) -> bool:
-    """Whether the CSL style at ``path`` is a note style (``<style class="note">``). Its
-    citations are notes, whose number leads to them: citeproc's ``link-citations`` would make
-    each note one link (the links in it dead) and keep punctuation out of its quotes ("Title”."
-    where pandoc alone writes "Title.”"). Only the root is read; pandoc judges the rest."""
-    try:
-        with path.open("rb") as file:
-            for _, root in ElementTree.iterparse(file, events=("start",)):
-                return bool(root.get("class") == "note")
-    except (ElementTree.ParseError, OSError):
-        pass
-    return False
-
-
 #: How many .csl files a did-you-mean looks at: the workspace's folder and those just below it.
 _STYLE_FILES_SEEN = 200
 
@@ -257,7 +242,10 @@ def cite(
             "--metadata", f"lang={lang}",
             "--metadata", "link-bibliography=true",
         ]  # fmt: skip
-        if not _note_style(style.path):
+        # In a note style a citation is a note, whose number leads to it: citeproc's
+        # link-citations would make each note one link (the links in it dead) and keep
+        # punctuation out of its quotes ("Title”." where pandoc alone writes "Title.”").
+        if not prepared.note:
             args += ["--metadata", "link-citations=true"]
         try:
             shaped = run_pandoc(args, json.dumps(request, ensure_ascii=False))

@@ -66,6 +66,8 @@ class PreparedStyle:
     csl: bytes
     locators: dict[str, str]
     statuses: dict[str, str]
+    #: Whether it is a note style (``<style class="note">``).
+    note: bool = False
 
     def localized(self, references: list[dict[str, object]]) -> list[dict[str, object]]:
         """``references`` with a ``status`` (or literal ``issued`` date) written as an English
@@ -124,6 +126,7 @@ def prepare_style(path: Path, name: str, lang: str, where: Location | None = Non
         _serialized(root),
         _locator_rewrites(in_locale, merged),
         _status_terms(lang, english, merged),
+        note=root.get("class") == "note",
     )
     with _lock:
         if len(_prepared) >= _KEEP:

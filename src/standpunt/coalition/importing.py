@@ -354,17 +354,7 @@ def _carried_signature(
         return f"the file of '{key}' holds a signature of '{record.partner}'"
     if record.fingerprint != sources.fingerprint:
         return "it is of another text than the one the PDF carries"
-    return Signature(
-        position=pid,
-        partner=key,
-        by=record.by,
-        role=record.role,
-        date=record.date,
-        fingerprint=record.fingerprint,
-        path=signature_path(workspace, pid, key),
-        title=record.title,
-        signature=record.signature,
-    )
+    return record.recorded(pid, signature_path(workspace, pid, key))
 
 
 def _new_position_file(workspace: Workspace, pid: str) -> Path:

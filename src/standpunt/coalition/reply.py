@@ -183,17 +183,7 @@ def accept(workspace: Workspace, reply: Path) -> Accepted:
             f"standpunt.yaml{did_you_mean(record.partner, partners)}; add the partner first",
             code="unknown-partner",
         )
-    signature = Signature(
-        position=pid,
-        partner=record.partner,
-        by=record.by,
-        role=record.role,
-        date=record.date,
-        fingerprint=record.fingerprint,
-        path=signature_path(workspace, pid, record.partner),
-        title=record.title,
-        signature=record.signature,
-    )
+    signature = record.recorded(pid, signature_path(workspace, pid, record.partner))
     signature = proven(trust(workspace), signature)
     if signature.proof is Proof.INVALID:
         raise StandpuntError(

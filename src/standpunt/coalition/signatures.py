@@ -182,6 +182,22 @@ class SignatureFile(Model):
     key: str | None = None
     signature: str | None = None
 
+    def recorded(self, position: str, path: Path, location: Location | None = None) -> Signature:
+        """The signature this file records, of ``position``, kept at ``path`` (its proof not
+        judged yet: see :func:`proven`)."""
+        return Signature(
+            position=position,
+            partner=self.partner,
+            by=self.by,
+            role=self.role,
+            date=self.date,
+            fingerprint=self.fingerprint,
+            path=path,
+            title=self.title,
+            location=location,
+            signature=self.signature,
+        )
+
 
 # --- paths ---------------------------------------------------------------------------------------
 
@@ -698,18 +714,7 @@ def _read_file(
         valid = False
     if not valid:
         return None
-    return Signature(
-        position=position_id,
-        partner=key,
-        by=record.by,
-        role=record.role,
-        date=record.date,
-        fingerprint=record.fingerprint,
-        path=file,
-        title=record.title,
-        location=raw.value_loc("fingerprint"),
-        signature=record.signature,
-    )
+    return record.recorded(position_id, file, raw.value_loc("fingerprint"))
 
 
 # --- judging -------------------------------------------------------------------------------------

@@ -141,17 +141,7 @@ def _check(
     record, problems = validate(SignatureFile, raw, Location(pdf.name))
     if record is None or problems or record.partner != key:
         return Checked(key, None, "the signature file is damaged")
-    signature = Signature(
-        position=position,
-        partner=key,
-        by=record.by,
-        role=record.role,
-        date=record.date,
-        fingerprint=record.fingerprint,
-        path=pdf,
-        title=record.title,
-        signature=record.signature,
-    )
+    signature = record.recorded(position, pdf)
     if not judge.keys.get(key):
         # No key to check it with: its own key still shows whether it was altered.
         checked = proven(Trust({}), signature)

@@ -65,8 +65,8 @@ def _umask() -> int:
     return mask
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, nothing else."""
+def _written_temp(path: Path, data: bytes) -> str:
+    """A temp file beside ``path`` holding ``data``, on disk; removed again if writing fails."""
     fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
     try:
         # mkstemp makes the file private; outputs get the permissions any new file would get.
@@ -75,6 +75,16 @@ def write_atomic(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return temp
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, nothing else."""
+    temp = _written_temp(path, data)
+    try:
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
@@ -84,21 +94,15 @@ def write_atomic(path: Path, data: bytes) -> None:
 def create_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to a new file ``path``, whole or not at all, never replacing a file:
     a :class:`FileExistsError` when ``path`` exists, even if it appeared a moment ago."""
-    fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
+    temp = _written_temp(path, data)
     try:
-        os.fchmod(fd, 0o666 & ~_umask())
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        try:
-            os.link(temp, path)  # fails if the name is taken: no window in which to overwrite
-        except FileExistsError:
-            raise
-        except OSError:  # a file system without hard links
-            if path.exists() or path.is_symlink():
-                raise FileExistsError(path) from None
-            os.replace(temp, path)
+        os.link(temp, path)  # fails if the name is taken: no window in which to overwrite
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links
+        if path.exists() or path.is_symlink():
+            raise FileExistsError(path) from None
+        os.replace(temp, path)
     finally:
         Path(temp).unlink(missing_ok=True)
 
