@@ -15,19 +15,23 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from standpunt.i18n import REDLINE_LABELS
+from standpunt.render.template import REDLINE_TEMPLATE, render_html
 from standpunt.versions.history import read_at
 from standpunt.versions.redline import (
-    LABELS,
-    REDLINE_CSS,
     Counts,
     cited_ids,
     compare,
-    to_html,
     to_text,
+    view,
     word_diff,
 )
 from standpunt.workspace.load import parse_yaml, to_plain
+from standpunt.workspace.paths import BUILTIN_TEMPLATES
+from standpunt.workspace.templates import TemplateSet
 from standpunt.workspace.texts import texts
+
+BUILTIN = TemplateSet("default", (BUILTIN_TEMPLATES / "default",))
 
 BODY = (
     "Market logic crowds out care. Providers compete on price, not on quality, and the "
@@ -305,7 +309,7 @@ def test_every_declared_text_shows_in_the_redline() -> None:
         redline = compare(FULL, with_text(FULL, text.path, text.value + " extra"))
         assert redline.counts.words_inserted == 1, text.key
         assert "{+extra+}" in to_text(redline), text.key
-        assert "<ins>extra</ins>" in to_html(redline), text.key
+        assert "<ins>extra</ins>" in page(redline), text.key
 
 
 def test_every_declared_markdown_text_may_cite() -> None:
@@ -332,7 +336,7 @@ def test_every_declared_markdown_text_may_cite() -> None:
 def test_invalid_or_partial_versions_do_not_crash(old: Any, new: Any) -> None:
     redline = compare(old, new, None, None)
     assert isinstance(to_text(redline), str)
-    assert to_html(redline).startswith('<section class="redline"')
+    assert "<main>" in page(redline)
     assert isinstance(asdict(redline), dict)
 
 
@@ -377,50 +381,92 @@ def test_no_changes() -> None:
     redline = compare(version(), version())
     assert not redline.changed and redline.counts == Counts()
     assert "No changes." in to_text(redline)
-    assert "No changes." in to_html(redline)
+    assert "<p>No changes.</p>" in page(redline)
 
 
-def test_html_fragment_escapes_everything_and_marks_changes() -> None:
-    fragment = to_html(sample())
-    assert fragment.startswith('<section class="redline" lang="en">')
-    assert fragment.rstrip().endswith("</section>")
-    assert "<script>" not in fragment
-    assert "&lt;script&gt;alert(<del>1</del><ins>2</ins>)&lt;/script&gt;" in fragment
-    assert "<del>draft</del> → <ins>adopted</ins>" in fragment
-    assert "B &amp; co" in fragment
-    assert "\x1b" not in fragment
-    assert "<tr><th>Asks added</th><td>1</td></tr>" in fragment
-    # The overview (the first page) comes before the parts.
-    assert fragment.index("redline-counts") < fragment.index("redline-summary")
+def page(redline: Any, labels: dict[str, str] | None = None, medium: str = "screen") -> str:
+    """The redline's page as the built-in template ``redline.html`` renders it, in its sandbox."""
+    shown = view(redline, labels)
+    context = {
+        "lang": redline.lang,
+        "medium": medium,
+        "labels": shown["labels"],
+        "generator": "Standpunt test",
+        "stylesheet": "",
+        "organisation": {"name": "SAAMO", "short": "SAAMO"},
+        "position": {"id": "care", "title": "Care is not a market"},
+        "redline": shown,
+    }
+    return render_html(BUILTIN, context, REDLINE_TEMPLATE)
 
 
-def test_css_keeps_insertions_and_deletions_apart_in_greyscale() -> None:
-    ins = re.search(r"\.redline ins \{([^}]*)\}", REDLINE_CSS)
-    deleted = re.search(r"\.redline del \{([^}]*)\}", REDLINE_CSS)
-    assert ins and "underline" in ins.group(1) and "color" in ins.group(1)
+def test_the_page_escapes_everything_and_marks_changes() -> None:
+    html = page(sample())
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(<del>1</del><ins>2</ins>)&lt;/script&gt;" in html
+    assert "<del>draft</del> → <ins>adopted</ins>" in html
+    assert "<ins>B &amp; co</ins> (b)" in html
+    assert "\x1b" not in html
+    assert "<tr><th>Asks added</th><td>1</td></tr>" in html
+    # Counts that are zero are left out, but for the words.
+    assert "<tr><th>Words deleted</th><td>1</td></tr>" in html and "Sections added" not in html
+    # The head names both versions and holds the legend, before the overview and the parts.
+    assert "<tr><th>Earlier version</th><td>a1b2c3d</td></tr>" in html
+    assert "<tr><th>This version</th><td>working tree</td></tr>" in html
+    assert "How to read: <ins>inserted</ins> <del>deleted</del>" in html
+    assert html.index("rl-legend") < html.index("rl-counts") < html.index("<h2>Summary</h2>")
+
+
+def test_insertions_and_deletions_stay_apart_in_greyscale() -> None:
+    """Underlined and struck through, not told apart by colour alone."""
+    template = (BUILTIN.folders[0] / REDLINE_TEMPLATE).read_text(encoding="utf-8")
+    ins = re.search(r"^ins \{([^}]*)\}", template, re.M)
+    deleted = re.search(r"^del \{([^}]*)\}", template, re.M)
+    assert ins and "text-decoration: underline" in ins.group(1) and "color" in ins.group(1)
     assert deleted and "line-through" in deleted.group(1) and "color" in deleted.group(1)
 
 
-def test_labels_can_be_translated() -> None:
+def test_labels_can_be_translated_and_overridden() -> None:
     labels = {
-        "redline_heading": "Wat is er veranderd",
+        "redline_heading": "Wat is er echt veranderd",
         "redline_versions": "Van {before} naar {after} {unknown} {before.__class__}",
-        "redline_ask": "Vraag {number}",
-        "status_adopted": "goedgekeurd",
-        "recommendations": "Onze vragen",
     }
-    fragment = to_html(sample(), labels)
-    assert "<h1>Wat is er veranderd</h1>" in fragment
-    assert "Van a1b2c3d naar working tree {unknown} {before.__class__}" in fragment
-    assert "<ins>goedgekeurd</ins>" in fragment and "Vraag 4" in fragment
-    assert "Onze vragen" in to_text(sample(), labels=labels)
-    assert set(labels) - set(LABELS) == {"status_adopted"}  # every other key is documented
+    redline = compare(
+        version(), version(status="adopted", recommendations=["A", "B", "C", "D"]), lang="nl"
+    )
+    html = page(redline, labels)
+    assert "<h2>Wat is er echt veranderd</h2>" in html
+    assert "<del>ontwerp</del> → <ins>goedgekeurd</ins>" in html
+    assert '<span class="rl-tag">Vraag 4 · toegevoegd</span>' in html
+    text = to_text(compare(version(), version(), lang="nl"), labels=labels)
+    assert text == "Wat is er echt veranderd\nGeen wijzigingen.\n"
+    named = compare(version(), version(), lang="nl", before="a", after="b")
+    assert "Van a naar b {unknown} {before.__class__}" in to_text(named, labels=labels)
 
 
-def test_the_html_is_well_formed() -> None:
+@pytest.mark.parametrize("lang", ["nl", "fr", "de", "en"])
+def test_every_redline_label_is_in_each_language(lang: str) -> None:
+    """The catalogue holds every label the redline shows in each of our languages, each its
+    own (no English left in another language but where the words are the same)."""
+    assert set(REDLINE_LABELS[lang]) == set(REDLINE_LABELS["en"])
+    if lang != "en":
+        same = {k for k, v in REDLINE_LABELS[lang].items() if v == REDLINE_LABELS["en"][k]}
+        assert same <= {"redline_status", "redline_version", "redline_revision"}, same
+
+
+def test_the_shown_html_is_well_formed() -> None:
     from xml.etree import ElementTree
 
-    ElementTree.fromstring(to_html(sample()))
+    shown = view(sample())
+    fragments = [
+        segment["html"]
+        for part in [shown["summary"], *(ask["text"] for ask in shown["asks"])]
+        for block in part
+        for segment in block["segments"]
+    ]
+    assert fragments
+    for fragment in fragments:
+        ElementTree.fromstring(f"<x>{fragment}</x>")
 
 
 # --------------------------------------------------------------------------- through git

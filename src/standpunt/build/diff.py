@@ -59,8 +59,8 @@ DiffResult = RedlineText | RedlineFile
 
 @dataclass(frozen=True)
 class _Side:
-    """One revision: its data as read, what the user called it and the date of its commit
-    (None for a working copy not committed)."""
+    """One revision: its data as read, what the user called it, the date of its commit (None
+    for a working copy not committed)."""
 
     data: Any
     typed: str | None
@@ -68,13 +68,11 @@ class _Side:
 
     def name(self, labels: dict[str, str], lang: str) -> str:
         """ "Versie 1.0 — 12 maart 2026": the version label the file gives (else the revision as
-        the user typed it), and the date; a working copy is called one."""
+        the user typed it) and the date of its commit; a working copy not committed is called
+        one."""
         written = self.data.get("version") if isinstance(self.data, dict) else None
         label = str(written).strip() if isinstance(written, str | int | float) else ""
-        if label:
-            name = fill(labels["redline_revision"], label=label)
-        else:
-            name = self.typed or (labels["redline_earlier"] if self.date else "")
+        name = fill(labels["redline_revision"], label=label) if label else self.typed
         when = format_date(self.date, lang) if self.date else labels["redline_working"]
         return f"{name} — {when}" if name else when
 
@@ -85,7 +83,8 @@ def _side(workspace: Workspace, pid: str, path: Path, rev: str | None, typed: bo
         if not path.is_file():
             raise StandpuntError(f"{display} does not exist in the working tree", code="usage")
         data = path.read_bytes()
-        return _Side(to_plain(parse_yaml(data, display)), None, _committed(workspace, path, data))
+        plain = to_plain(parse_yaml(data, display))
+        return _Side(plain, None, _committed(workspace, path, data))
     # "diff care 1.0" means the version tagged care/v1.0 (see standpunt.versions.history.resolve)
     info = commit_info(workspace.root, rev, pid)
     data = read_at(workspace.root, rev, path, commit=info.full_commit)

@@ -37,6 +37,8 @@ _TOKEN = re.compile(
 )
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
 _WORD = re.compile(r"\w")
+#: Control characters: not allowed in HTML, and not to reach a terminal.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 #: The key of a paragraph break; never the key of a word.
 BREAK = "\n\n"
@@ -83,16 +85,21 @@ class Work:
         self.steps += steps
 
 
+def _escape(text: str) -> str:
+    """Text for HTML: escaped, and without control characters."""
+    return html.escape(_CONTROL.sub("\ufffd", text), quote=False)
+
+
 def plain_tokens(text: str) -> list[Token]:
     """A plain text's tokens; a blank line is a paragraph break."""
     tokens: list[Token] = []
     for match in _TOKEN.finditer(text):
         word, ws = match.groups()
         if _PARAGRAPH_BREAK.search(ws):
-            tokens.append(Token(word, word, html.escape(word)))
+            tokens.append(Token(word, word, _escape(word)))
             tokens.append(Token(BREAK, "", "", ws, "p"))
         else:
-            tokens.append(Token(word, word, html.escape(word), ws))
+            tokens.append(Token(word, word, _escape(word), ws))
     return tokens
 
 
@@ -185,7 +192,7 @@ class _Reader(HTMLParser):
             return
         if self.atom is not None:
             self.atom_text.append(data)
-            self.atom_html.append(html.escape(data, quote=False))
+            self.atom_html.append(_escape(data))
             return
         lead = len(data) - len(data.lstrip())
         if lead:
@@ -196,7 +203,7 @@ class _Reader(HTMLParser):
         for match in _TOKEN.finditer(data, lead):
             word, ws = match.groups()
             key = f"{marks}|{word}" if marks else word
-            escaped = html.escape(word, quote=False)
+            escaped = _escape(word)
             self.tokens.append(Token(key, word, f"{opened}{escaped}{closed}", " " if ws else ""))
 
     def _space(self) -> None:
@@ -375,8 +382,10 @@ def _by_paragraph(keys_a: Sequence[str], keys_b: Sequence[str], work: Work) -> C
     budget of its own size, or shown whole (deleted, then inserted)."""
     spans_a, spans_b = _paragraphs(keys_a), _paragraphs(keys_b)
     work.spend(len(keys_a) + len(keys_b))
-    para_a = [hash(tuple(keys_a[i:j])) for i, j in spans_a]
-    para_b = [hash(tuple(keys_b[i:j])) for i, j in spans_b]
+    # Each distinct paragraph gets a number (a dict compares on collision: exact, linear).
+    ids: dict[tuple[str, ...], int] = {}
+    para_a = [ids.setdefault(tuple(keys_a[i:j]), len(ids)) for i, j in spans_a]
+    para_b = [ids.setdefault(tuple(keys_b[i:j]), len(ids)) for i, j in spans_b]
     blocks = diff_keys(para_a, para_b, work, budget(len(para_a) + len(para_b)))
     if blocks is None:
         blocks = [("delete", 0, len(para_a), 0, 0), ("insert", 0, 0, 0, len(para_b))]
