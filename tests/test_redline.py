@@ -20,12 +20,14 @@ from standpunt.render.template import REDLINE_TEMPLATE, render_html
 from standpunt.versions.history import read_at
 from standpunt.versions.redline import (
     Counts,
+    Rendered,
     cited_ids,
     compare,
     to_text,
     view,
     word_diff,
 )
+from standpunt.versions.tokens import Work, diff_keys, html_tokens, plain_tokens
 from standpunt.workspace.load import parse_yaml, to_plain
 from standpunt.workspace.paths import BUILTIN_TEMPLATES
 from standpunt.workspace.templates import TemplateSet
@@ -523,3 +525,141 @@ def test_a_namespace_is_not_mistaken_for_evidence() -> None:
     # Anything that is not a mapping or has no csl dict is shown by id only.
     redline = compare(version(), version(), {}, {"x": SimpleNamespace(csl=None)})
     assert [(e.id, e.title) for e in redline.evidence] == [("x", None)]
+
+
+# --------------------------------------------------------------------------- tokens
+
+
+def test_numbers_and_dates_are_single_tokens() -> None:
+    keys = [t.key for t in plain_tokens("5.000 1.234,56 12-03-2026 2026-03-12 12/03 3,5% 2de.")]
+    assert keys == [
+        "5.000",
+        "1.234,56",
+        "12-03-2026",
+        "2026-03-12",
+        "12/03",
+        "3,5",
+        "%",
+        "2de",
+        ".",
+    ]
+    diff = word_diff("Een budget van 5.000 euro.", "Een budget van 7.500 euro.")
+    assert changed_segments(diff) == [("delete", "5.000"), ("insert", "7.500")]
+    assert (diff.inserted, diff.deleted) == (1, 1)
+    french = word_diff("Un budget de 5\u202f000 euros.", "Un budget de 7\u202f500 euros.")
+    assert changed_segments(french) == [("delete", "5\u202f000"), ("insert", "7\u202f500")]
+
+
+def test_rendered_text_keeps_emphasis_and_each_citation_whole() -> None:
+    html = (
+        '<p>Zorg is <strong>publiek</strong> <span class="citation" data-cites="a">'
+        '(<a href="#ref-a">Smith, 2021</a>)</span>.</p>\n<ul>\n<li>Een</li>\n<li>Twee'
+        '<span class="footnote" id="fn-1">Een <em>noot</em>.</span></li>\n</ul>'
+    )
+    tokens = html_tokens(html)
+    assert [(t.key, t.html) for t in tokens if not t.is_break] == [
+        ("Zorg", "Zorg"),
+        ("is", "is"),
+        ("strong|publiek", "<strong>publiek</strong>"),
+        ("\x00cite:(Smith, 2021)", '<span class="redline-cite">(<span>Smith, 2021</span>)</span>'),
+        (".", "."),
+        ("Een", "Een"),
+        ("Twee", "Twee"),
+        ("\x00note:Een noot.", '<span class="redline-note">Een <em>noot</em>.</span>'),
+    ]
+    assert [t.block for t in tokens if t.is_break] == ["p", "li", "li"]
+
+
+def test_a_rendered_citation_changed_is_one_deletion_and_one_insertion() -> None:
+    old = Rendered("x", '<p>Zorg <span class="citation">(Smith, 2021a)</span>.</p>')
+    new = Rendered("x", '<p>Zorg <em>nu</em> <span class="citation">(Doe, 2019)</span>.</p>')
+    diff = word_diff(old, new)
+    assert changed_segments(diff) == [("delete", "(Smith, 2021a)"), ("insert", "nu (Doe, 2019)")]
+    assert (diff.inserted, diff.deleted) == (2, 1)
+    (block,) = diff.blocks
+    assert block.segments == (
+        ("equal", "Zorg "),
+        ("delete", '<span class="redline-cite">(Smith, 2021a)</span>'),
+        ("insert", '<em>nu</em> <span class="redline-cite">(Doe, 2019)</span>'),
+        ("equal", "."),
+    )
+
+
+def test_markup_smuggled_into_rendered_text_stays_text() -> None:
+    tokens = html_tokens('<p onclick="x">a <script>alert(1)</script><img src=x onerror=y>b</p>')
+    assert [t.html for t in tokens if not t.is_break] == ["a", "b"]
+    assert [t.html for t in html_tokens("<p>&lt;b&gt;</p>")[1:]] == ["&lt;", "b", "&gt;"]
+
+
+def test_a_paragraph_split_or_joined_is_marked_with_its_own_sign() -> None:
+    split = word_diff("Een twee. Drie vier.", "Een twee.\n\nDrie vier.")
+    assert [block.segments for block in split.blocks] == [
+        (("equal", "Een twee."), ("insert", "¶")),
+        (("equal", "Drie vier."),),
+    ]
+    joined = word_diff("Een twee.\n\nDrie vier.", "Een twee. Drie vier.")
+    assert [block.segments for block in joined.blocks] == [
+        (("equal", "Een twee. "), ("delete", "¶")),
+        (("equal", "Drie vier."),),
+    ]
+
+
+# --------------------------------------------------------------------------- bounded work
+
+
+@given(st.lists(st.sampled_from("abc")), st.lists(st.sampled_from("abc")))
+def test_the_diff_is_a_shortest_edit_script(a: list[str], b: list[str]) -> None:
+    codes = diff_keys(a, b, Work(), 10**9)
+    assert codes is not None
+    rebuilt: list[str] = []
+    at = (0, 0)
+    for op, i1, i2, j1, j2 in codes:
+        assert (i1, j1) == at
+        at = (i2, j2)
+        if op == "equal":
+            assert a[i1:i2] == b[j1:j2]
+        rebuilt += b[j1:j2]
+    assert at == (len(a), len(b)) and rebuilt == b
+    edits = sum(i2 - i1 + j2 - j1 for op, i1, i2, j1, j2 in codes if op != "equal")
+    # The longest common subsequence, the textbook way.
+    lcs = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i in range(len(a) - 1, -1, -1):
+        for j in range(len(b) - 1, -1, -1):
+            lcs[i][j] = lcs[i + 1][j + 1] + 1 if a[i] == b[j] else max(lcs[i + 1][j], lcs[i][j + 1])
+    assert edits == len(a) + len(b) - 2 * lcs[0][0]
+
+
+def rewritten(words: int, seed: int) -> str:
+    """A text of ``words`` words from a small vocabulary (many repeats: the hard case for a
+    diff), in paragraphs of 60 words."""
+    import random
+
+    pick = random.Random(seed).choice
+    vocabulary = ["zorg", "markt", "5.000", "de", "het", "en", "werk", "beleid", "niet", "of"]
+    chosen = [pick(vocabulary) for _ in range(words)]
+    return "\n\n".join(" ".join(chosen[i : i + 60]) for i in range(0, words, 60))
+
+
+def test_a_text_rewritten_beyond_the_budget_is_compared_by_paragraphs_and_says_so() -> None:
+    old = {"summary": rewritten(3000, 1) + "\n\nDit blijft staan."}
+    new = {"summary": rewritten(3000, 2) + "\n\nDit blijft staan."}
+    redline = compare(old, new, lang="nl")
+    assert redline.coarse and redline.summary is not None and redline.summary.coarse
+    # The equal last paragraph is kept; everything changed is shown whole.
+    assert redline.summary.blocks[-1].segments == (("equal", "Dit blijft staan."),)
+    text = to_text(redline)
+    assert "te sterk gewijzigd om woord voor woord te vergelijken" in text
+    assert "Sommige passages" in page(redline)
+    assert not compare(old, {"summary": old["summary"] + " Nieuw."}).coarse
+
+
+def test_the_work_of_a_comparison_grows_linearly_with_the_text() -> None:
+    """Counted, not timed: twice the words, about twice the steps, whatever the edits."""
+    for edit in ("rewrite", "few"):
+        work = []
+        for words in (6000, 12000):
+            old = {"sections": [{"title": "T", "body": rewritten(words, 1)}]}
+            body = rewritten(words, 2) if edit == "rewrite" else rewritten(words, 1)[:-20] + " x"
+            work.append(compare(old, {"sections": [{"title": "T", "body": body}]}).work)
+        assert work[1] <= 2.2 * work[0], (edit, work)
+        assert work[1] <= 120 * 2 * 12000, (edit, work)  # a bound in the tokens compared
