@@ -533,11 +533,11 @@ def _match(
             continue
         next_j = j1
         for i in range(i1, i2):
-            scored = [
-                (_similarity(old_words[i], new_words[j], work), j)
-                for j in range(next_j, j2)
-                if work.steps < limit
-            ]
+            scored: list[tuple[float, int]] = []
+            for j in range(next_j, j2):
+                if work.steps >= limit:  # past the budget: no more pairs are tried
+                    break
+                scored.append((_similarity(old_words[i], new_words[j], work), j))
             best = max(scored, default=(0.0, -1), key=lambda item: item[0])
             if best[0] < SIMILAR:
                 pairs.append((i, None))

@@ -259,7 +259,7 @@ def _myers(
     if n == 0 or m == 0:
         whole: list[Opcode] = [("delete", 0, n, 0, 0), ("insert", 0, 0, 0, m)]
         return [code for code in whole if code[1] < code[2] or code[3] < code[4]]
-    spent = 0
+    spent = n + m  # the array below
     offset = n + m + 1
     v = [0] * (2 * offset + 1)
     trace: list[list[int]] = []
@@ -427,7 +427,7 @@ def stretches(codes: Iterable[Opcode]) -> list[Opcode]:
 def similarity(a: Sequence[Token], b: Sequence[Token], work: Work) -> float:
     """How alike two texts are, 0–1: the share of words they have in common (as multisets),
     linear in their length."""
-    work.spend(len(a) + len(b))
+    work.spend(1 + len(a) + len(b))
     if not a and not b:
         return 1.0
     common = Counter(t.key for t in a) & Counter(t.key for t in b)
