@@ -663,3 +663,16 @@ def test_the_work_of_a_comparison_grows_linearly_with_the_text() -> None:
             work.append(compare(old, {"sections": [{"title": "T", "body": body}]}).work)
         assert work[1] <= 2.2 * work[0], (edit, work)
         assert work[1] <= 120 * 2 * 12000, (edit, work)  # a bound in the tokens compared
+
+
+def test_a_citation_in_a_note_style_is_shown_as_a_note() -> None:
+    html = (
+        '<p>Zorg.<span class="citation" data-cites="a"><span class="footnote" id="fn-1">'
+        "J. Smith, <em>Report</em> (2021).</span></span></p>"
+    )
+    (note,) = [t for t in html_tokens(html) if t.key.startswith("\x00")]
+    assert note.key == "\x00note:J. Smith, Report (2021)."
+    assert (
+        note.html
+        == '<span class="redline-note"><span>J. Smith, <em>Report</em> (2021).</span></span>'
+    )

@@ -155,6 +155,8 @@ class _Reader(HTMLParser):
         classes = set((dict(attrs).get("class") or "").split())
         if self.atom is not None:
             kind, depth = self.atom
+            # A citation in a note style is a note: shown as one.
+            kind = "note" if "footnote" in classes else kind
             self.atom = (kind, depth + (tag == "span"))
             self.atom_html.append(_open_tag(tag, classes))
             return
