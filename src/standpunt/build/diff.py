@@ -12,6 +12,7 @@ its version label and date ("Versie 1.0 — 12 maart 2026"), not its commit.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,9 @@ class _Side:
         return f"{name} — {when}" if name else when
 
 
+_FULL_HASH = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+
+
 def _side(workspace: Workspace, pid: str, path: Path, rev: str | None, typed: bool) -> _Side:
     display = workspace.display(path)
     if rev is None:
@@ -94,7 +98,9 @@ def _side(workspace: Workspace, pid: str, path: Path, rev: str | None, typed: bo
         raise StandpuntError(
             f"{display} at {info.commit} cannot be read: {exc.message}", exc.location, exc.code
         ) from None
-    return _Side(plain, rev if typed else None, info.date)
+    # A whole hash was found for the user (--signed-by), not typed: its short form will do.
+    shown = info.commit if _FULL_HASH.fullmatch(rev) else rev
+    return _Side(plain, shown if typed else None, info.date)
 
 
 def _committed(workspace: Workspace, path: Path, data: bytes) -> dt.date | None:
