@@ -66,6 +66,8 @@ class _Side:
     data: Any
     typed: str | None
     date: dt.date | None
+    #: What a message calls it: "positions/care.yaml at a1b2c3d".
+    where: str = ""
 
     def name(self, labels: dict[str, str], lang: str) -> str:
         """ "Versie 1.0 — 12 maart 2026": the version label the file gives (else the revision as
@@ -88,7 +90,7 @@ def _side(workspace: Workspace, pid: str, path: Path, rev: str | None, typed: bo
             raise StandpuntError(f"{display} does not exist in the working tree", code="usage")
         data = path.read_bytes()
         plain = to_plain(parse_yaml(data, display))
-        return _Side(plain, None, _committed(workspace, path, data))
+        return _Side(plain, None, _committed(workspace, path, data), display)
     # "diff care 1.0" means the version tagged care/v1.0 (see standpunt.versions.history.resolve)
     info = commit_info(workspace.root, rev, pid)
     data = read_at(workspace.root, rev, path, commit=info.full_commit)
@@ -100,7 +102,7 @@ def _side(workspace: Workspace, pid: str, path: Path, rev: str | None, typed: bo
         ) from None
     # A whole hash was found for the user (--signed-by), not typed: its short form will do.
     shown = info.commit if _FULL_HASH.fullmatch(rev) else rev
-    return _Side(plain, shown if typed else None, info.date)
+    return _Side(plain, shown if typed else None, info.date, f"{display} at {info.commit}")
 
 
 def _committed(workspace: Workspace, path: Path, data: bytes) -> dt.date | None:
@@ -197,7 +199,14 @@ def _rendered(workspace: Workspace, side: _Side, lang: str) -> dict[str, str]:
         workspace.config.style, workspace.root, workspace.setting_location("style")
     )
     cache = build_folder(workspace.root, f"{BUILD_DIR}/{CACHE_DIR}")
-    return cite_texts(markdown, evidence, aliases, style, lang, cache).media["print"].fields
+    try:
+        return cite_texts(markdown, evidence, aliases, style, lang, cache).media["print"].fields
+    except StandpuntError as exc:
+        raise StandpuntError(
+            f"{side.where}: its citations cannot be formatted: {exc.message}",
+            exc.location,
+            exc.code,
+        ) from None
 
 
 def _document(
