@@ -491,7 +491,7 @@ def test_diff_signed_by_redlines_from_the_text_the_partner_signed(make_workspace
     assert "signed an older text, not verified (An, " in status
     assert "see what changed: standpunt diff care --signed-by swan" in status
     result = run(root, "diff", "care", "--signed-by", "swan", "--format", "text")
-    assert f"From {first} (" in result.stdout  # the commit with the text swan signed
+    assert f"From {first} — " in result.stdout  # the commit with the text swan signed
     assert "[-crowds-]{+squeezes+}" in result.stdout
 
     result = run(root, "diff", "care", "--signed-by", "hbh", "--format", "text", code=2)

@@ -15,19 +15,25 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from standpunt.i18n import REDLINE_LABELS
+from standpunt.render.template import REDLINE_TEMPLATE, render_html
 from standpunt.versions.history import read_at
 from standpunt.versions.redline import (
-    LABELS,
-    REDLINE_CSS,
     Counts,
+    Rendered,
     cited_ids,
     compare,
-    to_html,
     to_text,
+    view,
     word_diff,
 )
+from standpunt.versions.tokens import Work, diff_keys, html_tokens, plain_tokens
 from standpunt.workspace.load import parse_yaml, to_plain
+from standpunt.workspace.paths import BUILTIN_TEMPLATES
+from standpunt.workspace.templates import TemplateSet
 from standpunt.workspace.texts import texts
+
+BUILTIN = TemplateSet("default", (BUILTIN_TEMPLATES / "default",))
 
 BODY = (
     "Market logic crowds out care. Providers compete on price, not on quality, and the "
@@ -305,7 +311,7 @@ def test_every_declared_text_shows_in_the_redline() -> None:
         redline = compare(FULL, with_text(FULL, text.path, text.value + " extra"))
         assert redline.counts.words_inserted == 1, text.key
         assert "{+extra+}" in to_text(redline), text.key
-        assert "<ins>extra</ins>" in to_html(redline), text.key
+        assert "<ins>extra</ins>" in page(redline), text.key
 
 
 def test_every_declared_markdown_text_may_cite() -> None:
@@ -332,7 +338,7 @@ def test_every_declared_markdown_text_may_cite() -> None:
 def test_invalid_or_partial_versions_do_not_crash(old: Any, new: Any) -> None:
     redline = compare(old, new, None, None)
     assert isinstance(to_text(redline), str)
-    assert to_html(redline).startswith('<section class="redline"')
+    assert "<main>" in page(redline)
     assert isinstance(asdict(redline), dict)
 
 
@@ -377,50 +383,92 @@ def test_no_changes() -> None:
     redline = compare(version(), version())
     assert not redline.changed and redline.counts == Counts()
     assert "No changes." in to_text(redline)
-    assert "No changes." in to_html(redline)
+    assert "<p>No changes.</p>" in page(redline)
 
 
-def test_html_fragment_escapes_everything_and_marks_changes() -> None:
-    fragment = to_html(sample())
-    assert fragment.startswith('<section class="redline" lang="en">')
-    assert fragment.rstrip().endswith("</section>")
-    assert "<script>" not in fragment
-    assert "&lt;script&gt;alert(<del>1</del><ins>2</ins>)&lt;/script&gt;" in fragment
-    assert "<del>draft</del> → <ins>adopted</ins>" in fragment
-    assert "B &amp; co" in fragment
-    assert "\x1b" not in fragment
-    assert "<tr><th>Asks added</th><td>1</td></tr>" in fragment
-    # The overview (the first page) comes before the parts.
-    assert fragment.index("redline-counts") < fragment.index("redline-summary")
+def page(redline: Any, labels: dict[str, str] | None = None, medium: str = "screen") -> str:
+    """The redline's page as the built-in template ``redline.html`` renders it, in its sandbox."""
+    shown = view(redline, labels)
+    context = {
+        "lang": redline.lang,
+        "medium": medium,
+        "labels": shown["labels"],
+        "generator": "Standpunt test",
+        "stylesheet": "",
+        "organisation": {"name": "SAAMO", "short": "SAAMO"},
+        "position": {"id": "care", "title": "Care is not a market"},
+        "redline": shown,
+    }
+    return render_html(BUILTIN, context, REDLINE_TEMPLATE)
 
 
-def test_css_keeps_insertions_and_deletions_apart_in_greyscale() -> None:
-    ins = re.search(r"\.redline ins \{([^}]*)\}", REDLINE_CSS)
-    deleted = re.search(r"\.redline del \{([^}]*)\}", REDLINE_CSS)
-    assert ins and "underline" in ins.group(1) and "color" in ins.group(1)
+def test_the_page_escapes_everything_and_marks_changes() -> None:
+    html = page(sample())
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(<del>1</del><ins>2</ins>)&lt;/script&gt;" in html
+    assert "<del>draft</del> → <ins>adopted</ins>" in html
+    assert "<ins>B &amp; co</ins> (b)" in html
+    assert "\x1b" not in html
+    assert "<tr><th>Asks added</th><td>1</td></tr>" in html
+    # Counts that are zero are left out, but for the words.
+    assert "<tr><th>Words deleted</th><td>1</td></tr>" in html and "Sections added" not in html
+    # The head names both versions and holds the legend, before the overview and the parts.
+    assert "<tr><th>Earlier version</th><td>a1b2c3d</td></tr>" in html
+    assert "<tr><th>This version</th><td>working tree</td></tr>" in html
+    assert "How to read: <ins>inserted</ins> <del>deleted</del>" in html
+    assert html.index("rl-legend") < html.index("rl-counts") < html.index("<h2>Summary</h2>")
+
+
+def test_insertions_and_deletions_stay_apart_in_greyscale() -> None:
+    """Underlined and struck through, not told apart by colour alone."""
+    template = (BUILTIN.folders[0] / REDLINE_TEMPLATE).read_text(encoding="utf-8")
+    ins = re.search(r"^ins \{([^}]*)\}", template, re.M)
+    deleted = re.search(r"^del \{([^}]*)\}", template, re.M)
+    assert ins and "text-decoration: underline" in ins.group(1) and "color" in ins.group(1)
     assert deleted and "line-through" in deleted.group(1) and "color" in deleted.group(1)
 
 
-def test_labels_can_be_translated() -> None:
+def test_labels_can_be_translated_and_overridden() -> None:
     labels = {
-        "redline_heading": "Wat is er veranderd",
+        "redline_heading": "Wat is er echt veranderd",
         "redline_versions": "Van {before} naar {after} {unknown} {before.__class__}",
-        "redline_ask": "Vraag {number}",
-        "status_adopted": "goedgekeurd",
-        "recommendations": "Onze vragen",
     }
-    fragment = to_html(sample(), labels)
-    assert "<h1>Wat is er veranderd</h1>" in fragment
-    assert "Van a1b2c3d naar working tree {unknown} {before.__class__}" in fragment
-    assert "<ins>goedgekeurd</ins>" in fragment and "Vraag 4" in fragment
-    assert "Onze vragen" in to_text(sample(), labels=labels)
-    assert set(labels) - set(LABELS) == {"status_adopted"}  # every other key is documented
+    redline = compare(
+        version(), version(status="adopted", recommendations=["A", "B", "C", "D"]), lang="nl"
+    )
+    html = page(redline, labels)
+    assert "<h2>Wat is er echt veranderd</h2>" in html
+    assert "<del>ontwerp</del> → <ins>goedgekeurd</ins>" in html
+    assert '<span class="rl-tag">Vraag 4 · toegevoegd</span>' in html
+    text = to_text(compare(version(), version(), lang="nl"), labels=labels)
+    assert text == "Wat is er echt veranderd\nGeen wijzigingen.\n"
+    named = compare(version(), version(), lang="nl", before="a", after="b")
+    assert "Van a naar b {unknown} {before.__class__}" in to_text(named, labels=labels)
 
 
-def test_the_html_is_well_formed() -> None:
+@pytest.mark.parametrize("lang", ["nl", "fr", "de", "en"])
+def test_every_redline_label_is_in_each_language(lang: str) -> None:
+    """The catalogue holds every label the redline shows in each of our languages, each its
+    own (no English left in another language but where the words are the same)."""
+    assert set(REDLINE_LABELS[lang]) == set(REDLINE_LABELS["en"])
+    if lang != "en":
+        same = {k for k, v in REDLINE_LABELS[lang].items() if v == REDLINE_LABELS["en"][k]}
+        assert same <= {"redline_status", "redline_version", "redline_revision"}, same
+
+
+def test_the_shown_html_is_well_formed() -> None:
     from xml.etree import ElementTree
 
-    ElementTree.fromstring(to_html(sample()))
+    shown = view(sample())
+    fragments = [
+        segment["html"]
+        for part in [shown["summary"], *(ask["text"] for ask in shown["asks"])]
+        for block in part
+        for segment in block["segments"]
+    ]
+    assert fragments
+    for fragment in fragments:
+        ElementTree.fromstring(f"<x>{fragment}</x>")
 
 
 # --------------------------------------------------------------------------- through git
@@ -477,3 +525,154 @@ def test_a_namespace_is_not_mistaken_for_evidence() -> None:
     # Anything that is not a mapping or has no csl dict is shown by id only.
     redline = compare(version(), version(), {}, {"x": SimpleNamespace(csl=None)})
     assert [(e.id, e.title) for e in redline.evidence] == [("x", None)]
+
+
+# --------------------------------------------------------------------------- tokens
+
+
+def test_numbers_and_dates_are_single_tokens() -> None:
+    keys = [t.key for t in plain_tokens("5.000 1.234,56 12-03-2026 2026-03-12 12/03 3,5% 2de.")]
+    assert keys == [
+        "5.000",
+        "1.234,56",
+        "12-03-2026",
+        "2026-03-12",
+        "12/03",
+        "3,5",
+        "%",
+        "2de",
+        ".",
+    ]
+    diff = word_diff("Een budget van 5.000 euro.", "Een budget van 7.500 euro.")
+    assert changed_segments(diff) == [("delete", "5.000"), ("insert", "7.500")]
+    assert (diff.inserted, diff.deleted) == (1, 1)
+    french = word_diff("Un budget de 5\u202f000 euros.", "Un budget de 7\u202f500 euros.")
+    assert changed_segments(french) == [("delete", "5\u202f000"), ("insert", "7\u202f500")]
+
+
+def test_rendered_text_keeps_emphasis_and_each_citation_whole() -> None:
+    html = (
+        '<p>Zorg is <strong>publiek</strong> <span class="citation" data-cites="a">'
+        '(<a href="#ref-a">Smith, 2021</a>)</span>.</p>\n<ul>\n<li>Een</li>\n<li>Twee'
+        '<span class="footnote" id="fn-1">Een <em>noot</em>.</span></li>\n</ul>'
+    )
+    tokens = html_tokens(html)
+    assert [(t.key, t.html) for t in tokens if not t.is_break] == [
+        ("Zorg", "Zorg"),
+        ("is", "is"),
+        ("strong|publiek", "<strong>publiek</strong>"),
+        ("\x00cite:(Smith, 2021)", '<span class="redline-cite">(<span>Smith, 2021</span>)</span>'),
+        (".", "."),
+        ("Een", "Een"),
+        ("Twee", "Twee"),
+        ("\x00note:Een noot.", '<span class="redline-note">Een <em>noot</em>.</span>'),
+    ]
+    assert [t.block for t in tokens if t.is_break] == ["p", "li", "li"]
+
+
+def test_a_rendered_citation_changed_is_one_deletion_and_one_insertion() -> None:
+    old = Rendered("x", '<p>Zorg <span class="citation">(Smith, 2021a)</span>.</p>')
+    new = Rendered("x", '<p>Zorg <em>nu</em> <span class="citation">(Doe, 2019)</span>.</p>')
+    diff = word_diff(old, new)
+    assert changed_segments(diff) == [("delete", "(Smith, 2021a)"), ("insert", "nu (Doe, 2019)")]
+    assert (diff.inserted, diff.deleted) == (2, 1)
+    (block,) = diff.blocks
+    assert block.segments == (
+        ("equal", "Zorg "),
+        ("delete", '<span class="redline-cite">(Smith, 2021a)</span>'),
+        ("insert", '<em>nu</em> <span class="redline-cite">(Doe, 2019)</span>'),
+        ("equal", "."),
+    )
+
+
+def test_markup_smuggled_into_rendered_text_stays_text() -> None:
+    tokens = html_tokens('<p onclick="x">a <script>alert(1)</script><img src=x onerror=y>b</p>')
+    assert [t.html for t in tokens if not t.is_break] == ["a", "b"]
+    assert [t.html for t in html_tokens("<p>&lt;b&gt;</p>")[1:]] == ["&lt;", "b", "&gt;"]
+
+
+def test_a_paragraph_split_or_joined_is_marked_with_its_own_sign() -> None:
+    split = word_diff("Een twee. Drie vier.", "Een twee.\n\nDrie vier.")
+    assert [block.segments for block in split.blocks] == [
+        (("equal", "Een twee."), ("insert", "¶")),
+        (("equal", "Drie vier."),),
+    ]
+    joined = word_diff("Een twee.\n\nDrie vier.", "Een twee. Drie vier.")
+    assert [block.segments for block in joined.blocks] == [
+        (("equal", "Een twee. "), ("delete", "¶")),
+        (("equal", "Drie vier."),),
+    ]
+
+
+# --------------------------------------------------------------------------- bounded work
+
+
+@given(st.lists(st.sampled_from("abc")), st.lists(st.sampled_from("abc")))
+def test_the_diff_is_a_shortest_edit_script(a: list[str], b: list[str]) -> None:
+    codes = diff_keys(a, b, Work(), 10**9)
+    assert codes is not None
+    rebuilt: list[str] = []
+    at = (0, 0)
+    for op, i1, i2, j1, j2 in codes:
+        assert (i1, j1) == at
+        at = (i2, j2)
+        if op == "equal":
+            assert a[i1:i2] == b[j1:j2]
+        rebuilt += b[j1:j2]
+    assert at == (len(a), len(b)) and rebuilt == b
+    edits = sum(i2 - i1 + j2 - j1 for op, i1, i2, j1, j2 in codes if op != "equal")
+    # The longest common subsequence, the textbook way.
+    lcs = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i in range(len(a) - 1, -1, -1):
+        for j in range(len(b) - 1, -1, -1):
+            lcs[i][j] = lcs[i + 1][j + 1] + 1 if a[i] == b[j] else max(lcs[i + 1][j], lcs[i][j + 1])
+    assert edits == len(a) + len(b) - 2 * lcs[0][0]
+
+
+def rewritten(words: int, seed: int) -> str:
+    """A text of ``words`` words from a small vocabulary (many repeats: the hard case for a
+    diff), in paragraphs of 60 words."""
+    import random
+
+    pick = random.Random(seed).choice
+    vocabulary = ["zorg", "markt", "5.000", "de", "het", "en", "werk", "beleid", "niet", "of"]
+    chosen = [pick(vocabulary) for _ in range(words)]
+    return "\n\n".join(" ".join(chosen[i : i + 60]) for i in range(0, words, 60))
+
+
+def test_a_text_rewritten_beyond_the_budget_is_compared_by_paragraphs_and_says_so() -> None:
+    old = {"summary": rewritten(3000, 1) + "\n\nDit blijft staan."}
+    new = {"summary": rewritten(3000, 2) + "\n\nDit blijft staan."}
+    redline = compare(old, new, lang="nl")
+    assert redline.coarse and redline.summary is not None and redline.summary.coarse
+    # The equal last paragraph is kept; everything changed is shown whole.
+    assert redline.summary.blocks[-1].segments == (("equal", "Dit blijft staan."),)
+    text = to_text(redline)
+    assert "te sterk gewijzigd om woord voor woord te vergelijken" in text
+    assert "Sommige passages" in page(redline)
+    assert not compare(old, {"summary": old["summary"] + " Nieuw."}).coarse
+
+
+def test_the_work_of_a_comparison_grows_linearly_with_the_text() -> None:
+    """Counted, not timed: twice the words, about twice the steps, whatever the edits."""
+    for edit in ("rewrite", "few"):
+        work = []
+        for words in (6000, 12000):
+            old = {"sections": [{"title": "T", "body": rewritten(words, 1)}]}
+            body = rewritten(words, 2) if edit == "rewrite" else rewritten(words, 1)[:-20] + " x"
+            work.append(compare(old, {"sections": [{"title": "T", "body": body}]}).work)
+        assert work[1] <= 2.2 * work[0], (edit, work)
+        assert work[1] <= 120 * 2 * 12000, (edit, work)  # a bound in the tokens compared
+
+
+def test_a_citation_in_a_note_style_is_shown_as_a_note() -> None:
+    html = (
+        '<p>Zorg.<span class="citation" data-cites="a"><span class="footnote" id="fn-1">'
+        "J. Smith, <em>Report</em> (2021).</span></span></p>"
+    )
+    (note,) = [t for t in html_tokens(html) if t.key.startswith("\x00")]
+    assert note.key == "\x00note:J. Smith, Report (2021)."
+    assert (
+        note.html
+        == '<span class="redline-note"><span>J. Smith, <em>Report</em> (2021).</span></span>'
+    )

@@ -149,7 +149,10 @@ def test_diff_shows_exactly_the_changed_word(repo: Repo) -> None:
     # which is then named as such.
     text = run(repo.root, "diff", "care", "--format", "text").stdout
     assert marks(text) == (["crowds"], ["squeezes"]), text
-    assert f"From {first} (2026-03-01) to {second} (2026-03-01)" in text
+    # Named as the user knows them: no version label here, so by their dates; never by a
+    # hash the user did not type.
+    assert "From March 1, 2026 to March 1, 2026" in text
+    assert first not in text and second not in text
     assert counts(text) == {
         "Words inserted": 1,
         "Words deleted": 1,
@@ -159,8 +162,8 @@ def test_diff_shows_exactly_the_changed_word(repo: Repo) -> None:
         "Asks added": 0,
         "Asks removed": 0,
         "Asks changed": 0,
-        "Evidence added": 0,
-        "Evidence removed": 0,
+        "Sources added": 0,
+        "Sources removed": 0,
     }
     # Only the changed section is shown, and its text reads as the new version around the marks.
     assert "Section 1 (changed): The problem" in text
@@ -171,7 +174,7 @@ def test_diff_shows_exactly_the_changed_word(repo: Repo) -> None:
     # The same with both revisions named.
     named = run(repo.root, "diff", "care", first, second, "--format", "text").stdout
     assert marks(named) == (["crowds"], ["squeezes"])
-    assert f"From {first} (2026-03-01) to {second} (2026-03-01)" in named
+    assert f"From {first} — March 1, 2026 to {second} — March 1, 2026" in named
 
     # The default format: a PDF whose first page counts the changes.
     result = run(repo.root, "diff", "care")
@@ -182,9 +185,9 @@ def test_diff_shows_exactly_the_changed_word(repo: Repo) -> None:
     assert "What changed" in whole
     assert "Words inserted 1" in whole and "Words deleted 1" in whole
     assert "Sections changed 1" in whole
-    assert "crowds" in whole and "squeezes" in whole
-    first_page = " ".join(first_page_text(pdf).split())
-    assert "Words inserted 1" in first_page and "squeezes" not in first_page
+    # The rendered text: the citations formatted by citeproc, as in the position's PDF.
+    assert "Market logic crowds squeezes out care (Smith, 2021a; 2021b, p. 4)." in whole
+    assert "[@" not in whole and "**" not in whole
 
     # HTML: <del> and <ins> around the changed words only (besides the legend).
     result = run(repo.root, "diff", "care", "--format", "html")
@@ -192,6 +195,7 @@ def test_diff_shows_exactly_the_changed_word(repo: Repo) -> None:
     html = (repo.root / "build/care.diff.html").read_text(encoding="utf-8")
     assert re.findall(r"<del>(.*?)</del>", html) == ["deleted", "crowds"]
     assert re.findall(r"<ins>(.*?)</ins>", html) == ["inserted", "squeezes"]
+    assert '<span class="redline-cite">' in html and "[@" not in html
     # Legible in greyscale: underline and strike-through, not colour alone.
     assert "text-decoration: underline" in html and "text-decoration: line-through" in html
 
@@ -204,12 +208,13 @@ def test_diff_of_uncommitted_edits_and_of_asks_and_evidence(repo: Repo) -> None:
     )
     text = run(repo.root, "diff", "care", "--format", "text").stdout
     first = repo.short("HEAD")
-    assert f"From {first} (2026-03-01) to working copy (not committed)" in text
+    assert "From March 1, 2026 to working copy (not committed)" in text
+    assert first not in text
     assert marks(text) == ([], ["and fairly", "; @smith2021b"]), text
     assert "Ask 1 (changed): Fund care publicly {+and fairly+} [@doe2019{+; @smith2021b+}]." in text
     assert counts(text)["Asks changed"] == 1
     assert counts(text)["Sections changed"] == 0
-    assert counts(text)["Evidence added"] == 0  # smith2021b was cited already
+    assert counts(text)["Sources added"] == 0  # smith2021b was cited already
 
 
 def test_diff_speaks_the_positions_language_and_the_workspaces_labels(tmp_path: Path) -> None:
@@ -234,7 +239,7 @@ def test_diff_speaks_the_positions_language_and_the_workspaces_labels(tmp_path: 
     assert marks(text) == (["public"], ["more"])
     run(repo.root, "diff", "care", "--format", "html")
     html = (repo.root / "build/care.diff.html").read_text(encoding="utf-8")
-    assert "<h1>Wat is er veranderd</h1>" in html and "<h2>Samenvatting</h2>" in html
+    assert "<h2>Wat is er veranderd</h2>" in html and "<h2>Samenvatting</h2>" in html
 
 
 # --------------------------------------------------------------------------- reproducible bytes
@@ -600,3 +605,131 @@ def test_evidence_in_a_submodule_library_counts_for_the_stamp(tmp_path: Path) ->
     git(books.parent, "commit", "-qam", "Correct the book")
     moved = repo.commit("Library update")
     assert stamp() == f"version {moved} · March 1, 2026"
+
+
+# --------------------------------------------------------------------------- the redline document
+
+DUTCH = """\
+title: Zorg is geen markt
+lang: nl-BE
+date: 2026-03-01
+status: draft
+version: "1.0"
+summary: |
+  Zorg vraagt **publieke** financiering [@smith2021a].
+sections:
+  - title: Het probleem
+    body: |
+      Marktlogica verdringt zorg [@smith2021a; @smith2021b, p. 4]. Elke gemeente krijgt
+      5.000 euro per jaar, vanaf 12-03-2026.
+
+      Zoals @doe2019 toont, doen coalities ertoe.
+recommendations:
+  - Financier zorg *publiek* [@doe2019].
+signatories: [swan]
+"""
+
+
+@pytest.fixture
+def dutch(tmp_path: Path) -> Repo:
+    """A Dutch position in two tagged versions: 1.0, and 1.1 with a number, a date, emphasis,
+    a citation, an ask and the status changed."""
+    repo = Repo(tmp_path / "nl", workspace_files({"positions/care.yaml": DUTCH}))
+    repo.commit("Versie 1.0")
+    git(repo.top, "tag", "care/v1.0")
+    edits = [
+        ('version: "1.0"', 'version: "1.1"'),
+        ("status: draft", "status: adopted"),
+        ("5.000 euro per jaar, vanaf 12-03-2026", "7.500 euro per jaar, vanaf 01-01-2027"),
+        ("Zorg vraagt **publieke**", "Zorg vraagt **meer publieke**"),
+        ("[@smith2021a; @smith2021b, p. 4]", "[@smith2021b, p. 4]"),
+        ("  - Financier zorg", "  - Betaal zorgwerkers fatsoenlijk.\n  - Financier zorg"),
+    ]
+    for old, new in edits:
+        repo.replace("positions/care.yaml", old, new)
+    repo.commit("Versie 1.1")
+    git(repo.top, "tag", "care/v1.1")
+    return repo
+
+
+def test_the_redline_of_a_dutch_position_is_a_dutch_document(dutch: Repo) -> None:
+    """Every label in Dutch, the rendered text (citations by citeproc, no Markdown), the
+    versions by label and date, and numbers and dates changed as whole tokens."""
+    result = run(dutch.root, "diff", "care", "1.0", "1.1")
+    assert "wrote build/care.diff.pdf" in result.output
+    document = pdfium.PdfDocument(str(dutch.root / "build/care.diff.pdf"))
+    try:
+        pages = [" ".join(page.get_textpage().get_text_range().split()) for page in document]
+    finally:
+        document.close()
+    assert pages == [
+        "VERGELIJKING VAN VERSIES "
+        "Zorg is geen markt "
+        "Vorige versie Versie 1.0 — 1 maart 2026 "
+        "Nieuwe versie Versie 1.1 — 1 maart 2026 "
+        "Leeswijzer: ingevoegd geschrapt "
+        "Wat is er gewijzigd "
+        "Status ontwerp → goedgekeurd "
+        "Versie 1.0 → 1.1 "
+        "Woorden ingevoegd 7 "
+        "Woorden geschrapt 3 "
+        "Delen gewijzigd 1 "
+        "Vragen toegevoegd 1 "
+        "Samenvatting "
+        "Zorg vraagt meer publieke financiering (Smith, 2021a). "
+        "DEEL 1 · GEWIJZIGD "
+        "Het probleem "
+        "Marktlogica verdringt zorg (Smith, 2021a; 2021b, p. 4) (Smith, 2021b, p. 4). "
+        "Elke gemeente krijgt 5.000 7.500 euro per jaar, vanaf 12-03-2026 01-01-2027. "
+        "Zoals Doe (2019) toont, doen coalities ertoe. "
+        "Onze vragen "
+        "VRAAG 1 · TOEGEVOEGD "
+        "Betaal zorgwerkers fatsoenlijk. "
+        "Versie 1.0 — 1 maart 2026 → Versie 1.1 — 1 maart 2026 pagina 1 van 1"
+    ]
+    for english in ("What changed", "Section", "CHANGED", "changed", "inserted", "Summary"):
+        assert english not in pages[0]
+    assert dutch.short("care/v1.0") not in pages[0]
+
+
+def test_the_redline_marks_numbers_dates_and_citations_as_whole_tokens(dutch: Repo) -> None:
+    run(dutch.root, "diff", "care", "1.0", "1.1", "--format", "html")
+    html = (dutch.root / "build/care.diff.html").read_text(encoding="utf-8")
+    deleted = re.findall(r"<del>(.*?)</del>", html)
+    inserted = re.findall(r"<ins>(.*?)</ins>", html)
+    cite = '<span class="redline-cite">(<span>{}</span>)</span>'
+    assert deleted == [
+        "geschrapt",  # the legend
+        "ontwerp",
+        "1.0",
+        cite.format("Smith, 2021a</span>; <span>2021b, p. 4"),
+        "5.000",
+        "12-03-2026",
+    ]
+    assert inserted == [
+        "ingevoegd",  # the legend
+        "goedgekeurd",
+        "1.1",
+        "<strong>meer</strong>",
+        cite.format("Smith, 2021b, p. 4"),
+        "7.500",
+        "01-01-2027",
+        "Betaal zorgwerkers fatsoenlijk.",
+    ]
+    assert "**" not in html and "[@" not in html and "What changed" not in html
+
+
+def test_the_redline_renders_in_a_worker_under_the_workspaces_limits(dutch: Repo) -> None:
+    """A page limit the redline exceeds stops it with the render workers' own error, and
+    nothing is written."""
+    dutch.replace("standpunt.yaml", "style: apa\n", "style: apa\nlimits: {pages: 1}\n")
+    more = "".join(f"\n      Alinea {n} over zorg en over de markt.\n" for n in range(80))
+    dutch.replace(
+        "positions/care.yaml", "doen coalities ertoe.\n", f"doen coalities ertoe.\n{more}"
+    )
+    result = run(dutch.root, "diff", "care", "1.1", code=1)
+    assert not (dutch.root / "build/care.diff.pdf").exists()
+    assert result.output == (
+        "error: this position makes 4 pages, more than the limit of 1; shorten it, or raise "
+        "'limits: pages:' in standpunt.yaml [page-limit]\n"
+    )

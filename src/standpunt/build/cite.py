@@ -18,6 +18,7 @@ import json
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from pathlib import Path
+from typing import Any
 
 from standpunt.build.plan import OutputTask, PlannedPosition
 from standpunt.buildstate.state import digest, file_digest, tool_versions
@@ -90,15 +91,33 @@ def _cite_cached(
 ) -> CitedText:
     """One pandoc run, reused while text, order and evidence are the same."""
     markdown = [(text.key, text.value) for text in texts(planned.position)]
+    return cite_texts(
+        markdown, planned.evidence, planned.aliases, style, planned.lang, cache, pieces
+    )
+
+
+def cite_texts(
+    markdown: list[tuple[str, str]],
+    evidence: list[dict[str, Any]],
+    aliases: dict[str, str],
+    style: Style,
+    lang: str,
+    cache: Path,
+    pieces: list[PieceSpec] | None = None,
+) -> CitedText:
+    """Texts ((key, Markdown) pairs) with their citations formatted as a position's page shows
+    them, kept in ``cache`` by everything pandoc reads; ``pieces`` as in
+    :func:`~standpunt.cite.citeproc.cite`. The build and the redline (each revision) both come
+    here, so a redline shows citations exactly as the position's PDF does."""
     key = digest(
         {
             "format": CITED_FORMAT,
             "texts": markdown,
             "pieces": pieces,
-            "references": planned.evidence,
-            "aliases": planned.aliases,
+            "references": evidence,
+            "aliases": aliases,
             "style": file_digest(style.path),
-            "lang": planned.lang,
+            "lang": lang,
             "tools": tool_versions(),
         }
     )
@@ -107,6 +126,6 @@ def _cite_cached(
         return CitedText.from_json(json.loads(entry.read_text(encoding="utf-8")))
     except (OSError, ValueError):
         pass
-    cited = cite(markdown, planned.evidence, style, planned.lang, pieces, planned.aliases)
+    cited = cite(markdown, evidence, style, lang, pieces, aliases)
     write_atomic(entry, json.dumps(cited.to_json()).encode("utf-8"))
     return cited

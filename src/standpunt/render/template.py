@@ -49,6 +49,8 @@ if TYPE_CHECKING:  # render workers import this module; they need neither schema
     from standpunt.workspace.schema import Organisation, Position
 
 PAGE_TEMPLATE = "position.html"
+#: The redline of two versions (``standpunt diff``).
+REDLINE_TEMPLATE = "redline.html"
 STYLESHEET = "style.css"
 
 #: Image types a logo may have, by file suffix.
@@ -373,8 +375,9 @@ def _organisation(
 _ENVIRONMENTS: dict[TemplateSet, ImmutableSandboxedEnvironment] = {}
 
 
-def render_html(templates: TemplateSet, context: dict[str, Any]) -> str:
-    """The page's HTML; template problems become errors naming the template and line.
+def render_html(templates: TemplateSet, context: dict[str, Any], name: str = PAGE_TEMPLATE) -> str:
+    """The page's HTML from the template ``name``; template problems become errors naming the
+    template and line.
 
     A worker keeps one environment per template set, so each template is compiled once (Jinja
     still recompiles a template whose file changed).
@@ -383,7 +386,7 @@ def render_html(templates: TemplateSet, context: dict[str, Any]) -> str:
     if env is None:
         env = _ENVIRONMENTS[templates] = environment(templates)
     try:
-        return env.get_template(PAGE_TEMPLATE).render(context)
+        return env.get_template(name).render(context)
     except TemplateSyntaxError as exc:
         raise StandpuntError(
             f"template error: {exc.message}",

@@ -44,6 +44,8 @@ class Job:
     medium: Medium
     #: How the page becomes a PDF (print only).
     pdf: PdfSettings | None = None
+    #: The template that makes the page (None: the position's page).
+    template: str | None = None
 
 
 @dataclass
@@ -78,7 +80,11 @@ def run_job(job: Job, limits: Limits) -> bytes:
     """Render one job in this process (what a worker does)."""
     from standpunt.render.template import render_html
 
-    html = render_html(job.templates, job.context)
+    html = (
+        render_html(job.templates, job.context, job.template)
+        if job.template
+        else render_html(job.templates, job.context)
+    )
     if job.medium != "print":
         return html.encode("utf-8")
     assert job.pdf is not None, "a print job carries its PDF settings"

@@ -1,47 +1,70 @@
-"""What changed between two versions of a position: a redline as plain data, text and HTML.
+"""What changed between two versions of a position: a redline as plain data, text and a view.
 
 :func:`compare` takes two versions as plain data (``to_plain(parse_yaml(...))``; a field may be
 missing, of the wrong type or the whole side None, as old revisions need not be valid) and
-returns a :class:`Redline`. Text is compared word by word: the words, not the whitespace
-between them, are what a reader sees, so re-wrapping a paragraph in the YAML changes nothing
-while a new paragraph break is shown as ``¶``. Markdown is compared and shown as written.
+returns a :class:`Redline`. Text is compared token by token (:mod:`standpunt.versions.tokens`):
+the words, numbers and citations a reader sees, not the whitespace between them, so re-wrapping
+a paragraph in the YAML changes nothing while a new paragraph break is shown as ``¶``. Given the
+HTML citeproc made of each side's Markdown (``rendered``), the rendered text is compared: what
+the position's PDF shows, emphasis as emphasis and each formatted citation as one token.
+Without it the Markdown is compared as written. The comparison's work is linear in the text; a
+text rewritten beyond its budget is compared by paragraphs, and the redline says so.
 
 :func:`to_text` renders a redline for the terminal (``[-deleted-]{+inserted+}`` as in
-``git diff --word-diff``); :func:`to_html` renders an HTML fragment to be wrapped in a page,
-styled by :data:`REDLINE_CSS`.
+``git diff --word-diff``); :func:`view` makes it the plain data the redline template receives.
 """
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from typing import Any, Literal, TypeVar
+
+from markupsafe import Markup
 
 from standpunt.choices import DEFAULT_STATUS
 from standpunt.cite.finder import find_citations
-from standpunt.workspace.texts import ASKS, POSITION_FIELDS, SECTION_FIELDS, SECTIONS, texts
+from standpunt.i18n import labels as catalogue
+from standpunt.versions.tokens import (
+    Op,
+    Token,
+    Work,
+    budget,
+    diff,
+    diff_keys,
+    html_tokens,
+    plain_tokens,
+    similarity,
+    stretches,
+)
+from standpunt.workspace.texts import (
+    ASKS,
+    POSITION_FIELDS,
+    SECTION_FIELDS,
+    SECTIONS,
+    ask_key,
+    section_key,
+    texts,
+)
 
 __all__ = [
-    "LABELS",
-    "REDLINE_CSS",
     "AskChange",
+    "Block",
     "Counts",
     "EvidenceChange",
     "FieldChange",
     "Redline",
+    "Rendered",
     "SectionChange",
     "TextDiff",
     "cited_ids",
     "compare",
-    "to_html",
     "to_text",
+    "view",
     "word_diff",
 ]
 
-Op = Literal["equal", "insert", "delete"]
 Kind = Literal["added", "removed", "changed"]
 
 #: Pairs of unmatched sections or asks at least this similar (0–1, by their words) count as
@@ -51,85 +74,103 @@ SIMILAR = 0.4
 
 # --------------------------------------------------------------------------- word diff
 
-#: A word (with inner hyphens or apostrophes: "co-sign", "don't") or one other visible
-#: character, each with the whitespace after it.
-_TOKEN = re.compile(r"(\w+(?:['’-]\w+)*|[^\w\s])(\s*)")
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
-_WORD = re.compile(r"\w")
+
+@dataclass(frozen=True)
+class Rendered:
+    """A Markdown text with the HTML citeproc made of it (what the position's PDF shows)."""
+
+    source: str
+    html: str
+
+
+#: A text to compare: as written, or rendered.
+Text = str | Rendered
+
+
+def _tokens(text: Text) -> list[Token]:
+    return html_tokens(text.html) if isinstance(text, Rendered) else plain_tokens(text)
+
+
+def _join(tokens: list[Token], shown: Callable[[Token], str]) -> str:
+    """The tokens as shown, without the whitespace after the last one (it goes outside)."""
+    parts = [shown(t) + t.ws for t in tokens]
+    if parts and not tokens[-1].is_break:
+        parts[-1] = shown(tokens[-1])
+    return "".join(parts)
+
+
+def _plain(token: Token) -> str:
+    return token.text
+
+
+def _html(token: Token) -> str:
+    return token.html
 
 
 @dataclass(frozen=True)
-class _Token:
-    key: str  # what is compared: the word, or "\n\n" for a paragraph break
-    word: str
-    ws: str  # the whitespace written after it
+class Block:
+    """A paragraph (or list item, heading, quote) as the redline shows it: ``kind`` is "p",
+    "li", "h" or "quote"; ``segments`` are (op, HTML) with the changes marked by op."""
 
-
-def _tokens(text: str) -> list[_Token]:
-    tokens: list[_Token] = []
-    for match in _TOKEN.finditer(text):
-        word, ws = match.groups()
-        if _PARAGRAPH_BREAK.search(ws):
-            tokens.append(_Token(word, word, ""))
-            tokens.append(_Token("\n\n", "", ws))
-        else:
-            tokens.append(_Token(word, word, ws))
-    return tokens
-
-
-def _join(tokens: list[_Token]) -> str:
-    """The tokens' text, without the whitespace after the last word (it goes outside)."""
-    text = "".join(t.word + t.ws for t in tokens)
-    return text[: len(text) - len(tokens[-1].ws)] if tokens and tokens[-1].word else text
-
-
-def _words(tokens: Iterable[_Token]) -> int:
-    return sum(1 for t in tokens if _WORD.search(t.word))
+    kind: str
+    segments: tuple[tuple[Op, str], ...]
 
 
 @dataclass(frozen=True)
 class TextDiff:
-    """A word-level diff: the new text in ``segments`` of ("equal"|"insert"|"delete", text).
+    """A token-level diff: the new text in ``segments`` of ("equal"|"insert"|"delete", text),
+    and in ``blocks`` of HTML by paragraph.
 
     Whitespace stays in the equal segments, so joining all segments reads naturally;
-    ``inserted`` and ``deleted`` count words (not punctuation).
+    ``inserted`` and ``deleted`` count words (a number or citation is one; punctuation none).
+    ``coarse`` says the texts differed too much to be compared word by word everywhere: some
+    changed paragraphs are shown whole.
     """
 
     segments: tuple[tuple[Op, str], ...]
     inserted: int = 0
     deleted: int = 0
+    blocks: tuple[Block, ...] = ()
+    coarse: bool = False
 
     @property
     def changed(self) -> bool:
         return any(op != "equal" for op, _text in self.segments)
 
 
-def word_diff(old: str, new: str) -> TextDiff:
-    """Compare two texts word by word: one changed word gives one deletion and one insertion."""
+def word_diff(old: Text, new: Text, work: Work | None = None) -> TextDiff:
+    """Compare two texts token by token: one changed word (or number, or citation) gives one
+    deletion and one insertion."""
+    work = work if work is not None else Work()
     a, b = _tokens(old), _tokens(new)
-    lead = new[: len(new) - len(new.lstrip())]
+    work.spend(len(a) + len(b))
+    compared = diff(a, b, work)
+    source = new.source if isinstance(new, Rendered) else new
+    lead = source[: len(source) - len(source.lstrip())] if not isinstance(new, Rendered) else ""
     segments: list[tuple[Op, str]] = [("equal", lead)]
+    steps: list[tuple[Op, Token]] = []
     inserted = deleted = 0
-    matcher = SequenceMatcher(None, [t.key for t in a], [t.key for t in b], autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in stretches(compared.codes):
         if tag == "equal":
-            segments.append(("equal", "".join(t.word + t.ws for t in b[j1:j2])))
+            segments.append(("equal", "".join(t.text + t.ws for t in b[j1:j2])))
+            steps += [("equal", t) for t in b[j1:j2]]
             continue
         olds, news = a[i1:i2], b[j1:j2]
         # A change right after a word the new text joins without a space (e.g. the last words
         # deleted) still needs the old separator, or the deletion would stick to that word.
         if j1 > 0 and i1 > 0 and not b[j1 - 1].ws and a[i1 - 1].ws:
             segments.append(("equal", a[i1 - 1].ws))
-        segments.append(("delete", _join(olds)))
-        segments.append(("insert", _join(news)))
+        segments.append(("delete", _join(olds, _plain)))
+        segments.append(("insert", _join(news, _plain)))
         last = news[-1] if news else olds[-1]
-        segments.append(("equal", last.ws if last.word else ""))
-        inserted += _words(news)
-        deleted += _words(olds)
-    return TextDiff(_merge(segments), inserted, deleted)
+        segments.append(("equal", last.ws if not last.is_break else ""))
+        steps += [("delete", t) for t in olds] + [("insert", t) for t in news]
+        inserted += sum(t.is_word for t in news)
+        deleted += sum(t.is_word for t in olds)
+    return TextDiff(_merge(segments), inserted, deleted, _blocks(steps, old, new), compared.coarse)
 
 
-def _merge(segments: list[tuple[Op, str]]) -> tuple[tuple[Op, str], ...]:
+def _merge(segments: Iterable[tuple[Op, str]]) -> tuple[tuple[Op, str], ...]:
     out: list[tuple[Op, str]] = []
     for op, text in segments:
         if not text:
@@ -141,10 +182,38 @@ def _merge(segments: list[tuple[Op, str]]) -> tuple[tuple[Op, str], ...]:
     return tuple(out)
 
 
-def _similarity(old: str, new: str) -> float:
-    a = [t.key for t in _tokens(old)]
-    b = [t.key for t in _tokens(new)]
-    return SequenceMatcher(None, a, b, autojunk=False).ratio()
+def _blocks(steps: list[tuple[Op, Token]], old: Text, new: Text) -> tuple[Block, ...]:
+    """The diff by paragraph, as HTML: every break (kept, made or removed) starts a block; a
+    break made or removed within kept text is marked with a ``¶`` of its own."""
+    blocks: list[Block] = []
+    kind = "quote" if _starts_quote(new) or _starts_quote(old) else "p"
+    current: list[tuple[Op, str]] = []
+    previous: Op | None = None
+    for index, (op, token) in enumerate(steps):
+        if token.is_break:
+            after = steps[index + 1][0] if index + 1 < len(steps) else None
+            if op != "equal" and previous == "equal" and after == "equal":
+                current.append((op, "¶"))
+            if current:
+                blocks.append(Block(kind, _merge(current)))
+            kind, current, previous = token.block, [], op
+            continue
+        current.append((op, token.html))
+        if token.ws:
+            space: Op = op if index + 1 < len(steps) and steps[index + 1][0] == op else "equal"
+            current.append((space, " "))
+        previous = op
+    if current:
+        blocks.append(Block(kind, _merge(current)))
+    return tuple(blocks)
+
+
+def _starts_quote(text: Text) -> bool:
+    return isinstance(text, Rendered) and text.html.lstrip().startswith("<blockquote")
+
+
+def _similarity(a: list[Token], b: list[Token], work: Work) -> float:
+    return similarity([t for t in a if not t.is_break], [t for t in b if not t.is_break], work)
 
 
 # --------------------------------------------------------------------------- the redline
@@ -237,8 +306,10 @@ class Counts:
 class Redline:
     """Everything that changed between two versions of a position; unchanged parts are left out.
 
-    ``before`` and ``after`` name the two versions for the reader ("a1b2c3d, 2026-03-01",
-    "working tree"). ``dataclasses.asdict`` turns it into JSON-ready data.
+    ``before`` and ``after`` name the two versions for the reader ("Versie 1.0 — 12 maart
+    2026"). ``work`` is the steps the comparison took (linear in the text); ``coarse`` is True
+    when some text differed too much to be compared word by word and is shown by paragraphs.
+    ``dataclasses.asdict`` turns it into JSON-ready data.
     """
 
     lang: str
@@ -253,6 +324,8 @@ class Redline:
     asks: tuple[AskChange, ...]
     evidence: tuple[EvidenceChange, ...]
     counts: Counts
+    work: int = 0
+    coarse: bool = False
 
     @property
     def changed_fields(self) -> tuple[FieldChange, ...]:
@@ -275,21 +348,27 @@ def compare(
     *,
     before: str = "",
     after: str = "",
+    rendered: tuple[Mapping[str, str], Mapping[str, str]] | None = None,
 ) -> Redline:
     """The redline from ``old`` to ``new`` (plain position data; None for a missing side).
 
     The evidence of each side is the set of ids it cites, or a mapping from id to a title or to
     the evidence itself (a CSL dict, or anything with a ``csl`` dict), so that added and removed
-    evidence can be named; :func:`cited_ids` finds the ids of a plain position.
+    evidence can be named; :func:`cited_ids` finds the ids of a plain position. ``rendered``
+    holds each side's Markdown texts as citeproc formatted them, as HTML by text key
+    (``summary``, ``sections.2.body``, ``recommendations.1``): then the rendered texts are
+    compared, not their Markdown.
     """
-    old_texts, new_texts = _readable(old), _readable(new)
+    work = Work()
+    olds, news = rendered or ({}, {})
+    old_texts, new_texts = _readable(old, olds), _readable(new, news)
     fields = {
-        name: _field_change(name, _field(old, name), _field(new, name))
+        name: _field_change(name, _field(old, name), _field(new, name), work)
         for name in ("title", "subtitle", "status", "version")
     }
-    summary = word_diff(old_texts["summary"], new_texts["summary"])
-    sections = _sections(old_texts[SECTIONS], new_texts[SECTIONS])
-    asks = _asks(old_texts[ASKS], new_texts[ASKS])
+    summary = word_diff(old_texts["summary"], new_texts["summary"], work)
+    sections = _sections(old_texts[SECTIONS], new_texts[SECTIONS], work)
+    asks = _asks(old_texts[ASKS], new_texts[ASKS], work)
     evidence = _evidence_changes(_evidence(old_evidence), _evidence(new_evidence))
 
     # Words count in the text a reader reads; status and version label are shown on their own.
@@ -323,6 +402,8 @@ def compare(
         asks=tuple(asks),
         evidence=tuple(evidence),
         counts=counts,
+        work=work.steps,
+        coarse=any(d.coarse for d in diffs),
     )
 
 
@@ -337,25 +418,43 @@ def cited_ids(position: Any) -> set[str]:
 
 
 #: A section's texts by field, as :func:`_readable` gives them.
-_Section = dict[str, str]
+_Section = dict[str, Text]
 _EMPTY_SECTION: _Section = {name: "" for name, _md in SECTION_FIELDS}
 #: The text a section stands for when it was written as a single value, not a mapping.
 _SECTION_BODY = "body"
 
 
-def _readable(side: Any) -> dict[str, Any]:
+def _readable(side: Any, rendered: Mapping[str, str] | None = None) -> dict[str, Any]:
     """A side's texts in the shape :mod:`standpunt.workspace.texts` declares, every text a
     string ("" when absent): what an old revision wrote where a text belongs is still shown
-    (see :func:`_text`), a section that is not a mapping as its body, a single ask as one."""
+    (see :func:`_text`), a section that is not a mapping as its body, a single ask as one.
+    A Markdown text that ``rendered`` holds by its key is a :class:`Rendered` text."""
+    shown = rendered or {}
+
+    def text(value: Any, key: str) -> Text:
+        plain = _text(value)
+        html = shown.get(key)
+        return Rendered(plain, html) if isinstance(value, str) and html is not None else plain
+
     side = side if isinstance(side, dict) else {}
-    readable: dict[str, Any] = {name: _text(side.get(name)) for name, _md in POSITION_FIELDS}
+    readable: dict[str, Any] = {
+        name: text(side.get(name), name) if markdown else _text(side.get(name))
+        for name, markdown in POSITION_FIELDS
+    }
     readable[SECTIONS] = [
-        {name: _text(item.get(name)) for name, _md in SECTION_FIELDS}
+        {
+            name: text(item.get(name), section_key(number, name))
+            if markdown
+            else _text(item.get(name))
+            for name, markdown in SECTION_FIELDS
+        }
         if isinstance(item, dict)
-        else {**_EMPTY_SECTION, _SECTION_BODY: _text(item)}
-        for item in _items(side.get(SECTIONS))
+        else {**_EMPTY_SECTION, _SECTION_BODY: text(item, section_key(number, _SECTION_BODY))}
+        for number, item in enumerate(_items(side.get(SECTIONS)), 1)
     ]
-    readable[ASKS] = [_text(item) for item in _items(side.get(ASKS))]
+    readable[ASKS] = [
+        text(item, ask_key(number)) for number, item in enumerate(_items(side.get(ASKS)), 1)
+    ]
     return readable
 
 
@@ -377,6 +476,10 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def _source(text: Text) -> str:
+    return text.source if isinstance(text, Rendered) else text
+
+
 def _field(side: Any, name: str) -> str | None:
     if not isinstance(side, dict):
         return None
@@ -387,15 +490,15 @@ def _field(side: Any, name: str) -> str | None:
     return text or None
 
 
-def _field_change(name: str, old: str | None, new: str | None) -> FieldChange | None:
-    diff = word_diff(old or "", new or "")
+def _field_change(name: str, old: str | None, new: str | None, work: Work) -> FieldChange | None:
+    diff = word_diff(old or "", new or "", work)
     if not diff.changed and (old is None) == (new is None):
         return None
     return FieldChange(name, old, new, diff)
 
 
-def _key(text: str) -> str:
-    return " ".join(text.split()).casefold()
+def _key(text: Text) -> str:
+    return " ".join(_source(text).split()).casefold()
 
 
 _Item = TypeVar("_Item")
@@ -405,22 +508,36 @@ def _match(
     olds: list[_Item],
     news: list[_Item],
     key: Callable[[_Item], str],
-    similarity: Callable[[_Item, _Item], float],
+    words: Callable[[_Item], list[Token]],
+    work: Work,
 ) -> list[tuple[int | None, int | None]]:
     """Pair old and new items in order: equal keys first, then similar neighbours.
 
-    difflib aligns the keys; inside each stretch it could not align, an old item pairs with the
-    most similar new one (keeping the order) if they are at least :data:`SIMILAR` alike.
+    The keys are aligned (:func:`~standpunt.versions.tokens.diff_keys`, bounded); inside each
+    stretch not aligned, an old item pairs with the most similar new one (keeping the order) if
+    they are at least :data:`SIMILAR` alike. Similarity is tried within a budget linear in the
+    items' words; past it, the rest of a stretch is shown as removed and added.
     """
     pairs: list[tuple[int | None, int | None]] = []
-    matcher = SequenceMatcher(None, [key(o) for o in olds], [key(n) for n in news], autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    keys_a, keys_b = [key(o) for o in olds], [key(n) for n in news]
+    size = len(olds) + len(news)
+    codes = diff_keys(keys_a, keys_b, work, budget(size))
+    if codes is None:
+        codes = [("delete", 0, len(olds), 0, 0), ("insert", 0, 0, 0, len(news))]
+    old_words = [words(o) for o in olds]
+    new_words = [words(n) for n in news]
+    limit = work.steps + budget(sum(map(len, old_words)) + sum(map(len, new_words)))
+    for tag, i1, i2, j1, j2 in stretches(codes):
         if tag == "equal":
             pairs.extend(zip(range(i1, i2), range(j1, j2), strict=True))
             continue
         next_j = j1
         for i in range(i1, i2):
-            scored = [(similarity(olds[i], news[j]), j) for j in range(next_j, j2)]
+            scored: list[tuple[float, int]] = []
+            for j in range(next_j, j2):
+                if work.steps >= limit:  # past the budget: no more pairs are tried
+                    break
+                scored.append((_similarity(old_words[i], new_words[j], work), j))
             best = max(scored, default=(0.0, -1), key=lambda item: item[0])
             if best[0] < SIMILAR:
                 pairs.append((i, None))
@@ -432,17 +549,18 @@ def _match(
     return pairs
 
 
-def _sections(olds: list[_Section], news: list[_Section]) -> list[SectionChange]:
-    def similarity(a: _Section, b: _Section) -> float:
-        return max(_similarity(a["title"], b["title"]), _similarity(a["body"], b["body"]))
+def _sections(olds: list[_Section], news: list[_Section], work: Work) -> list[SectionChange]:
+    def words(section: _Section) -> list[Token]:
+        return _tokens(section["title"]) + _tokens(section["body"])
 
     changes: list[SectionChange] = []
-    for i, j in _match(olds, news, lambda s: _key(s["title"]), similarity):
+    for i, j in _match(olds, news, lambda s: _key(s["title"]), words, work):
         a = olds[i] if i is not None else _EMPTY_SECTION
         b = news[j] if j is not None else _EMPTY_SECTION
-        title, body = word_diff(a["title"], b["title"]), word_diff(a["body"], b["body"])
-        quoted = a["quote"].strip() or b["quote"].strip()
-        quote = word_diff(a["quote"], b["quote"]) if quoted else None
+        title = word_diff(a["title"], b["title"], work)
+        body = word_diff(a["body"], b["body"], work)
+        quoted = _source(a["quote"]).strip() or _source(b["quote"]).strip()
+        quote = word_diff(a["quote"], b["quote"], work) if quoted else None
         kind: Kind = "added" if i is None else "removed" if j is None else "changed"
         if kind == "changed" and not (title.changed or body.changed or (quote and quote.changed)):
             continue
@@ -450,10 +568,10 @@ def _sections(olds: list[_Section], news: list[_Section]) -> list[SectionChange]
     return changes
 
 
-def _asks(olds: list[str], news: list[str]) -> list[AskChange]:
+def _asks(olds: list[Text], news: list[Text], work: Work) -> list[AskChange]:
     changes: list[AskChange] = []
-    for i, j in _match(olds, news, _key, _similarity):
-        diff = word_diff(olds[i] if i is not None else "", news[j] if j is not None else "")
+    for i, j in _match(olds, news, _key, _tokens, work):
+        diff = word_diff(olds[i] if i is not None else "", news[j] if j is not None else "", work)
         kind: Kind = "added" if i is None else "removed" if j is None else "changed"
         if kind == "changed" and not diff.changed:
             continue
@@ -496,56 +614,20 @@ def _evidence_changes(
 
 # --------------------------------------------------------------------------- labels
 
-#: The English labels; ``labels=`` overrides any of them (e.g. with a translation). Keys that
-#: the position template uses too (``summary``, ``recommendations``, ``references``,
-#: ``status``, ``version``, ``status_<status>``) have the same names, so the labels of
-#: :func:`standpunt.i18n.labels` can be passed as they are. ``{before}``, ``{after}`` and
-#: ``{number}`` are replaced where shown.
-LABELS: dict[str, str] = {
-    "redline_heading": "What changed",
-    "redline_versions": "From {before} to {after}",
-    "redline_inserted": "inserted",
-    "redline_deleted": "deleted",
-    "redline_no_changes": "No changes.",
-    "redline_words_inserted": "Words inserted",
-    "redline_words_deleted": "Words deleted",
-    "redline_sections_changed": "Sections changed",
-    "redline_sections_added": "Sections added",
-    "redline_sections_removed": "Sections removed",
-    "redline_asks_added": "Asks added",
-    "redline_asks_removed": "Asks removed",
-    "redline_asks_changed": "Asks changed",
-    "redline_evidence_added": "Evidence added",
-    "redline_evidence_removed": "Evidence removed",
-    "redline_title": "Title",
-    "redline_subtitle": "Subtitle",
-    "redline_section": "Section {number}",
-    "redline_ask": "Ask {number}",
-    "redline_quote": "Quote",
-    "redline_added": "added",
-    "redline_removed": "removed",
-    "redline_changed": "changed",
-    "redline_text_unchanged": "Text unchanged.",
-    "redline_none": "none",
-    "summary": "Summary",
-    "recommendations": "Our asks",
-    "references": "Evidence",
-    "status": "Status",
-    "version": "Version",
-}
-
 #: Count fields with their labels, in the order the overview shows them.
 _COUNT_LABELS = tuple((name, f"redline_{name}") for name in Counts.__dataclass_fields__)
 
 
-def _labels(overrides: Mapping[str, str] | None) -> dict[str, str]:
-    return {**LABELS, **(overrides or {})}
+def _labels(lang: str, overrides: Mapping[str, str] | None) -> dict[str, str]:
+    """The labels of :mod:`standpunt.i18n` in ``lang``, with ``overrides`` on top (e.g. a
+    workspace's own)."""
+    return {**catalogue(lang), **(overrides or {})}
 
 
-_PLACEHOLDER = re.compile(r"\{(before|after|number)\}")
+_PLACEHOLDER = re.compile(r"\{(before|after|number|label)\}")
 
 
-def _fill(template: str, **values: object) -> str:
+def fill(template: str, **values: object) -> str:
     """A label with its placeholders filled in (not str.format: labels come from users)."""
     return _PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group())), template)
 
@@ -592,18 +674,20 @@ def _text_diff(diff: TextDiff, color: bool) -> str:
 
 def to_text(redline: Redline, color: bool = False, labels: Mapping[str, str] | None = None) -> str:
     """The redline for a terminal: ``[-deleted-]{+inserted+}``, in colour when ``color``."""
-    lab = _labels(labels)
+    lab = _labels(redline.lang, labels)
 
     def heading(text: str) -> str:
         return f"{_BOLD}{text}{_RESET}" if color else text
 
     lines = [heading(_safe(lab["redline_heading"]))]
     if redline.before or redline.after:
-        text = _fill(lab["redline_versions"], before=redline.before, after=redline.after)
+        text = fill(lab["redline_versions"], before=redline.before, after=redline.after)
         lines.append(_safe(text))
     if not redline.changed:
         lines.append(_safe(lab["redline_no_changes"]))
         return "\n".join(lines) + "\n"
+    if redline.coarse:
+        lines.append(_safe(lab["redline_coarse"]))
     for change in redline.changed_fields:
         name = _safe(_field_label(change, lab))
         if change.field in ("status", "version"):
@@ -626,7 +710,7 @@ def to_text(redline: Redline, color: bool = False, labels: Mapping[str, str] | N
         number = section.number
         title = _text_diff(section.title, color)
         tag = _safe(lab[f"redline_{section.kind}"])
-        name = _safe(_fill(lab["redline_section"], number=number))
+        name = _safe(fill(lab["redline_section"], number=number))
         lines += ["", heading(f"{name} ({tag}): ") + title]
         if section.body_unchanged:
             lines.append(_safe(lab["redline_text_unchanged"]))
@@ -638,7 +722,7 @@ def to_text(redline: Redline, color: bool = False, labels: Mapping[str, str] | N
         lines += ["", heading(_safe(lab["recommendations"]))]
         for ask in redline.asks:
             number = ask.number
-            name = _safe(_fill(lab["redline_ask"], number=number))
+            name = _safe(fill(lab["redline_ask"], number=number))
             tag = _safe(lab[f"redline_{ask.kind}"])
             lines.append(f"  {name} ({tag}): {_text_diff(ask.diff, color)}")
     if redline.evidence:
@@ -651,146 +735,81 @@ def to_text(redline: Redline, color: bool = False, labels: Mapping[str, str] | N
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
-# --------------------------------------------------------------------------- HTML renderer
-
-#: Styles for :func:`to_html`: insertions underlined, deletions struck through, each also in a
-#: dark colour, so that both stay distinct when printed in greyscale.
-REDLINE_CSS = """\
-.redline ins { text-decoration: underline; color: #1b5e20; }
-.redline del { text-decoration: line-through; color: #8b0000; }
-.redline ins.redline-break, .redline del.redline-break { text-decoration: none; font-weight: bold; }
-.redline del + ins { margin-left: 0.25em; }
-.redline .redline-text { white-space: pre-wrap; }
-.redline .redline-asks ul, .redline .redline-evidence ul { list-style: none; padding-left: 0; }
-.redline .redline-overview { break-after: page; }
-.redline .redline-counts { border-collapse: collapse; }
-.redline .redline-counts th { text-align: left; font-weight: normal; padding: 0.1em 1.5em 0.1em 0; }
-.redline .redline-counts td { text-align: right; font-variant-numeric: tabular-nums; }
-.redline .redline-tag { font-size: 0.8em; text-transform: uppercase; letter-spacing: 0.05em; }
-.redline .redline-unchanged { font-style: italic; }
-"""
+# --------------------------------------------------------------------------- the view
 
 
-def _esc(text: str) -> str:
-    """Text for HTML: escaped, and without control characters (not allowed in HTML)."""
-    return html.escape(_safe(text))
+def view(redline: Redline, labels: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The redline as the plain data its template receives (``redline.html``; documented in
+    the README): every label already in the position's language, every text as blocks of
+    (op, HTML) segments, the HTML escaped and holding only emphasis and formatted citations."""
+    lab = _labels(redline.lang, labels)
+    return {
+        "lang": redline.lang,
+        "labels": lab,
+        "before": redline.before,
+        "after": redline.after,
+        "changed": redline.changed,
+        "coarse": redline.coarse,
+        "fields": [_field_view(change, lab) for change in redline.changed_fields],
+        "counts": [
+            {"label": lab[key], "value": getattr(redline.counts, name)}
+            for name, key in _COUNT_LABELS
+        ],
+        "summary": _diff_view(redline.summary) if redline.summary else None,
+        "sections": [_section_view(section, lab) for section in redline.sections],
+        "asks": [
+            {
+                "name": fill(lab["redline_ask"], number=ask.number),
+                "kind": ask.kind,
+                "tag": lab[f"redline_{ask.kind}"],
+                "text": _diff_view(ask.diff),
+            }
+            for ask in redline.asks
+        ],
+        "evidence": [
+            {
+                "kind": item.kind,
+                "op": "insert" if item.kind == "added" else "delete",
+                "tag": lab[f"redline_{item.kind}"],
+                "id": item.id,
+                "title": item.title,
+            }
+            for item in redline.evidence
+        ],
+    }
 
 
-def _html_diff(diff: TextDiff) -> str:
-    parts: list[str] = []
-    for op, text in diff.segments:
-        if op == "equal":
-            parts.append(_esc(text))
-            continue
-        tag = "ins" if op == "insert" else "del"
-        if text.strip():
-            parts.append(f"<{tag}>{_esc(text)}</{tag}>")
-        else:  # a paragraph break made or removed: a visible mark, then the break itself
-            after = _esc(text) if op == "insert" else ""
-            parts.append(f'<{tag} class="redline-break">¶</{tag}>{after}')
-    return "".join(parts)
-
-
-def to_html(redline: Redline, labels: Mapping[str, str] | None = None) -> str:
-    """The redline as an HTML fragment: one ``<section class="redline">``, all text escaped.
-
-    First an overview (the versions compared, a legend, changed fields and the counts: the
-    first page), then the summary, each changed section, the asks and the evidence.
-    """
-    lab = _labels(labels)
-    out = [f'<section class="redline" lang="{_esc(redline.lang)}">']
-    out += _html_overview(redline, lab)
-    if redline.summary:
-        out.append('<section class="redline-part redline-summary">')
-        out.append(f"<h2>{_esc(lab['summary'])}</h2>")
-        out.append(f'<div class="redline-text">{_html_diff(redline.summary)}</div>')
-        out.append("</section>")
-    for section in redline.sections:
-        out += _html_section(section, lab)
-    if redline.asks:
-        out += _html_asks(redline.asks, lab)
-    if redline.evidence:
-        out += _html_evidence(redline.evidence, lab)
-    out.append("</section>")
-    return "\n".join(out) + "\n"
-
-
-def _html_overview(redline: Redline, lab: dict[str, str]) -> list[str]:
-    """The first page: the versions compared, a legend, the changed fields and the counts."""
-    out = ['<div class="redline-overview">', f"<h1>{_esc(lab['redline_heading'])}</h1>"]
-    if redline.before or redline.after:
-        text = _fill(lab["redline_versions"], before=redline.before, after=redline.after)
-        out.append(f'<p class="redline-versions">{_esc(text)}</p>')
-    out.append(
-        f'<p class="redline-legend"><ins>{_esc(lab["redline_inserted"])}</ins> '
-        f"<del>{_esc(lab['redline_deleted'])}</del></p>"
-    )
-    if not redline.changed:
-        out.append(f'<p class="redline-none">{_esc(lab["redline_no_changes"])}</p>')
-    if redline.changed_fields:
-        out.append('<dl class="redline-fields">')
-        for change in redline.changed_fields:
-            out.append(f"<dt>{_esc(_field_label(change, lab))}</dt>")
-            if change.field in ("status", "version"):
-                old = _esc(_value(change, change.old, lab))
-                new = _esc(_value(change, change.new, lab))
-                out.append(f"<dd><del>{old}</del> → <ins>{new}</ins></dd>")
-            else:
-                out.append(f"<dd>{_html_diff(change.diff)}</dd>")
-        out.append("</dl>")
-    out.append('<table class="redline-counts"><tbody>')
-    for name, key in _COUNT_LABELS:
-        out.append(f"<tr><th>{_esc(lab[key])}</th><td>{getattr(redline.counts, name)}</td></tr>")
-    out += ["</tbody></table>", "</div>"]
-    return out
-
-
-def _html_section(section: SectionChange, lab: dict[str, str]) -> list[str]:
-    name = _esc(_fill(lab["redline_section"], number=section.number))
-    out = [
-        f'<section class="redline-part redline-section redline-{section.kind}">',
-        f'<h2><span class="redline-number">{name}</span> '
-        f'<span class="redline-tag">{_esc(lab["redline_" + section.kind])}</span> '
-        f"{_html_diff(section.title)}</h2>",
+def _diff_view(diff: TextDiff) -> list[dict[str, Any]]:
+    """A text's blocks: each one's kind and its (op, HTML) segments, the HTML marked safe (it is
+    escaped text and the emphasis :func:`~standpunt.versions.tokens.html_tokens` keeps)."""
+    return [
+        {
+            "kind": block.kind,
+            "changed": any(op != "equal" for op, _html in block.segments),
+            "segments": [{"op": op, "html": Markup(html)} for op, html in block.segments],
+        }
+        for block in diff.blocks
     ]
-    if section.body_unchanged:
-        out.append(f'<p class="redline-unchanged">{_esc(lab["redline_text_unchanged"])}</p>')
-    else:
-        out.append(f'<div class="redline-text">{_html_diff(section.body)}</div>')
-    if section.quote and section.quote_shown:
-        out.append(
-            f'<blockquote class="redline-quote"><span class="redline-tag">'
-            f"{_esc(lab['redline_quote'])}</span> "
-            f'<span class="redline-text">{_html_diff(section.quote)}</span></blockquote>'
-        )
-    out.append("</section>")
-    return out
 
 
-def _html_asks(asks: Iterable[AskChange], lab: dict[str, str]) -> list[str]:
-    out = ['<section class="redline-part redline-asks">']
-    out += [f"<h2>{_esc(lab['recommendations'])}</h2>", "<ul>"]
-    for ask in asks:
-        name = _esc(_fill(lab["redline_ask"], number=ask.number))
-        out.append(
-            f'<li class="redline-{ask.kind}"><span class="redline-number">{name}</span> '
-            f'<span class="redline-tag">{_esc(lab["redline_" + ask.kind])}</span> '
-            f'<span class="redline-text">{_html_diff(ask.diff)}</span></li>'
-        )
-    out += ["</ul>", "</section>"]
-    return out
+def _field_view(change: FieldChange, lab: dict[str, str]) -> dict[str, Any]:
+    whole = change.field in ("status", "version")
+    return {
+        "field": change.field,
+        "label": _field_label(change, lab),
+        "old": _value(change, change.old, lab) if whole else None,
+        "new": _value(change, change.new, lab) if whole else None,
+        "text": None if whole else _diff_view(change.diff),
+    }
 
 
-def _html_evidence(evidence: Iterable[EvidenceChange], lab: dict[str, str]) -> list[str]:
-    out = ['<section class="redline-part redline-evidence">']
-    out += [f"<h2>{_esc(lab['references'])}</h2>", "<ul>"]
-    for item in evidence:
-        tag = "ins" if item.kind == "added" else "del"
-        title = f" — {_esc(item.title)}" if item.title else ""
-        out.append(
-            f'<li class="redline-{item.kind}">'
-            f'<span class="redline-tag">{_esc(lab["redline_" + item.kind])}</span> '
-            f"<{tag}>{_esc(item.id)}</{tag}>{title}</li>"
-        )
-    out += ["</ul>", "</section>"]
-    return out
+def _section_view(section: SectionChange, lab: dict[str, str]) -> dict[str, Any]:
+    return {
+        "name": fill(lab["redline_section"], number=section.number),
+        "kind": section.kind,
+        "tag": lab[f"redline_{section.kind}"],
+        "title": _diff_view(section.title),
+        "unchanged": section.body_unchanged,
+        "body": _diff_view(section.body),
+        "quote": _diff_view(section.quote) if section.quote and section.quote_shown else None,
+    }
