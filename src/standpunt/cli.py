@@ -219,6 +219,12 @@ def _formats(value: str) -> tuple[str, ...]:
     help="A partner's edition: its name, logo and colour on the cover, written to "
     "build/<id>.<PARTNER>.pdf.",
 )
+@click.option(
+    "--shard",
+    metavar="K/N",
+    help="Build only part K of N (a stable split by id), for a CI job matrix; the N parts "
+    "together build every position once.",
+)
 @click.pass_context
 @ends_with_exit_code
 def build(
@@ -230,12 +236,21 @@ def build(
     force: bool,
     jobs: int | None,
     edition: str | None,
+    shard: str | None,
 ) -> Result:
     """Build build/<id>.pdf for every position (or the ones named); only what changed."""
+    from standpunt.build.shard import Shard, shard_ids
     from standpunt.buildstate.state import BuildOptions
     from standpunt.commands.build import build as build_positions
 
     root = _root(ctx)
+    chosen = list(positions) or None
+    if shard is not None:
+        part = Shard.parse(shard)
+        chosen = shard_ids(root, part, chosen)
+        click.echo(f"shard {part}: {len(chosen)} position(s)", err=True)
+        if not chosen:
+            return Result()
     options = BuildOptions(
         formats=_formats(output_format),
         pdf_variant=pdf_variant,
@@ -246,7 +261,7 @@ def build(
     )
     reporter = _Reporter(root)
     try:
-        result = build_positions(root, list(positions) or None, options, reporter)
+        result = build_positions(root, chosen, options, reporter)
     finally:
         reporter.stop()
     if result.report.nothing_to_build:
@@ -316,15 +331,62 @@ class _Reporter:
 
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option(
+    "--ci",
+    type=click.Choice(["github", "gitlab"]),
+    help="Also write a CI workflow that checks and builds the PDFs on every push.",
+)
 @ends_with_exit_code
-def init(directory: Path) -> Result:
+def init(directory: Path, ci: str | None) -> Result:
     """Create a workspace with a worked example in DIRECTORY (default: here)."""
     from standpunt.commands.create import init as create_workspace
 
-    result = create_workspace(directory)
+    result = create_workspace(directory, ci)
     for path in result.files:
         click.echo(f"created {path}")
     click.echo(f"next: cd {directory} && standpunt build", err=True)
+    return result
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), required=False)
+@click.pass_context
+@ends_with_exit_code
+def schema(ctx: click.Context, directory: Path | None) -> Result:
+    """Write the JSON Schemas of the workspace's files into DIRECTORY (default:
+    .standpunt/schema/ in the workspace), for completion and checking in your editor."""
+    from standpunt.commands.tooling import schema as write_schemas
+    from standpunt.workspace.editor_schema import SCHEMA_DIR
+
+    result = write_schemas(directory or _root(ctx) / SCHEMA_DIR)
+    for path in result.files:
+        click.echo(f"wrote {path}")
+    return result
+
+
+@main.command()
+@click.argument("platform", type=click.Choice(["github", "gitlab"]))
+@click.option(
+    "--shards",
+    type=click.IntRange(1, 20),
+    help="Build in this many parallel jobs (default: one per 50 positions).",
+)
+@click.option(
+    "--install",
+    metavar="SPEC",
+    help="What the workflow installs with pip (default: this version of standpunt).",
+)
+@click.pass_context
+@ends_with_exit_code
+def ci(ctx: click.Context, platform: str, shards: int | None, install: str | None) -> Result:
+    """Write a CI workflow (GitHub Actions or GitLab CI) that checks the workspace and builds
+    the PDFs on every push, and attaches them to a release on a tag."""
+    from standpunt.commands.tooling import ci as write_ci
+
+    result = write_ci(_root(ctx), platform, shards, install)
+    for path in result.files:
+        click.echo(f"created {path}")
+    click.echo("next: commit it and push; the platform runs the jobs", err=True)
     return result
 
 
