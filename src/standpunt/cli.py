@@ -108,8 +108,118 @@ def _bug_report(exc: BaseException) -> str:
 
 
 def _echo_diagnostics(diagnostics: list[Diagnostic]) -> None:
+    """Problems as ``path:line:col: severity: message [code]``, sorted by place; with
+    ``--quiet`` only the errors; coloured on a terminal (not in CI, nor with NO_COLOR)."""
+    colour = _colour()
     for diagnostic in sorted(diagnostics, key=Diagnostic.sort_key):
-        click.echo(str(diagnostic), err=False)
+        if _quiet() and diagnostic.severity != "error":
+            continue
+        line = str(diagnostic)
+        if colour:
+            line = _coloured(line, diagnostic)
+        click.echo(line, err=False, color=colour)
+
+
+_SEVERITY_COLOURS = {"error": "red", "warning": "yellow"}
+
+
+def _coloured(line: str, diagnostic: Diagnostic) -> str:
+    mark = f"{diagnostic.severity}: "
+    where, found, rest = line.partition(mark)
+    if not found:
+        return line
+    severity = click.style(mark, fg=_SEVERITY_COLOURS.get(diagnostic.severity), bold=True)
+    return click.style(where, bold=True) + severity + rest
+
+
+def _colour() -> bool:
+    """Whether to colour what is printed: on a terminal, unless NO_COLOR or CI says not to
+    (FORCE_COLOR asks for colour anywhere)."""
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    if os.environ.get("NO_COLOR") or os.environ.get("CI") or os.environ.get("TERM") == "dumb":
+        return False
+    return sys.stdout.isatty()
+
+
+def _quiet() -> bool:
+    context = click.get_current_context(silent=True)
+    return bool(context and (context.find_root().obj or {}).get("quiet"))
+
+
+def _note(message: str) -> None:
+    """A message about how things went (a summary, a next step): on stderr, and not at all with
+    ``--quiet``."""
+    if not _quiet():
+        click.echo(message, err=True)
+
+
+def _json_out(value: object) -> None:
+    """``value`` as JSON on stdout, for scripts and CI: dataclasses as objects, paths and dates
+    as text."""
+    click.echo(json.dumps(_plain(value), indent=2, ensure_ascii=False))
+
+
+def _plain(value: object) -> object:
+    import dataclasses
+    import datetime as dt
+
+    if isinstance(value, Diagnostic):
+        return value.as_dict()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Path):
+        return value.as_posix()
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return value
+
+
+# --- completion: what the shell offers after TAB (see the README for how to turn it on) ---------
+
+
+def _completion_root(ctx: click.Context) -> Path | None:
+    """The workspace completion looks in (-C as typed so far), or None: completion never fails."""
+    from standpunt.workspace.paths import find_root
+
+    directory = ctx.find_root().params.get("directory")
+    try:
+        return find_root(Path(directory) if directory else None)
+    except Exception:
+        return None
+
+
+def _complete_positions(ctx: click.Context, _param: Any, incomplete: str) -> list[str]:
+    from standpunt.workspace.paths import POSITIONS_DIR, YAML_SUFFIXES, valid_id
+
+    root = _completion_root(ctx)
+    folder = root / POSITIONS_DIR if root else None
+    if folder is None or not folder.is_dir():
+        return []
+    ids = (p.name.rsplit(".", 1)[0] for p in folder.iterdir() if p.name.endswith(YAML_SUFFIXES))
+    return sorted(pid for pid in ids if valid_id(pid) and pid.startswith(incomplete))
+
+
+def _complete_partners(ctx: click.Context, _param: Any, incomplete: str) -> list[str]:
+    from standpunt.workspace.read import load_config
+
+    root = _completion_root(ctx)
+    try:
+        config, _ = load_config(root) if root else (None, None)
+    except Exception:
+        return []
+    keys = config.partners if config is not None else {}
+    return sorted(key for key in keys if key.startswith(incomplete))
+
+
+def _complete_styles(_ctx: click.Context, _param: Any, incomplete: str) -> list[str]:
+    from standpunt.cite.citeproc import style_names
+
+    return [name for name in style_names() if name.startswith(incomplete)]
 
 
 def _root(ctx: click.Context) -> Path:
@@ -131,27 +241,42 @@ def _root(ctx: click.Context) -> Path:
     is_flag=True,
     help="On an unexpected error (a bug in Standpunt), show its traceback, for the bug report.",
 )
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors and what was asked for.")
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Say more: what each step does, and WeasyPrint's notes on a template's CSS.",
+)
 @click.version_option(__version__, prog_name="standpunt")
 @click.pass_context
-def main(ctx: click.Context, directory: str | None, debug: bool) -> None:
+def main(
+    ctx: click.Context, directory: str | None, debug: bool, quiet: bool, verbose: bool
+) -> None:
     """Standpunt: policy positions kept as YAML in git, built into PDFs with every citation kept.
 
     A workspace is a folder with standpunt.yaml, positions/ and evidence/; it is found from the
     current folder upwards, or given with -C.
     """
+    if quiet and verbose:
+        raise click.UsageError("--quiet and --verbose contradict each other; give one")
     ctx.ensure_object(dict)
     ctx.obj["directory"] = directory
     ctx.obj["debug"] = debug
+    ctx.obj["quiet"] = quiet
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
     logging.getLogger("standpunt").addHandler(handler)
-    logging.getLogger("standpunt").setLevel(logging.WARNING)
-    # WeasyPrint reports unsupported CSS at warning level; those are for template authors.
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    level = logging.ERROR if quiet else logging.INFO if verbose else logging.WARNING
+    logging.getLogger("standpunt").setLevel(level)
+    # WeasyPrint reports unsupported CSS at warning level; those are for template authors,
+    # who ask for them with --verbose.
+    logging.getLogger("weasyprint").addHandler(handler)
+    logging.getLogger("weasyprint").setLevel(logging.WARNING if verbose else logging.ERROR)
 
 
 @main.command()
-@click.argument("positions", nargs=-1)
+@click.argument("positions", nargs=-1, shell_complete=_complete_positions)
 @click.option(
     "--format",
     "output_format",
@@ -170,10 +295,9 @@ def check(ctx: click.Context, positions: tuple[str, ...], output_format: str) ->
         click.echo(json.dumps([d.as_dict() for d in result.problems], indent=2))
     else:
         _echo_diagnostics(result.problems)
-        click.echo(
+        _note(
             f"{len(result.errors)} error(s), {len(result.warnings)} warning(s) in "
-            f"{result.positions} position(s) and {result.evidence} evidence item(s)",
-            err=True,
+            f"{result.positions} position(s) and {result.evidence} evidence item(s)"
         )
     return result
 
@@ -192,7 +316,7 @@ def _formats(value: str) -> tuple[str, ...]:
 
 
 @main.command()
-@click.argument("positions", nargs=-1)
+@click.argument("positions", nargs=-1, shell_complete=_complete_positions)
 @click.option(
     "--format", "output_format", default="pdf", show_default=True, help="pdf, html, or pdf,html."
 )
@@ -216,8 +340,16 @@ def _formats(value: str) -> tuple[str, ...]:
 @click.option(
     "--edition",
     metavar="PARTNER",
+    shell_complete=_complete_partners,
     help="A partner's edition: its name, logo and colour on the cover, written to "
     "build/<id>.<PARTNER>.pdf.",
+)
+@click.option(
+    "--report",
+    "report_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="json: what became of each position, and every problem, as one object on stdout.",
 )
 @click.option(
     "--shard",
@@ -236,6 +368,7 @@ def build(
     force: bool,
     jobs: int | None,
     edition: str | None,
+    report_format: str,
     shard: str | None,
 ) -> Result:
     """Build build/<id>.pdf for every position (or the ones named); only what changed."""
@@ -248,7 +381,7 @@ def build(
     if shard is not None:
         part = Shard.parse(shard)
         chosen = shard_ids(root, part, chosen)
-        click.echo(f"shard {part}: {len(chosen)} position(s)", err=True)
+        _note(f"shard {part}: {len(chosen)} position(s)")
         if not chosen:
             return Result()
     options = BuildOptions(
@@ -259,18 +392,51 @@ def build(
         jobs=jobs,
         force=force,
     )
-    reporter = _Reporter(root)
+    output_format_json = report_format == "json"
+    reporter = _Reporter(root, silent=output_format_json)
     try:
         result = build_positions(root, chosen, options, reporter)
     finally:
         reporter.stop()
     if result.report.nothing_to_build:
-        click.echo("nothing to build: every output is current (use --force to rebuild)", err=True)
+        if output_format_json:
+            _json_out(_build_json(result.report, root))
+        else:
+            _note("nothing to build: every output is current (use --force to rebuild)")
+        return result
+    if output_format_json:
+        _json_out(_build_json(result.report, root))
         return result
     _echo_diagnostics(result.report.diagnostics)
-    click.echo(_build_summary(result.report), err=True)
+    _note(_build_summary(result.report))
     # A failed position's error was printed as it happened; it still decides the exit code.
     return result
+
+
+def _build_json(report: BuildReport, root: Path) -> dict[str, object]:
+    """``build --report json``: each position's outputs (paths inside the workspace), counts,
+    and every problem."""
+
+    def shown(paths: list[Path]) -> list[str]:
+        return [path.relative_to(root).as_posix() for path in paths]
+
+    return {
+        "nothing_to_build": report.nothing_to_build,
+        "built": len(report.built),
+        "current": len(report.current),
+        "failed": len(report.failed),
+        "skipped": report.skipped,
+        "positions": [
+            {
+                "id": outcome.id,
+                "written": shown(outcome.written),
+                "current": shown(outcome.current),
+                "error": None if outcome.error is None else outcome.error.as_dict(),
+            }
+            for outcome in report.outcomes
+        ],
+        "problems": [d.as_dict() for d in report.diagnostics],
+    }
 
 
 def _build_summary(report: BuildReport) -> str:
@@ -287,16 +453,19 @@ def _build_summary(report: BuildReport) -> str:
 
 
 class _Reporter:
-    """Progress: a bar on a terminal, plain lines in CI and pipes."""
+    """Progress: a bar on a terminal, plain lines in CI and pipes; with ``--quiet`` only the
+    positions that failed; nothing when the report goes to stdout as JSON."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, silent: bool = False) -> None:
         self.root = root
-        self.interactive = sys.stderr.isatty() and not os.environ.get("CI")
+        self.silent = silent
+        self.quiet = _quiet()
+        self.interactive = sys.stderr.isatty() and not os.environ.get("CI") and not silent
         self.progress: Any = None
         self.task: Any = None
 
     def start(self, total: int) -> None:
-        if self.interactive and total > 1:
+        if self.interactive and not self.quiet and total > 1:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
             self.progress = Progress(
@@ -310,6 +479,10 @@ class _Reporter:
             self.task = self.progress.add_task("", total=total)
 
     def done(self, position_id: str, outcome: Outcome) -> None:
+        if self.silent or (self.quiet and outcome.error is None):
+            if self.progress is not None:
+                self.progress.update(self.task, advance=1, description=position_id)
+            return
         if outcome.error is not None:
             line = str(outcome.error)
         elif outcome.written:
@@ -344,7 +517,7 @@ def init(directory: Path, ci: str | None) -> Result:
     result = create_workspace(directory, ci)
     for path in result.files:
         click.echo(f"created {path}")
-    click.echo(f"next: cd {directory} && standpunt build", err=True)
+    _note(f"next: cd {directory} && standpunt build")
     return result
 
 
@@ -386,7 +559,7 @@ def ci(ctx: click.Context, platform: str, shards: int | None, install: str | Non
     result = write_ci(_root(ctx), platform, shards, install)
     for path in result.files:
         click.echo(f"created {path}")
-    click.echo("next: commit it and push; the platform runs the jobs", err=True)
+    _note("next: commit it and push; the platform runs the jobs")
     return result
 
 
@@ -405,10 +578,20 @@ def new(ctx: click.Context, title: str, position_id: str | None) -> Result:
     return result
 
 
+_JSON_FORMAT = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="json: the same, as JSON on stdout, for scripts and CI.",
+)
+
+
 @main.command(name="list")
+@_JSON_FORMAT
 @click.pass_context
 @ends_with_exit_code
-def list_positions(ctx: click.Context) -> Result:
+def list_positions(ctx: click.Context, output_format: str) -> Result:
     """The positions: id, title, status, date and signatories."""
     from rich.console import Console
     from rich.table import Table
@@ -416,6 +599,9 @@ def list_positions(ctx: click.Context) -> Result:
     from standpunt.commands.positions import list_positions as read_positions
 
     result = read_positions(_root(ctx))
+    if output_format == "json":
+        _json_out(result.rows)
+        return result
     table = Table(box=None, pad_edge=False)
     table.add_column("id", no_wrap=True)
     table.add_column("title", ratio=1)
@@ -427,22 +613,29 @@ def list_positions(ctx: click.Context) -> Result:
             table.add_row(row.id, "(has errors: run standpunt check)", "", "", "")
         else:
             table.add_row(row.id, row.title, row.status, row.date, ", ".join(row.signatories))
-    # Piped output keeps whole lines; a terminal gets a table that fits its width.
-    Console(width=None if sys.stdout.isatty() else 200).print(table)
+    # A terminal gets a table that fits its width; piped output keeps whole lines, however long.
+    if sys.stdout.isatty():
+        Console().print(table)
+    else:
+        Console(width=100_000, no_color=True).print(table, crop=False)
     return result
 
 
 @main.command()
-@click.argument("position")
+@click.argument("position", shell_complete=_complete_positions)
+@_JSON_FORMAT
 @click.pass_context
 @ends_with_exit_code
-def history(ctx: click.Context, position: str) -> Result:
+def history(ctx: click.Context, position: str, output_format: str) -> Result:
     """Every version of POSITION in git, newest first."""
     from standpunt.commands.versions import history as read_history
 
     result = read_history(_root(ctx), position)
+    if output_format == "json":
+        _json_out(result.versions)
+        return result
     if not result.versions:
-        click.echo(f"positions/{result.position}.yaml has not been committed yet", err=True)
+        _note(f"positions/{result.position}.yaml has not been committed yet")
     for version in result.versions:
         marks = []
         if version.label:
@@ -462,7 +655,7 @@ def history(ctx: click.Context, position: str) -> Result:
 
 
 @main.command()
-@click.argument("position")
+@click.argument("position", shell_complete=_complete_positions)
 @click.argument("rev_a", required=False)
 @click.argument("rev_b", required=False)
 @click.option(
@@ -510,7 +703,7 @@ def diff(
 
 
 @main.command()
-@click.argument("position")
+@click.argument("position", shell_complete=_complete_positions)
 @click.pass_context
 @ends_with_exit_code
 def fingerprint(ctx: click.Context, position: str) -> Result:
@@ -523,8 +716,13 @@ def fingerprint(ctx: click.Context, position: str) -> Result:
 
 
 @main.command()
-@click.argument("position")
-@click.option("--partner", required=True, help="The partner's key in standpunt.yaml.")
+@click.argument("position", shell_complete=_complete_positions)
+@click.option(
+    "--partner",
+    required=True,
+    shell_complete=_complete_partners,
+    help="The partner's key in standpunt.yaml.",
+)
 @click.option("--by", "signer", required=True, help="Who signs for the partner.")
 @click.option("--role", help="The signer's role, e.g. director.")
 @click.pass_context
@@ -544,8 +742,13 @@ def statement(
 
 
 @main.command()
-@click.argument("position")
-@click.option("--partner", required=True, help="The partner's key in standpunt.yaml.")
+@click.argument("position", shell_complete=_complete_positions)
+@click.option(
+    "--partner",
+    required=True,
+    shell_complete=_complete_partners,
+    help="The partner's key in standpunt.yaml.",
+)
 @click.option("--by", "signer", required=True, help="Who signs for the partner.")
 @click.option("--role", help="The signer's role, e.g. director.")
 @click.option("--fingerprint", "expect", help="Sign only if the text still has this fingerprint.")
@@ -649,8 +852,13 @@ def accept(ctx: click.Context, reply: Path) -> Result:
 
 
 @main.command()
-@click.argument("position")
-@click.option("--partner", required=True, help="The partner's key in standpunt.yaml.")
+@click.argument("position", shell_complete=_complete_positions)
+@click.option(
+    "--partner",
+    required=True,
+    shell_complete=_complete_partners,
+    help="The partner's key in standpunt.yaml.",
+)
 @click.pass_context
 @ends_with_exit_code
 def unsign(ctx: click.Context, position: str, partner: str) -> Result:
@@ -672,14 +880,18 @@ _STANDING = {
 
 
 @main.command(name="status")
-@click.argument("positions", nargs=-1)
+@click.argument("positions", nargs=-1, shell_complete=_complete_positions)
+@_JSON_FORMAT
 @click.pass_context
 @ends_with_exit_code
-def signing_status(ctx: click.Context, positions: tuple[str, ...]) -> Result:
+def signing_status(ctx: click.Context, positions: tuple[str, ...], output_format: str) -> Result:
     """Per position and partner: signed this text, signed an older text, or not signed."""
     from standpunt.commands.signing import status
 
     result = status(_root(ctx), list(positions) or None)
+    if output_format == "json":
+        _json_out({"positions": _status_json(result.positions), "problems": result.problems})
+        return result
     _echo_diagnostics(result.problems)
     for standing in result.positions:
         pid = standing.position
@@ -690,6 +902,33 @@ def signing_status(ctx: click.Context, positions: tuple[str, ...]) -> Result:
         for key, state, signature in standing.partners:
             click.echo(f"  {key:<24} {_standing(pid, key, state, signature)}")
     return result
+
+
+def _status_json(positions: list[Any]) -> list[dict[str, object]]:
+    """``status`` as JSON: per position, each partner's state and signature."""
+    return [
+        {
+            "position": standing.position,
+            "readable": standing.readable,
+            "partners": [
+                {
+                    "partner": key,
+                    "state": state,
+                    "signature": None
+                    if signature is None
+                    else {
+                        "by": getattr(signature, "by", None),
+                        "role": getattr(signature, "role", None),
+                        "date": _plain(getattr(signature, "date", None)),
+                        "proof": getattr(signature, "proof", None),
+                        "problem": getattr(signature, "problem", None),
+                    },
+                }
+                for key, state, signature in standing.partners
+            ],
+        }
+        for standing in positions
+    ]
 
 
 def _standing(pid: str, key: str, state: str, signature: Any) -> str:
@@ -803,7 +1042,7 @@ def _verified_line(checked: Any, whose: str, intact: bool) -> str:
 
 
 @main.command()
-@click.argument("positions", nargs=-1)
+@click.argument("positions", nargs=-1, shell_complete=_complete_positions)
 @click.option(
     "--port",
     default=8000,
@@ -821,6 +1060,21 @@ def serve(ctx: click.Context, positions: tuple[str, ...], port: int) -> Result:
         click.echo(f"preview on {preview.url} (Ctrl+C stops)", err=True)
         preview.watch()
     return preview
+
+
+@main.command()
+@click.argument("search", required=False, default="", shell_complete=_complete_styles)
+@ends_with_exit_code
+def styles(search: str) -> Result:
+    """The citation style names standpunt.yaml's 'style:' may take (with SEARCH: those whose
+    name holds it), e.g. standpunt styles chicago."""
+    from standpunt.cite.citeproc import style_names
+
+    found = [name for name in style_names() if search.lower() in name]
+    for name in found:
+        click.echo(name)
+    _note(f"{len(found)} style(s); or give a .csl file of your own as style: styles/name.csl")
+    return Result()
 
 
 # --- evidence ---------------------------------------------------------------------------------
