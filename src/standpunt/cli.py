@@ -517,6 +517,14 @@ def init(directory: Path, ci: str | None) -> Result:
     result = create_workspace(directory, ci)
     for path in result.files:
         click.echo(f"created {path}")
+    if not any(
+        (folder / ".git").exists() for folder in [directory.resolve(), *directory.resolve().parents]
+    ):
+        _note(
+            "this folder is not in a git repository yet, and versions, dates and co-signing "
+            "come from git; start one with:\n"
+            f"  cd {directory} && git init && git add -A && git commit -m 'Our positions'"
+        )
     _note(f"next: cd {directory} && standpunt build")
     return result
 
@@ -812,6 +820,8 @@ def sign(
         f"{partner} signed {position} ({result.fingerprint}, {proof}) → {result.file}; "
         "commit this file"
     )
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
     if result.signature.proof != "verified" and result.signature.key:
         click.echo(
             f"note: '{partner}' lists no keys in standpunt.yaml; add the key that signed "

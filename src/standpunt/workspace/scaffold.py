@@ -30,6 +30,13 @@ from standpunt.workspace.paths import (
 
 EXAMPLE = Path(__file__).parent.parent / "example"
 SKELETON = EXAMPLE / "new-position.yaml"
+#: The skeletons ``new`` writes, by language (English for any other).
+SKELETONS = {lang: EXAMPLE / f"new-position.{lang}.yaml" for lang in ("nl", "fr", "de")}
+
+
+def skeleton(lang: str) -> Path:
+    """The skeleton of a new position in ``lang`` (a BCP 47 tag), English when there is none."""
+    return SKELETONS.get(lang.split("-")[0].lower(), SKELETON)
 
 
 def init_workspace(directory: Path, extra: dict[str, bytes] | None = None) -> list[str]:
@@ -63,7 +70,11 @@ def _example_files() -> dict[str, bytes]:
     files = {}
     for source in sorted(EXAMPLE.rglob("*")):
         relative = source.relative_to(EXAMPLE)
-        if source.is_dir() or source == SKELETON or "__pycache__" in relative.parts:
+        if (
+            source.is_dir()
+            or source.name.startswith("new-position.")
+            or "__pycache__" in relative.parts
+        ):
             continue
         name = ".gitignore" if relative.as_posix() == "gitignore" else relative.as_posix()
         data = source.read_bytes()
@@ -119,7 +130,7 @@ def new_position(root: Path, title: str, lang: str, position_id: str | None = No
             f"{POSITIONS_DIR}/{pid}.yaml exists already; choose another title or --id",
             code="exists",
         )
-    text = SKELETON.read_text(encoding="utf-8")
+    text = skeleton(lang).read_text(encoding="utf-8")
     # The placeholders sit inside double quotes, so the skeleton is valid YAML before filling.
     escaped = title.replace("\\", "\\\\").replace('"', '\\"')
     filled = (
