@@ -309,7 +309,8 @@ def _formats(value: str) -> tuple[str, ...]:
     wrong = [part for part in chosen if part not in OUTPUTS]
     if wrong or not chosen:
         raise UsageError(
-            f"unknown format '{','.join(wrong) or value}'; use pdf, html or pdf,html",
+            f"unknown format '{','.join(wrong) or value}'; use pdf, html, docx, or several "
+            "joined by commas (pdf,html)",
             code="usage",
         )
     return chosen
@@ -318,7 +319,11 @@ def _formats(value: str) -> tuple[str, ...]:
 @main.command()
 @click.argument("positions", nargs=-1, shell_complete=_complete_positions)
 @click.option(
-    "--format", "output_format", default="pdf", show_default=True, help="pdf, html, or pdf,html."
+    "--format",
+    "output_format",
+    default="pdf",
+    show_default=True,
+    help="pdf, html, docx (Word), or several: pdf,html.",
 )
 @click.option(
     "--pdf-variant",
@@ -1085,6 +1090,31 @@ def styles(search: str) -> Result:
         click.echo(name)
     _note(f"{len(found)} style(s); or give a .csl file of your own as style: styles/name.csl")
     return Result()
+
+
+@main.command(name="docx-import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("position", shell_complete=_complete_positions)
+@click.option("--apply", is_flag=True, help="Write the partner's changes into the YAML.")
+@click.pass_context
+@ends_with_exit_code
+def docx_import(ctx: click.Context, file: Path, position: str, apply: bool) -> Result:
+    """A partner's Word copy of POSITION (made with build --format docx), tracked changes
+    included: its changes as a redline against the current text; --apply writes them in."""
+    from standpunt.commands.word import docx_import as read_word
+
+    result = read_word(_root(ctx), file, position, apply, color=_colour())
+    for note in [*result.notes, *result.structure]:
+        click.echo(f"note: {note}", err=True)
+    if not result.changed:
+        _note(f"{file.name} says what {position} says: nothing to apply")
+        return result
+    click.echo(result.redline, color=_colour())
+    if result.written:
+        _note(f"applied {len(result.changed)} change(s) to {result.written}; check and commit it")
+    elif not apply:
+        _note(f"{len(result.changed)} text(s) changed; apply them with --apply")
+    return result
 
 
 # --- evidence ---------------------------------------------------------------------------------
