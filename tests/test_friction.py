@@ -196,3 +196,55 @@ def test_unknown_ids_are_errors_for_serve_and_unsign(make_workspace: Any) -> Non
 
 def test_conftest_evidence_is_what_these_tests_cite() -> None:
     assert "id: smith2021a" in EVIDENCE and "id: smith2021b" in EVIDENCE
+
+
+def test_a_git_tag_labels_a_position_without_version(
+    make_workspace: Any, isolated_git: None
+) -> None:
+    import subprocess
+
+    from standpunt.versions.history import stamps
+
+    root = make_workspace()
+    path = root / "positions" / "care.yaml"
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-q", "-m", "First text")
+    git("tag", "care/v1.0")
+    git("commit", "-q", "--allow-empty", "-m", "Something else")
+    git("tag", "care/v1.1")  # on a later commit that did not change the text: still this text
+    git("tag", "care/v1.9x")
+    found = stamps(root, {"care": ([path], None)})["care"]
+    assert (found.label, found.tag) == ("1.9x", "care/v1.9x")
+    path.write_text(path.read_text() + "\n# a change\n")
+    git("commit", "-q", "-am", "Changed")
+    changed = stamps(root, {"care": ([path], None)})["care"]
+    assert (changed.label, changed.tag) == (None, None)  # the tags hold an older text
+    git("tag", "care/v2.0")
+    assert stamps(root, {"care": ([path], None)})["care"].label == "2.0"
+    path.write_text(path.read_text() + "\n# not committed\n")
+    assert stamps(root, {"care": ([path], None)})["care"].label is None
+    own = stamps(root, {"care": ([path], "3.0")})["care"]
+    assert (own.label, own.tag) == ("3.0", None)
+
+
+def test_build_removes_the_outputs_of_a_position_that_is_gone(make_workspace: Any) -> None:
+    root = make_workspace(
+        {"positions/other.yaml": "title: Other\nsections:\n  - title: A\n    body: B.\n"}
+    )
+    assert run("-C", str(root), "build", "--format", "pdf,html").exit_code == 0
+    mine = root / "build" / "notes.pdf"
+    mine.write_bytes(b"a file Standpunt did not make")
+    (root / "positions" / "other.yaml").unlink()
+    result = run("-C", str(root), "build")
+    assert "removed build/other.html: its position is gone" in result.output
+    assert "removed build/other.pdf: its position is gone" in result.output
+    assert sorted(p.name for p in (root / "build").iterdir() if not p.name.startswith(".")) == [
+        "care.html",
+        "care.pdf",
+        "notes.pdf",
+    ]

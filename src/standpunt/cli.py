@@ -412,6 +412,8 @@ def build(
     if output_format_json:
         _json_out(_build_json(result.report, root))
         return result
+    for path in result.report.removed:
+        _note(f"removed {path.relative_to(root).as_posix()}: its position is gone")
     _echo_diagnostics(result.report.diagnostics)
     _note(_build_summary(result.report))
     # A failed position's error was printed as it happened; it still decides the exit code.
@@ -440,6 +442,7 @@ def _build_json(report: BuildReport, root: Path) -> dict[str, object]:
             }
             for outcome in report.outcomes
         ],
+        "removed": shown(report.removed),
         "problems": [d.as_dict() for d in report.diagnostics],
     }
 
