@@ -124,6 +124,7 @@ def test_build_report_as_json(make_workspace: Any) -> None:
         "failed": 0,
         "skipped": 0,
         "positions": [{"id": "care", "written": ["build/care.pdf"], "current": [], "error": None}],
+        "removed": [],
         "problems": [],
     }
     again = json.loads(run("-C", str(root), "build", "--report", "json").output)
