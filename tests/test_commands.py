@@ -18,7 +18,7 @@ def test_init_makes_a_workspace_that_checks_clean(tmp_path):
     target = tmp_path / "new-ws"
     result = invoke("init", str(target))
     assert result.exit_code == 0, result.output
-    assert (target / ".gitignore").read_text().strip() == "build/"
+    assert (target / ".gitignore").read_text().strip() == "/build/"
     assert (target / "standpunt.yaml").is_file()
     assert not (target / "new-position.yaml").exists()
     check = invoke("-C", str(target), "check")

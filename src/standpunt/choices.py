@@ -26,5 +26,9 @@ Medium = Literal["print", "screen"]
 MEDIA: tuple[Medium, ...] = get_args(Medium)
 
 #: What ``build --format`` can make: each format's medium and file suffix, in the order a build
-#: makes them.
-OUTPUTS: dict[str, tuple[Medium, str]] = {"html": ("screen", ".html"), "pdf": ("print", ".pdf")}
+#: makes them (a Word document is made for print: its notes are footnotes).
+OUTPUTS: dict[str, tuple[Medium, str]] = {
+    "html": ("screen", ".html"),
+    "pdf": ("print", ".pdf"),
+    "docx": ("print", ".docx"),
+}

@@ -108,8 +108,118 @@ def _bug_report(exc: BaseException) -> str:
 
 
 def _echo_diagnostics(diagnostics: list[Diagnostic]) -> None:
+    """Problems as ``path:line:col: severity: message [code]``, sorted by place; with
+    ``--quiet`` only the errors; coloured on a terminal (not in CI, nor with NO_COLOR)."""
+    colour = _colour()
     for diagnostic in sorted(diagnostics, key=Diagnostic.sort_key):
-        click.echo(str(diagnostic), err=False)
+        if _quiet() and diagnostic.severity != "error":
+            continue
+        line = str(diagnostic)
+        if colour:
+            line = _coloured(line, diagnostic)
+        click.echo(line, err=False, color=colour)
+
+
+_SEVERITY_COLOURS = {"error": "red", "warning": "yellow"}
+
+
+def _coloured(line: str, diagnostic: Diagnostic) -> str:
+    mark = f"{diagnostic.severity}: "
+    where, found, rest = line.partition(mark)
+    if not found:
+        return line
+    severity = click.style(mark, fg=_SEVERITY_COLOURS.get(diagnostic.severity), bold=True)
+    return click.style(where, bold=True) + severity + rest
+
+
+def _colour() -> bool:
+    """Whether to colour what is printed: on a terminal, unless NO_COLOR or CI says not to
+    (FORCE_COLOR asks for colour anywhere)."""
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    if os.environ.get("NO_COLOR") or os.environ.get("CI") or os.environ.get("TERM") == "dumb":
+        return False
+    return sys.stdout.isatty()
+
+
+def _quiet() -> bool:
+    context = click.get_current_context(silent=True)
+    return bool(context and (context.find_root().obj or {}).get("quiet"))
+
+
+def _note(message: str) -> None:
+    """A message about how things went (a summary, a next step): on stderr, and not at all with
+    ``--quiet``."""
+    if not _quiet():
+        click.echo(message, err=True)
+
+
+def _json_out(value: object) -> None:
+    """``value`` as JSON on stdout, for scripts and CI: dataclasses as objects, paths and dates
+    as text."""
+    click.echo(json.dumps(_plain(value), indent=2, ensure_ascii=False))
+
+
+def _plain(value: object) -> object:
+    import dataclasses
+    import datetime as dt
+
+    if isinstance(value, Diagnostic):
+        return value.as_dict()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Path):
+        return value.as_posix()
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return value
+
+
+# --- completion: what the shell offers after TAB (see the README for how to turn it on) ---------
+
+
+def _completion_root(ctx: click.Context) -> Path | None:
+    """The workspace completion looks in (-C as typed so far), or None: completion never fails."""
+    from standpunt.workspace.paths import find_root
+
+    directory = ctx.find_root().params.get("directory")
+    try:
+        return find_root(Path(directory) if directory else None)
+    except Exception:
+        return None
+
+
+def _complete_positions(ctx: click.Context, _param: Any, incomplete: str) -> list[str]:
+    from standpunt.workspace.paths import POSITIONS_DIR, YAML_SUFFIXES, valid_id
+
+    root = _completion_root(ctx)
+    folder = root / POSITIONS_DIR if root else None
+    if folder is None or not folder.is_dir():
+        return []
+    ids = (p.name.rsplit(".", 1)[0] for p in folder.iterdir() if p.name.endswith(YAML_SUFFIXES))
+    return sorted(pid for pid in ids if valid_id(pid) and pid.startswith(incomplete))
+
+
+def _complete_partners(ctx: click.Context, _param: Any, incomplete: str) -> list[str]:
+    from standpunt.workspace.read import load_config
+
+    root = _completion_root(ctx)
+    try:
+        config, _ = load_config(root) if root else (None, None)
+    except Exception:
+        return []
+    keys = config.partners if config is not None else {}
+    return sorted(key for key in keys if key.startswith(incomplete))
+
+
+def _complete_styles(_ctx: click.Context, _param: Any, incomplete: str) -> list[str]:
+    from standpunt.cite.citeproc import style_names
+
+    return [name for name in style_names() if name.startswith(incomplete)]
 
 
 def _root(ctx: click.Context) -> Path:
@@ -131,27 +241,42 @@ def _root(ctx: click.Context) -> Path:
     is_flag=True,
     help="On an unexpected error (a bug in Standpunt), show its traceback, for the bug report.",
 )
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors and what was asked for.")
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Say more: what each step does, and WeasyPrint's notes on a template's CSS.",
+)
 @click.version_option(__version__, prog_name="standpunt")
 @click.pass_context
-def main(ctx: click.Context, directory: str | None, debug: bool) -> None:
+def main(
+    ctx: click.Context, directory: str | None, debug: bool, quiet: bool, verbose: bool
+) -> None:
     """Standpunt: policy positions kept as YAML in git, built into PDFs with every citation kept.
 
     A workspace is a folder with standpunt.yaml, positions/ and evidence/; it is found from the
     current folder upwards, or given with -C.
     """
+    if quiet and verbose:
+        raise click.UsageError("--quiet and --verbose contradict each other; give one")
     ctx.ensure_object(dict)
     ctx.obj["directory"] = directory
     ctx.obj["debug"] = debug
+    ctx.obj["quiet"] = quiet
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
     logging.getLogger("standpunt").addHandler(handler)
-    logging.getLogger("standpunt").setLevel(logging.WARNING)
-    # WeasyPrint reports unsupported CSS at warning level; those are for template authors.
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    level = logging.ERROR if quiet else logging.INFO if verbose else logging.WARNING
+    logging.getLogger("standpunt").setLevel(level)
+    # WeasyPrint reports unsupported CSS at warning level; those are for template authors,
+    # who ask for them with --verbose.
+    logging.getLogger("weasyprint").addHandler(handler)
+    logging.getLogger("weasyprint").setLevel(logging.WARNING if verbose else logging.ERROR)
 
 
 @main.command()
-@click.argument("positions", nargs=-1)
+@click.argument("positions", nargs=-1, shell_complete=_complete_positions)
 @click.option(
     "--format",
     "output_format",
@@ -170,10 +295,9 @@ def check(ctx: click.Context, positions: tuple[str, ...], output_format: str) ->
         click.echo(json.dumps([d.as_dict() for d in result.problems], indent=2))
     else:
         _echo_diagnostics(result.problems)
-        click.echo(
+        _note(
             f"{len(result.errors)} error(s), {len(result.warnings)} warning(s) in "
-            f"{result.positions} position(s) and {result.evidence} evidence item(s)",
-            err=True,
+            f"{result.positions} position(s) and {result.evidence} evidence item(s)"
         )
     return result
 
@@ -185,16 +309,21 @@ def _formats(value: str) -> tuple[str, ...]:
     wrong = [part for part in chosen if part not in OUTPUTS]
     if wrong or not chosen:
         raise UsageError(
-            f"unknown format '{','.join(wrong) or value}'; use pdf, html or pdf,html",
+            f"unknown format '{','.join(wrong) or value}'; use pdf, html, docx, or several "
+            "joined by commas (pdf,html)",
             code="usage",
         )
     return chosen
 
 
 @main.command()
-@click.argument("positions", nargs=-1)
+@click.argument("positions", nargs=-1, shell_complete=_complete_positions)
 @click.option(
-    "--format", "output_format", default="pdf", show_default=True, help="pdf, html, or pdf,html."
+    "--format",
+    "output_format",
+    default="pdf",
+    show_default=True,
+    help="pdf, html, docx (Word), or several: pdf,html.",
 )
 @click.option(
     "--pdf-variant",
@@ -216,8 +345,22 @@ def _formats(value: str) -> tuple[str, ...]:
 @click.option(
     "--edition",
     metavar="PARTNER",
+    shell_complete=_complete_partners,
     help="A partner's edition: its name, logo and colour on the cover, written to "
     "build/<id>.<PARTNER>.pdf.",
+)
+@click.option(
+    "--report",
+    "report_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="json: what became of each position, and every problem, as one object on stdout.",
+)
+@click.option(
+    "--shard",
+    metavar="K/N",
+    help="Build only part K of N (a stable split by id), for a CI job matrix; the N parts "
+    "together build every position once.",
 )
 @click.pass_context
 @ends_with_exit_code
@@ -230,12 +373,22 @@ def build(
     force: bool,
     jobs: int | None,
     edition: str | None,
+    report_format: str,
+    shard: str | None,
 ) -> Result:
     """Build build/<id>.pdf for every position (or the ones named); only what changed."""
+    from standpunt.build.shard import Shard, shard_ids
     from standpunt.buildstate.state import BuildOptions
     from standpunt.commands.build import build as build_positions
 
     root = _root(ctx)
+    chosen = list(positions) or None
+    if shard is not None:
+        part = Shard.parse(shard)
+        chosen = shard_ids(root, part, chosen)
+        _note(f"shard {part}: {len(chosen)} position(s)")
+        if not chosen:
+            return Result()
     options = BuildOptions(
         formats=_formats(output_format),
         pdf_variant=pdf_variant,
@@ -244,18 +397,54 @@ def build(
         jobs=jobs,
         force=force,
     )
-    reporter = _Reporter(root)
+    output_format_json = report_format == "json"
+    reporter = _Reporter(root, silent=output_format_json)
     try:
-        result = build_positions(root, list(positions) or None, options, reporter)
+        result = build_positions(root, chosen, options, reporter)
     finally:
         reporter.stop()
     if result.report.nothing_to_build:
-        click.echo("nothing to build: every output is current (use --force to rebuild)", err=True)
+        if output_format_json:
+            _json_out(_build_json(result.report, root))
+        else:
+            _note("nothing to build: every output is current (use --force to rebuild)")
         return result
+    if output_format_json:
+        _json_out(_build_json(result.report, root))
+        return result
+    for path in result.report.removed:
+        _note(f"removed {path.relative_to(root).as_posix()}: its position is gone")
     _echo_diagnostics(result.report.diagnostics)
-    click.echo(_build_summary(result.report), err=True)
+    _note(_build_summary(result.report))
     # A failed position's error was printed as it happened; it still decides the exit code.
     return result
+
+
+def _build_json(report: BuildReport, root: Path) -> dict[str, object]:
+    """``build --report json``: each position's outputs (paths inside the workspace), counts,
+    and every problem."""
+
+    def shown(paths: list[Path]) -> list[str]:
+        return [path.relative_to(root).as_posix() for path in paths]
+
+    return {
+        "nothing_to_build": report.nothing_to_build,
+        "built": len(report.built),
+        "current": len(report.current),
+        "failed": len(report.failed),
+        "skipped": report.skipped,
+        "positions": [
+            {
+                "id": outcome.id,
+                "written": shown(outcome.written),
+                "current": shown(outcome.current),
+                "error": None if outcome.error is None else outcome.error.as_dict(),
+            }
+            for outcome in report.outcomes
+        ],
+        "removed": shown(report.removed),
+        "problems": [d.as_dict() for d in report.diagnostics],
+    }
 
 
 def _build_summary(report: BuildReport) -> str:
@@ -272,16 +461,19 @@ def _build_summary(report: BuildReport) -> str:
 
 
 class _Reporter:
-    """Progress: a bar on a terminal, plain lines in CI and pipes."""
+    """Progress: a bar on a terminal, plain lines in CI and pipes; with ``--quiet`` only the
+    positions that failed; nothing when the report goes to stdout as JSON."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, silent: bool = False) -> None:
         self.root = root
-        self.interactive = sys.stderr.isatty() and not os.environ.get("CI")
+        self.silent = silent
+        self.quiet = _quiet()
+        self.interactive = sys.stderr.isatty() and not os.environ.get("CI") and not silent
         self.progress: Any = None
         self.task: Any = None
 
     def start(self, total: int) -> None:
-        if self.interactive and total > 1:
+        if self.interactive and not self.quiet and total > 1:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
             self.progress = Progress(
@@ -295,6 +487,10 @@ class _Reporter:
             self.task = self.progress.add_task("", total=total)
 
     def done(self, position_id: str, outcome: Outcome) -> None:
+        if self.silent or (self.quiet and outcome.error is None):
+            if self.progress is not None:
+                self.progress.update(self.task, advance=1, description=position_id)
+            return
         if outcome.error is not None:
             line = str(outcome.error)
         elif outcome.written:
@@ -316,15 +512,70 @@ class _Reporter:
 
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option(
+    "--ci",
+    type=click.Choice(["github", "gitlab"]),
+    help="Also write a CI workflow that checks and builds the PDFs on every push.",
+)
 @ends_with_exit_code
-def init(directory: Path) -> Result:
+def init(directory: Path, ci: str | None) -> Result:
     """Create a workspace with a worked example in DIRECTORY (default: here)."""
     from standpunt.commands.create import init as create_workspace
 
-    result = create_workspace(directory)
+    result = create_workspace(directory, ci)
     for path in result.files:
         click.echo(f"created {path}")
-    click.echo(f"next: cd {directory} && standpunt build", err=True)
+    if not any(
+        (folder / ".git").exists() for folder in [directory.resolve(), *directory.resolve().parents]
+    ):
+        _note(
+            "this folder is not in a git repository yet, and versions, dates and co-signing "
+            "come from git; start one with:\n"
+            f"  cd {directory} && git init && git add -A && git commit -m 'Our positions'"
+        )
+    _note(f"next: cd {directory} && standpunt build")
+    return result
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), required=False)
+@click.pass_context
+@ends_with_exit_code
+def schema(ctx: click.Context, directory: Path | None) -> Result:
+    """Write the JSON Schemas of the workspace's files into DIRECTORY (default:
+    .standpunt/schema/ in the workspace), for completion and checking in your editor."""
+    from standpunt.commands.tooling import schema as write_schemas
+    from standpunt.workspace.editor_schema import SCHEMA_DIR
+
+    result = write_schemas(directory or _root(ctx) / SCHEMA_DIR)
+    for path in result.files:
+        click.echo(f"wrote {path}")
+    return result
+
+
+@main.command()
+@click.argument("platform", type=click.Choice(["github", "gitlab"]))
+@click.option(
+    "--shards",
+    type=click.IntRange(1, 20),
+    help="Build in this many parallel jobs (default: one per 50 positions).",
+)
+@click.option(
+    "--install",
+    metavar="SPEC",
+    help="What the workflow installs with pip (default: this version of standpunt).",
+)
+@click.pass_context
+@ends_with_exit_code
+def ci(ctx: click.Context, platform: str, shards: int | None, install: str | None) -> Result:
+    """Write a CI workflow (GitHub Actions or GitLab CI) that checks the workspace and builds
+    the PDFs on every push, and attaches them to a release on a tag."""
+    from standpunt.commands.tooling import ci as write_ci
+
+    result = write_ci(_root(ctx), platform, shards, install)
+    for path in result.files:
+        click.echo(f"created {path}")
+    _note("next: commit it and push; the platform runs the jobs")
     return result
 
 
@@ -343,10 +594,20 @@ def new(ctx: click.Context, title: str, position_id: str | None) -> Result:
     return result
 
 
+_JSON_FORMAT = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="json: the same, as JSON on stdout, for scripts and CI.",
+)
+
+
 @main.command(name="list")
+@_JSON_FORMAT
 @click.pass_context
 @ends_with_exit_code
-def list_positions(ctx: click.Context) -> Result:
+def list_positions(ctx: click.Context, output_format: str) -> Result:
     """The positions: id, title, status, date and signatories."""
     from rich.console import Console
     from rich.table import Table
@@ -354,6 +615,9 @@ def list_positions(ctx: click.Context) -> Result:
     from standpunt.commands.positions import list_positions as read_positions
 
     result = read_positions(_root(ctx))
+    if output_format == "json":
+        _json_out(result.rows)
+        return result
     table = Table(box=None, pad_edge=False)
     table.add_column("id", no_wrap=True)
     table.add_column("title", ratio=1)
@@ -365,22 +629,29 @@ def list_positions(ctx: click.Context) -> Result:
             table.add_row(row.id, "(has errors: run standpunt check)", "", "", "")
         else:
             table.add_row(row.id, row.title, row.status, row.date, ", ".join(row.signatories))
-    # Piped output keeps whole lines; a terminal gets a table that fits its width.
-    Console(width=None if sys.stdout.isatty() else 200).print(table)
+    # A terminal gets a table that fits its width; piped output keeps whole lines, however long.
+    if sys.stdout.isatty():
+        Console().print(table)
+    else:
+        Console(width=100_000, no_color=True).print(table, crop=False)
     return result
 
 
 @main.command()
-@click.argument("position")
+@click.argument("position", shell_complete=_complete_positions)
+@_JSON_FORMAT
 @click.pass_context
 @ends_with_exit_code
-def history(ctx: click.Context, position: str) -> Result:
+def history(ctx: click.Context, position: str, output_format: str) -> Result:
     """Every version of POSITION in git, newest first."""
     from standpunt.commands.versions import history as read_history
 
     result = read_history(_root(ctx), position)
+    if output_format == "json":
+        _json_out(result.versions)
+        return result
     if not result.versions:
-        click.echo(f"positions/{result.position}.yaml has not been committed yet", err=True)
+        _note(f"positions/{result.position}.yaml has not been committed yet")
     for version in result.versions:
         marks = []
         if version.label:
@@ -400,7 +671,7 @@ def history(ctx: click.Context, position: str) -> Result:
 
 
 @main.command()
-@click.argument("position")
+@click.argument("position", shell_complete=_complete_positions)
 @click.argument("rev_a", required=False)
 @click.argument("rev_b", required=False)
 @click.option(
@@ -448,7 +719,7 @@ def diff(
 
 
 @main.command()
-@click.argument("position")
+@click.argument("position", shell_complete=_complete_positions)
 @click.pass_context
 @ends_with_exit_code
 def fingerprint(ctx: click.Context, position: str) -> Result:
@@ -461,8 +732,13 @@ def fingerprint(ctx: click.Context, position: str) -> Result:
 
 
 @main.command()
-@click.argument("position")
-@click.option("--partner", required=True, help="The partner's key in standpunt.yaml.")
+@click.argument("position", shell_complete=_complete_positions)
+@click.option(
+    "--partner",
+    required=True,
+    shell_complete=_complete_partners,
+    help="The partner's key in standpunt.yaml.",
+)
 @click.option("--by", "signer", required=True, help="Who signs for the partner.")
 @click.option("--role", help="The signer's role, e.g. director.")
 @click.pass_context
@@ -482,8 +758,13 @@ def statement(
 
 
 @main.command()
-@click.argument("position")
-@click.option("--partner", required=True, help="The partner's key in standpunt.yaml.")
+@click.argument("position", shell_complete=_complete_positions)
+@click.option(
+    "--partner",
+    required=True,
+    shell_complete=_complete_partners,
+    help="The partner's key in standpunt.yaml.",
+)
 @click.option("--by", "signer", required=True, help="Who signs for the partner.")
 @click.option("--role", help="The signer's role, e.g. director.")
 @click.option("--fingerprint", "expect", help="Sign only if the text still has this fingerprint.")
@@ -547,6 +828,8 @@ def sign(
         f"{partner} signed {position} ({result.fingerprint}, {proof}) → {result.file}; "
         "commit this file"
     )
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
     if result.signature.proof != "verified" and result.signature.key:
         click.echo(
             f"note: '{partner}' lists no keys in standpunt.yaml; add the key that signed "
@@ -587,8 +870,13 @@ def accept(ctx: click.Context, reply: Path) -> Result:
 
 
 @main.command()
-@click.argument("position")
-@click.option("--partner", required=True, help="The partner's key in standpunt.yaml.")
+@click.argument("position", shell_complete=_complete_positions)
+@click.option(
+    "--partner",
+    required=True,
+    shell_complete=_complete_partners,
+    help="The partner's key in standpunt.yaml.",
+)
 @click.pass_context
 @ends_with_exit_code
 def unsign(ctx: click.Context, position: str, partner: str) -> Result:
@@ -610,14 +898,18 @@ _STANDING = {
 
 
 @main.command(name="status")
-@click.argument("positions", nargs=-1)
+@click.argument("positions", nargs=-1, shell_complete=_complete_positions)
+@_JSON_FORMAT
 @click.pass_context
 @ends_with_exit_code
-def signing_status(ctx: click.Context, positions: tuple[str, ...]) -> Result:
+def signing_status(ctx: click.Context, positions: tuple[str, ...], output_format: str) -> Result:
     """Per position and partner: signed this text, signed an older text, or not signed."""
     from standpunt.commands.signing import status
 
     result = status(_root(ctx), list(positions) or None)
+    if output_format == "json":
+        _json_out({"positions": _status_json(result.positions), "problems": result.problems})
+        return result
     _echo_diagnostics(result.problems)
     for standing in result.positions:
         pid = standing.position
@@ -628,6 +920,33 @@ def signing_status(ctx: click.Context, positions: tuple[str, ...]) -> Result:
         for key, state, signature in standing.partners:
             click.echo(f"  {key:<24} {_standing(pid, key, state, signature)}")
     return result
+
+
+def _status_json(positions: list[Any]) -> list[dict[str, object]]:
+    """``status`` as JSON: per position, each partner's state and signature."""
+    return [
+        {
+            "position": standing.position,
+            "readable": standing.readable,
+            "partners": [
+                {
+                    "partner": key,
+                    "state": state,
+                    "signature": None
+                    if signature is None
+                    else {
+                        "by": getattr(signature, "by", None),
+                        "role": getattr(signature, "role", None),
+                        "date": _plain(getattr(signature, "date", None)),
+                        "proof": getattr(signature, "proof", None),
+                        "problem": getattr(signature, "problem", None),
+                    },
+                }
+                for key, state, signature in standing.partners
+            ],
+        }
+        for standing in positions
+    ]
 
 
 def _standing(pid: str, key: str, state: str, signature: Any) -> str:
@@ -741,7 +1060,7 @@ def _verified_line(checked: Any, whose: str, intact: bool) -> str:
 
 
 @main.command()
-@click.argument("positions", nargs=-1)
+@click.argument("positions", nargs=-1, shell_complete=_complete_positions)
 @click.option(
     "--port",
     default=8000,
@@ -759,6 +1078,46 @@ def serve(ctx: click.Context, positions: tuple[str, ...], port: int) -> Result:
         click.echo(f"preview on {preview.url} (Ctrl+C stops)", err=True)
         preview.watch()
     return preview
+
+
+@main.command()
+@click.argument("search", required=False, default="", shell_complete=_complete_styles)
+@ends_with_exit_code
+def styles(search: str) -> Result:
+    """The citation style names standpunt.yaml's 'style:' may take (with SEARCH: those whose
+    name holds it), e.g. standpunt styles chicago."""
+    from standpunt.cite.citeproc import style_names
+
+    found = [name for name in style_names() if search.lower() in name]
+    for name in found:
+        click.echo(name)
+    _note(f"{len(found)} style(s); or give a .csl file of your own as style: styles/name.csl")
+    return Result()
+
+
+@main.command(name="docx-import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("position", shell_complete=_complete_positions)
+@click.option("--apply", is_flag=True, help="Write the partner's changes into the YAML.")
+@click.pass_context
+@ends_with_exit_code
+def docx_import(ctx: click.Context, file: Path, position: str, apply: bool) -> Result:
+    """A partner's Word copy of POSITION (made with build --format docx), tracked changes
+    included: its changes as a redline against the current text; --apply writes them in."""
+    from standpunt.commands.word import docx_import as read_word
+
+    result = read_word(_root(ctx), file, position, apply, color=_colour())
+    for note in [*result.notes, *result.structure]:
+        click.echo(f"note: {note}", err=True)
+    if not result.changed:
+        _note(f"{file.name} says what {position} says: nothing to apply")
+        return result
+    click.echo(result.redline, color=_colour())
+    if result.written:
+        _note(f"applied {len(result.changed)} change(s) to {result.written}; check and commit it")
+    elif not apply:
+        _note(f"{len(result.changed)} text(s) changed; apply them with --apply")
+    return result
 
 
 # --- evidence ---------------------------------------------------------------------------------

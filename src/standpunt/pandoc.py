@@ -61,8 +61,11 @@ def pandoc_identity() -> str:
     return f"{release} {pandoc_executable()}"
 
 
-def run_pandoc(args: list[str], stdin: str, timeout: float = PANDOC_TIMEOUT) -> str:
-    """Run pandoc in its sandbox with ``stdin`` as input and return what it wrote.
+def run_pandoc(
+    args: list[str], stdin: str, timeout: float = PANDOC_TIMEOUT, env: dict[str, str] | None = None
+) -> str:
+    """Run pandoc in its sandbox with ``stdin`` as input and return what it wrote; ``env``
+    adds to its environment.
 
     Raises :class:`StandpuntError` carrying pandoc's own message when it fails.
     """
@@ -74,7 +77,7 @@ def run_pandoc(args: list[str], stdin: str, timeout: float = PANDOC_TIMEOUT) -> 
             capture_output=True,
             timeout=timeout,
             check=False,
-            env={**os.environ, "GHCRTS": PANDOC_RTS},
+            env={**os.environ, **(env or {}), "GHCRTS": PANDOC_RTS},
         )
     except subprocess.TimeoutExpired as exc:
         raise StandpuntError(

@@ -7,6 +7,9 @@ What became of each position is tallied as its outputs come in.
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from standpunt.build.plan import OutputTask, Plan
 from standpunt.build.report import Outcome, Progress
 from standpunt.buildstate.state import BuildState
@@ -87,6 +90,27 @@ def commit(
         return
     state.outputs[task.target.name] = task.input_hash
     tally.written(task)
+
+
+#: What an output's name looks like: an id, an edition or variant, a suffix a build writes.
+_OUTPUT_NAME = re.compile(r"[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)?\.(pdf|html|docx)")
+
+
+def remove_stale(workspace: Workspace, state: BuildState, folder: Path) -> list[Path]:
+    """Remove the outputs the build state says a build made for positions that are gone, and
+    forget them; only files Standpunt made (a file it did not record, or a link, stays)."""
+    removed = []
+    for name in sorted(state.outputs):
+        if name.split(".", 1)[0] in workspace.positions or not _OUTPUT_NAME.fullmatch(name):
+            continue
+        del state.outputs[name]
+        path = folder / name
+        if path.is_file() and not path.is_symlink() and path.parent == folder:
+            path.unlink()
+            removed.append(path)
+    if removed:
+        state.write()
+    return removed
 
 
 def record_digest(state: BuildState, workspace_digest: str) -> None:

@@ -71,6 +71,11 @@ class OutputTask:
         """What the render job and its result call this output."""
         return str(self.target)
 
+    @property
+    def word(self) -> bool:
+        """Whether this output is a Word document, which pandoc makes, not the render workers."""
+        return self.target.suffix == ".docx"
+
 
 @dataclass
 class Plan:

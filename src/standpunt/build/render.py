@@ -14,6 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from standpunt.build.cite import ReadingOrder, start_citing
 from standpunt.build.commit import Tally, commit
+from standpunt.build.docx import export_docx
 from standpunt.build.pages import Pages
 from standpunt.build.plan import OutputTask, Plan, PlannedPosition
 from standpunt.buildstate.state import BuildOptions
@@ -29,9 +30,13 @@ from standpunt.workspace.read import Workspace
 def render(
     workspace: Workspace, plan: Plan, options: BuildOptions, workers: WorkersFor, tally: Tally
 ) -> None:
-    """Make every output of ``plan`` that is not current, with render workers from ``workers``."""
-    to_make = plan.to_make()
-    tasks = {task.key: task for _, outputs in to_make for task in outputs}
+    """Make every output of ``plan`` that is not current, with render workers from ``workers``
+    (and Word documents with pandoc, beside them)."""
+    everything = plan.to_make()
+    tasks = {task.key: task for _, outputs in everything for task in outputs}
+    to_make = [(p, [t for t in ts if not t.word]) for p, ts in everything]
+    to_make = [(planned, outputs) for planned, outputs in to_make if outputs]
+    words = [(planned, task) for planned, outputs in everything for task in outputs if task.word]
     pages = Pages(workspace, plan, options)
 
     def done(result: JobResult) -> None:
@@ -44,10 +49,26 @@ def render(
         order = pages.reading_order if pages.own_template else _probed(to_make, pages, pool)
         with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as threads:
             citations = start_citing(threads, to_make, plan.style, cache, order)
+            documents = [
+                threads.submit(_word, workspace, plan, planned, task) for planned, task in words
+            ]
             try:
                 pool.run(_jobs(to_make, pages, citations, tally), done)
+                for document in documents:
+                    done(document.result())
             finally:
                 plan.state.write()
+
+
+def _word(
+    workspace: Workspace, plan: Plan, planned: PlannedPosition, task: OutputTask
+) -> JobResult:
+    """A position's Word document, made by pandoc under the render time limit."""
+    try:
+        data = export_docx(workspace, planned, plan.style, workspace.config.limits.seconds)
+    except StandpuntError as exc:
+        return JobResult(task.key, error=exc)
+    return JobResult(task.key, data=data)
 
 
 def _probed(

@@ -43,6 +43,8 @@ class BuildReport:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     #: Nothing changed since the last complete, clean build, so the build stopped at once.
     nothing_to_build: bool = False
+    #: Outputs of positions that are gone, removed from build/.
+    removed: list[Path] = field(default_factory=list)
 
     @property
     def built(self) -> list[Outcome]:

@@ -8,7 +8,7 @@ does not need the workspace, and written as soon as it is ready (:mod:`standpunt
 
 from __future__ import annotations
 
-from standpunt.build.commit import Tally, record_digest
+from standpunt.build.commit import Tally, record_digest, remove_stale
 from standpunt.build.plan import plan_outputs
 from standpunt.build.render import render
 from standpunt.build.report import BuildReport, Progress
@@ -44,6 +44,8 @@ def run(
     if plan.to_make():
         render(workspace, plan, options, workers, tally)
     report = BuildReport(tally.outcomes(), len(chosen) - len(buildable), diagnostics)
+    if not ids:
+        report.removed = remove_stale(workspace, plan.state, plan.state.path.parent)
     complete = not ids and len(buildable) == len(workspace.positions)
     if record is not None and complete and report.ok:
         record_digest(plan.state, record)

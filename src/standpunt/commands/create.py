@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from standpunt.commands.result import Result
+from standpunt.workspace.ci import WORKFLOW_FILES, workflow
 from standpunt.workspace.read import load_config
 from standpunt.workspace.scaffold import init_workspace, new_position
 
@@ -17,9 +18,11 @@ class Created(Result):
     files: list[str]
 
 
-def init(directory: Path) -> Created:
-    """A new workspace with a worked example in ``directory``; never touches an existing one."""
-    return Created(files=init_workspace(directory))
+def init(directory: Path, ci: str | None = None) -> Created:
+    """A new workspace with a worked example in ``directory``, and a workflow for the CI
+    platform ``ci`` if one is named; never touches an existing workspace."""
+    extra = {WORKFLOW_FILES[ci]: workflow(ci, 1)} if ci else {}
+    return Created(files=init_workspace(directory, extra))
 
 
 def new(root: Path, title: str, position_id: str | None = None) -> Created:

@@ -9,7 +9,9 @@ from functools import partial
 from pathlib import Path
 
 from standpunt.commands.result import Result
+from standpunt.errors import UsageError, did_you_mean
 from standpunt.preview.serve import LOOPBACK, preview_server, watch
+from standpunt.workspace.paths import POSITIONS_DIR, YAML_SUFFIXES
 
 
 @dataclass
@@ -24,10 +26,23 @@ class Serving(Result):
 @contextmanager
 def serve(root: Path, positions: list[str] | None, port: int) -> Iterator[Serving]:
     """The preview of ``positions`` (default: all), first build done, on 127.0.0.1:``port``
-    (0: any free port); a port that cannot be used is a usage error."""
+    (0: any free port); a port that cannot be used, or an unknown id, is a usage error."""
+    _known(root, positions or [])
     with preview_server(root, positions, port) as (server, preview):
         first = f"/{positions[0]}" if positions else "/"
         yield Serving(
             url=f"http://{LOOPBACK}:{server.server_port}{first}",
             watch=partial(watch, root, preview),
         )
+
+
+def _known(root: Path, ids: list[str]) -> None:
+    """Refuse an id no position file has, before anything starts."""
+    folder = root / POSITIONS_DIR
+    for pid in ids:
+        if not any((folder / f"{pid}{suffix}").is_file() for suffix in YAML_SUFFIXES):
+            known = sorted(p.name.rsplit(".", 1)[0] for p in folder.glob("*.y*ml"))
+            raise UsageError(
+                f"no position '{pid}' in positions/{did_you_mean(pid, known)}",
+                code="unknown-position",
+            )

@@ -8,7 +8,7 @@ themselves (:mod:`standpunt.coalition.signatures`) need nothing above them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from standpunt.checks.check import check_workspace
@@ -20,7 +20,7 @@ from standpunt.coalition.share import read_sources
 from standpunt.coalition.signatures import Signature, SignatureState
 from standpunt.coalition.statement import Statement
 from standpunt.commands.result import Result
-from standpunt.errors import Diagnostic, StandpuntError, UsageError
+from standpunt.errors import Diagnostic, Problems, StandpuntError, UsageError
 from standpunt.workspace.read import Workspace, open_workspace, select
 
 
@@ -40,6 +40,8 @@ class Signed(Result):
     signature: Signature
     file: str
     fingerprint: str
+    #: What changed against the signature this one replaces (its role kept, or changed).
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -188,6 +190,7 @@ def sign(
             errors[0].location,
             "position-has-errors",
         )
+    role, notes = _role_against_earlier(workspace, position, partner, by, role)
     signature = signatures.sign(
         workspace,
         position,
@@ -202,7 +205,30 @@ def sign(
         signature=signature,
         file=workspace.display(signature.path),
         fingerprint=short(signature.fingerprint),
+        notes=notes,
     )
+
+
+def _role_against_earlier(
+    workspace: Workspace, position: str, partner: str, by: str, role: str | None
+) -> tuple[str | None, list[str]]:
+    """The role to sign with, and what to say about it, given the signature this one replaces:
+    the same signer signing again without --role keeps their role; a change is said."""
+    path = signatures.signature_path(workspace, position, partner)
+    if not path.is_file():
+        return role, []
+    read = signatures.read_signature_file(path, workspace.display(path), Problems())
+    if read is None:
+        return role, []
+    earlier = read[0]
+    signer, _ = signatures.signer_and_role(by, role)
+    if earlier.by != signer:
+        return role, [f"this replaces the signature by {earlier.by} for '{partner}'"]
+    if role is None and earlier.role:
+        return earlier.role, [f"kept the role '{earlier.role}' of {signer}'s earlier signature"]
+    if earlier.role and role is not None and role != earlier.role:
+        return role, [f"the role changed from '{earlier.role}' to '{role}'"]
+    return role, []
 
 
 def _errors_of(workspace: Workspace, position_id: str) -> list[Diagnostic]:
@@ -224,8 +250,12 @@ def _errors_of(workspace: Workspace, position_id: str) -> list[Diagnostic]:
 
 
 def unsign(root: Path, position: str, partner: str) -> Unsigned:
-    """Withdraw ``partner``'s signature of ``position``."""
+    """Withdraw ``partner``'s signature of ``position`` (also of a position since removed)."""
     workspace = open_workspace(root)
+    if position not in workspace.positions and not (
+        signatures.signature_path(workspace, position, partner).is_file()
+    ):
+        select(workspace, [position])  # the unknown-position error, with a suggestion
     return Unsigned(file=workspace.display(signatures.unsign(workspace, position, partner)))
 
 

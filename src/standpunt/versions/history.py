@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import posixpath
+import re
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -129,7 +130,7 @@ def stamps(root: Path, positions: Mapping[str, tuple[list[Path], str | None]]) -
         every = sorted({_rel(root, f) for files, _label in positions.values() for f in files})
         result = run_git(root, *_STATUS, "--", *every, check=True)
         changed = _status_paths(result.stdout)
-        tags = _tags(root) if any(label for _files, label in positions.values()) else {}
+        tags = _tags(root)
         with ThreadPoolExecutor(min(_WORKERS, len(positions))) as pool:
             commits = dict(
                 zip(
@@ -153,11 +154,40 @@ def stamps(root: Path, positions: Mapping[str, tuple[list[Path], str | None]]) -
             _is_changed(posixpath.normpath(prefix + _rel(root, f)), changed) for f in files
         )
         try:
-            tag = _find_tag(root, pid, label, files, commit[1], tags)
+            if label:
+                tag = _find_tag(root, pid, label, files, commit[1], tags)
+            elif not modified:  # no version: written; a tag on this very text may name one
+                label, tag = _label_from_tags(root, pid, files, commit[1], tags)
+            else:
+                tag = None
         except GitUnavailable:
             tag = None
         out[pid] = _stamp(commit, modified, label, tag)
     return out
+
+
+#: How many of a position's version tags are tried for one without ``version:``, newest first:
+#: each try is a git call, and a repository may hold any number of tags.
+MAX_TAGS_TRIED = 20
+
+
+def _label_from_tags(
+    root: Path, position_id: str, files: list[Path], full_commit: str, tags: dict[str, str]
+) -> tuple[str | None, str | None]:
+    """The label of the newest tag ``<id>/v<label>`` that marks this version of the files, and
+    the tag; (None, None) when none does."""
+    prefix = tag_name(position_id, "")
+    names = sorted((n for n in tags if n.startswith(prefix) and len(n) > len(prefix)), key=_natural)
+    for name in reversed(names[-MAX_TAGS_TRIED:]):
+        label = name[len(prefix) :]
+        if _find_tag(root, position_id, label, files, full_commit, tags) == name:
+            return label, name
+    return None, None
+
+
+def _natural(name: str) -> list[tuple[int, str]]:
+    """A sort key in which v1.10 comes after v1.9."""
+    return [(int(part), "") if part.isdigit() else (-1, part) for part in re.split(r"(\d+)", name)]
 
 
 _UNCOMMITTED = "this position has not been committed to git yet"

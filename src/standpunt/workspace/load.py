@@ -39,6 +39,7 @@ from yaml.reader import Reader, ReaderError
 from yaml.scanner import Scanner
 
 from standpunt.errors import Location, StandpuntError
+from standpunt.workspace.pitfalls import pasted_characters
 
 __all__ = [
     "MAX_BYTES",
@@ -544,6 +545,9 @@ def _syntax_error(exc: MarkedYAMLError, path: str, source: str) -> StandpuntErro
         and (mark is None or context.line != mark.line)
     ):
         detail += f", {exc.context} that starts on line {context.line + 1}"
+    pasted = pasted_characters(source, mark.index) if mark is not None else ""
+    if pasted:  # the likely cause, which the parser's own explanation would only hide
+        plain = pasted
     message = f"{plain} (YAML parser: {detail})" if plain else f"this is not valid YAML: {detail}"
     loc = _loc(path, mark) if mark is not None else Location(path)
     return StandpuntError(message, loc, "yaml-syntax")

@@ -14,6 +14,7 @@ from typing import Any
 from standpunt import i18n
 from standpunt.errors import (
     ContentErrors,
+    Diagnostic,
     Location,
     Problems,
     StandpuntError,
@@ -22,7 +23,15 @@ from standpunt.errors import (
 )
 from standpunt.workspace.bibliography import BIBLIOGRAPHY_FORMATS, read_bibliography
 from standpunt.workspace.citekeys import KeyMaker, readable_key
-from standpunt.workspace.load import Scalar, YamlList, YamlMapping, load_json, load_yaml, to_plain
+from standpunt.workspace.load import (
+    Scalar,
+    YamlList,
+    YamlMapping,
+    load_json,
+    load_yaml,
+    read_text,
+    to_plain,
+)
 from standpunt.workspace.paths import (
     CONFIG_FILE,
     EVIDENCE_DIR,
@@ -34,6 +43,7 @@ from standpunt.workspace.paths import (
     valid_id,
     valid_key,
 )
+from standpunt.workspace.pitfalls import comment_emptied
 from standpunt.workspace.schema import (
     Config,
     Position,
@@ -151,6 +161,7 @@ def open_workspace(root: Path) -> Workspace:
     """Read the whole workspace: config, every position and every evidence file."""
     config, config_raw = load_config(root)
     workspace = Workspace(root=root, config=config, config_raw=config_raw)
+    workspace.problems.extend(_comment_emptied(root / CONFIG_FILE, CONFIG_FILE, config_raw))
     _read_positions(workspace)
     _read_evidence(workspace)
     return workspace
@@ -207,7 +218,13 @@ def _read_positions(workspace: Workspace) -> None:
         else:
             position.model, diagnostics = validate(Position, position.raw, position.location)
             problems.extend(diagnostics)
+            problems.extend(_comment_emptied(path, display, position.raw))
         workspace.positions[stem] = position
+
+
+def _comment_emptied(path: Path, display: str, raw: Any) -> list[Diagnostic]:
+    """Warnings for fields a '#' left empty; the file is read again only if a field is empty."""
+    return comment_emptied(raw, lambda: read_text(path, display, "yaml").splitlines())
 
 
 def evidence_folders(workspace: Workspace) -> list[Path]:

@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
-import shutil
 import unicodedata
 from pathlib import Path
 
 from standpunt.errors import StandpuntError, UsageError
+from standpunt.workspace.editor_schema import (
+    CONFIG_SCHEMA,
+    EVIDENCE_SCHEMA,
+    POSITION_SCHEMA,
+    SCHEMA_DIR,
+    modeline,
+    schema_texts,
+    vscode_settings,
+)
 from standpunt.workspace.files import write_atomic
 from standpunt.workspace.paths import (
     CONFIG_FILE,
+    EVIDENCE_DIR,
     MAX_ID_LENGTH,
     POSITIONS_DIR,
     YAML_SUFFIXES,
@@ -20,28 +30,77 @@ from standpunt.workspace.paths import (
 
 EXAMPLE = Path(__file__).parent.parent / "example"
 SKELETON = EXAMPLE / "new-position.yaml"
+#: The skeletons ``new`` writes, by language (English for any other).
+SKELETONS = {lang: EXAMPLE / f"new-position.{lang}.yaml" for lang in ("nl", "fr", "de")}
 
 
-def init_workspace(directory: Path) -> list[str]:
-    """Copy the worked example into ``directory``; refuses to touch an existing workspace."""
+def skeleton(lang: str) -> Path:
+    """The skeleton of a new position in ``lang`` (a BCP 47 tag), English when there is none."""
+    return SKELETONS.get(lang.split("-")[0].lower(), SKELETON)
+
+
+def init_workspace(directory: Path, extra: dict[str, bytes] | None = None) -> list[str]:
+    """Copy the worked example into ``directory``, with the editor schemas, a
+    ``.vscode/settings.json`` that applies them, and the ``extra`` files given (a CI workflow);
+    refuses to touch an existing workspace, and checks every target before writing any."""
     if (directory / CONFIG_FILE).exists():
         raise UsageError(
             f"'{directory}' already holds a workspace ({CONFIG_FILE}); nothing was changed",
             code="exists",
         )
+    files = {**_example_files(), **editor_files(), **(extra or {})}
+    for name in files:
+        if (directory / name).exists() or (directory / name).is_symlink():
+            raise UsageError(
+                f"'{(directory / name).as_posix()}' exists already; nothing was changed",
+                code="exists",
+            )
     created = []
-    for source in sorted(EXAMPLE.rglob("*")):
-        relative = source.relative_to(EXAMPLE)
-        if source.is_dir() or source == SKELETON or "__pycache__" in relative.parts:
-            continue
-        name = ".gitignore" if relative.as_posix() == "gitignore" else relative.as_posix()
+    for name, data in files.items():
         target = directory / name
-        if target.exists():
-            raise UsageError(f"'{target}' exists already; nothing more was changed", code="exists")
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
+        write_atomic(target, data)
         created.append(target.as_posix())
     return created
+
+
+def _example_files() -> dict[str, bytes]:
+    """The worked example's files by their name in a workspace, each YAML file opening with the
+    line that names its schema to the editor."""
+    files = {}
+    for source in sorted(EXAMPLE.rglob("*")):
+        relative = source.relative_to(EXAMPLE)
+        if (
+            source.is_dir()
+            or source.name.startswith("new-position.")
+            or "__pycache__" in relative.parts
+        ):
+            continue
+        name = ".gitignore" if relative.as_posix() == "gitignore" else relative.as_posix()
+        data = source.read_bytes()
+        schema = _schema_for(name)
+        if schema is not None:
+            data = modeline(schema, name.count("/")).encode("utf-8") + data
+        files[name] = data
+    return files
+
+
+def _schema_for(name: str) -> str | None:
+    """The schema a workspace file follows, as the editor settings' globs give it."""
+    path = Path(name)
+    if path.suffix not in YAML_SUFFIXES:
+        return None
+    if name == CONFIG_FILE:
+        return CONFIG_SCHEMA
+    return {POSITIONS_DIR: POSITION_SCHEMA, EVIDENCE_DIR: EVIDENCE_SCHEMA}.get(path.parts[0])
+
+
+def editor_files() -> dict[str, bytes]:
+    """The schemas and the VS Code settings that apply them, by their name in a workspace."""
+    files = {f"{SCHEMA_DIR}/{name}": data for name, data in schema_texts().items()}
+    settings = json.dumps(vscode_settings(), indent=2) + "\n"
+    files[".vscode/settings.json"] = settings.encode("utf-8")
+    return files
 
 
 def slug(title: str) -> str:
@@ -71,7 +130,7 @@ def new_position(root: Path, title: str, lang: str, position_id: str | None = No
             f"{POSITIONS_DIR}/{pid}.yaml exists already; choose another title or --id",
             code="exists",
         )
-    text = SKELETON.read_text(encoding="utf-8")
+    text = skeleton(lang).read_text(encoding="utf-8")
     # The placeholders sit inside double quotes, so the skeleton is valid YAML before filling.
     escaped = title.replace("\\", "\\\\").replace('"', '\\"')
     filled = (
@@ -79,5 +138,7 @@ def new_position(root: Path, title: str, lang: str, position_id: str | None = No
         .replace("{{ date }}", dt.date.today().isoformat())
         .replace("{{ lang }}", lang)
     )
+    if (root / SCHEMA_DIR / POSITION_SCHEMA).is_file():
+        filled = modeline(POSITION_SCHEMA, 1) + filled
     write_atomic(target, filled.encode("utf-8"))
     return target

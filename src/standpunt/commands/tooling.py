@@ -1,0 +1,37 @@
+"""``standpunt schema`` and ``standpunt ci``: the files that make a workspace at home in an
+editor and on a CI platform."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from standpunt.commands.create import Created
+from standpunt.workspace.ci import default_shards, write_workflow
+from standpunt.workspace.editor_schema import schema_texts
+from standpunt.workspace.files import write_atomic
+from standpunt.workspace.paths import POSITIONS_DIR, YAML_SUFFIXES
+
+
+def schema(folder: Path) -> Created:
+    """The JSON Schemas of standpunt.yaml, positions and evidence, written into ``folder``
+    (replacing older ones: they are made from this version's models)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, data in schema_texts().items():
+        write_atomic(folder / name, data)
+        written.append((folder / name).as_posix())
+    return Created(files=written)
+
+
+def ci(root: Path, platform: str, shards: int | None, install: str | None) -> Created:
+    """A workflow for ``platform`` in the workspace at ``root``; never overwrites one."""
+    if shards is None:
+        folder = root / POSITIONS_DIR
+        count = (
+            sum(1 for p in folder.iterdir() if p.name.lower().endswith(YAML_SUFFIXES))
+            if folder.is_dir()
+            else 0
+        )
+        shards = default_shards(count)
+    path = write_workflow(root, platform, shards, install)
+    return Created(files=[path.relative_to(root).as_posix()])

@@ -1,0 +1,149 @@
+"""How the command line speaks: --quiet and --verbose, JSON for scripts, colour only on a
+terminal, completion of ids, partner keys and style names, whole lines when piped."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import copy_demo
+from standpunt.cli import main
+
+DEMO_IDS = [
+    "coalitions-for-social-policy",
+    "diversite-dans-le-travail-social",
+    "organisaties-kiezen-positie",
+]
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> Any:
+    return CliRunner().invoke(main, list(args), env=env or {}, catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return copy_demo(tmp_path_factory.mktemp("demo") / "ws")
+
+
+WARNING_WORKSPACE = {
+    "evidence/more.yaml": "- id: unused2020\n  type: book\n  title: Unused\n  issued: 2020\n",
+}
+
+
+def test_quiet_prints_errors_only_and_no_summary(make_workspace: Any) -> None:
+    root = make_workspace(WARNING_WORKSPACE)
+    loud = run("-C", str(root), "check")
+    assert "warning: " in loud.output
+    assert loud.output.splitlines()[-1].startswith("0 error(s), 1 warning(s)")
+    assert run("-q", "-C", str(root), "check").output == ""
+    (root / "positions" / "care.yaml").write_text("title: T\nsection: []\n")
+    quiet = run("-q", "-C", str(root), "check")
+    assert quiet.exit_code == 1
+    assert [line.split(": ")[1] for line in quiet.output.splitlines()] == ["error", "error"]
+
+
+def test_quiet_and_verbose_together_is_a_usage_error(make_workspace: Any) -> None:
+    result = CliRunner().invoke(main, ["-q", "-v", "-C", str(make_workspace()), "check"])
+    assert result.exit_code == 2
+    assert "--quiet and --verbose contradict each other; give one" in result.output
+
+
+def test_colour_on_a_terminal_only(make_workspace: Any) -> None:
+    root = make_workspace(WARNING_WORKSPACE)
+    forced = run("-C", str(root), "check", env={"FORCE_COLOR": "1"})
+    line = next(row for row in forced.output.splitlines() if "warning" in row)
+    assert line.startswith("\x1b[1mevidence/more.yaml:1:")
+    assert "\x1b[33m\x1b[1mwarning: \x1b[0m" in line
+    plain = run("-C", str(root), "check", env={"CI": "true"})
+    assert "\x1b[" not in plain.output
+    no_colour = run("-C", str(root), "check", env={"FORCE_COLOR": "", "NO_COLOR": "1"})
+    assert "\x1b[" not in no_colour.output
+
+
+def test_list_as_json(demo: Path) -> None:
+    rows = json.loads(run("-C", str(demo), "list", "--format", "json").output)
+    assert [row["id"] for row in rows] == DEMO_IDS
+    assert rows[2] == {
+        "id": "organisaties-kiezen-positie",
+        "title": "Sterk sociaal werk vraagt sterke organisaties",
+        "status": "adopted",
+        "date": "2026-03-12",
+        "signatories": rows[2]["signatories"],
+    }
+    assert set(rows[2]) == {"id", "title", "status", "date", "signatories"}
+
+
+def test_list_piped_keeps_whole_lines(make_workspace: Any) -> None:
+    title = "A title long enough to be cut at eighty characters by a table that fits a terminal"
+    root = make_workspace(
+        {"positions/care.yaml": f"title: {title}\nsections:\n  - title: A\n    body: Text.\n"}
+    )
+    output = run("-C", str(root), "list").output
+    assert title in output
+
+
+def test_status_and_history_as_json(demo: Path, tmp_path: Path, isolated_git: None) -> None:
+    status = json.loads(run("-C", str(demo), "status", "--format", "json").output)
+    assert [p["position"] for p in status["positions"]] == DEMO_IDS
+    partners = status["positions"][0]["partners"]
+    assert all(set(p) == {"partner", "state", "signature"} for p in partners)
+    root = copy_demo(tmp_path / "git")
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "First text"]):
+        subprocess.run(["git", *args], cwd=root, check=True)
+    history = json.loads(run("-C", str(root), "history", DEMO_IDS[0], "--format", "json").output)
+    assert len(history) == 1
+    assert history[0]["message"] == "First text"
+    assert history[0]["author"] == "Ann Author"
+    assert set(history[0]) == {
+        "commit",
+        "full_commit",
+        "date",
+        "author",
+        "message",
+        "label",
+        "status",
+        "status_changed",
+        "signatories_changed",
+        "removed",
+    }
+
+
+def test_build_report_as_json(make_workspace: Any) -> None:
+    root = make_workspace()
+    result = run("-C", str(root), "build", "--report", "json")
+    report = json.loads(result.output)
+    assert report == {
+        "nothing_to_build": False,
+        "built": 1,
+        "current": 0,
+        "failed": 0,
+        "skipped": 0,
+        "positions": [{"id": "care", "written": ["build/care.pdf"], "current": [], "error": None}],
+        "removed": [],
+        "problems": [],
+    }
+    again = json.loads(run("-C", str(root), "build", "--report", "json").output)
+    assert again["nothing_to_build"] is True
+
+
+def complete(words: str, cword: int) -> list[str]:
+    env = {"_STANDPUNT_COMPLETE": "bash_complete", "COMP_WORDS": words, "COMP_CWORD": str(cword)}
+    result = CliRunner().invoke(main, [], prog_name="standpunt", env=env)
+    return [line.split(",", 1)[1] for line in result.output.splitlines() if line]
+
+
+def test_completion_of_ids_partners_and_styles(demo: Path) -> None:
+    assert complete(f"standpunt -C {demo} sign ", 4) == DEMO_IDS
+    assert complete(f"standpunt -C {demo} diff o", 4) == ["organisaties-kiezen-positie"]
+    assert complete(f"standpunt -C {demo} sign x --partner s", 6) == ["sterk-sociaal-werk", "swan"]
+    assert complete(f"standpunt -C {demo} build --edition a", 5) == ["acht-mei", "apsmo"]
+    assert complete("standpunt styles chicago-author-date-c", 2) == [
+        "chicago-author-date-classic",
+        "chicago-author-date-classic-no-url",
+    ]
+    assert complete("standpunt -C /nonexistent sign ", 4) == []
