@@ -119,16 +119,18 @@ def _decorative_figures(tree: _Tree, done: Tagged) -> set[tuple[int, int, str]]:
     stack = [tree.document]
     while stack:
         element = stack.pop()
-        kids = tree.kids(element)
-        for kid in kids:
+        dropped = set()
+        for kid in tree.kids(element):
             if kid["S"] == "/Figure" and not _has_text(kid.get("Alt")):
                 page = tree.page_numbers[kid["Pg"]]
                 found.update((page, mcid, "") for mcid in kid["K"] if isinstance(mcid, int))
-                element["K"] = pydyf.Array(k for k in element["K"] if k != kid.reference)
+                dropped.add(kid.reference)
                 tree.reachable.discard(kid.number)
-                done.figures_dropped += 1
             else:
                 stack.append(kid)
+        if dropped:
+            element["K"] = pydyf.Array(k for k in element["K"] if k not in dropped)
+            done.figures_dropped += len(dropped)
     return found
 
 
@@ -183,13 +185,15 @@ def _tag_notes(document: Any, tree: _Tree, done: Tagged) -> None:
         if len(top) != len(kids):
             continue
         for box, element in zip(top, kids, strict=True):
+            footnotes = {id(child) for child in getattr(box, "children", ())}
+            in_area = isinstance(box, boxes.FootnoteAreaBox)
             for inner, inner_element in _pairs(box, element, tree):
                 tag = inner.element_tag or ""
                 if tag.endswith(CALL):
                     calls.append((inner, inner_element))
                 elif tag.endswith(MARKER):
                     inner_element["S"] = "/Lbl"
-                elif isinstance(box, boxes.FootnoteAreaBox) and inner in box.children:
+                elif in_area and id(inner) in footnotes:
                     _make_note(inner, inner_element, done)
     done.calls = sum(_count_calls(page._page_box) for page in document.pages)
     for call, element in calls:
