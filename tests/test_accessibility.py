@@ -266,12 +266,11 @@ def notes_of(path: Path) -> tuple[list[Element], list[Element]]:
     return notes, references
 
 
-@pytest.mark.parametrize("language", list(DEMO))
-def test_footnotes_are_notes_with_ids_and_their_calls_references_to_them(notes_demo, language):
-    path = notes_demo / f"{DEMO[language]}.pdf"
+def assert_notes_linked(path: Path) -> int:
+    """Every footnote a /Note with /ID fn-1…fn-n and its number as /Lbl; every call a
+    /Reference holding that number whose /Ref is that note. Returns how many notes."""
     notes, references = notes_of(path)
     count = len(notes)
-    assert count >= 3
     assert [str(note.obj["/ID"]) for note in notes] == [f"fn-{n}" for n in range(1, count + 1)]
     pages = pieces(path)
     texts = {(n, piece.mcid): piece.text for n, page in enumerate(pages) for piece in page}
@@ -279,13 +278,55 @@ def test_footnotes_are_notes_with_ids_and_their_calls_references_to_them(notes_d
         label = note.kids[0]
         assert label.tag == "/Lbl"
         assert "".join(texts[mcid] for mcid in label.mcids()) == f"{number}. "
-    # Each call: a /Reference holding the note's number, pointing at that note.
     assert len(references) == count
     for number, (reference, note) in enumerate(zip(references, notes, strict=True), start=1):
         assert "".join(texts[mcid] for mcid in reference.mcids()).rstrip() == str(number)
         (target,) = reference.obj["/Ref"]
         assert target.get_object()["/ID"] == f"fn-{number}"
         assert target.idnum == note.obj.indirect_reference.idnum
+    return count
+
+
+@pytest.mark.parametrize("language", list(DEMO))
+def test_footnotes_are_notes_with_ids_and_their_calls_references_to_them(notes_demo, language):
+    assert assert_notes_linked(notes_demo / f"{DEMO[language]}.pdf") >= 3
+
+
+def test_calls_in_nested_lists_tables_and_own_notes_are_references(make_workspace):
+    root = make_workspace(
+        {
+            "positions/care.yaml": """\
+            title: Care is not a market
+            lang: en
+            sections:
+              - title: Lists
+                body: |
+                  Before [@smith2021a].
+
+                  - Outer item [@smith2021b].
+                      - Inner item [@doe2019].
+                      - Inner two.
+                  - Outer two [@doe2019, p. 3].
+
+                  | Claim | Source |
+                  |---|---|
+                  | Markets fail | Yes [@smith2021a, p. 9] |
+
+                  A note of our own.[^own]
+
+                  [^own]: Our own note, citing [@doe2019, p. 7].
+            """
+        }
+    )
+    config = root / "standpunt.yaml"
+    config.write_text(config.read_text().replace("style: apa", "style: chicago-notes-bibliography"))
+    result = CliRunner().invoke(main, ["-C", str(root), "build"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "could not be tagged" not in result.output
+    path = root / "build" / "care.pdf"
+    assert assert_notes_linked(path) == 6
+    assert unmarked_painting(path) == []
+    assert reading_order_breaks(path) == []
 
 
 def test_an_author_date_position_has_no_notes(demo):

@@ -59,7 +59,9 @@ def finish_tags(document: Any, pdf: Any) -> Tagged:
     _tag_notes(document, tree, done)
     if done.calls != done.references:
         log.warning(
-            "%d of %d footnote calls could not be tagged as references to their notes",
+            "%d of %d footnote calls could not be tagged as references to their notes: the "
+            "PDF is complete, but a screen reader will not link those calls to their notes "
+            "(the template places them where Standpunt's tagging does not follow)",
             done.calls - done.references,
             done.calls,
         )
@@ -258,16 +260,14 @@ def _pairs(box: Any, element: Any, tree: _Tree) -> Iterator[tuple[Any, Any]]:
 
     Follows WeasyPrint's tagging: text boxes give a ``/Span`` each (none inside a ``/Link``),
     a list nested in a list item hangs in the outer list after the item, a ``dt``, ``dd`` or
-    bullet-less ``li`` is wrapped in an ``/LI``. Where the shapes do not agree (tables, or a
-    WeasyPrint that tags otherwise) the walk stops below that box; the caller counts what it
-    found.
+    bullet-less ``li`` is wrapped in an ``/LI``, a table's wrapper and table are one ``/Table``.
+    Where the shapes do not agree (a WeasyPrint that tags otherwise) the walk stops below that
+    box; the caller counts what it found.
     """
     stack = [(box, element)]
     while stack:
         current, current_element = stack.pop()
         yield current, current_element
-        if current_element["S"] == "/Table":
-            continue
         expected = _expected_kids(current, current_element)
         kids = tree.kids(current_element)
         if len(kids) != len(expected):
@@ -284,7 +284,11 @@ def _expected_kids(box: Any, element: Any) -> list[Any]:
     expected: list[Any] = []
     if not isinstance(box, boxes.ParentBox):
         return expected
-    for child in box.children:
+    children = box.children
+    if element["S"] == "/Table" and getattr(box, "is_table_wrapper", False):
+        table = box.get_wrapped_table()
+        children = [part for child in children for part in _table_parts(child, table)]
+    for child in children:
         for grandchild in child.children if isinstance(child, boxes.LineBox) else [child]:
             if isinstance(grandchild, AbsolutePlaceholder):
                 grandchild = grandchild._box
@@ -299,14 +303,16 @@ def _expected_kids(box: Any, element: Any) -> list[Any]:
     return expected
 
 
-def _lists_in_item(box: Any) -> list[Any]:
-    """Lists nested in a list item, which WeasyPrint hangs after the item (and not inside).
+def _table_parts(child: Any, table: Any) -> list[Any]:
+    """A table wrapper's child as WeasyPrint tags it: the table's own children, or a caption."""
+    return list(child.children) if child is table else [child]
 
-    Their own boxes are not walked (``None``): their elements are counted, not followed.
-    """
+
+def _lists_in_item(box: Any) -> list[Any]:
+    """Lists nested in a list item, which WeasyPrint hangs after the item (and not inside)."""
     if box.element_tag != "li" or not isinstance(box, boxes.ParentBox):
         return []
-    return [None for child in box.children if child.element_tag in ("ul", "ol")]
+    return [child for child in box.children if child.element_tag in ("ul", "ol")]
 
 
 def _unwrap_item(box: Any, element: Any, parent: Any, tree: _Tree) -> Any:
