@@ -54,9 +54,10 @@ def finish_tags(document: Any, pdf: Any) -> Tagged:
     if "StructTreeRoot" not in pdf.catalog:
         return done
     tree = _Tree(pdf)
+    # Notes first: they follow the laid-out boxes, while the tree still has WeasyPrint's shape.
+    _tag_notes(document, tree, done)
     artifacts = _margin_content(tree) | _decorative_figures(tree, done)
     done.artifacts = _mark_artifacts(pdf, tree, artifacts)
-    _tag_notes(document, tree, done)
     if done.calls != done.references:
         log.warning(
             "%d of %d footnote calls could not be tagged as references to their notes: the "
