@@ -23,6 +23,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from standpunt.errors import StandpuntError
 from standpunt.render.request import RenderRequest
+from standpunt.render.tagging import finish_tags
 from standpunt.workspace.paths import readable_file
 
 log = logging.getLogger(__name__)
@@ -98,7 +99,7 @@ def write_pdf(request: RenderRequest) -> bytes:
             )
         _check_pages(document, request)
         with _weasyprint_failures():
-            pdf = document.write_pdf(**options)
+            pdf = document.write_pdf(finisher=finish_tags, **options)
     finally:
         if saved is None:
             os.environ.pop("SOURCE_DATE_EPOCH", None)
