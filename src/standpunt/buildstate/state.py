@@ -37,11 +37,17 @@ from standpunt.workspace.paths import (
     SIGNATURES_DIR,
     TEMPLATES_DIR,
     YAML_SUFFIXES,
+    FileRefused,
+    read_bounded,
     readable_file,
     sorted_files,
+    stream_digest,
 )
 
 STATE_FILE = ".standpunt-state.json"
+#: The largest build state read back (a few hundred bytes per output); a larger file, a link out
+#: of the workspace or a special file (a FIFO, /dev/zero) is not read, and everything is made again.
+MAX_STATE_BYTES = 16 * 2**20
 #: Folders and files of a workspace that can change an output.
 INPUTS = (CONFIG_FILE, POSITIONS_DIR, EVIDENCE_DIR, SIGNATURES_DIR, TEMPLATES_DIR, ASSETS_DIR)
 
@@ -80,8 +86,13 @@ def digest(value: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def file_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def file_digest(path: Path, roots: Iterable[Path] = ()) -> str:
+    """sha256 of a file's bytes, read in pieces (:func:`stream_digest`); a file the path rule
+    refuses counts by why it is refused, so a change to it still counts."""
+    try:
+        return stream_digest(path, str(path), [*roots] or None)
+    except FileRefused as exc:
+        return "not read: " + exc.code
 
 
 def files_digest(files: Iterable[Path], root: Path, roots: Iterable[Path] = ()) -> dict[str, str]:
@@ -98,7 +109,7 @@ def files_digest(files: Iterable[Path], root: Path, roots: Iterable[Path] = ()) 
         except ValueError:
             name = str(path)
         if readable_file(path, allowed):
-            found[name] = file_digest(path)
+            found[name] = file_digest(path, allowed)
         else:
             found[name] = "not read: " + (os.readlink(path) if path.is_symlink() else "special")
     return found
@@ -120,9 +131,11 @@ def _input_files(root: Path, extra: Iterable[Path]) -> list[Path]:
 
 
 def _git_state(root: Path) -> str:
-    """HEAD and the status of the workspace: what the version stamps are made from."""
+    """HEAD and the tags: with the files' bytes (hashed apart), what the version stamps are made
+    from. (Never ``git status``: it may run a filter the repository's configuration names.)"""
     parts = []
-    for args in (("rev-parse", "HEAD"), ("status", "--porcelain", "-z", "--ignored", "--", ".")):
+    tags = ("for-each-ref", "--format=%(refname)%00%(objectname)%00%(*objectname)", "refs/tags/")
+    for args in (("rev-parse", "HEAD"), tags):
         try:
             done = run_git(root, *args)
         except GitUnavailable as exc:
@@ -181,8 +194,9 @@ class BuildState:
         again."""
         path = build_dir / STATE_FILE
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            text = read_bounded(path, str(path), MAX_STATE_BYTES, [build_dir.parent])
+            data = json.loads(text.decode("utf-8"))
+        except (FileRefused, OSError, ValueError, RecursionError):
             return cls(path)
         if not isinstance(data, dict):
             return cls(path)
