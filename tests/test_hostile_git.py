@@ -6,8 +6,8 @@ diff (set through ``includeIf``), a pager, hooks, a configuration included from 
 repository (setting the monitor), the SSH command and askpass of a partial clone's promisor remote
 (a missing object makes git fetch it), a credential helper and the signature program. Each program
 leaves a marker file. ``test_hostile_git_the_traps_are_armed`` proves, on a copy, that plain git
-commands do run them; then ``build``, ``diff``, ``history``, ``status``, ``sign`` and ``check`` run on
-the repository, and no marker may appear.
+commands do run them; then ``build``, ``diff``, ``history``, ``status``, ``sign`` and ``check``
+run on the repository, and no marker may appear.
 """
 
 from __future__ import annotations
