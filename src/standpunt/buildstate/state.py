@@ -38,6 +38,7 @@ from standpunt.workspace.paths import (
     TEMPLATES_DIR,
     YAML_SUFFIXES,
     FileRefused,
+    inside,
     read_bounded,
     readable_file,
     sorted_files,
@@ -231,7 +232,7 @@ def outline(root: Path) -> Outline:
     """The further evidence folders, the render limits and the number of position files,
     read without the schema machinery (invalid values are left for the real check)."""
     try:
-        config = load_yaml(root / CONFIG_FILE, CONFIG_FILE)
+        config = load_yaml(root / CONFIG_FILE, CONFIG_FILE, [root])
     except StandpuntError:
         config = None
     config = config if isinstance(config, dict) else {}
@@ -239,7 +240,9 @@ def outline(root: Path) -> Outline:
     folders = []
     for name in listed if isinstance(listed, list) else []:
         folder = root / str(name)
-        if folder.is_dir():
+        # Outside the workspace (by a link, '..' or an absolute path): never walked, not even
+        # to hash it; the check refuses it at its line.
+        if inside(folder, [root]) and folder.is_dir():
             folders.append(folder)
     limits = read_limits(config.get("limits"))
     positions = sorted_files(root / POSITIONS_DIR, YAML_SUFFIXES, hidden=True)

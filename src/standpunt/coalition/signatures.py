@@ -50,7 +50,7 @@ from standpunt.errors import (
     UsageError,
     did_you_mean,
 )
-from standpunt.workspace.files import write_atomic
+from standpunt.workspace.files import remove_inside, write_inside
 from standpunt.workspace.load import YamlList, YamlMapping, load_yaml
 from standpunt.workspace.paths import (
     ID_RULE,
@@ -207,12 +207,14 @@ def _folder(workspace: Workspace, position_id: str) -> Path:
     if not valid_id(position_id):
         raise UsageError(f"'{position_id}' is not a valid position id", code="invalid-id")
     folder = workspace.root / SIGNATURES_DIR / position_id
-    if not folder.resolve().is_relative_to(workspace.root.resolve()):
-        raise StandpuntError(
-            f"'{SIGNATURES_DIR}/{position_id}' is a link to somewhere outside the workspace; "
-            "Standpunt only writes inside the workspace, so remove the link",
-            code="unsafe-output",
-        )
+    for step in (folder.parent, folder):  # a link, even one that stays inside, is refused
+        if step.is_symlink() or not step.resolve().is_relative_to(workspace.root.resolve()):
+            raise StandpuntError(
+                f"'{step.relative_to(workspace.root).as_posix()}' is a link; Standpunt keeps "
+                "signatures only in real folders inside the workspace, so replace the link by "
+                "a folder",
+                code="unsafe-output",
+            )
     return folder
 
 
@@ -534,11 +536,10 @@ def write_signature(workspace: Workspace, signature: Signature, command: str = "
     """Write ``signature`` in its place in signatures/, replacing any earlier one."""
     path = signature.path
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, signature_yaml(signature, command).encode("utf-8"))
+        write_inside(workspace.root, path, signature_yaml(signature, command).encode("utf-8"))
         for twin in YAML_SUFFIXES:  # a hand-made twin (partner.yml) would be stale
-            if twin != path.suffix:
-                path.with_suffix(twin).unlink(missing_ok=True)
+            if twin != path.suffix and (path.with_suffix(twin).is_file()):
+                remove_inside(workspace.root, path.with_suffix(twin))
     except OSError as exc:
         raise _cannot(workspace, path, "write", exc) from None
 
@@ -557,7 +558,7 @@ def unsign(workspace: Workspace, position_id: str, partner: str) -> Path:
         )
     for file in existing:
         try:
-            file.unlink()
+            remove_inside(workspace.root, file)
         except OSError as exc:
             raise _cannot(workspace, file, "remove", exc) from None
     with contextlib.suppress(OSError):  # not empty: other partners signed

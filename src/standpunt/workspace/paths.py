@@ -127,6 +127,7 @@ def open_regular(path: Path, display: str, roots: Iterable[Path] | None = None) 
                 display,
                 "this is not a regular file (it is a folder, a device or a pipe); Standpunt "
                 "reads only regular files",
+                "file-unreadable",
             )
         os.set_blocking(fd, True)
         return os.fdopen(fd, "rb")
@@ -183,14 +184,16 @@ def inside_folder(folder: Path, root: Path, display: str) -> Path:
         ):
             raise FileRefused(
                 display,
-                f"'{current.relative_to(root).as_posix()}' is a link; Standpunt writes only "
-                "into real folders inside the workspace, so replace the link by a folder",
+                f"cannot write {display}: '{current.relative_to(root).as_posix()}' is a link; "
+                "Standpunt writes only into real folders inside the workspace, so replace the "
+                "link by a folder",
             )
         if current.exists() and not current.is_dir():
             raise FileRefused(
                 display,
-                f"'{current.relative_to(root).as_posix()}' is a file, but Standpunt writes into "
-                "a folder of that name; move the file away",
+                f"cannot write {display}: '{current.relative_to(root).as_posix()}' is a file, "
+                "but Standpunt writes into a folder of that name; move the file away",
+                "file-unwritable",
             )
         current.mkdir(exist_ok=True)
     return folder
