@@ -16,6 +16,7 @@ in build/ may have been written by someone else, so it is cited again.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
@@ -137,5 +138,6 @@ def cite_texts(
     except (OSError, ValueError, RecursionError, StandpuntError):
         pass
     cited = cite(markdown, evidence, style, lang, pieces, aliases)
-    write_atomic(entry, json.dumps(cited.to_json()).encode("utf-8"))
+    with contextlib.suppress(OSError):  # a full disk only costs a pandoc run next time
+        write_atomic(entry, json.dumps(cited.to_json()).encode("utf-8"))
     return cited

@@ -26,10 +26,11 @@ from standpunt.choices import PdfVariant
 from standpunt.errors import StandpuntError
 from standpunt.limits import Limits, read_limits
 from standpunt.versions.git import GitUnavailable, run_git
-from standpunt.workspace.files import write_atomic
+from standpunt.workspace.files import write_atomic, write_problem
 from standpunt.workspace.load import load_yaml
 from standpunt.workspace.paths import (
     ASSETS_DIR,
+    BUILD_DIR,
     BUILTIN_TEMPLATES,
     CONFIG_FILE,
     EVIDENCE_DIR,
@@ -214,8 +215,19 @@ class BuildState:
         return output.is_file() and self.outputs.get(output.name) == input_hash
 
     def write(self) -> None:
+        """Record the state, atomically: a full disk leaves the previous state in place and
+        is a :class:`StandpuntError` (the outputs written are whole; the next build makes
+        again what it cannot tell is current)."""
         data = {"outputs": dict(sorted(self.outputs.items())), "workspace": self.workspace}
-        write_atomic(self.path, (json.dumps(data, indent=1) + "\n").encode("utf-8"))
+        try:
+            write_atomic(self.path, (json.dumps(data, indent=1) + "\n").encode("utf-8"))
+        except OSError as exc:
+            raise StandpuntError(
+                f"could not record what this build made in {BUILD_DIR}/{STATE_FILE}: "
+                f"{write_problem(exc)}; every output written is whole, and the next build "
+                "makes again what it cannot tell is current",
+                code="write-failed",
+            ) from None
 
 
 @dataclass

@@ -56,6 +56,7 @@ from standpunt.workspace.paths import (
     ID_RULE,
     SIGNATURES_DIR,
     YAML_SUFFIXES,
+    inside,
     valid_id,
     valid_key,
 )
@@ -586,8 +587,24 @@ def read_signatures(workspace: Workspace) -> tuple[dict[str, list[Signature]], l
     if not root.is_dir():
         return found, []
     judge = trust(workspace)
+    if root.is_symlink():
+        problems.error(
+            "this is a link; Standpunt reads signatures only from a real folder inside the "
+            "workspace, so replace the link by a folder",
+            Location(SIGNATURES_DIR),
+            "unsafe-file",
+        )
+        return found, problems.sorted()
     for entry in sorted(root.iterdir()):
         if entry.name.startswith("."):
+            continue
+        if entry.is_symlink():  # a folder here is never a link: nothing outside is listed
+            problems.error(
+                "this is a link; Standpunt reads signatures only from real folders inside the "
+                "workspace, so replace the link by a folder",
+                Location(workspace.display(entry)),
+                "unsafe-file",
+            )
             continue
         if not entry.is_dir():
             if entry.name.lower().endswith(YAML_SUFFIXES):
@@ -629,10 +646,19 @@ def read_signatures(workspace: Workspace) -> tuple[dict[str, list[Signature]], l
 
 
 def read_signature_file(
-    path: Path, display: str, problems: Problems
+    path: Path, display: str, problems: Problems, roots: list[Path] | None = None
 ) -> tuple[SignatureFile, YamlMapping] | None:
-    """A signature or reply file read and validated, or None after adding its problems."""
+    """A signature or reply file read and validated, or None after adding its problems; with
+    ``roots``, one whose real path is outside them is refused unread."""
     where = Location(display, 1, 1)
+    if roots is not None and not inside(path, roots):
+        problems.error(
+            "this is a link to a place outside the workspace; Standpunt reads only signature "
+            "files inside it, so put the file itself here",
+            where,
+            "unsafe-file",
+        )
+        return None
     if not path.is_file():
         problems.error("this is not a regular file", where, "file-unreadable")
         return None
@@ -645,7 +671,7 @@ def read_signature_file(
                 "file-too-large",
             )
             return None
-        raw = load_yaml(path, display)
+        raw = load_yaml(path, display, roots)
     except StandpuntError as exc:
         problems.add(exc.diagnostic())
         return None
@@ -671,7 +697,7 @@ def _read_file(
     """One signature file, or None after adding its problems to ``problems``."""
     display = workspace.display(file)
     where = Location(display, 1, 1)
-    read = read_signature_file(file, display, problems)
+    read = read_signature_file(file, display, problems, [workspace.root])
     if read is None:
         return None
     record, raw = read

@@ -11,6 +11,7 @@ chosen). Writes go to a temp file beside the target, are fsynced, then moved int
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -146,6 +147,15 @@ def workspace_name(root: Path, path: Path) -> str:
         except ValueError:
             continue
     raise FileRefused(str(path), "this lies outside the workspace; Standpunt writes only inside it")
+
+
+def write_problem(exc: OSError) -> str:
+    """Why a write failed, in words: a full disk above all, which needs a different fix."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "the disk is full (no space left); free some space and run the command again"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "Standpunt may not write there; check the folder's permissions"
+    return exc.strerror or str(exc)
 
 
 def clean_temp_files(folder: Path) -> int:

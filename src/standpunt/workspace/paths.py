@@ -205,7 +205,7 @@ def find_root(start: Path | None = None) -> Path:
     if start is not None and not here.is_dir():
         raise UsageError(f"'{start}' is not a folder", code="no-workspace")
     for folder in (here, *here.parents):
-        if (folder / CONFIG_FILE).is_file():
+        if os.path.lexists(folder / CONFIG_FILE):  # even a FIFO or a link: it is refused later
             return folder
     raise UsageError(
         f"no {CONFIG_FILE} found in '{here}' or any folder above it; run the command inside "

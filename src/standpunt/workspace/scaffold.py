@@ -123,7 +123,7 @@ def new_position(root: Path, title: str, lang: str, position_id: str | None = No
             "(give one with --id)",
             code="invalid-id",
         )
-    folder = inside_folder(root / POSITIONS_DIR, root, POSITIONS_DIR)
+    folder = inside_folder(root / POSITIONS_DIR, root, f"{POSITIONS_DIR}/{pid}.yaml")
     target = folder / f"{pid}.yaml"
     if any((folder / f"{pid}{suffix}").exists() for suffix in YAML_SUFFIXES):
         raise StandpuntError(
