@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from conftest import CONFIG, EVIDENCE, POSITION
+from conftest import CONFIG, POSITION
 from standpunt.cli import main
 
 SRC = Path(__file__).resolve().parent.parent / "src"
@@ -305,9 +305,9 @@ def test_hostile_files_new_through_a_linked_positions_folder_writes_nothing(
     result = cli(root, "new", "Fair wages", "--id", "wages")
     assert result.exit_code != 0
     assert result.output == (
-        "positions/wages.yaml: error: cannot write positions/wages.yaml: 'positions' is a link; Standpunt "
-        "writes only into real folders inside the workspace, so replace the link by a folder "
-        "[unsafe-file]\n"
+        "positions/wages.yaml: error: cannot write positions/wages.yaml: 'positions' is a link; "
+        "Standpunt writes only into real folders inside the workspace, so replace the link by a "
+        "folder [unsafe-file]\n"
     )
     assert sorted(p.name for p in outside.iterdir()) == ["care.yaml"]
 
@@ -318,6 +318,23 @@ def test_hostile_files_new_over_a_dangling_link_writes_nothing(root: Path, tmp_p
     result = cli(root, "new", "Fair wages", "--id", "wages")
     assert result.exit_code != 0
     assert not target.exists()
+
+
+def test_hostile_files_serve_never_watches_a_link(root: Path, tmp_path: Path) -> None:
+    """A linked templates/ (here to /) and an evidence folder outside are not watched: the
+    watcher would follow them over the whole disk."""
+    from standpunt.preview.serve import watched
+
+    (root / "templates").symlink_to("/")
+    (root / "assets").mkdir()
+    config = root / "standpunt.yaml"
+    config.write_text(config.read_text() + "evidence:\n  - /\n  - assets\n", encoding="utf-8")
+    assert [p.relative_to(root).as_posix() for p in watched(root)] == [
+        "standpunt.yaml",
+        "positions",
+        "evidence",
+        "assets",
+    ]
 
 
 # --------------------------------------------------------------------------- caches
