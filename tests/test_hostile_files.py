@@ -23,10 +23,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+import standpunt
 from conftest import CONFIG, POSITION
 from standpunt.cli import main
 
-SRC = Path(__file__).resolve().parent.parent / "src"
+#: The source tree of the standpunt being tested (child processes run the same one).
+SRC = Path(standpunt.__file__).resolve().parent.parent
 
 # --------------------------------------------------------------------------- evidence
 

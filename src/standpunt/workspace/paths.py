@@ -169,7 +169,10 @@ def stream_digest(path: Path, display: str, roots: Iterable[Path] | None = None)
         info = os.fstat(handle.fileno())
         if info.st_size > MAX_HASHED_BYTES:
             return f"large:{info.st_size}:{info.st_mtime_ns}"
-        return hashlib.file_digest(handle, "sha256").hexdigest()
+        digest = hashlib.sha256()
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+        return digest.hexdigest()
 
 
 def inside_folder(folder: Path, root: Path, display: str) -> Path:
