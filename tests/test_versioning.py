@@ -509,14 +509,14 @@ def test_all_git_calls_are_read_only_and_literal(
 ) -> None:
     """Every git command run carries the read-only settings, and paths follow a '--'."""
     calls: list[tuple[list[str], dict[str, str]]] = []
-    real_run = subprocess.run
+    real_popen = subprocess.Popen
 
-    def spy(args: list[str], **kwargs: object) -> subprocess.CompletedProcess[bytes]:
+    def spy(args: list[str], **kwargs: object) -> subprocess.Popen[bytes]:
         calls.append((list(args), dict(kwargs["env"])))  # type: ignore[arg-type]
-        return real_run(args, **kwargs)  # type: ignore[call-overload, no-any-return]
+        return real_popen(args, **kwargs)  # type: ignore[call-overload, no-any-return]
 
     head = repo.log("-1", "--format=%H")
-    monkeypatch.setattr(git.subprocess, "run", spy)
+    monkeypatch.setattr(git.subprocess, "Popen", spy)
     file = repo.root / "positions/care.yaml"
     stamp(repo.root, "care", care(repo), None)
     history(repo.root, file)
@@ -526,7 +526,7 @@ def test_all_git_calls_are_read_only_and_literal(
     before = len(calls)
     assert _git_state(repo.root).startswith(f"0:{head}\n")
     assert len(calls) == before + 2
-    allowed = {"log", "status", "rev-parse", "cat-file", "for-each-ref", "show", "rev-list"}
+    allowed = {"log", "ls-tree", "rev-parse", "cat-file", "for-each-ref", "show", "rev-list"}
     for args, env in calls:
         assert env["GIT_OPTIONAL_LOCKS"] == "0"
         assert "--literal-pathspecs" in args and "core.quotepath=off" in args

@@ -20,6 +20,7 @@ import functools
 import json
 import logging
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable
@@ -37,6 +38,34 @@ if TYPE_CHECKING:
     from standpunt.build.report import BuildReport, Outcome
 
 P = ParamSpec("P")
+
+
+#: Characters that would steer a terminal (escape sequences, carriage return, bidirectional
+#: overrides): a commit message, a signer's name or a file name may hold them.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character written as an escape (``\\x1b``), so that user
+    data printed to a terminal is shown, never obeyed; line breaks and tabs stay."""
+    return _CONTROL.sub(lambda found: ascii(found.group())[1:-1], text)
+
+
+def _cells(*texts: str) -> list[Any]:
+    """Table cells as plain text (no rich markup), through :func:`printable`."""
+    from rich.text import Text
+
+    return [Text(printable(text)) for text in texts]
+
+
+def echo(
+    message: object = "", err: bool = False, nl: bool = True, color: bool | None = None
+) -> None:
+    """The one way this module prints text: through :func:`printable`; with ``color`` given,
+    ``message`` was made printable before its colour was added."""
+    click.echo(
+        printable(str(message)) if color is None else str(message), err=err, nl=nl, color=color
+    )
 
 
 def exit_code(outcome: object) -> int:
@@ -82,11 +111,11 @@ def _tell(exc: BaseException) -> None:
     if isinstance(exc, ContentErrors):
         _echo_diagnostics(exc.diagnostics)
     elif isinstance(exc, StandpuntError):
-        click.echo(str(exc), err=True)
+        echo(str(exc), err=True)
     elif isinstance(exc, KeyboardInterrupt):
-        click.echo("stopped", err=True)
+        echo("stopped", err=True)
     else:
-        click.echo(_bug_report(exc), err=True)
+        echo(_bug_report(exc), err=True)
 
 
 def _bug_report(exc: BaseException) -> str:
@@ -114,10 +143,10 @@ def _echo_diagnostics(diagnostics: list[Diagnostic]) -> None:
     for diagnostic in sorted(diagnostics, key=Diagnostic.sort_key):
         if _quiet() and diagnostic.severity != "error":
             continue
-        line = str(diagnostic)
+        line = printable(str(diagnostic))
         if colour:
             line = _coloured(line, diagnostic)
-        click.echo(line, err=False, color=colour)
+        echo(line, err=False, color=colour)
 
 
 _SEVERITY_COLOURS = {"error": "red", "warning": "yellow"}
@@ -151,13 +180,13 @@ def _note(message: str) -> None:
     """A message about how things went (a summary, a next step): on stderr, and not at all with
     ``--quiet``."""
     if not _quiet():
-        click.echo(message, err=True)
+        echo(message, err=True)
 
 
 def _json_out(value: object) -> None:
     """``value`` as JSON on stdout, for scripts and CI: dataclasses as objects, paths and dates
     as text."""
-    click.echo(json.dumps(_plain(value), indent=2, ensure_ascii=False))
+    echo(json.dumps(_plain(value), indent=2, ensure_ascii=False))
 
 
 def _plain(value: object) -> object:
@@ -292,7 +321,7 @@ def check(ctx: click.Context, positions: tuple[str, ...], output_format: str) ->
 
     result = run_check(_root(ctx), list(positions) or None)
     if output_format == "json":
-        click.echo(json.dumps([d.as_dict() for d in result.problems], indent=2))
+        echo(json.dumps([d.as_dict() for d in result.problems], indent=2))
     else:
         _echo_diagnostics(result.problems)
         _note(
@@ -500,10 +529,10 @@ class _Reporter:
         else:
             line = f"current {position_id} (unchanged)"
         if self.progress is not None:
-            self.progress.console.print(line, highlight=False, markup=False)
+            self.progress.console.print(printable(line), highlight=False, markup=False)
             self.progress.update(self.task, advance=1, description=position_id)
         else:
-            click.echo(line, err=outcome.error is not None)
+            echo(line, err=outcome.error is not None)
 
     def stop(self) -> None:
         if self.progress is not None:
@@ -524,7 +553,7 @@ def init(directory: Path, ci: str | None) -> Result:
 
     result = create_workspace(directory, ci)
     for path in result.files:
-        click.echo(f"created {path}")
+        echo(f"created {path}")
     if not any(
         (folder / ".git").exists() for folder in [directory.resolve(), *directory.resolve().parents]
     ):
@@ -549,7 +578,7 @@ def schema(ctx: click.Context, directory: Path | None) -> Result:
 
     result = write_schemas(directory or _root(ctx) / SCHEMA_DIR)
     for path in result.files:
-        click.echo(f"wrote {path}")
+        echo(f"wrote {path}")
     return result
 
 
@@ -574,7 +603,7 @@ def ci(ctx: click.Context, platform: str, shards: int | None, install: str | Non
 
     result = write_ci(_root(ctx), platform, shards, install)
     for path in result.files:
-        click.echo(f"created {path}")
+        echo(f"created {path}")
     _note("next: commit it and push; the platform runs the jobs")
     return result
 
@@ -590,7 +619,7 @@ def new(ctx: click.Context, title: str, position_id: str | None) -> Result:
 
     result = new_position(_root(ctx), title, position_id)
     for path in result.files:
-        click.echo(f"created {path}")
+        echo(f"created {path}")
     return result
 
 
@@ -626,9 +655,11 @@ def list_positions(ctx: click.Context, output_format: str) -> Result:
     table.add_column("signatories")
     for row in result.rows:
         if row.title is None:
-            table.add_row(row.id, "(has errors: run standpunt check)", "", "", "")
+            table.add_row(*_cells(row.id, "(has errors: run standpunt check)", "", "", ""))
         else:
-            table.add_row(row.id, row.title, row.status, row.date, ", ".join(row.signatories))
+            table.add_row(
+                *_cells(row.id, row.title, row.status, row.date, ", ".join(row.signatories))
+            )
     # A terminal gets a table that fits its width; piped output keeps whole lines, however long.
     if sys.stdout.isatty():
         Console().print(table)
@@ -663,7 +694,7 @@ def history(ctx: click.Context, position: str, output_format: str) -> Result:
         if version.removed:
             marks.append("file removed")
         extra = f"  [{'; '.join(marks)}]" if marks else ""
-        click.echo(
+        echo(
             f"{version.commit}  {version.date.isoformat()}  {version.author}  "
             f"{version.message}{extra}"
         )
@@ -712,9 +743,9 @@ def diff(
         signed_by=signed_by,
     )
     if isinstance(result, RedlineShown):
-        click.echo(result.text)
+        echo(result.text)
     else:
-        click.echo(f"wrote {result.file}")
+        echo(f"wrote {result.file}")
     return result
 
 
@@ -727,7 +758,7 @@ def fingerprint(ctx: click.Context, position: str) -> Result:
     from standpunt.commands.signing import fingerprint as current_fingerprint
 
     result = current_fingerprint(_root(ctx), position)
-    click.echo(result.fingerprint)
+    echo(result.fingerprint)
     return result
 
 
@@ -807,8 +838,8 @@ def sign(
     if is_pdf(position):
         reply = sign_reply(Path(position), partner, signer, role, key_file, signature_file, output)
         for caution in reply.cautions:
-            click.echo(f"warning: {caution}", err=True)
-        click.echo(
+            echo(f"warning: {caution}", err=True)
+        echo(
             f"{partner} signed {reply.signature.position} ({_short(reply.signature.fingerprint)})"
             f" → {reply.file}; send this file back to the organisation"
         )
@@ -824,14 +855,14 @@ def sign(
         signature_file=signature_file,
     )
     proof = "verified" if result.signature.proof == "verified" else "recorded, not verified"
-    click.echo(
+    echo(
         f"{partner} signed {position} ({result.fingerprint}, {proof}) → {result.file}; "
         "commit this file"
     )
     for note in result.notes:
-        click.echo(f"note: {note}", err=True)
+        echo(f"note: {note}", err=True)
     if result.signature.proof != "verified" and result.signature.key:
-        click.echo(
+        echo(
             f"note: '{partner}' lists no keys in standpunt.yaml; add the key that signed "
             f"({result.signature.key}) under its 'keys:' to verify it",
             err=True,
@@ -856,12 +887,12 @@ def accept(ctx: click.Context, reply: Path) -> Result:
     result = store(_root(ctx), reply)
     signature = result.signature
     which = "the current text" if result.current else "an older text"
-    click.echo(
+    echo(
         f"accepted: {signature.partner} ({signature.by}, {signature.date.isoformat()}) signed "
         f"{which} of {signature.position}, {signature.proof} → {result.file}; commit this file"
     )
     if not result.current:
-        click.echo(
+        echo(
             f"see what changed since: standpunt diff {signature.position} --signed-by "
             f"{signature.partner}",
             err=True,
@@ -884,7 +915,7 @@ def unsign(ctx: click.Context, position: str, partner: str) -> Result:
     from standpunt.commands.signing import unsign as withdraw
 
     result = withdraw(_root(ctx), position, partner)
-    click.echo(f"removed {result.file}; commit this change")
+    echo(f"removed {result.file}; commit this change")
     return result
 
 
@@ -914,11 +945,11 @@ def signing_status(ctx: click.Context, positions: tuple[str, ...], output_format
     for standing in result.positions:
         pid = standing.position
         if not standing.readable:
-            click.echo(f"{pid}: cannot be read (run standpunt check)")
+            echo(f"{pid}: cannot be read (run standpunt check)")
             continue
-        click.echo(f"{pid}:" + ("" if standing.partners else " no partners invited or signed"))
+        echo(f"{pid}:" + ("" if standing.partners else " no partners invited or signed"))
         for key, state, signature in standing.partners:
-            click.echo(f"  {key:<24} {_standing(pid, key, state, signature)}")
+            echo(f"  {key:<24} {_standing(pid, key, state, signature)}")
     return result
 
 
@@ -974,31 +1005,31 @@ def import_pdf(ctx: click.Context, pdf: Path, new_id: str | None) -> Result:
 
     result = take_out(_root(ctx), pdf, new_id)
     for path in result.files:
-        click.echo(f"{'changed' if path == 'standpunt.yaml' else 'created'} {path}")
+        echo(f"{'changed' if path == 'standpunt.yaml' else 'created'} {path}")
     if result.origin:
-        click.echo(f"origin: published by {result.origin}", err=True)
+        echo(f"origin: published by {result.origin}", err=True)
     if result.added:
-        click.echo(f"added partners to standpunt.yaml: {', '.join(result.added)}", err=True)
+        echo(f"added partners to standpunt.yaml: {', '.join(result.added)}", err=True)
     for key, what in result.conflicts:
-        click.echo(
+        echo(
             f"note: partner '{key}' is defined otherwise here than in the PDF ({what}); "
             "standpunt.yaml was left as it is",
             err=True,
         )
     if result.signatures:
-        click.echo(f"signatures imported: {', '.join(result.signatures)}", err=True)
+        echo(f"signatures imported: {', '.join(result.signatures)}", err=True)
     for key, why in result.refused:
-        click.echo(f"note: the signature of '{key}' was not imported: {why}", err=True)
+        echo(f"note: the signature of '{key}' was not imported: {why}", err=True)
     if result.by_hand:
-        click.echo(
+        echo(
             "note: standpunt.yaml could not be changed safely; add these partners to it:\n"
             + result.by_hand,
             err=True,
         )
     for note in result.notes:
-        click.echo(f"note: {note}", err=True)
+        echo(f"note: {note}", err=True)
     if result.strangers:
-        click.echo(
+        echo(
             f"note: {result.files[0]} names signatories that are not partners in "
             f"standpunt.yaml: {', '.join(result.strangers)}. Add them under 'partners:' (or "
             "remove them from the position); until then 'check' reports them and the position "
@@ -1025,19 +1056,19 @@ def verify(pdf: Path, allowed_signers: Path | None) -> Result:
     result = check_pdf(pdf, allowed_signers)
     found = result.verification
     title = f' "{found.title}"' if found.title else ""
-    click.echo(f"{pdf.name}: position '{found.position}'{title}")
+    echo(f"{pdf.name}: position '{found.position}'{title}")
     if found.publisher or found.version:
         version = found.version or "not versioned"
-        click.echo(f"  published by {found.publisher or '?'}, version {version}")
+        echo(f"  published by {found.publisher or '?'}, version {version}")
     if found.intact:
-        click.echo(f"  text: intact (fingerprint {found.fingerprint})")
+        echo(f"  text: intact (fingerprint {found.fingerprint})")
     else:
-        click.echo(f"  text: NOT the text its fingerprint names: {found.why}")
+        echo(f"  text: NOT the text its fingerprint names: {found.why}")
     whose = "keys you trust (--keys)" if found.trusted_keys else "keys the PDF itself lists"
     for checked in found.signatures:
-        click.echo(f"  {checked.partner}: {_verified_line(checked, whose, found.intact)}")
+        echo(f"  {checked.partner}: {_verified_line(checked, whose, found.intact)}")
     if not found.signatures:
-        click.echo("  no signatures")
+        echo("  no signatures")
     _echo_diagnostics(result.problems)
     return result
 
@@ -1075,7 +1106,7 @@ def serve(ctx: click.Context, positions: tuple[str, ...], port: int) -> Result:
     from standpunt.commands.preview import serve as start_preview
 
     with start_preview(_root(ctx), list(positions) or None, port) as preview:
-        click.echo(f"preview on {preview.url} (Ctrl+C stops)", err=True)
+        echo(f"preview on {preview.url} (Ctrl+C stops)", err=True)
         preview.watch()
     return preview
 
@@ -1090,7 +1121,7 @@ def styles(search: str) -> Result:
 
     found = [name for name in style_names() if search.lower() in name]
     for name in found:
-        click.echo(name)
+        echo(name)
     _note(f"{len(found)} style(s); or give a .csl file of your own as style: styles/name.csl")
     return Result()
 
@@ -1108,11 +1139,11 @@ def docx_import(ctx: click.Context, file: Path, position: str, apply: bool) -> R
 
     result = read_word(_root(ctx), file, position, apply, color=_colour())
     for note in [*result.notes, *result.structure]:
-        click.echo(f"note: {note}", err=True)
+        echo(f"note: {note}", err=True)
     if not result.changed:
         _note(f"{file.name} says what {position} says: nothing to apply")
         return result
-    click.echo(result.redline, color=_colour())
+    echo(result.redline, color=_colour())
     if result.written:
         _note(f"applied {len(result.changed)} change(s) to {result.written}; check and commit it")
     elif not apply:
@@ -1140,7 +1171,7 @@ def list_evidence(ctx: click.Context) -> Result:
 
     result = read_evidence(_root(ctx))
     if not result.entries:
-        click.echo(
+        echo(
             "no evidence yet: add reference files to evidence/, or a work with "
             "'standpunt evidence add DOI'"
         )
@@ -1152,7 +1183,9 @@ def list_evidence(ctx: click.Context) -> Result:
         )
     for entry in result.entries:
         title = entry.title if entry.valid else f"{entry.title} (has errors: run standpunt check)"
-        table.add_row(entry.key, entry.type, entry.author, entry.year, title.strip(), entry.where)
+        table.add_row(
+            *_cells(entry.key, entry.type, entry.author, entry.year, title.strip(), entry.where)
+        )
     Console(width=None if sys.stdout.isatty() else 250).print(table)
     return result
 
@@ -1173,12 +1206,12 @@ def import_evidence(ctx: click.Context, file: Path, target: Path | None) -> Resu
 
     result = take_in(_root(ctx), file, target)
     _echo_diagnostics(result.problems)
-    click.echo(
+    echo(
         f"created {result.file}: {result.count} reference(s) with readable keys "
         "(see them with 'standpunt evidence list')"
     )
     if result.leftover:
-        click.echo(
+        echo(
             f"note: {result.leftover} is still read as it is, with Zotero's item addresses as "
             f"ids; remove it now that its works are in {result.file}",
             err=True,
@@ -1202,7 +1235,7 @@ def add_evidence(ctx: click.Context, doi: str, target: Path | None) -> Result:
     from standpunt.commands.evidence import add_evidence as fetch
 
     result = fetch(_root(ctx), doi, target)
-    click.echo(
+    echo(
         f"added {result.doi} as '{result.key}' to {result.where}; cite it as "
         f"[@{result.key}] or [@doi:{result.doi}]"
     )

@@ -28,10 +28,11 @@ from standpunt.coalition.share import (
     normalised_yaml,
 )
 from standpunt.coalition.signatures import Signature, signature_yaml
+from standpunt.errors import StandpuntError
 from standpunt.render.request import Attachment
 from standpunt.render.template import IMAGE_TYPES, MAX_IMAGE_BYTES, Version
 from standpunt.workspace.load import to_plain
-from standpunt.workspace.paths import readable_file
+from standpunt.workspace.paths import read_bounded, readable_file
 from standpunt.workspace.read import Workspace
 from standpunt.workspace.schema import Organisation
 
@@ -119,10 +120,12 @@ def _logo(
     suffix = Path(relative).suffix.lower()
     if suffix not in IMAGE_TYPES or not readable_file(path, [workspace.root]):
         return None
-    if path.stat().st_size > MAX_IMAGE_BYTES:
+    try:
+        data = read_bounded(path, relative, MAX_IMAGE_BYTES, [workspace.root])
+    except StandpuntError:
         return None
     name = f"{stem}{suffix}"
-    files.append(Attachment(name, path.read_bytes(), "a logo"))
+    files.append(Attachment(name, data, "a logo"))
     return name
 
 

@@ -9,11 +9,14 @@ another order, pandoc runs once for each.
 
 A result is kept in build/.standpunt-cache/ under the hash of everything pandoc read (texts,
 reading order, evidence, style, language, tools): while those stay the same, it is read back
-instead of made again.
+instead of made again — if it is no larger than :data:`MAX_CACHED_BYTES`, of the shape written,
+and its HTML as safe as fresh output (:func:`standpunt.cite.checked.safe_cited`); anything else
+in build/ may have been written by someone else, so it is cited again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
@@ -24,10 +27,16 @@ from standpunt.build.plan import OutputTask, PlannedPosition
 from standpunt.buildstate.state import digest, file_digest, tool_versions
 from standpunt.choices import MEDIA, Medium
 from standpunt.cite import citeproc
+from standpunt.cite.checked import safe_cited
 from standpunt.cite.citeproc import FORMAT as CITED_FORMAT
 from standpunt.cite.citeproc import CitedText, PieceSpec, Style, cite
+from standpunt.errors import StandpuntError
 from standpunt.workspace.files import write_atomic
+from standpunt.workspace.paths import read_bounded
 from standpunt.workspace.texts import texts
+
+#: The largest cached result read back; a larger file is not read, and pandoc runs again.
+MAX_CACHED_BYTES = 64 * 2**20
 
 #: The reading order of a position's page in a medium.
 ReadingOrder = Callable[[PlannedPosition, Medium], list[PieceSpec]]
@@ -122,10 +131,13 @@ def cite_texts(
         }
     )
     entry = cache / f"{key}.json"
-    try:
-        return CitedText.from_json(json.loads(entry.read_text(encoding="utf-8")))
-    except (OSError, ValueError):
+    try:  # a hint, not truth: bounded, well formed and as safe as fresh output, or made again
+        kept = CitedText.from_json(json.loads(read_bounded(entry, str(entry), MAX_CACHED_BYTES)))
+        if safe_cited(kept):
+            return kept
+    except (OSError, ValueError, RecursionError, StandpuntError):
         pass
     cited = cite(markdown, evidence, style, lang, pieces, aliases)
-    write_atomic(entry, json.dumps(cited.to_json()).encode("utf-8"))
+    with contextlib.suppress(OSError):  # a full disk only costs a pandoc run next time
+        write_atomic(entry, json.dumps(cited.to_json()).encode("utf-8"))
     return cited

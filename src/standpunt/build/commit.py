@@ -15,7 +15,7 @@ from standpunt.build.report import Outcome, Progress
 from standpunt.buildstate.state import BuildState
 from standpunt.errors import Diagnostic, StandpuntError
 from standpunt.render.workers import JobResult
-from standpunt.workspace.files import write_atomic
+from standpunt.workspace.files import write_atomic, write_problem
 from standpunt.workspace.read import Workspace
 
 
@@ -85,7 +85,10 @@ def commit(
     try:
         write_atomic(task.target, result.data)
     except OSError as exc:
-        message = f"could not write {workspace.display(task.target)}: {exc}"
+        message = (
+            f"could not write {workspace.display(task.target)}: {write_problem(exc)}; the "
+            "previous file, if there was one, is unchanged"
+        )
         tally.failed(task, StandpuntError(message, code="write-failed"))
         return
     state.outputs[task.target.name] = task.input_hash

@@ -33,8 +33,8 @@ from standpunt.render.workers import Job, JobResult, Pool
 from standpunt.versions.history import commit_info, last_commit, previous_version, read_at
 from standpunt.versions.redline import Redline, cited_ids, compare, fill, to_text, view
 from standpunt.workspace.files import build_folder, output_path, write_atomic
-from standpunt.workspace.load import parse_yaml, to_plain
-from standpunt.workspace.paths import BUILD_DIR, CACHE_DIR
+from standpunt.workspace.load import MAX_BYTES, parse_yaml, to_plain
+from standpunt.workspace.paths import BUILD_DIR, CACHE_DIR, read_bounded
 from standpunt.workspace.read import Workspace, select
 from standpunt.workspace.templates import template_set
 from standpunt.workspace.texts import texts
@@ -88,7 +88,7 @@ def _side(workspace: Workspace, pid: str, path: Path, rev: str | None, typed: bo
     if rev is None:
         if not path.is_file():
             raise StandpuntError(f"{display} does not exist in the working tree", code="usage")
-        data = path.read_bytes()
+        data = read_bounded(path, display, MAX_BYTES, [workspace.root])
         plain = to_plain(parse_yaml(data, display))
         return _Side(plain, None, _committed(workspace, path, data), display)
     # "diff care 1.0" means the version tagged care/v1.0 (see standpunt.versions.history.resolve)

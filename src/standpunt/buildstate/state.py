@@ -26,10 +26,11 @@ from standpunt.choices import PdfVariant
 from standpunt.errors import StandpuntError
 from standpunt.limits import Limits, read_limits
 from standpunt.versions.git import GitUnavailable, run_git
-from standpunt.workspace.files import write_atomic
+from standpunt.workspace.files import write_atomic, write_problem
 from standpunt.workspace.load import load_yaml
 from standpunt.workspace.paths import (
     ASSETS_DIR,
+    BUILD_DIR,
     BUILTIN_TEMPLATES,
     CONFIG_FILE,
     EVIDENCE_DIR,
@@ -37,11 +38,18 @@ from standpunt.workspace.paths import (
     SIGNATURES_DIR,
     TEMPLATES_DIR,
     YAML_SUFFIXES,
+    FileRefused,
+    inside,
+    read_bounded,
     readable_file,
     sorted_files,
+    stream_digest,
 )
 
 STATE_FILE = ".standpunt-state.json"
+#: The largest build state read back (a few hundred bytes per output); a larger file, a link out
+#: of the workspace or a special file (a FIFO, /dev/zero) is not read, and everything is made again.
+MAX_STATE_BYTES = 16 * 2**20
 #: Folders and files of a workspace that can change an output.
 INPUTS = (CONFIG_FILE, POSITIONS_DIR, EVIDENCE_DIR, SIGNATURES_DIR, TEMPLATES_DIR, ASSETS_DIR)
 
@@ -80,8 +88,13 @@ def digest(value: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def file_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def file_digest(path: Path, roots: Iterable[Path] = ()) -> str:
+    """sha256 of a file's bytes, read in pieces (:func:`stream_digest`); a file the path rule
+    refuses counts by why it is refused, so a change to it still counts."""
+    try:
+        return stream_digest(path, str(path), [*roots] or None)
+    except FileRefused as exc:
+        return "not read: " + exc.code
 
 
 def files_digest(files: Iterable[Path], root: Path, roots: Iterable[Path] = ()) -> dict[str, str]:
@@ -98,7 +111,7 @@ def files_digest(files: Iterable[Path], root: Path, roots: Iterable[Path] = ()) 
         except ValueError:
             name = str(path)
         if readable_file(path, allowed):
-            found[name] = file_digest(path)
+            found[name] = file_digest(path, allowed)
         else:
             found[name] = "not read: " + (os.readlink(path) if path.is_symlink() else "special")
     return found
@@ -120,9 +133,11 @@ def _input_files(root: Path, extra: Iterable[Path]) -> list[Path]:
 
 
 def _git_state(root: Path) -> str:
-    """HEAD and the status of the workspace: what the version stamps are made from."""
+    """HEAD and the tags: with the files' bytes (hashed apart), what the version stamps are made
+    from. (Never ``git status``: it may run a filter the repository's configuration names.)"""
     parts = []
-    for args in (("rev-parse", "HEAD"), ("status", "--porcelain", "-z", "--ignored", "--", ".")):
+    tags = ("for-each-ref", "--format=%(refname)%00%(objectname)%00%(*objectname)", "refs/tags/")
+    for args in (("rev-parse", "HEAD"), tags):
         try:
             done = run_git(root, *args)
         except GitUnavailable as exc:
@@ -181,8 +196,9 @@ class BuildState:
         again."""
         path = build_dir / STATE_FILE
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            text = read_bounded(path, str(path), MAX_STATE_BYTES, [build_dir.parent])
+            data = json.loads(text.decode("utf-8"))
+        except (FileRefused, OSError, ValueError, RecursionError):
             return cls(path)
         if not isinstance(data, dict):
             return cls(path)
@@ -199,8 +215,19 @@ class BuildState:
         return output.is_file() and self.outputs.get(output.name) == input_hash
 
     def write(self) -> None:
+        """Record the state, atomically: a full disk leaves the previous state in place and
+        is a :class:`StandpuntError` (the outputs written are whole; the next build makes
+        again what it cannot tell is current)."""
         data = {"outputs": dict(sorted(self.outputs.items())), "workspace": self.workspace}
-        write_atomic(self.path, (json.dumps(data, indent=1) + "\n").encode("utf-8"))
+        try:
+            write_atomic(self.path, (json.dumps(data, indent=1) + "\n").encode("utf-8"))
+        except OSError as exc:
+            raise StandpuntError(
+                f"could not record what this build made in {BUILD_DIR}/{STATE_FILE}: "
+                f"{write_problem(exc)}; every output written is whole, and the next build "
+                "makes again what it cannot tell is current",
+                code="write-failed",
+            ) from None
 
 
 @dataclass
@@ -217,7 +244,7 @@ def outline(root: Path) -> Outline:
     """The further evidence folders, the render limits and the number of position files,
     read without the schema machinery (invalid values are left for the real check)."""
     try:
-        config = load_yaml(root / CONFIG_FILE, CONFIG_FILE)
+        config = load_yaml(root / CONFIG_FILE, CONFIG_FILE, [root])
     except StandpuntError:
         config = None
     config = config if isinstance(config, dict) else {}
@@ -225,7 +252,9 @@ def outline(root: Path) -> Outline:
     folders = []
     for name in listed if isinstance(listed, list) else []:
         folder = root / str(name)
-        if folder.is_dir():
+        # Outside the workspace (by a link, '..' or an absolute path): never walked, not even
+        # to hash it; the check refuses it at its line.
+        if inside(folder, [root]) and folder.is_dir():
             folders.append(folder)
     limits = read_limits(config.get("limits"))
     positions = sorted_files(root / POSITIONS_DIR, YAML_SUFFIXES, hidden=True)

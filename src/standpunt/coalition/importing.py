@@ -34,13 +34,14 @@ from standpunt.coalition.signatures import (
 from standpunt.coalition.sshsig import PublicKey, SshError, parse_key_entry
 from standpunt.coalition.statement import one_line
 from standpunt.errors import Location, StandpuntError, UsageError
-from standpunt.workspace.files import write_atomic
-from standpunt.workspace.load import YamlMapping, parse_yaml, to_plain
+from standpunt.workspace.files import write_inside
+from standpunt.workspace.load import MAX_BYTES, YamlMapping, parse_yaml, to_plain
 from standpunt.workspace.paths import (
     ASSETS_DIR,
     CONFIG_FILE,
     EVIDENCE_DIR,
     POSITIONS_DIR,
+    read_bounded,
     valid_id,
 )
 from standpunt.workspace.read import Workspace
@@ -98,7 +99,8 @@ def import_position(workspace: Workspace, pdf: Path, new_id: str | None = None) 
     new_items = _new_evidence(workspace, sources.evidence, pdf)
     evidence_file = _new_evidence_file(workspace.root / EVIDENCE_DIR, pid)
     partners, logos = _partners(workspace, sources, report)
-    text = (workspace.root / CONFIG_FILE).read_text(encoding="utf-8")
+    config_file = workspace.root / CONFIG_FILE
+    text = read_bounded(config_file, CONFIG_FILE, MAX_BYTES, [workspace.root]).decode("utf-8")
     config_text = with_partners(text, workspace.config_raw, partners)
     if config_text is None and partners:
         report.by_hand = "partners:\n" + partner_yaml(partners)
@@ -109,25 +111,22 @@ def import_position(workspace: Workspace, pdf: Path, new_id: str | None = None) 
     ]
     signatures = _signatures(workspace, sources, pid, partners if config_text else {}, report)
     # Everything is decided; now it is written.
+    root = workspace.root
     for path, data in logos.values():
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(path, data)
-    target.parent.mkdir(exist_ok=True)
-    write_atomic(target, position_text)
+            write_inside(root, path, data)
+    write_inside(root, target, position_text)
     report.files.append(target)
     if new_items:
-        evidence_file.parent.mkdir(exist_ok=True)
         items = json.dumps(new_items, ensure_ascii=False, indent=2) + "\n"
-        write_atomic(evidence_file, items.encode("utf-8"))
+        write_inside(root, evidence_file, items.encode("utf-8"))
         report.files.append(evidence_file)
     if config_text is not None and partners:
-        write_atomic(workspace.root / CONFIG_FILE, config_text.encode("utf-8"))
-        report.files.append(workspace.root / CONFIG_FILE)
+        write_inside(root, root / CONFIG_FILE, config_text.encode("utf-8"))
+        report.files.append(root / CONFIG_FILE)
         report.added = list(partners)
     for signature in signatures:
-        signature.path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(signature.path, signature_yaml(signature, "import").encode("utf-8"))
+        write_inside(root, signature.path, signature_yaml(signature, "import").encode("utf-8"))
         report.files.append(signature.path)
     return report
 
@@ -222,11 +221,19 @@ def _logo(
         taken = logos.get(path.as_posix())
         if taken is not None and taken[1] != data:
             continue
-        if path.exists() and (not path.is_file() or path.read_bytes() != data):
+        if (path.exists() or path.is_symlink()) and not _holds(workspace.root, path, data):
             continue
         logos[path.as_posix()] = (path, data)
         return path.relative_to(workspace.root).as_posix()
     return None
+
+
+def _holds(root: Path, path: Path, data: bytes) -> bool:
+    """Whether ``path`` is a regular file of the workspace holding exactly ``data``."""
+    try:
+        return read_bounded(path, path.name, len(data), [root]) == data
+    except StandpuntError:
+        return False
 
 
 def _partners(

@@ -50,12 +50,13 @@ from standpunt.errors import (
     UsageError,
     did_you_mean,
 )
-from standpunt.workspace.files import write_atomic
+from standpunt.workspace.files import remove_inside, write_inside
 from standpunt.workspace.load import YamlList, YamlMapping, load_yaml
 from standpunt.workspace.paths import (
     ID_RULE,
     SIGNATURES_DIR,
     YAML_SUFFIXES,
+    inside,
     valid_id,
     valid_key,
 )
@@ -207,12 +208,14 @@ def _folder(workspace: Workspace, position_id: str) -> Path:
     if not valid_id(position_id):
         raise UsageError(f"'{position_id}' is not a valid position id", code="invalid-id")
     folder = workspace.root / SIGNATURES_DIR / position_id
-    if not folder.resolve().is_relative_to(workspace.root.resolve()):
-        raise StandpuntError(
-            f"'{SIGNATURES_DIR}/{position_id}' is a link to somewhere outside the workspace; "
-            "Standpunt only writes inside the workspace, so remove the link",
-            code="unsafe-output",
-        )
+    for step in (folder.parent, folder):  # a link, even one that stays inside, is refused
+        if step.is_symlink() or not step.resolve().is_relative_to(workspace.root.resolve()):
+            raise StandpuntError(
+                f"'{step.relative_to(workspace.root).as_posix()}' is a link; Standpunt keeps "
+                "signatures only in real folders inside the workspace, so replace the link by "
+                "a folder",
+                code="unsafe-output",
+            )
     return folder
 
 
@@ -534,11 +537,10 @@ def write_signature(workspace: Workspace, signature: Signature, command: str = "
     """Write ``signature`` in its place in signatures/, replacing any earlier one."""
     path = signature.path
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, signature_yaml(signature, command).encode("utf-8"))
+        write_inside(workspace.root, path, signature_yaml(signature, command).encode("utf-8"))
         for twin in YAML_SUFFIXES:  # a hand-made twin (partner.yml) would be stale
-            if twin != path.suffix:
-                path.with_suffix(twin).unlink(missing_ok=True)
+            if twin != path.suffix and (path.with_suffix(twin).is_file()):
+                remove_inside(workspace.root, path.with_suffix(twin))
     except OSError as exc:
         raise _cannot(workspace, path, "write", exc) from None
 
@@ -557,7 +559,7 @@ def unsign(workspace: Workspace, position_id: str, partner: str) -> Path:
         )
     for file in existing:
         try:
-            file.unlink()
+            remove_inside(workspace.root, file)
         except OSError as exc:
             raise _cannot(workspace, file, "remove", exc) from None
     with contextlib.suppress(OSError):  # not empty: other partners signed
@@ -585,8 +587,24 @@ def read_signatures(workspace: Workspace) -> tuple[dict[str, list[Signature]], l
     if not root.is_dir():
         return found, []
     judge = trust(workspace)
+    if root.is_symlink():
+        problems.error(
+            "this is a link; Standpunt reads signatures only from a real folder inside the "
+            "workspace, so replace the link by a folder",
+            Location(SIGNATURES_DIR),
+            "unsafe-file",
+        )
+        return found, problems.sorted()
     for entry in sorted(root.iterdir()):
         if entry.name.startswith("."):
+            continue
+        if entry.is_symlink():  # a folder here is never a link: nothing outside is listed
+            problems.error(
+                "this is a link; Standpunt reads signatures only from real folders inside the "
+                "workspace, so replace the link by a folder",
+                Location(workspace.display(entry)),
+                "unsafe-file",
+            )
             continue
         if not entry.is_dir():
             if entry.name.lower().endswith(YAML_SUFFIXES):
@@ -628,10 +646,19 @@ def read_signatures(workspace: Workspace) -> tuple[dict[str, list[Signature]], l
 
 
 def read_signature_file(
-    path: Path, display: str, problems: Problems
+    path: Path, display: str, problems: Problems, roots: list[Path] | None = None
 ) -> tuple[SignatureFile, YamlMapping] | None:
-    """A signature or reply file read and validated, or None after adding its problems."""
+    """A signature or reply file read and validated, or None after adding its problems; with
+    ``roots``, one whose real path is outside them is refused unread."""
     where = Location(display, 1, 1)
+    if roots is not None and not inside(path, roots):
+        problems.error(
+            "this is a link to a place outside the workspace; Standpunt reads only signature "
+            "files inside it, so put the file itself here",
+            where,
+            "unsafe-file",
+        )
+        return None
     if not path.is_file():
         problems.error("this is not a regular file", where, "file-unreadable")
         return None
@@ -644,7 +671,7 @@ def read_signature_file(
                 "file-too-large",
             )
             return None
-        raw = load_yaml(path, display)
+        raw = load_yaml(path, display, roots)
     except StandpuntError as exc:
         problems.add(exc.diagnostic())
         return None
@@ -670,7 +697,7 @@ def _read_file(
     """One signature file, or None after adding its problems to ``problems``."""
     display = workspace.display(file)
     where = Location(display, 1, 1)
-    read = read_signature_file(file, display, problems)
+    read = read_signature_file(file, display, problems, [workspace.root])
     if read is None:
         return None
     record, raw = read

@@ -21,6 +21,7 @@ import yaml
 from standpunt.errors import Location, StandpuntError
 from standpunt.workspace.files import create_atomic, write_atomic
 from standpunt.workspace.load import MAX_BYTES, YamlList, YamlMapping, parse_yaml, to_plain
+from standpunt.workspace.paths import FileRefused, read_bounded
 
 _BOM = "\ufeff"
 #: Where YAML ends a line (as the reader counts lines for locations).
@@ -146,14 +147,12 @@ def append_entries(path: Path, display: str, entries: list[dict[str, Any]]) -> W
     if not path.exists():
         header = "References added by 'standpunt evidence add', as CSL-YAML."
         return write_new_file(path, display, header, entries)
-    data = path.read_bytes()
-    if len(data) > MAX_BYTES:
+    try:
+        data = read_bounded(path, display, MAX_BYTES)
+    except FileRefused as exc:
         raise StandpuntError(
-            f"{display} is larger than {MAX_BYTES // (1024 * 1024)} MB; add to another file "
-            "with --to",
-            Location(display),
-            "file-too-large",
-        )
+            f"{exc.message}; add to another file with --to", Location(display), exc.code
+        ) from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:

@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from standpunt.build.build import build_workspace
-from standpunt.buildstate.state import BuildOptions, outline
+from standpunt.buildstate.state import INPUTS, BuildOptions, outline
 from standpunt.errors import Diagnostic, StandpuntError, UsageError
 from standpunt.limits import Limits
 from standpunt.render.workers import Pool
-from standpunt.workspace.paths import BUILD_DIR, valid_id
+from standpunt.workspace.paths import BUILD_DIR, CONFIG_FILE, inside, valid_id
 
 LOOPBACK = "127.0.0.1"
 _LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
@@ -252,8 +252,21 @@ def preview_server(
         preview.close()
 
 
+def watched(root: Path) -> list[Path]:
+    """What ``serve`` watches: standpunt.yaml and each input folder (and each further evidence
+    folder) that is a real folder inside the workspace. A link is never watched: the watcher
+    would follow it, out of the workspace, to the whole disk if it pointed at ``/``."""
+    found = []
+    for path in [*(root / name for name in INPUTS), *outline(root).evidence_folders]:
+        if path.is_symlink() or not inside(path, [root]) or path in found:
+            continue
+        if path.is_dir() or (path.name == CONFIG_FILE and path.is_file()):
+            found.append(path)
+    return found
+
+
 def watch(root: Path, preview: Preview, stop: threading.Event | None = None) -> None:
-    """Refresh the preview whenever a file of the workspace changes (not build/ or .git/)."""
+    """Refresh the preview whenever a file of the workspace changes (see :func:`watched`)."""
     from watchfiles import DefaultFilter
     from watchfiles import watch as watch_files
 
@@ -265,5 +278,8 @@ def watch(root: Path, preview: Preview, stop: threading.Event | None = None) -> 
                 build_dir
             )
 
-    for _changes in watch_files(root, watch_filter=WorkspaceFilter(), stop_event=stop):
+    paths = watched(root)
+    if not paths:  # nothing real to watch: the preview shows what it built once
+        return
+    for _changes in watch_files(*paths, watch_filter=WorkspaceFilter(), stop_event=stop):
         preview.refresh()

@@ -24,7 +24,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from standpunt.errors import StandpuntError
 from standpunt.render.request import RenderRequest
 from standpunt.render.tagging import finish_tags
-from standpunt.workspace.paths import readable_file
+from standpunt.workspace.paths import read_bounded, readable_file
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +53,18 @@ class WorkspaceFetcher(URLFetcher):  # type: ignore[misc]
 
             path = Path(url2pathname(url.split("?")[0].split("#")[0].removeprefix("file:")))
             if readable_file(path, self.roots):
-                return URLFetcherResponse(url, body=path.resolve().read_bytes())
+                try:
+                    body = read_bounded(path, url, MAX_RESOURCE_BYTES, self.roots)
+                except StandpuntError:
+                    body = None
+                if body is not None:
+                    return URLFetcherResponse(url, body=body)
         self.refused.append(url)
         raise RefusedResource(f"refused to load '{url}': only files inside the workspace are used")
 
+
+#: The largest file a page may load (a font, an image): larger ones are refused unread.
+MAX_RESOURCE_BYTES = 64 * 2**20
 
 #: When nothing better is known: 1980-01-01, the reproducible-builds convention.
 DEFAULT_EPOCH = 315532800

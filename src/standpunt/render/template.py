@@ -37,6 +37,7 @@ from standpunt.workspace.paths import (
     BUILTIN_TEMPLATES,
     POSITIONS_DIR,
     TEMPLATES_DIR,
+    read_bounded,
     readable_file,
 )
 from standpunt.workspace.templates import TemplateSet
@@ -63,6 +64,8 @@ IMAGE_TYPES = {
     ".gif": "image/gif",
 }
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
+#: The largest stylesheet a template may have.
+MAX_STYLESHEET_BYTES = 4 * 1024 * 1024
 
 
 #: What a template name may look like: relative, no "..", no odd characters.
@@ -168,9 +171,14 @@ def data_uri(workspace: Workspace, relative: str | None, where: Location) -> str
         )
     if not path.is_file():
         raise StandpuntError(f"image '{relative}' was not found", where, "missing-image")
-    if path.stat().st_size > MAX_IMAGE_BYTES:
-        raise StandpuntError(f"image '{relative}' is larger than 5 MB", where, "bad-image")
-    return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+    try:
+        data = read_bounded(path, relative, MAX_IMAGE_BYTES)
+    except StandpuntError as exc:
+        message = f"image '{relative}' is larger than 5 MB"
+        raise StandpuntError(
+            message if exc.code == "file-too-large" else exc.message, where, "bad-image"
+        ) from None
+    return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
 
 
 class Version(TypedDict):
@@ -464,7 +472,8 @@ def read_stylesheet(templates: TemplateSet, medium: str = "print") -> str:
                 "outside-workspace",
             )
         if path.is_file():
-            css = path.read_text(encoding="utf-8")
+            display = f"{TEMPLATES_DIR}/{templates.name}/{STYLESHEET}"
+            css = read_bounded(path, display, MAX_STYLESHEET_BYTES).decode("utf-8")
             if medium == "screen":
                 return _FONT_FACE.sub("", css)
             return _RELATIVE_URL.sub(partial(_absolute_url, folder.resolve()), css)

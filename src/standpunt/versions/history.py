@@ -2,7 +2,9 @@
 
 Read-only by design: it never checks anything out, git runs the way :mod:`standpunt.versions.git`
 runs it, paths follow a ``--``, and old files are read with ``git cat-file`` from the object
-database.
+database, each after its declared size is checked (:data:`MAX_BLOB_BYTES`). Whether a file in the
+working tree differs from its commit is found here (:func:`worktree_changes`), by hashing the
+file as git would store it, never by ``git status``, which can run a partner's filters.
 
 Git missing, the workspace outside a repository, or a repository without commits is not an
 error for a build: :func:`stamps` then says "not versioned" and why. :func:`history`,
@@ -16,8 +18,8 @@ passed relative to it (``REV:./path`` for objects), so git itself maps them to t
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
-import posixpath
 import re
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -28,7 +30,8 @@ from typing import Any
 from standpunt.choices import DEFAULT_STATUS
 from standpunt.errors import Location, StandpuntError
 from standpunt.versions.git import GitUnavailable, run_git
-from standpunt.workspace.load import parse_yaml, to_plain
+from standpunt.workspace.load import MAX_BYTES, parse_yaml, to_plain
+from standpunt.workspace.paths import FileRefused, open_regular
 
 __all__ = [
     "CommitInfo",
@@ -43,7 +46,12 @@ __all__ = [
     "resolve",
     "stamps",
     "tag_name",
+    "worktree_changes",
 ]
+
+#: The largest committed file Standpunt reads back from git (the limit of the files it reads
+#: from the working tree): a larger one is refused by its declared size, before it is read.
+MAX_BLOB_BYTES = MAX_BYTES
 
 #: Field and record separators for ``git log --format`` (a NUL cannot occur in commit text).
 _FIELD = "%x00"
@@ -119,17 +127,13 @@ def stamps(root: Path, positions: Mapping[str, tuple[list[Path], str | None]]) -
     (so tagging after an unrelated commit still counts). A tag that exists but holds another
     version of the files is not shown: it would claim a version the PDF is not.
 
-    One ``git rev-parse``, one ``git status`` for all files, one ``git for-each-ref`` when any
-    position has a label, and one ``git log -1`` per position, run a few at a time.
+    One ``git rev-parse`` and one ``git ls-tree`` for all files (each hashed here), one
+    ``git for-each-ref``, and one ``git log -1`` per position, run a few at a time.
     """
     if not positions:
         return {}
     try:
-        result = run_git(root, "rev-parse", "--show-prefix", check=True)
-        prefix = os.fsdecode(result.stdout).strip()
-        every = sorted({_rel(root, f) for files, _label in positions.values() for f in files})
-        result = run_git(root, *_STATUS, "--", *every, check=True)
-        changed = _status_paths(result.stdout)
+        changed = worktree_changes(root, [f for files, _label in positions.values() for f in files])
         tags = _tags(root)
         with ThreadPoolExecutor(min(_WORKERS, len(positions))) as pool:
             commits = dict(
@@ -150,9 +154,7 @@ def stamps(root: Path, positions: Mapping[str, tuple[list[Path], str | None]]) -
         if commit is None:
             out[pid] = Stamp(False, modified=True, label=label, reason=_UNCOMMITTED)
             continue
-        modified = any(
-            _is_changed(posixpath.normpath(prefix + _rel(root, f)), changed) for f in files
-        )
+        modified = any(_rel(root, f) in changed for f in files)
         try:
             if label:
                 tag = _find_tag(root, pid, label, files, commit[1], tags)
@@ -192,17 +194,6 @@ def _natural(name: str) -> list[tuple[int, str]]:
 
 _UNCOMMITTED = "this position has not been committed to git yet"
 
-#: Everything that makes a file differ from its commit, including untracked and ignored files
-#: (an ignored evidence file is not in any commit either, so the build is not reproducible).
-_STATUS = (
-    "status",
-    "--porcelain=v1",
-    "-z",
-    "--untracked-files=all",
-    "--ignored=matching",
-    "--no-renames",
-)
-
 _LOG_FIELDS = _FIELD.join(("%h", "%H", "%cs", "%ct"))
 
 
@@ -240,20 +231,54 @@ def _stamp(
     return Stamp(True, short, full, date, time, modified, label, tag)
 
 
-def _status_paths(output: bytes) -> set[str]:
-    """The paths (relative to the repository's top) that ``git status -z`` lists."""
-    paths: set[str] = set()
-    for entry in os.fsdecode(output).split("\0"):
-        if len(entry) > 3:  # "XY path"; with --no-renames there are no second paths
-            paths.add(entry[3:])
-    return paths
+def worktree_changes(root: Path, files: Iterable[Path]) -> set[str]:
+    """Which of ``files`` (as :func:`_rel` names them) differ from HEAD: edited, new, untracked,
+    ignored, or not a regular file. Staged or not makes no difference.
+
+    git itself is only asked for HEAD's entries (``git ls-tree``); each file is hashed here as
+    git stores it, its bytes as they are or with CRLF line ends as LF (as git's end-of-line
+    conversion stores them). ``git status`` would do the same, but it may first run the clean
+    filter or the file system monitor a repository's configuration names.
+    """
+    names = sorted({_rel(root, f) for f in files})
+    if not names:
+        return set()
+    found = run_git(root, "rev-parse", "--show-object-format", "--show-toplevel", check=True)
+    algorithm, top = os.fsdecode(found.stdout).split("\n")[:2]
+    listed = run_git(root, "ls-tree", "-z", "HEAD", "--", *names, check=True)
+    committed: dict[str, str] = {}
+    for entry in listed.stdout.split(b"\0"):
+        meta, _tab, name = entry.partition(b"\t")
+        fields = meta.split(b" ")
+        if len(fields) == 3 and fields[0] in (b"100644", b"100755") and fields[1] == b"blob":
+            committed[os.fsdecode(name)] = fields[2].decode("ascii", "replace")
+    return {
+        name
+        for name in names
+        if name not in committed
+        or committed[name] not in _blob_ids(root / name, Path(top), algorithm)
+    }
 
 
-def _is_changed(path: str, changed: set[str]) -> bool:
-    if path in changed:
-        return True
-    # An ignored or untracked folder may be listed as a whole ("build/").
-    return any(entry.endswith("/") and path.startswith(entry) for entry in changed)
+def _blob_ids(path: Path, top: Path, algorithm: str) -> set[str]:
+    """The ids git would give ``path``'s content: as it is, and with CRLF line ends as LF.
+    Empty when it is a link or no regular file inside the repository (so it counts as
+    changed: git would not store it as a file either)."""
+    if path.is_symlink():
+        return set()
+    try:
+        with open_regular(path, str(path), [top]) as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > MAX_BLOB_BYTES:  # too large to be read: hashed in pieces, as it is
+                digest = hashlib.new(algorithm, b"blob %d\0" % size)
+                while chunk := handle.read(1 << 20):
+                    digest.update(chunk)
+                return {digest.hexdigest()}
+            data = handle.read(MAX_BLOB_BYTES + 1)
+    except (FileRefused, OSError, ValueError):
+        return set()
+    versions = {data, data.replace(b"\r\n", b"\n")}
+    return {hashlib.new(algorithm, b"blob %d\0%s" % (len(v), v)).hexdigest() for v in versions}
 
 
 def _tags(root: Path) -> dict[str, str]:
@@ -374,17 +399,35 @@ def read_at(root: Path, rev: str, path: Path, *, commit: str | None = None) -> b
     display = _rel(root, path)
     full = commit or resolve(root, rev)
     try:
-        result = run_git(root, "cat-file", "blob", f"{full}:./{display}")
+        [data] = _read_many(root, [f"{full}:./{display}"])
     except GitUnavailable as exc:
         raise _not_versioned(exc, f"read {display} at '{rev}'", display) from None
-    if result.returncode != 0:
+    if isinstance(data, Oversized):
+        raise _oversized(data, f"{display} at revision '{rev}' ({full[:12]})", display)
+    if data is None:
         raise StandpuntError(
             f"{display} does not exist at revision '{rev}' ({full[:12]}); "
             "'standpunt history POSITION' lists the revisions that have it",
             Location(display),
             "unknown-revision",
         )
-    return result.stdout
+    return data
+
+
+@dataclass(frozen=True)
+class Oversized:
+    """A committed file larger than :data:`MAX_BLOB_BYTES`, by its declared size: not read."""
+
+    size: int
+
+
+def _oversized(blob: Oversized, what: str, display: str | None) -> StandpuntError:
+    return StandpuntError(
+        f"{what} is {blob.size // 2**20} MB, larger than the {MAX_BLOB_BYTES // 2**20} MB "
+        "Standpunt reads; it was not read",
+        Location(display) if display else None,
+        "file-too-large",
+    )
 
 
 def previous_version(root: Path, position_path: Path) -> str | None:
@@ -402,10 +445,10 @@ def previous_version(root: Path, position_path: Path) -> str | None:
         commits = result.stdout.decode().split()
         if not commits:
             return None
-        status = run_git(root, *_STATUS, "--", display)
+        changed = worktree_changes(root, [position_path])
     except GitUnavailable as exc:
         raise _not_versioned(exc, f"find the previous version of {display}", display) from None
-    if status.stdout.strip(b"\0"):
+    if changed:
         return commits[0]
     return commits[1] if len(commits) > 1 else None
 
@@ -456,7 +499,8 @@ def history(root: Path, position_path: Path) -> list[Version]:
         raise _not_versioned(exc, f"list the versions of {display}", display) from None
 
     facts = [
-        _facts(data, f"{display}@{c.commit}") for c, data in zip(commits, contents, strict=True)
+        _facts(None if isinstance(data, Oversized) else data, f"{display}@{c.commit}")
+        for c, data in zip(commits, contents, strict=True)
     ]
     versions: list[Version] = []
     for index, (info, data, fact) in enumerate(zip(commits, contents, facts, strict=True)):
@@ -493,34 +537,74 @@ def commits_touching(root: Path, paths: Iterable[Path], limit: int) -> list[str]
 
 def read_many_at(root: Path, wanted: list[tuple[str, Path]]) -> list[bytes | None]:
     """The bytes of each ``(commit, path)`` as committed, through one ``git cat-file``; None
-    where the file did not exist."""
+    where the file did not exist. A file over :data:`MAX_BLOB_BYTES` is an error."""
     objects = [f"{commit}:./{_rel(root, path)}" for commit, path in wanted]
     try:
-        return _read_many(root, objects)
+        found = _read_many(root, objects)
     except GitUnavailable as exc:
         raise _not_versioned(exc, "read old versions", None) from None
+    out: list[bytes | None] = []
+    for (commit, path), data in zip(wanted, found, strict=True):
+        if isinstance(data, Oversized):
+            display = _rel(root, path)
+            raise _oversized(data, f"{display} at {commit[:12]}", display)
+        out.append(data)
+    return out
 
 
-def _read_many(root: Path, objects: list[str]) -> list[bytes | None]:
-    """The blobs named ``REV:path`` through one ``git cat-file --batch``; None where missing."""
+def _read_many(root: Path, objects: list[str]) -> list[bytes | Oversized | None]:
+    """The blobs named ``REV:path``; None where missing or not a file, :class:`Oversized` where
+    larger than :data:`MAX_BLOB_BYTES`. Sizes are asked first (``git cat-file --batch-check``),
+    and only the blobs within the limit are read, through one ``git cat-file --batch``."""
     if not objects:
         return []
     if any("\n" in name for name in objects):  # the batch protocol is line based
         return [_read_one(root, name) for name in objects]
+    checked = run_git(
+        root,
+        "cat-file",
+        "--batch-check=%(objecttype) %(objectsize)",
+        stdin="".join(f"{o}\n" for o in objects).encode(),
+        check=True,
+    )
+    kinds = [line.split(b" ") for line in checked.stdout.split(b"\n")[: len(objects)]]
+    out: list[bytes | Oversized | None] = []
+    readable: list[int] = []
+    for index, kind in enumerate(kinds):
+        if len(kind) == 2 and kind[0] == b"blob" and kind[1].isdigit():
+            size = int(kind[1])
+            out.append(Oversized(size) if size > MAX_BLOB_BYTES else b"")
+            if size <= MAX_BLOB_BYTES:
+                readable.append(index)
+        else:  # missing, ambiguous, or a tree where a file was expected
+            out.append(None)
+    blobs = _read_batch(root, [objects[i] for i in readable])
+    for index, blob in zip(readable, blobs, strict=True):
+        out[index] = blob
+    return out
+
+
+def _read_batch(root: Path, objects: list[str]) -> list[bytes | None]:
+    """Blobs through one ``git cat-file --batch`` (each already known to be small)."""
+    if not objects:
+        return []
     result = run_git(
         root, "cat-file", "--batch", stdin="".join(f"{o}\n" for o in objects).encode(), check=True
     )
     out: list[bytes | None] = []
     data, pos = result.stdout, 0
     for _name in objects:
-        end = data.index(b"\n", pos)
-        header = data[pos:end].split(b" ")
+        end = data.find(b"\n", pos)
+        header = data[pos:end].split(b" ") if end >= 0 else []
+        if end < 0:
+            out.append(None)
+            continue
         pos = end + 1
-        if len(header) == 3 and header[1] == b"blob":
+        if len(header) == 3 and header[1] == b"blob" and header[2].isdigit():
             size = int(header[2])
-            out.append(data[pos : pos + size])
+            out.append(data[pos : pos + size] if size <= MAX_BLOB_BYTES else None)
             pos += size + 1  # the blob is followed by a newline
-        elif len(header) == 3:  # a tree or other object where a file was expected
+        elif len(header) == 3 and header[2].isdigit():  # another kind of object
             pos += int(header[2]) + 1
             out.append(None)
         else:  # "<name> missing" or "ambiguous"
@@ -528,7 +612,12 @@ def _read_many(root: Path, objects: list[str]) -> list[bytes | None]:
     return out
 
 
-def _read_one(root: Path, name: str) -> bytes | None:
+def _read_one(root: Path, name: str) -> bytes | Oversized | None:
+    sized = run_git(root, "cat-file", "-s", name)
+    if sized.returncode != 0 or not sized.stdout.strip().isdigit():
+        return None
+    if int(sized.stdout) > MAX_BLOB_BYTES:
+        return Oversized(int(sized.stdout))
     result = run_git(root, "cat-file", "blob", name)
     return result.stdout if result.returncode == 0 else None
 

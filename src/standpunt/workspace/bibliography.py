@@ -26,7 +26,7 @@ from standpunt.pandoc import pandoc_identity, run_pandoc
 from standpunt.workspace.bibtex import BibEntry, BibScan, blank, scan_bibtex
 from standpunt.workspace.files import build_folder, write_atomic
 from standpunt.workspace.load import YamlMapping, located, read_text
-from standpunt.workspace.paths import BUILD_DIR, CACHE_DIR, readable_file
+from standpunt.workspace.paths import BUILD_DIR, CACHE_DIR, read_bounded
 from standpunt.workspace.ris import complete, pandoc_input, scan_ris
 from standpunt.workspace.schema import CSL_NAME_VARIABLES, CSL_TYPES, evidence_field
 
@@ -67,6 +67,10 @@ class Entry:
     format: str
 
 
+#: The largest cached conversion read back (a .bib file of at most 5 MB gives far less).
+MAX_CACHE_BYTES = 64 * 2**20
+
+
 class _Cache:
     """pandoc's conversions kept in build/.standpunt-cache/, each under the hash of its input."""
 
@@ -79,11 +83,9 @@ class _Cache:
 
     def get(self, key: str) -> list[Any] | str | None:
         path = self._path(key)
-        if not readable_file(path, [self.root]):
-            return None
-        try:
-            kept = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        try:  # a hint, not truth: bounded, and of the shape put() writes, or made again
+            kept = json.loads(read_bounded(path, str(path), MAX_CACHE_BYTES, [self.root]))
+        except (OSError, ValueError, RecursionError, StandpuntError):
             return None
         value = kept.get("csl", kept.get("error")) if isinstance(kept, dict) else None
         if isinstance(value, list) and all(isinstance(item, dict) for item in value):
@@ -155,7 +157,7 @@ def read_bibliography(path: Path, display: str, root: Path) -> tuple[list[Entry]
     :class:`StandpuntError`; problems of entries are returned, each at its entry.
     """
     suffix = path.suffix.lower()
-    text = read_text(path, display, suffix.lstrip("."))
+    text = read_text(path, display, suffix.lstrip("."), [root])
     cache = _Cache(root)
     if suffix == ".ris":
         return _read_ris(text, display, cache)

@@ -1,19 +1,23 @@
 """Where outputs go and how they are written: inside build/, atomically, never half a file.
 
 Every output path comes from :func:`output_path`, which checks the id against the allowlist and
-resolves the result inside build/. Writes go to a temp file beside the target, are fsynced, then
-moved into place with ``os.replace`` (Lektor's Artifact): a failed or killed build leaves the
-previous file untouched.
+resolves the result inside build/; every file written into the workspace itself (a position
+``new`` or ``import`` makes, a signature, standpunt.yaml, evidence) goes through
+:func:`write_inside`, which holds it to the path rule of :mod:`standpunt.workspace.paths`
+(evidence files ``evidence add`` and ``evidence import`` write are checked where they are
+chosen). Writes go to a temp file beside the target, are fsynced, then moved into place with
+``os.replace`` (Lektor's Artifact): a failed or killed build leaves the previous file untouched.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
 
 from standpunt.errors import StandpuntError
-from standpunt.workspace.paths import BUILD_DIR, valid_id
+from standpunt.workspace.paths import BUILD_DIR, FileRefused, inside_folder, valid_id
 
 TEMP_PREFIX = ".standpunt-tmp-"
 
@@ -105,6 +109,53 @@ def create_atomic(path: Path, data: bytes) -> None:
         os.replace(temp, path)
     finally:
         Path(temp).unlink(missing_ok=True)
+
+
+def write_inside(root: Path, path: Path, data: bytes, *, create: bool = False) -> None:
+    """Write ``data`` to ``path`` in the workspace at ``root``, atomically (``create``: only if
+    it does not exist yet, see :func:`create_atomic`), under the path rule: every folder on
+    the way a real folder inside the workspace (created if missing, never a link, so that a
+    ``signatures/<id>`` link into evidence/ cannot make a signature replace an evidence file),
+    and the file itself, if it exists, a regular file."""
+    display = workspace_name(root, path)
+    path = root / display
+    inside_folder(path.parent, root, display)
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise FileRefused(
+            display,
+            "this is a link or not a regular file; Standpunt replaces only regular files inside "
+            "the workspace, so remove it first",
+        )
+    (create_atomic if create else write_atomic)(path, data)
+
+
+def remove_inside(root: Path, path: Path) -> None:
+    """Remove the file ``path`` of the workspace, under the same rule as :func:`write_inside`."""
+    display = workspace_name(root, path)
+    path = root / display
+    inside_folder(path.parent, root, display)
+    if path.is_symlink() or not path.is_file():
+        raise FileRefused(display, "this is a link or not a regular file; remove it by hand")
+    path.unlink()
+
+
+def workspace_name(root: Path, path: Path) -> str:
+    """``path`` as a name inside the workspace (forward slashes); FileRefused when outside."""
+    for base in (root, root.resolve()):
+        try:
+            return path.relative_to(base).as_posix()
+        except ValueError:
+            continue
+    raise FileRefused(str(path), "this lies outside the workspace; Standpunt writes only inside it")
+
+
+def write_problem(exc: OSError) -> str:
+    """Why a write failed, in words: a full disk above all, which needs a different fix."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "the disk is full (no space left); free some space and run the command again"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "Standpunt may not write there; check the folder's permissions"
+    return exc.strerror or str(exc)
 
 
 def clean_temp_files(folder: Path) -> int:

@@ -20,7 +20,7 @@ import json
 import math
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any, NoReturn
@@ -39,6 +39,7 @@ from yaml.reader import Reader, ReaderError
 from yaml.scanner import Scanner
 
 from standpunt.errors import Location, StandpuntError
+from standpunt.workspace.paths import open_regular
 from standpunt.workspace.pitfalls import pasted_characters
 
 __all__ = [
@@ -594,42 +595,49 @@ def parse_yaml(data: bytes | str, path: str) -> Any:
     return _compose_text(_decode(data, path), path)
 
 
-def _read(file: Path, display: str) -> bytes:
-    """The file's bytes, refusing big files before reading them."""
-    try:
-        with open(file, "rb") as handle:
+def _read(file: Path, display: str, roots: Iterable[Path] | None = None) -> bytes:
+    """The file's bytes, refusing big files before reading them, and anything the path rule
+    refuses (:func:`standpunt.workspace.paths.open_regular`: a FIFO, a device, a link out of
+    ``roots``) before opening it for good."""
+    with open_regular(file, display, roots) as handle:
+        try:
             size = os.fstat(handle.fileno()).st_size
             if size > MAX_BYTES:
                 raise _too_large(size, display)
             data = handle.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise StandpuntError(
-            f"cannot read this file ({exc.strerror or exc}); check that it exists and that "
-            "you may read it",
-            Location(display),
-            "file-unreadable",
-        ) from None
-    if len(data) > MAX_BYTES:  # it grew, or it is not a regular file
+        except OSError as exc:
+            raise StandpuntError(
+                f"cannot read this file ({exc.strerror or exc}); check that it exists and that "
+                "you may read it",
+                Location(display),
+                "file-unreadable",
+            ) from None
+    if len(data) > MAX_BYTES:  # it grew
         raise _too_large(None, display)
     return data
 
 
-def read_text(file: Path, display: str, kind: str) -> str:
+def read_text(file: Path, display: str, kind: str, roots: Iterable[Path] | None = None) -> str:
     """A text file's content, with the limits and the UTF-8 rule of YAML files; problems carry
     codes named after ``kind`` (``bib-encoding``, ``ris-too-large``, …)."""
     try:
-        return _decode(_read(file, display), display)
+        return _decode(_read(file, display, roots), display)
     except StandpuntError as exc:
-        if exc.code == "file-unreadable":
+        if exc.code in _FILE_CODES:
             raise
         code = f"{kind}-" + exc.code.removeprefix("yaml-")
         raise StandpuntError(exc.message, exc.location, code) from None
 
 
-def load_yaml(file: Path, display: str | None = None) -> Any:
-    """Read and parse a YAML file; ``display`` (default: the path) is shown in errors."""
+#: Problems of a file as a file (not of its text): kept as they are.
+_FILE_CODES = ("file-unreadable", "unsafe-file", "file-too-large")
+
+
+def load_yaml(file: Path, display: str | None = None, roots: Iterable[Path] | None = None) -> Any:
+    """Read and parse a YAML file; ``display`` (default: the path) is shown in errors. With
+    ``roots``, a file whose real path is outside all of them is refused unread."""
     display = str(file) if display is None else display
-    return parse_yaml(_read(file, display), display)
+    return parse_yaml(_read(file, display, roots), display)
 
 
 # --------------------------------------------------------------------------- JSON
@@ -856,7 +864,7 @@ def _json_end(root: Any, text: str, index: int, path: str) -> Any:
     return root
 
 
-def load_json(file: Path, display: str | None = None) -> Any:
+def load_json(file: Path, display: str | None = None, roots: Iterable[Path] | None = None) -> Any:
     """Read and parse a JSON file (e.g. a Zotero CSL-JSON export) into located values.
 
     Same size limit and UTF-8 rule as YAML files. Numbers, ``true`` and ``false`` stay the
@@ -864,9 +872,9 @@ def load_json(file: Path, display: str | None = None) -> Any:
     """
     display = str(file) if display is None else display
     try:
-        text = _decode(_read(file, display), display)
+        text = _decode(_read(file, display, roots), display)
     except StandpuntError as exc:
-        raise (exc if exc.code == "file-unreadable" else _as_json(exc)) from None
+        raise (exc if exc.code in _FILE_CODES else _as_json(exc)) from None
     return _parse_json(text, display)
 
 

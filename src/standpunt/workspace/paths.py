@@ -1,21 +1,28 @@
 """A workspace's names and paths: where it is, which ids may name files, which files are read.
 
-The one rule for reading a workspace's files: regular files whose real path is inside. A link
-that leads out of the workspace, a dangling link, a device or a FIFO is never read — not for a
-position, not for a template, not even to hash it for change detection.
+The one rule for every file a workspace holds, read or written: a regular file whose real path
+(every link resolved) is inside the workspace, of a size checked before it is read. A link that
+leads out of the workspace, a dangling link, a device or a FIFO is never read — not for a
+position, standpunt.yaml, a signature, the build state or a template, not even to hash it for
+change detection — and a folder Standpunt writes into must be a real folder inside
+(:func:`inside_folder`). :func:`open_regular` opens a file under this rule (a FIFO is opened
+without waiting for a writer, then refused), :func:`read_bounded` reads one up to a limit, and
+:func:`stream_digest` hashes one in pieces, so no file is ever read whole into memory unchecked.
 
 Light on purpose (no pydantic): the build command uses it before starting its workers.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import stat
 from collections.abc import Iterable
 from pathlib import Path
+from typing import BinaryIO
 
-from standpunt.errors import UsageError
+from standpunt.errors import Location, StandpuntError, UsageError
 
 #: The file that makes a folder a workspace.
 CONFIG_FILE = "standpunt.yaml"
@@ -83,13 +90,125 @@ def readable_file(path: Path, roots: Iterable[Path]) -> bool:
     return stat.S_ISREG(mode) and inside(path, roots)
 
 
+class FileRefused(StandpuntError):
+    """A file the path rule does not let Standpunt read or write (code ``unsafe-file``,
+    ``file-unreadable`` or ``file-too-large``); ``reason`` is the message without a location."""
+
+    def __init__(self, display: str, reason: str, code: str = "unsafe-file") -> None:
+        super().__init__(reason, Location(display), code)
+        self.reason = reason
+
+
+def open_regular(path: Path, display: str, roots: Iterable[Path] | None = None) -> BinaryIO:
+    """``path`` opened for reading, if it is a regular file (inside one of ``roots``, when
+    given); else :class:`FileRefused`. A FIFO or device is opened without waiting and refused,
+    so it cannot hang a command."""
+    if roots is not None and not inside(path, roots):
+        if path.is_symlink() or os.path.lexists(path):
+            raise FileRefused(
+                display,
+                "this file is a link to a place outside the workspace; Standpunt reads only "
+                "files inside it, so put the file itself here",
+            )
+        raise FileRefused(display, "this file does not exist", "file-unreadable")
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise FileRefused(
+            display,
+            f"cannot read this file ({exc.strerror or exc}); check that it exists and that "
+            "you may read it",
+            "file-unreadable",
+        ) from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise FileRefused(
+                display,
+                "this is not a regular file (it is a folder, a device or a pipe); Standpunt "
+                "reads only regular files",
+                "file-unreadable",
+            )
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_bounded(
+    path: Path, display: str, limit: int, roots: Iterable[Path] | None = None
+) -> bytes:
+    """A regular file's bytes (see :func:`open_regular`), refused before reading when it is
+    larger than ``limit`` bytes."""
+    with open_regular(path, display, roots) as handle:
+        size = os.fstat(handle.fileno()).st_size
+        data = handle.read(limit + 1) if size <= limit else b""
+    if size > limit or len(data) > limit:
+        raise FileRefused(
+            display,
+            f"this file is larger than {_size(limit)}, more than Standpunt reads for it",
+            "file-too-large",
+        )
+    return data
+
+
+def _size(limit: int) -> str:
+    return f"{limit // 2**20} MB" if limit >= 2**20 else f"{limit // 1024} kB"
+
+
+#: The largest file :func:`stream_digest` hashes by content; a larger one (no reader of
+#: Standpunt takes a file this size) counts by its size and modification time instead.
+MAX_HASHED_BYTES = 256 * 2**20
+
+
+def stream_digest(path: Path, display: str, roots: Iterable[Path] | None = None) -> str:
+    """sha256 of a regular file's bytes, read in pieces; a file over :data:`MAX_HASHED_BYTES`
+    counts by its size and modification time. :class:`FileRefused` as :func:`open_regular`."""
+    with open_regular(path, display, roots) as handle:
+        info = os.fstat(handle.fileno())
+        if info.st_size > MAX_HASHED_BYTES:
+            return f"large:{info.st_size}:{info.st_mtime_ns}"
+        digest = hashlib.sha256()
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+        return digest.hexdigest()
+
+
+def inside_folder(folder: Path, root: Path, display: str) -> Path:
+    """``folder`` (below ``root``) as a real folder inside the workspace, created if missing:
+    no part of the way may be a link or a file, so nothing written into it lands elsewhere."""
+    real_root = root.resolve()
+    current = root
+    for part in folder.relative_to(root).parts:
+        current = current / part
+        if current.is_symlink() or (
+            current.exists() and not current.resolve().is_relative_to(real_root)
+        ):
+            raise FileRefused(
+                display,
+                f"cannot write {display}: '{current.relative_to(root).as_posix()}' is a link; "
+                "Standpunt writes only into real folders inside the workspace, so replace the "
+                "link by a folder",
+            )
+        if current.exists() and not current.is_dir():
+            raise FileRefused(
+                display,
+                f"cannot write {display}: '{current.relative_to(root).as_posix()}' is a file, "
+                "but Standpunt writes into a folder of that name; move the file away",
+                "file-unwritable",
+            )
+        current.mkdir(exist_ok=True)
+    return folder
+
+
 def find_root(start: Path | None = None) -> Path:
     """The nearest folder at or above ``start`` that holds standpunt.yaml."""
     here = (start or Path.cwd()).resolve()
     if start is not None and not here.is_dir():
         raise UsageError(f"'{start}' is not a folder", code="no-workspace")
     for folder in (here, *here.parents):
-        if (folder / CONFIG_FILE).is_file():
+        if os.path.lexists(folder / CONFIG_FILE):  # even a FIFO or a link: it is refused later
             return folder
     raise UsageError(
         f"no {CONFIG_FILE} found in '{here}' or any folder above it; run the command inside "

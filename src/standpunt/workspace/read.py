@@ -141,7 +141,7 @@ class Workspace:
 
 def load_config(root: Path) -> tuple[Config, Any]:
     """standpunt.yaml, validated; any problem in it stops at once."""
-    raw = load_yaml(root / CONFIG_FILE, CONFIG_FILE)
+    raw = load_yaml(root / CONFIG_FILE, CONFIG_FILE, [root])
     config, diagnostics = validate(Config, raw, Location(CONFIG_FILE, 1, 1))
     if diagnostics:
         raise ContentErrors(diagnostics)
@@ -204,7 +204,7 @@ def _read_positions(workspace: Workspace) -> None:
             problems.error(_OUTSIDE, position.location, "outside-workspace")
             continue
         try:
-            position.raw = load_yaml(path, display)
+            position.raw = load_yaml(path, display, [workspace.root])
         except StandpuntError as exc:
             problems.add(exc.diagnostic())
             workspace.positions[stem] = position
@@ -285,7 +285,10 @@ def _references(workspace: Workspace, path: Path, display: str) -> list[tuple[An
         workspace.problems.extend(diagnostics)
         return [(entry.raw, entry.location, entry.format) for entry in entries]
     kind = "csl-json" if suffix == ".json" else "csl-yaml"
-    data = load_json(path, display) if kind == "csl-json" else load_yaml(path, display)
+    roots = [workspace.root]
+    data = (
+        load_json(path, display, roots) if kind == "csl-json" else load_yaml(path, display, roots)
+    )
     if isinstance(data, YamlMapping) and set(data) == {"references"}:
         data = data["references"]
     if data is None:

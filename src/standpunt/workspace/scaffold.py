@@ -18,13 +18,14 @@ from standpunt.workspace.editor_schema import (
     schema_texts,
     vscode_settings,
 )
-from standpunt.workspace.files import write_atomic
+from standpunt.workspace.files import write_atomic, write_inside
 from standpunt.workspace.paths import (
     CONFIG_FILE,
     EVIDENCE_DIR,
     MAX_ID_LENGTH,
     POSITIONS_DIR,
     YAML_SUFFIXES,
+    inside_folder,
     valid_id,
 )
 
@@ -122,8 +123,7 @@ def new_position(root: Path, title: str, lang: str, position_id: str | None = No
             "(give one with --id)",
             code="invalid-id",
         )
-    folder = root / POSITIONS_DIR
-    folder.mkdir(exist_ok=True)
+    folder = inside_folder(root / POSITIONS_DIR, root, f"{POSITIONS_DIR}/{pid}.yaml")
     target = folder / f"{pid}.yaml"
     if any((folder / f"{pid}{suffix}").exists() for suffix in YAML_SUFFIXES):
         raise StandpuntError(
@@ -140,5 +140,5 @@ def new_position(root: Path, title: str, lang: str, position_id: str | None = No
     )
     if (root / SCHEMA_DIR / POSITION_SCHEMA).is_file():
         filled = modeline(POSITION_SCHEMA, 1) + filled
-    write_atomic(target, filled.encode("utf-8"))
+    write_inside(root, target, filled.encode("utf-8"), create=True)
     return target
