@@ -33,6 +33,8 @@ FORMAT = 1
 #: What ``check`` reads, besides the evidence folders and files standpunt.yaml names.
 _READ = ("positions", "evidence", "signatures", "templates", "assets")
 _KIND = "check"
+#: What ``check ID`` reads of one position only: its file and its signatures.
+_PER_POSITION = ("positions", "signatures")
 
 
 @functools.cache
@@ -138,6 +140,23 @@ class Inputs:
     key: str | None
 
 
+def _positions(root: Path, ids: list[str]) -> dict[str, str]:
+    """The files of the positions ``ids`` and their signatures, and the names of the others
+    (an unknown id is answered with the known ones)."""
+    wanted = {pid.lower() for pid in ids}
+    folder = root / "positions"
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        names = []
+    found = {"positions/": "\n".join(names)}
+    for name in names:
+        if name.rsplit(".", 1)[0].lower() in wanted:
+            found[str(folder / name)] = _file(folder / name, root)
+    found.update(_walk(root, [root / "signatures" / pid for pid in sorted(set(ids))]))
+    return found
+
+
 def inputs(root: Path, ids: list[str] | None, kept: Any = None) -> Inputs:
     """Hash what ``check`` of ``ids`` (None: all) reads; ``kept`` is a kept answer, whose list
     of named files is used when standpunt.yaml did not change."""
@@ -149,11 +168,15 @@ def inputs(root: Path, ids: list[str] | None, kept: Any = None) -> Inputs:
         folders, named = [str(f) for f in found[0]], [str(f) for f in found[1]]
     if not _strings(named) or any(n.endswith(".csl") and not Path(n).is_file() for n in named):
         return Inputs(config, folders, named, None)
-    read = [*(root / name for name in _READ), *map(Path, folders), BUILTIN_TEMPLATES]
+    everything = [*(root / name for name in _READ), *map(Path, folders), BUILTIN_TEMPLATES]
+    read = everything if not ids else [f for f in everything if f.name not in _PER_POSITION]
+    files = _walk(root, read)
+    if ids:  # those positions and their signatures; of the others only the names
+        files.update(_positions(root, ids))
     key = _digest(
         {
             "config": config,
-            "files": _walk(root, read),
+            "files": files,
             "named": {name: _file(Path(name), root) for name in named},
             "tools": _tools(),
             "ids": ids,
