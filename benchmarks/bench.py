@@ -248,9 +248,9 @@ def scale_workspace(folder: Path, positions: int = 1000, evidence: int = 2000) -
         (root / "evidence" / f"works{first // 100:02d}.yaml").write_text("\n".join(lines) + "\n")
     for n in range(positions):
         text = position(f"Position {n}", 5)
-        first, second = f"ref{2 * n % evidence:04d}", f"ref{(2 * n + 1) % evidence:04d}"
+        odd, even = f"ref{2 * n % evidence:04d}", f"ref{(2 * n + 1) % evidence:04d}"
         for work in range(1, 21):
-            text = text.replace(f"@work{work:02d}", f"@{first if work % 2 else second}")
+            text = text.replace(f"@work{work:02d}", f"@{odd if work % 2 else even}")
         (root / "positions" / f"p{n:04d}.yaml").write_text(text)
     return root
 
