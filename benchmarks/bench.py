@@ -13,6 +13,9 @@ generated in a temporary folder outside git, so no version stamp needs git.
   P3  no-op build of 100 positions                 ≤ 0.02x their full build
   P4  preview refresh after an edit                ≤ 0.3x  a cold build of that position
   P5  peak memory (largest process) of a build     ≤ 1.3x  the raw weasyprint command's
+  C1  check of 1,000 positions, 2,000 evidence     ≤ 3.0x  a CSafeLoader pass over the same files
+  C2  the same check again, files unchanged        ≤ 0.5x  that CSafeLoader pass
+  C3  status of one id in that workspace           ≤ 0.1x  the cold check (C1)
 """
 
 from __future__ import annotations
@@ -212,11 +215,94 @@ def refresh_times(root: Path, pid: str, repeat: int) -> tuple[float, float]:
         preview.close()
 
 
+# --------------------------------------------------------------------------- check at scale
+
+#: A plain PyYAML pass over a workspace's YAML files: the baseline of ``check`` at scale.
+CSAFE_PASS = (
+    "import sys,yaml;from pathlib import Path;r=Path(sys.argv[1]);"
+    "files=[r/'standpunt.yaml',*sorted((r/'positions').glob('*.yaml')),"
+    "*sorted((r/'evidence').glob('*.yaml'))];"
+    "[yaml.load(f.read_bytes(),Loader=yaml.CSafeLoader) for f in files]"
+)
+
+
+def scale_workspace(folder: Path, positions: int = 1000, evidence: int = 2000) -> Path:
+    """A coalition's workspace: ``positions`` one-page positions, each citing two of
+    ``evidence`` CSL-YAML entries (every entry cited once), in files of 100 entries."""
+    root = workspace(folder, {})
+    (root / "evidence" / "works.json").unlink()
+    for first in range(0, evidence, 100):
+        lines = []
+        for n in range(first, min(first + 100, evidence)):
+            lines += [
+                f"- id: ref{n:04d}",
+                "  type: report",
+                f"  title: Report {n} on social policy and care",
+                "  author:",
+                f"    - family: Author{chr(65 + n % 26)}",
+                "      given: Kim",
+                "  issued:",
+                f"    date-parts: [[{2000 + n % 20}]]",
+                f"  publisher: Institute {n}",
+            ]
+        (root / "evidence" / f"works{first // 100:02d}.yaml").write_text("\n".join(lines) + "\n")
+    for n in range(positions):
+        text = position(f"Position {n}", 5)
+        odd, even = f"ref{2 * n % evidence:04d}", f"ref{(2 * n + 1) % evidence:04d}"
+        for work in range(1, 21):
+            text = text.replace(f"@work{work:02d}", f"@{odd if work % 2 else even}")
+        (root / "positions" / f"p{n:04d}.yaml").write_text(text)
+    return root
+
+
+def check_at_scale(
+    tmp_path: Path, repeat: int, quick: bool
+) -> list[tuple[str, str, float, float, float, str]]:
+    """C1-C3: ``check`` of 1,000 positions and 2,000 evidence entries, cold and warm, against a
+    plain CSafeLoader pass over the same files; ``status`` of one id against that check."""
+    count = 200 if quick else 1000
+    root = scale_workspace(tmp_path / "scale", count, 2 * count)
+    check = [PY, "-m", "standpunt", "-C", str(root), "check"]
+    one = [PY, "-m", "standpunt", "-C", str(root), "status", "p0001"]
+    # in turns, best of each: the slow drifts of a shared machine fall on all four alike
+    times: dict[str, list[float]] = {"plain": [], "cold": [], "warm": [], "one": []}
+    for _ in range(max(3, repeat)):
+        times["plain"].append(run([PY, "-c", CSAFE_PASS, str(root)])[0])
+        clear_cache(root)()
+        times["cold"].append(run(check)[0])
+        times["warm"].append(run(check)[0])
+        times["one"].append(run(one)[0])
+    plain, cold, warm, status_one = (min(times[k]) for k in ("plain", "cold", "warm", "one"))
+    label = f"{count:,} positions, {2 * count:,} evidence"
+    return [
+        ("C1", f"check, {label}, cold", cold, plain, 3.0, "CSafeLoader pass, same files"),
+        ("C2", f"check, {label}, warm", warm, plain, 0.5, "CSafeLoader pass, same files"),
+        ("C3", "status of one id in that workspace", status_one, cold, 0.1, "cold check (C1)"),
+    ]
+
+
+def print_check_results(rows: list[tuple[str, str, float, float, float, str]]) -> None:
+    """C1-C3 alone (``--only-check``), in the table's layout."""
+    width = max(len(r[1]) for r in rows)
+    for key, name, ours, base, target, what in rows:
+        ratio = ours / base
+        mark = "ok" if ratio <= target else "MISSED"
+        print(
+            f"{key:4} {name:<{width}}  {ours:>7.2f} s   {base:>7.2f} s  {ratio:>6.2f}x "
+            f"{target:>6.2f}x  {mark:6} vs {what}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer positions and repeats")
+    parser.add_argument("--only-check", action="store_true", help="only C1-C3 (check at scale)")
     args = parser.parse_args()
     repeat = 1 if args.quick else 3
+    if args.only_check:
+        with tempfile.TemporaryDirectory(prefix="standpunt-bench-") as tmp:
+            print_check_results(check_at_scale(Path(tmp), repeat, args.quick))
+        return
     many = 20 if args.quick else 100
     weasyprint = shutil.which("weasyprint") or str(Path(PY).parent / "weasyprint")
     sys.path.insert(0, str(REPO / "src"))
@@ -394,6 +480,8 @@ def main() -> None:
                 "cold build of that position",
             )
         )
+
+        results += check_at_scale(tmp_path, repeat, args.quick)
 
     width = max(len(r[1]) for r in results)
     print(

@@ -3,11 +3,13 @@ problem (including hostile files) is one located StandpuntError."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import pickle
 import string
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from standpunt.errors import Location, StandpuntError
+from standpunt.workspace import load
 from standpunt.workspace.load import (
     MAX_BYTES,
     MAX_DEPTH,
@@ -30,6 +33,17 @@ from standpunt.workspace.load import (
 )
 
 P = "positions/x.yaml"
+
+
+@pytest.fixture(autouse=True, scope="module", params=["libyaml", "pure-python"])
+def parser(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Every test of the loader runs with libyaml's event parser and with the pure-Python one:
+    both must keep every rule and give the same locations."""
+    assert load._CParser is not None, "PyYAML without libyaml: the libyaml runs would test nothing"
+    saved = load.use_libyaml
+    load.use_libyaml = request.param == "libyaml"
+    yield request.param
+    load.use_libyaml = saved
 
 
 def fails(text: str | bytes, path: str = P) -> StandpuntError:
@@ -711,3 +725,107 @@ def test_all_string_chars_survive_json(tmp_path: Path) -> None:
     assert load_json(file) == [text]
     file = write(tmp_path, json.dumps({"k": text}))
     assert load_json(file) == {"k": text}
+
+
+# ------------------------------------------------------------------- libyaml and pure Python
+
+
+def _shape(value: Any) -> Any:
+    """Everything the loader gives for a value: text, style, offsets and every location."""
+    if isinstance(value, YamlMapping):
+        items = [(_shape(k), value.key_locs[k], _shape(v)) for k, v in value.items()]
+        return ("mapping", value.loc, items)
+    if isinstance(value, YamlList):
+        return ("list", value.loc, [_shape(v) for v in value], list(value.item_locs))
+    if isinstance(value, Scalar):
+        return ("scalar", str(value), value.loc, value.style, value.start, value.end)
+    return value
+
+
+def _read_both(text: str | bytes) -> tuple[Any, Any]:
+    """What the loader gives with libyaml and with the pure-Python parser (or their error)."""
+    found = []
+    saved = load.use_libyaml
+    try:
+        for libyaml in (True, False):
+            load.use_libyaml = libyaml
+            try:
+                found.append(_shape(parse_yaml(text, P)))
+            except StandpuntError as error:
+                found.append((error.message, error.location, error.code))
+    finally:
+        load.use_libyaml = saved
+    return found[0], found[1]
+
+
+@settings(max_examples=600, deadline=None)
+@given(YAMLISH | st.text(max_size=60))
+def test_libyaml_and_the_pure_python_parser_agree_on_any_input(text: str) -> None:
+    with_libyaml, pure = _read_both(text)
+    assert with_libyaml == pure
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    TREES,
+    st.sampled_from([None, True, False]),
+    st.sampled_from([None, '"', "'", "|", ">"]),
+    st.sampled_from(["\n", "\r\n"]),
+    st.lists(st.tuples(st.integers(0, 400), st.sampled_from([*"\t?#:-[]{}|>\\\r", " #"]))),
+)
+def test_libyaml_and_the_pure_python_parser_agree_on_dumped_and_damaged_trees(
+    tree: Any, flow: bool | None, style: str | None, newline: str, damage: list[tuple[int, str]]
+) -> None:
+    text = yaml.dump(
+        tree,
+        Dumper=_NoAliasDumper,
+        default_flow_style=flow,
+        default_style=style,
+        line_break=newline,
+    )
+    for at, what in damage:
+        text = text[:at] + what + text[at:]
+    with_libyaml, pure = _read_both(text)
+    assert with_libyaml == pure
+
+
+def test_libyaml_reads_ordinary_files_and_the_pure_parser_judges_the_rest(
+    monkeypatch: pytest.MonkeyPatch, parser: str
+) -> None:
+    """libyaml reads a file unless it holds what the two parsers read differently (here a tab,
+    '?' in a flow list, a block header followed by '#') or anything wrong: then the pure-Python
+    parser reads it again and reports the problem."""
+    pure: list[str] = []
+    original = load._compose
+
+    def counted(loader: Any, source: str) -> Any:
+        pure.append(source)
+        return original(loader, source)
+
+    monkeypatch.setattr(load, "_compose", counted)
+    ordinary = 'title: Zürich "quoted" 😀\ndate-parts: [[2020, 1]]\nbody: |\n  Text [@key].\n'
+    assert to_plain(parse_yaml(ordinary, P))["date-parts"] == [["2020", "1"]]
+    assert pure == ([] if parser == "libyaml" else [ordinary])
+    for text in ["a: x\t\n", "a: [b?]\n", "a: |#\n  x\n", "a: &x 1\n", "a: 1\na: 2\n"]:
+        pure.clear()
+        with contextlib.suppress(StandpuntError):
+            parse_yaml(text, P)
+        assert pure == [text]
+
+
+def test_a_u_escape_past_the_last_character_is_an_error_not_a_crash() -> None:
+    error = fails('title: "Caf\\UFFFFFFFF"\n')
+    assert (error.code, where(error)) == ("yaml-escape", (1, 12))
+    assert error.message.startswith("this '\\U' escape names no character")
+
+
+def test_non_ascii_text_keeps_character_columns_and_offsets() -> None:
+    text = "é€😀: [ä, 'ö']\nnext: \"ü\" # ß\n"
+    loaded = parse_yaml(text, P)
+    items = loaded["é€😀"]
+    assert (items.loc, items.item_locs) == (
+        Location(P, 1, 6),
+        [Location(P, 1, 7), Location(P, 1, 10)],
+    )
+    assert [item.raw for item in items] == ["ä", "'ö'"]
+    assert (loaded["next"].loc, loaded["next"].raw) == (Location(P, 2, 7), '"ü"')

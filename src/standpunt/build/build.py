@@ -119,6 +119,7 @@ def _open_and_run(
 ) -> BuildReport:
     # The heavy imports (pydantic, jinja2, markdown-it) happen here, after the workers started.
     from standpunt.build.run import run
-    from standpunt.workspace.read import open_workspace
+    from standpunt.workspace.read import open_positions
 
-    return run(open_workspace(root), ids, options, progress, workers, record)
+    # ``build ID`` reads that position, the evidence and the settings, not the other positions
+    return run(open_positions(root, ids), ids, options, progress, workers, record)

@@ -7,6 +7,7 @@ back onto the YAML file, whatever the scalar's style, so that a wrong key points
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -16,6 +17,8 @@ from standpunt.errors import Location
 from standpunt.workspace.load import Scalar
 from standpunt.workspace.read import PositionFile
 from standpunt.workspace.texts import texts
+
+_NEWLINE = re.compile("\n")
 
 
 @dataclass(frozen=True)
@@ -96,5 +99,5 @@ def _literal_offset(
 @lru_cache(maxsize=64)
 def _line_starts(text: str) -> list[int]:
     starts = [0]
-    starts.extend(i + 1 for i, char in enumerate(text) if char == "\n")
+    starts.extend(match.end() for match in _NEWLINE.finditer(text))
     return starts

@@ -580,7 +580,8 @@ def _cannot(workspace: Workspace, path: Path, what: str, exc: OSError) -> Standp
 
 def read_signatures(workspace: Workspace) -> tuple[dict[str, list[Signature]], list[Diagnostic]]:
     """Every readable signature by position id (sorted by partner), each with its proof, and
-    the problems found reading them."""
+    the problems found reading them; of the positions read only, when the workspace was read
+    for some positions (:attr:`Workspace.partial`)."""
     found: dict[str, list[Signature]] = {}
     problems = Problems()
     root = workspace.root / SIGNATURES_DIR
@@ -595,8 +596,9 @@ def read_signatures(workspace: Workspace) -> tuple[dict[str, list[Signature]], l
             "unsafe-file",
         )
         return found, problems.sorted()
+    only = workspace.partial
     for entry in sorted(root.iterdir()):
-        if entry.name.startswith("."):
+        if entry.name.startswith(".") or (only is not None and entry.name not in only):
             continue
         if entry.is_symlink():  # a folder here is never a link: nothing outside is listed
             problems.error(

@@ -1,13 +1,18 @@
-"""``standpunt check``: every problem of every file, in one run."""
+"""``standpunt check``: every problem of every file, in one run.
+
+What a check found is kept while nothing it reads changes (:mod:`standpunt.buildstate.checked`):
+checking an unchanged workspace again only hashes its files. ``check ID`` reads that position, the
+evidence and the settings, not the other positions (:func:`open_positions`); the checks across
+all positions (evidence nobody cites) run only when every position is checked.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-from standpunt.checks.check import check_workspace
+from standpunt.buildstate.checked import cached_check, inputs, keep_check, kept_check
 from standpunt.commands.result import Result
-from standpunt.workspace.read import open_workspace, select
 
 
 @dataclass
@@ -21,7 +26,24 @@ class Checked(Result):
 
 def check(root: Path, ids: list[str] | None = None) -> Checked:
     """Read and check the workspace at ``root``, or only the positions ``ids`` of it."""
-    workspace = open_workspace(root)
+    kept = kept_check(root, ids)
+    hashed = inputs(root, ids, kept)
+    answer = cached_check(kept, hashed)
+    if answer is not None:
+        summary, problems = answer
+        if isinstance(summary, list) and len(summary) == 2 and all(type(n) is int for n in summary):
+            return Checked(problems=problems, positions=summary[0], evidence=summary[1])
+    checked = check_now(root, ids)
+    keep_check(root, ids, hashed, [checked.positions, checked.evidence], checked.problems)
+    return checked
+
+
+def check_now(root: Path, ids: list[str] | None = None) -> Checked:
+    """:func:`check` without the kept answer: everything read and checked again."""
+    from standpunt.checks.check import check_workspace
+    from standpunt.workspace.read import open_positions, select
+
+    workspace = open_positions(root, ids)
     chosen = select(workspace, ids)
     report = check_workspace(workspace, chosen if ids else None)
     return Checked(

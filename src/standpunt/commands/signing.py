@@ -21,7 +21,7 @@ from standpunt.coalition.signatures import Signature, SignatureState
 from standpunt.coalition.statement import Statement
 from standpunt.commands.result import Result
 from standpunt.errors import Diagnostic, Problems, StandpuntError, UsageError
-from standpunt.workspace.read import Workspace, open_workspace, select
+from standpunt.workspace.read import Workspace, open_positions, open_workspace, select
 
 
 @dataclass
@@ -71,7 +71,7 @@ class SigningStatus(Result):
 
 def fingerprint(root: Path, position: str) -> Fingerprint:
     """The fingerprint of ``position``'s current words, which partners sign."""
-    workspace = open_workspace(root)
+    workspace = open_positions(root, [position])
     return Fingerprint(position=position, fingerprint=position_fingerprint(workspace, position))
 
 
@@ -100,7 +100,7 @@ def statement(
         return StatementText(data=text.encode())
     if root is None:
         raise UsageError("no workspace", code="no-workspace")
-    workspace = open_workspace(root)
+    workspace = open_positions(root, [position])
     _, signer, folded = signatures.signing_request(workspace, position, partner, by, role)
     current = position_fingerprint(workspace, position)
     return StatementText(data=Statement(position, current, partner, signer, folded).encode())
@@ -180,7 +180,7 @@ def sign(
     :func:`signatures.sign`); ``key_file`` or ``signature_file`` make it a verifiable SSH
     signature.
     """
-    workspace = open_workspace(root)
+    workspace = open_positions(root, [position])
     signatures.signing_request(workspace, position, partner, by, role)  # wrong usage first
     errors = _errors_of(workspace, position)
     if errors:
@@ -262,7 +262,7 @@ def unsign(root: Path, position: str, partner: str) -> Unsigned:
 def status(root: Path, ids: list[str] | None = None) -> SigningStatus:
     """Per position (all, or those in ``ids``) and partner: signed this text, signed an older
     text, or not signed."""
-    workspace = open_workspace(root)
+    workspace = open_positions(root, ids)
     signed, problems = signatures.read_signatures(workspace)
     standings = []
     for pid in select(workspace, ids):

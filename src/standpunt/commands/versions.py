@@ -11,7 +11,7 @@ from standpunt.commands.result import Result
 from standpunt.errors import UsageError
 from standpunt.versions.history import Version
 from standpunt.versions.history import history as read_history
-from standpunt.workspace.read import open_workspace, select
+from standpunt.workspace.read import open_positions, open_workspace, select
 
 
 @dataclass
@@ -38,7 +38,7 @@ class RedlineWritten(Result):
 
 def history(root: Path, position: str) -> History:
     """The versions of ``position`` in git."""
-    workspace = open_workspace(root)
+    workspace = open_positions(root, [position])
     (pid,) = select(workspace, [position])
     return History(
         position=pid, versions=read_history(workspace.root, workspace.positions[pid].path)

@@ -1,12 +1,21 @@
 """Reading YAML (and CSL-JSON) that users can trust: every value a located string.
 
-Built on PyYAML's pure-Python reader, scanner and parser with our own composer, because the
-stock loaders resolve types (``NO`` becomes ``False``, ``0306406152`` an octal number), follow
-anchors (billion laughs), construct tagged objects (``!!python/object``) and recurse per nesting
-level. Here every scalar stays the text that was written, anchors, aliases and tags are refused
-before anything is built, nesting is capped at :data:`MAX_DEPTH`, files are capped at
-:data:`MAX_BYTES`, and every problem becomes a :class:`StandpuntError` with file, line and column.
-The C loader is never used: it overflows the process stack on very deep nesting.
+Built on a YAML parser's events with our own composer, because the stock loaders resolve types
+(``NO`` becomes ``False``, ``0306406152`` an octal number), follow anchors (billion laughs),
+construct tagged objects (``!!python/object``) and recurse per nesting level. Here every scalar
+stays the text that was written, anchors, aliases and tags are refused before anything is built,
+nesting is capped at :data:`MAX_DEPTH`, files are capped at :data:`MAX_BYTES`, and every problem
+becomes a :class:`StandpuntError` with file, line and column. The C loader is never used: it
+overflows the process stack on very deep nesting.
+
+The events come from libyaml's parser where PyYAML carries it (its wheels do): some twenty times
+faster than PyYAML's pure-Python reader, scanner and parser, and, like them, not recursive (it
+keeps a stack of states; 100,000 levels parse without a crash). The two do not accept quite the
+same YAML (libyaml follows YAML 1.2 on tabs, on '?' in flow collections and on a few more
+corners), so the pure-Python parser stays the judge: libyaml reads a file only when nothing in
+it touches those corners (:func:`_libyaml_unsure`), and a file libyaml finds anything wrong in
+(anchors and tags included) is read again by the pure-Python parser, whose error is reported.
+Either way a file gives the same values, locations and errors.
 
 JSON (CSL-JSON from Zotero) gets the same located values from a small strict JSON reader of
 its own: PyYAML would read JSON too, but five times slower, and not all of it (tab indentation,
@@ -38,6 +47,11 @@ from yaml.parser import Parser
 from yaml.reader import Reader, ReaderError
 from yaml.scanner import Scanner
 
+try:  # libyaml's event parser, where PyYAML was built with it
+    from yaml._yaml import CParser as _CParser
+except ImportError:  # pragma: no cover - PyYAML's wheels carry libyaml
+    _CParser = None
+
 from standpunt.errors import Location, StandpuntError
 from standpunt.workspace.paths import open_regular
 from standpunt.workspace.pitfalls import pasted_characters
@@ -61,6 +75,10 @@ MAX_BYTES = 5 * 1024 * 1024
 
 #: Most lists/mappings that may be nested inside each other.
 MAX_DEPTH = 64
+
+#: Whether libyaml's event parser reads files (where PyYAML carries it). The tests turn it off
+#: to hold the pure-Python parser to the same rules.
+use_libyaml: bool = _CParser is not None
 
 
 # --------------------------------------------------------------------------- located values
@@ -444,6 +462,118 @@ def _join_surrogates(value: str, loc: Location) -> str:
         ) from None
 
 
+# --------------------------------------------------------------------------- libyaml
+
+
+class _Unsure(Exception):
+    """libyaml met something the pure-Python parser may read otherwise, or a problem: the
+    pure-Python parser reads the file again and judges it."""
+
+
+#: Characters libyaml and the pure-Python parser read differently (a tab, the line breaks
+#: U+0085, U+2028 and U+2029, a byte order mark inside the text) or that only the pure-Python
+#: parser refuses (control characters): a file holding one is read by the pure-Python parser.
+_LIBYAML_UNSURE = re.compile(
+    "[^\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
+#: What a flow collection (``[...]``, ``{...}``) may hold for libyaml to read it: libyaml reads
+#: '?', '#' and line breaks inside one as YAML 1.2 does, the pure-Python parser as YAML 1.1.
+_FLOW_SAFE = re.compile(r"[\w ,:\[\]{}.\-/@'\"\n]*")
+#: A block scalar's header as both read it: '|' or '>', indicators, then a space or line break.
+_BLOCK_HEADER = re.compile(r"[|>][-+0-9]{0,2}(?=[ \r\n]|\Z)")
+
+
+def _compose_libyaml(text: str, path: str) -> Any:
+    """The located values libyaml's events give; :class:`_Unsure` when the pure-Python parser
+    must judge the file (and the parser's own errors, for the same reason)."""
+    assert _CParser is not None
+    parser = _CParser(text)
+    try:
+        get_event = parser.get_event
+        get_event()  # StreamStartEvent
+        start = get_event()
+        if type(start) is StreamEndEvent:
+            return None
+        if start.version is not None or start.tags:  # a %YAML or %TAG directive
+            raise _Unsure
+        root = _compose_libyaml_document(get_event, text, path)
+        get_event()  # DocumentEndEvent
+        if type(get_event()) is not StreamEndEvent:  # a second document
+            raise _Unsure
+        return root
+    finally:
+        parser.dispose()
+
+
+def _compose_libyaml_document(get_event: Callable[[], Any], text: str, path: str) -> Any:
+    """:func:`_compose_document` for libyaml's events, with what libyaml's parser does not
+    refuse (anchors, tags, block headers the pure-Python parser refuses, flow collections it
+    may read otherwise) made :class:`_Unsure`."""
+    size = len(text)
+    containers: list[Any] = []
+    pending: list[Any] = []
+    flow_start, flow_level = -1, -1  # where the outermost flow collection opened, and its level
+    while True:
+        event = get_event()
+        cls = type(event)
+        if cls is ScalarEvent or cls is MappingStartEvent or cls is SequenceStartEvent:
+            mark = event.start_mark
+            if mark.index == size:  # libyaml puts the end of a text without a final line break
+                loc = Location(path, *_line_col(text, size))  # on a line of its own
+            else:
+                loc = Location(path, mark.line + 1, mark.column + 1)
+        if cls is ScalarEvent:
+            if event.anchor is not None or event.tag is not None:
+                raise _Unsure
+            value, style = event.value, event.style or None
+            is_container = False
+            if style is None and not value:
+                node: Any = None
+            else:
+                if style == '"' and _SURROGATE.search(value):
+                    value = _join_surrogates(value, loc)
+                elif (style == "|" or style == ">") and not _BLOCK_HEADER.match(text, mark.index):
+                    raise _Unsure
+                node = Scalar(value, loc, style, text, mark.index, event.end_mark.index)
+        elif cls is MappingStartEvent or cls is SequenceStartEvent:
+            if event.anchor is not None or event.tag is not None or len(containers) >= MAX_DEPTH:
+                raise _Unsure
+            if event.flow_style and flow_start < 0:
+                flow_start, flow_level = mark.index, len(containers)
+            node = YamlMapping(loc) if cls is MappingStartEvent else YamlList(loc)
+            is_container = True
+        elif cls is MappingEndEvent or cls is SequenceEndEvent:
+            node = containers.pop()
+            pending.pop()
+            if len(containers) == flow_level:
+                if not _FLOW_SAFE.fullmatch(text, flow_start, event.end_mark.index):
+                    raise _Unsure
+                flow_start, flow_level = -1, -1
+            if not containers:
+                return node
+            continue
+        else:  # an alias
+            raise _Unsure
+
+        if containers:
+            parent = containers[-1]
+            if type(parent) is YamlList:
+                parent.append(node)
+                parent.item_locs.append(loc)
+            elif pending[-1] is _NO_KEY:
+                _check_key(parent, node, loc)
+                parent.key_locs[node] = loc
+                pending[-1] = node
+            else:
+                parent[pending[-1]] = node
+                pending[-1] = _NO_KEY
+        elif not is_container:
+            return node
+        if is_container:
+            containers.append(node)
+            pending.append(_NO_KEY)
+
+
 # --------------------------------------------------------------------------- syntax errors
 
 #: Plain-language explanations for PyYAML's problems, by a piece of the problem's text.
@@ -572,13 +702,35 @@ def _reader_error(exc: ReaderError, path: str, source: str) -> StandpuntError:
     )
 
 
+def _bad_escape(loader: _Loader) -> StandpuntError:
+    """A '\\U' escape naming no character; the scanner stands on its hexadecimal digits."""
+    mark = loader.get_mark()
+    return StandpuntError(
+        "this '\\U' escape names no character (the largest is \\U0010FFFF); write the "
+        "character itself, or use single quotes if the backslash is part of the text",
+        Location(loader.name, mark.line + 1, max(1, mark.column - 1)),
+        "yaml-escape",
+    )
+
+
 def _compose_text(text: str, path: str) -> Any:
     """Parse decoded text; every failure of the file becomes a :class:`StandpuntError` (a
     failure of Standpunt itself is left to reach the command line, which says it is a bug)."""
+    if use_libyaml and not _LIBYAML_UNSURE.search(text):
+        try:
+            return _compose_libyaml(text, path)
+        except (_Unsure, StandpuntError, YAMLError):
+            pass  # the pure-Python parser reads it again, and says what is wrong
+    loader: _Loader | None = None
     try:
-        return _compose(_Loader(text, path), text)
+        loader = _Loader(text, path)
+        return _compose(loader, text)
     except StandpuntError:
         raise
+    except (ValueError, OverflowError):  # PyYAML's chr() of a '\\U' escape past U+10FFFF
+        if loader is None:
+            raise
+        raise _bad_escape(loader) from None
     except MarkedYAMLError as exc:
         raise _syntax_error(exc, path, text) from None
     except ReaderError as exc:

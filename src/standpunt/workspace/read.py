@@ -7,6 +7,9 @@ else can be judged without it.
 
 from __future__ import annotations
 
+import os
+import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +41,7 @@ from standpunt.workspace.paths import (
     ID_RULE,
     POSITIONS_DIR,
     YAML_SUFFIXES,
+    inside,
     readable_file,
     sorted_files,
     valid_id,
@@ -119,6 +123,10 @@ class Workspace:
     positions: dict[str, PositionFile] = field(default_factory=dict)
     evidence: dict[str, EvidenceItem] = field(default_factory=dict)
     problems: Problems = field(default_factory=Problems)
+    #: The positions read when not all were (:func:`open_positions`), else None.
+    partial: list[str] | None = None
+    #: The id of every position file found, read or not (for messages naming the known ones).
+    listed: list[str] = field(default_factory=list)
 
     def display(self, path: Path) -> str:
         """A path as the user sees it: relative to the workspace, with forward slashes."""
@@ -167,11 +175,31 @@ def open_workspace(root: Path) -> Workspace:
     return workspace
 
 
-def _read_positions(workspace: Workspace) -> None:
+def open_positions(root: Path, ids: list[str] | None) -> Workspace:
+    """The workspace with only the positions ``ids`` read (every one when None or empty): the
+    settings, those positions and all evidence. What concerns other position files (names,
+    sub-folders, twins) is left to a look at the whole workspace; an id without a file is left
+    for :func:`select` to report."""
+    if not ids:
+        return open_workspace(root)
+    config, config_raw = load_config(root)
+    workspace = Workspace(root=root, config=config, config_raw=config_raw, partial=list(ids))
+    _read_positions(workspace, {pid.lower() for pid in ids})
+    _read_evidence(workspace)
+    return workspace
+
+
+def _read_positions(workspace: Workspace, only: set[str] | None = None) -> None:
     problems = workspace.problems
     seen: dict[str, PositionFile] = {}
     folder = workspace.root / POSITIONS_DIR
+    readable = _readable_in(workspace.root)
     for path in sorted_files(folder, YAML_SUFFIXES, hidden=True):
+        stem = path.name.rsplit(".", 1)[0]
+        if path.parent == folder and valid_id(stem):
+            workspace.listed.append(stem)
+        if only is not None and (stem.lower() not in only or path.parent != folder):
+            continue
         if path.parent != folder:
             problems.warning(
                 "positions in sub-folders are not read; move the file into positions/",
@@ -179,7 +207,6 @@ def _read_positions(workspace: Workspace) -> None:
                 "ignored-file",
             )
             continue
-        stem = path.name.rsplit(".", 1)[0]
         display = workspace.display(path)
         position = PositionFile(id=stem, path=path, display=display)
         if not valid_id(stem):
@@ -200,7 +227,7 @@ def _read_positions(workspace: Workspace) -> None:
             )
             continue
         seen[stem.lower()] = position
-        if not readable_file(path, [workspace.root]):
+        if not readable(path):
             problems.error(_OUTSIDE, position.location, "outside-workspace")
             continue
         try:
@@ -254,9 +281,10 @@ def _read_evidence(workspace: Workspace) -> None:
     suffixes = (*YAML_SUFFIXES, ".json", *BIBLIOGRAPHY_FORMATS)
     files = [p for folder in evidence_folders(workspace) for p in sorted_files(folder, suffixes)]
     found: list[tuple[Any, Location, str]] = []  # (reference, where, format)
+    readable = _readable_in(workspace.root)
     for path in dict.fromkeys(files):
         display = workspace.display(path)
-        if not readable_file(path, [workspace.root]):
+        if not readable(path):
             problems.error(_OUTSIDE, Location(display, 1, 1), "outside-workspace")
             continue
         try:
@@ -275,6 +303,27 @@ def _read_evidence(workspace: Workspace) -> None:
             raw[Scalar("id", where)] = Scalar(key, where)
             raw.key_locs["id"] = where
         _read_item(workspace, raw, where, kind, generated)
+
+
+def _readable_in(root: Path) -> Callable[[Path], bool]:
+    """:func:`readable_file` for the files of a folder walk, with one real path per folder
+    rather than one per file: a file that is no link, in a real folder inside the workspace
+    (a walk does not enter links), is inside too."""
+    folders: dict[Path, bool] = {}
+
+    def readable(path: Path) -> bool:
+        try:
+            mode = os.lstat(path).st_mode
+        except OSError:
+            return False
+        if not stat.S_ISREG(mode):  # a link is judged by where it leads
+            return stat.S_ISLNK(mode) and readable_file(path, [root])
+        known = folders.get(path.parent)
+        if known is None:
+            known = folders[path.parent] = inside(path.parent, [root])
+        return known
+
+    return readable
 
 
 def _references(workspace: Workspace, path: Path, display: str) -> list[tuple[Any, Location, str]]:
@@ -347,10 +396,11 @@ def select(workspace: Workspace, ids: list[str] | None) -> list[str]:
     """The positions to work on; an unknown id is a usage error naming the known ones."""
     if not ids:
         return sorted(workspace.positions)
+    known = workspace.listed if workspace.partial is not None else workspace.positions
     for wanted in ids:
         if wanted not in workspace.positions:
             raise UsageError(
-                f"no position '{wanted}' in positions/{did_you_mean(wanted, workspace.positions)}",
+                f"no position '{wanted}' in positions/{did_you_mean(wanted, known)}",
                 code="unknown-position",
             )
     return list(dict.fromkeys(ids))
