@@ -59,6 +59,7 @@ class WarmCiter:
         self._count = 0
         self._lock = threading.Lock()
         self._starting: threading.Thread | None = None
+        self._stopped_starts = 0
 
     def start(self) -> None:
         """Start pandoc on a thread of its own, so that its start overlaps other work."""
@@ -81,7 +82,8 @@ class WarmCiter:
     @property
     def starts(self) -> int:
         """How many times pandoc was started (a request that failed a limit restarts it)."""
-        return self._process.starts if self._process is not None else 0
+        running = self._process.starts if self._process is not None else 0
+        return self._stopped_starts + running
 
     def run(
         self,
@@ -138,6 +140,7 @@ class WarmCiter:
         with self._lock:
             process, self._process = self._process, None
         if process is not None:
+            self._stopped_starts += process.starts
             process.close()
         shutil.rmtree(self._folder, ignore_errors=True)
 
