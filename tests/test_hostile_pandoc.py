@@ -244,22 +244,25 @@ def test_hostile_memory_cap_is_pandocs_own_address_space_limit(tmp_path):
     script = tmp_path / "limits.lua"
     script.write_text(
         textwrap.dedent("""\
-            while true do
-              local size = io.stdin:read 'l'
-              if size == nil then break end
-              io.stdin:read(tonumber(size))
-              local handle = io.open('/proc/self/limits')
-              local text = handle:read 'a'
-              handle:close()
-              local line = text:match 'Max address space[^\\n]*'
-              local answer = pandoc.json.encode { line = line }
-              io.stdout:write(#answer, '\\n', answer)
-              io.stdout:flush()
+            function Reader()
+              while true do
+                local size = io.stdin:read 'l'
+                if size == nil then break end
+                io.stdin:read(tonumber(size))
+                local handle = io.open('/proc/self/limits')
+                local text = handle:read 'a'
+                handle:close()
+                local line = text:match 'Max address space[^\\n]*'
+                local answer = pandoc.json.encode { line = line }
+                io.stdout:write(#answer, '\\n', answer)
+                io.stdout:flush()
+              end
+              return pandoc.Pandoc {}
             end
             """),
         encoding="utf-8",
     )
-    process = LuaProcess(script, [], {}, Limits(memory_mb=300))
+    process = LuaProcess(script, {}, Limits(memory_mb=300))
     try:
         answer = process.ask({})
     finally:
@@ -283,14 +286,15 @@ def _server(tmp_path: Path, body: str) -> Path:
               io.stdout:write(#text, '\\n', text)
               io.stdout:flush()
             end
-            receive()
-            send { ready = true }
-            while true do
-              local request = receive()
-              if request == nil then break end
+            function Reader()
+              receive()
+              send { ready = true }
+              while true do
+                local request = receive()
+                if request == nil then break end
             """)
-        + textwrap.indent(body, "  ")
-        + "end\n",
+        + textwrap.indent(body, "    ")
+        + "  end\n  return pandoc.Pandoc {}\nend\n",
         encoding="utf-8",
     )
     return script
@@ -298,7 +302,7 @@ def _server(tmp_path: Path, body: str) -> Path:
 
 def test_hostile_warm_pandoc_that_hangs_is_stopped_and_started_again(tmp_path):
     script = _server(tmp_path, "if request.hang then while true do end end\nsend { ok = 1 }\n")
-    process = LuaProcess(script, [], {}, Limits(seconds=1.5))
+    process = LuaProcess(script, {}, Limits(seconds=1.5))
     try:
         assert process.ask({}) == {"ok": 1}
         with pytest.raises(StandpuntError) as stopped:
@@ -318,7 +322,7 @@ def test_hostile_warm_pandoc_that_writes_too_much_is_stopped(tmp_path, monkeypat
         "if request.flood then io.stdout:write(string.rep('x', 10000000)) io.stdout:flush() end\n"
         "send { ok = 1 }\n",
     )
-    process = LuaProcess(script, [], {}, Limits())
+    process = LuaProcess(script, {}, Limits())
     try:
         with pytest.raises(StandpuntError) as stopped:
             process.ask({"flood": True})

@@ -84,7 +84,7 @@ def test_a_build_starts_one_pandoc_for_all_its_positions(make_workspace, monkeyp
 
 def test_the_citation_cache_key_holds_the_lua_and_the_terms() -> None:
     assert set(build_cite.FILTER_FILES) == {
-        "read.lua", "shape.lua", "locators.lua", "warm.lua", "options.lua",
+        "read.lua", "shape.lua", "locators.lua", "warm.lua",
         "citeproc.py", "styles.py", "terms.py", "warm.py",
     }  # fmt: skip
     folder = Path(warm_module.__file__).parent

@@ -275,13 +275,15 @@ def _framed(output: bytearray) -> bool:
 
 
 class LuaProcess:
-    """A ``pandoc lua`` process kept warm: it answers framed JSON requests one at a time
-    (see ``standpunt/cite/warm.lua``), under ``limits``: its memory, the time of each request
-    and the size of each answer. A request that fails a limit, or that the process dies on,
-    stops the process; the next request starts a new one. Safe to share between threads."""
+    """A pandoc kept warm: the custom reader ``script``, run on an empty input, answers framed
+    JSON requests on its standard input and output one at a time (see
+    ``standpunt/cite/warm.lua``), the first being ``hello``; under ``limits``: its memory, the
+    time of each request and the size of each answer. A request that fails a limit, or that the
+    process dies on, stops the process; the next request starts a new one. Safe to share
+    between threads."""
 
-    def __init__(self, script: Path, args: list[str], hello: dict[str, Any], limits: Limits):
-        self.command = [pandoc_executable(), "lua", str(script), *args]
+    def __init__(self, script: Path, hello: dict[str, Any], limits: Limits):
+        self.command = [pandoc_executable(), "--from", str(script), "--to", "plain", os.devnull]
         self.hello = hello
         self.limits = limits
         self.starts = 0

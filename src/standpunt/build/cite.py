@@ -162,7 +162,7 @@ def cite_texts(
 #: What tells pandoc what to do besides its version: the Lua it runs, the Python that writes
 #: its requests and prepares its style, and our terms. A change to any of them is a cache miss.
 FILTER_FILES = (
-    "read.lua", "shape.lua", "locators.lua", "warm.lua", "options.lua",
+    "read.lua", "shape.lua", "locators.lua", "warm.lua",
     "citeproc.py", "styles.py", "terms.py", "warm.py",
 )  # fmt: skip
 

@@ -1,18 +1,20 @@
 --[[
-One pandoc that cites position after position: run as `pandoc lua warm.lua READER WRITER FILTER`
-by `standpunt.cite.warm`, it does for each request what one run of
+One pandoc that cites position after position: run as a custom reader on an empty input,
+`pandoc --from warm.lua --to plain /dev/null`, by `standpunt.cite.warm`, it reads requests from
+its standard input and does for each what one run of
 
   pandoc --from READER --to WRITER --wrap none --lua-filter FILTER --citeproc
          --csl CSL --bibliography REFERENCES --metadata ...
 
 does (see `standpunt.cite.citeproc`), without starting pandoc again: the reader's Reader, the
 filter's Pandoc, pandoc.utils.citeproc and the writer's Writer, in that order, with the options
-and the metadata the command line gives them. The reader, writer and filter are loaded afresh
-for each request (their state is one document's), from source compiled once.
+and the metadata the command line gives them (being a reader of the command line, it is handed
+the command line's own reader options). The reader, writer and filter are loaded afresh for
+each request (their state is one document's), from source read once.
 
 Frames, both ways: the length of a JSON text in bytes, a newline, the JSON text. The first
-request is the reader options of pandoc's command line (`{"reader": {...}}`), answered with
-`{"ready": true}`; then each request
+request names the reader, writer and filter (`{"reader": path, "writer": path, "filter":
+path}`) and is answered with `{"ready": true}`; then each request
 
   {"input": <what the reader reads>, "csl": <path>, "bibliography": <path>, "lang": <tag>,
    "locators": <JSON text>, "link_citations": <bool>}
@@ -22,8 +24,6 @@ The files it reads are the ones a request names, written by Standpunt; nothing a
 reaches the metadata (the reader drops a text's own).
 ]]
 
-local READER, WRITER, FILTER = arg[1], arg[2], arg[3]
-
 local function source(path)
   local handle = assert(io.open(path, 'rb'))
   local text = handle:read 'a'
@@ -31,12 +31,10 @@ local function source(path)
   return text
 end
 
-local sources = { [READER] = source(READER), [WRITER] = source(WRITER), [FILTER] = source(FILTER) }
-
---- The global functions a script defines, run in an environment of its own.
-local function loaded(path)
+--- The global functions of the script `text` (from `path`), run in an environment of its own.
+local function loaded(text, path)
   local environment = setmetatable({}, { __index = _G })
-  assert(load(sources[path], '@' .. path, 't', environment))()
+  assert(load(text, '@' .. path, 't', environment))()
   return environment
 end
 
@@ -56,8 +54,8 @@ local function send(answer)
   io.stdout:flush()
 end
 
-local function cite(request, reader_options, writer_options)
-  local document = loaded(READER).Reader(request.input, reader_options)
+local function cite(scripts, request, reader_options, writer_options)
+  local document = loaded(scripts.reader, scripts.paths.reader).Reader(request.input, reader_options)
   local meta = document.meta
   meta['standpunt-locators'] = request.locators
   meta.csl = request.csl
@@ -66,29 +64,32 @@ local function cite(request, reader_options, writer_options)
   meta['link-bibliography'] = true
   if request.link_citations then meta['link-citations'] = true end
   document.meta = meta
-  document = loaded(FILTER).Pandoc(document)
+  document = loaded(scripts.filter, scripts.paths.filter).Pandoc(document)
   document = pandoc.utils.citeproc(document)
-  return loaded(WRITER).Writer(document, writer_options)
+  return loaded(scripts.writer, scripts.paths.writer).Writer(document, writer_options)
 end
 
-io.stdout:setvbuf 'full'
-local first = receive()
-if first == nil then os.exit(0) end
-local chosen = first.reader
-local abbreviations = {}
-for _, name in ipairs(chosen.abbreviations) do abbreviations[name] = true end
-chosen.abbreviations = abbreviations
-local reader_options = pandoc.ReaderOptions(chosen)
-local writer_options = pandoc.WriterOptions { wrap_text = 'wrap-none', columns = 72 }
-send { ready = true }
-
-while true do
-  local request = receive()
-  if request == nil then break end
-  local ok, result = pcall(cite, request, reader_options, writer_options)
-  if ok then
-    send { output = result }
-  else
-    send { error = tostring(result) }
+function Reader(_, reader_options)
+  io.stdout:setvbuf 'full'
+  local first = receive()
+  if first == nil then return pandoc.Pandoc {} end
+  local scripts = {
+    paths = first,
+    reader = source(first.reader),
+    writer = source(first.writer),
+    filter = source(first.filter),
+  }
+  local writer_options = pandoc.WriterOptions { wrap_text = 'wrap-none', columns = 72 }
+  send { ready = true }
+  while true do
+    local request = receive()
+    if request == nil then break end
+    local ok, result = pcall(cite, scripts, request, reader_options, writer_options)
+    if ok then
+      send { output = result }
+    else
+      send { error = tostring(result) }
+    end
   end
+  return pandoc.Pandoc {}
 end

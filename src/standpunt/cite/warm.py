@@ -1,12 +1,13 @@
 """One pandoc kept warm for a whole build or preview: it cites position after position.
 
 Starting pandoc and its citeproc costs more than citing a position, so a build (and the
-preview, between saves) keeps one ``pandoc lua`` process (``warm.lua``) that runs, for each
-position, what one run of pandoc's command line would run (the reader ``read.lua``, the filter
-``locators.lua``, citeproc and the writer ``shape.lua``), with the command line's own reader
-options and the same metadata, so the same bytes come out. It runs under the build's limits
-(:class:`standpunt.pandoc.LuaProcess`): a request that passes one, or that pandoc dies on, fails
-that position, and the next position gets a new process.
+preview, between saves) keeps one pandoc process (``warm.lua``, a custom reader that serves
+requests; ``pandoc lua`` would serve them as well, but without the command line's reader
+options) that runs, for each position, what one run of pandoc's command line would run (the
+reader ``read.lua``, the filter ``locators.lua``, citeproc and the writer ``shape.lua``), with
+the command line's own reader options and the same metadata, so the same bytes come out. It
+runs under the build's limits (:class:`standpunt.pandoc.LuaProcess`): a request that passes
+one, or that pandoc dies on, fails that position, and the next position gets a new process.
 
 Each style made ready for a language is written once per process, to a folder of its own;
 the bibliography is the position's own (the evidence it cites) and is written per request.
@@ -16,36 +17,23 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from standpunt.errors import StandpuntError
 from standpunt.limits import Limits
-from standpunt.pandoc import LuaProcess, run_pandoc
+from standpunt.pandoc import LuaProcess
 
 #: pandoc's custom reader and writer that do the work, and the filter before citeproc.
 READER = Path(__file__).with_name("read.lua")
 WRITER = Path(__file__).with_name("shape.lua")
 LOCATORS = Path(__file__).with_name("locators.lua")
-#: The loop that serves requests, and the reader that tells the command line's reader options.
+#: The loop that serves requests.
 SERVER = Path(__file__).with_name("warm.lua")
-OPTIONS = Path(__file__).with_name("options.lua")
-
-
-@lru_cache(maxsize=1)
-def reader_options() -> dict[str, Any]:
-    """The reader options pandoc's command line gives a custom reader (``options.lua``)."""
-    found = json.loads(run_pandoc(["--from", str(OPTIONS), "--to", "plain"], ""))
-    if not isinstance(found, dict):
-        raise StandpuntError("pandoc did not tell its reader options", code="pandoc-failed")
-    return found
 
 
 class WarmCiter:
@@ -74,9 +62,8 @@ class WarmCiter:
     def _lua(self) -> LuaProcess:
         with self._lock:
             if self._process is None:
-                args = [str(READER), str(WRITER), str(LOCATORS)]
-                hello = {"reader": reader_options()}
-                self._process = LuaProcess(SERVER, args, hello, self.limits)
+                hello = {"reader": str(READER), "writer": str(WRITER), "filter": str(LOCATORS)}
+                self._process = LuaProcess(SERVER, hello, self.limits)
             return self._process
 
     @property
