@@ -126,3 +126,20 @@ def test_the_preview_builds_nothing_before_a_page_is_asked_for(make_workspace) -
         get("/nothing-here")  # no such position: nothing opens, nothing is built
         assert outputs(root) == ["second.html", "second.pdf"]
         assert list(preview.open) == ["second"]
+
+
+@pytest.mark.parametrize("lang", ["en-US", "nl-BE", "de-DE"])
+def test_a_style_made_ready_by_the_warm_pandoc_is_the_same(lang: str, monkeypatch) -> None:
+    from standpunt.cite import styles
+
+    chosen = resolve_style("chicago-notes-bibliography", Path("."))
+    monkeypatch.setattr(styles, "_prepared", {})
+    monkeypatch.setattr(styles, "_probes", {})
+    once = styles.prepare_style(chosen.path, chosen.name, lang)
+    monkeypatch.setattr(styles, "_prepared", {})
+    monkeypatch.setattr(styles, "_probes", {})
+    with WarmCiter(Limits()) as warm:
+        warmed = styles.prepare_style(chosen.path, chosen.name, lang, warm=warm)
+        assert warm.starts == 1
+    assert warmed == once
+    assert warmed.locators and b"page-range-delimiter" in warmed.csl

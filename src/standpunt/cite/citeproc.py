@@ -228,7 +228,7 @@ def cite(
         "pieces": [list(piece) for piece in pieces],
         "aliases": aliases or {},
     }
-    prepared = prepare_style(style.path, style.name, lang, style.where)
+    prepared = prepare_style(style.path, style.name, lang, style.where, warm)
     document = json.dumps(request, ensure_ascii=False)
     bibliography = json.dumps(prepared.localized(references), ensure_ascii=False)
     locators = json.dumps(prepared.locators, ensure_ascii=False)

@@ -19,7 +19,12 @@ path}`) and is answered with `{"ready": true}`; then each request
   {"input": <what the reader reads>, "csl": <path>, "bibliography": <path>, "lang": <tag>,
    "locators": <JSON text>, "link_citations": <bool>}
 
-is answered with `{"output": <what the writer wrote>}` or `{"error": <pandoc's message>}`.
+is answered with `{"output": <what the writer wrote>}` or `{"error": <pandoc's message>}`. A
+request `{"probe": <Markdown>, "format": <format>, "csl": <path>, "lang": <tag>}` is what
+
+  pandoc --from FORMAT --to plain --wrap none --citeproc --csl CSL --metadata lang=LANG
+
+writes for that Markdown (the probes of `standpunt.cite.styles`, whose Markdown is theirs).
 The files it reads are the ones a request names, written by Standpunt; nothing a text says
 reaches the metadata (the reader drops a text's own).
 ]]
@@ -69,6 +74,15 @@ local function cite(scripts, request, reader_options, writer_options)
   return loaded(scripts.writer, scripts.paths.writer).Writer(document, writer_options)
 end
 
+--- What the command line writes as plain text for the probe `request`.
+local function probe(request, reader_options, writer_options)
+  local document = pandoc.read(request.probe, request.format, reader_options)
+  document.meta.csl = request.csl
+  document.meta.lang = request.lang
+  document = pandoc.utils.citeproc(document)
+  return pandoc.write(document, 'plain', writer_options)
+end
+
 function Reader(_, reader_options)
   io.stdout:setvbuf 'full'
   local first = receive()
@@ -84,7 +98,12 @@ function Reader(_, reader_options)
   while true do
     local request = receive()
     if request == nil then break end
-    local ok, result = pcall(cite, scripts, request, reader_options, writer_options)
+    local ok, result
+    if request.probe then
+      ok, result = pcall(probe, request, reader_options, writer_options)
+    else
+      ok, result = pcall(cite, scripts, request, reader_options, writer_options)
+    end
     if ok then
       send { output = result }
     else

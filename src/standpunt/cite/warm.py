@@ -110,6 +110,21 @@ class WarmCiter:
             code="pandoc-failed",
         )
 
+    def probe(self, markdown: str, format: str, csl: str, lang: str) -> str:
+        """What ``pandoc --from FORMAT --to plain --wrap none --citeproc --csl CSL --metadata
+        lang=LANG`` writes for ``markdown``, with the style ``csl`` (its text)."""
+        style = self._style(csl.encode("utf-8"))
+        answer = self._lua().ask(
+            {"probe": markdown, "format": format, "csl": str(style), "lang": lang}
+        )
+        if isinstance(answer.get("output"), str):
+            return str(answer["output"])
+        message = answer.get("error")
+        raise StandpuntError(
+            f"pandoc failed: {message if isinstance(message, str) else 'no answer'}",
+            code="pandoc-failed",
+        )
+
     def _style(self, csl: bytes) -> Path:
         name = hashlib.sha256(csl).hexdigest()
         with self._lock:
