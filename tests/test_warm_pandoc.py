@@ -88,9 +88,8 @@ def test_the_citation_cache_key_holds_the_lua_and_the_terms() -> None:
         "citeproc.py", "styles.py", "terms.py", "warm.py",
     }  # fmt: skip
     folder = Path(warm_module.__file__).parent
-    assert sorted(p.name for p in folder.glob("*.lua")) == sorted(
-        name for name in build_cite.FILTER_FILES if name.endswith(".lua")
-    )
+    for name in build_cite.FILTER_FILES:
+        assert (folder / name).is_file()
 
 
 def outputs(root: Path) -> list[str]:

@@ -131,8 +131,9 @@ def cite_texts(
 ) -> CitedText:
     """Texts ((key, Markdown) pairs) with their citations formatted as a position's page shows
     them, kept in ``cache`` by everything pandoc reads; ``pieces`` as in
-    :func:`~standpunt.cite.citeproc.cite`, cited by ``warm`` if given. The build and the redline (each revision) both come
-    here, so a redline shows citations exactly as the position's PDF does."""
+    :func:`~standpunt.cite.citeproc.cite`, cited by ``warm`` if given. The build and the
+    redline (each revision) both come here, so a redline shows citations exactly as the
+    position's PDF does."""
     key = digest(
         {
             "format": CITED_FORMAT,
