@@ -237,8 +237,9 @@ def test_each_text_is_read_on_its_own() -> None:
         {
             "summary": "An unclosed fence:\n\n```\ncode [@roe2020]",
             "sections.1.body": "A text of its own [@doe2019].[^1]\n\n[^1]: A note of this text.",
-            # A YAML block is no text, and it does not change how the position is cited.
-            "sections.2.body": '---\nnocite: "@*"\n---\n\nThe same label.[^1]\n\n'
+            # A YAML block is text (here a one-cell table pandoc's Markdown reads between two
+            # lines of dashes), and it does not change how the position is cited.
+            "sections.2.body": "---\nnocite: everything\n---\n\nThe same label.[^1]\n\n"
             "[^1]: A note of the other text.\n\n:::\n",
         },
         references=[*REFERENCES, {"id": "uncited", "type": "book", "title": "Not cited"}],
@@ -251,7 +252,9 @@ def test_each_text_is_read_on_its_own() -> None:
         "sections.1.body": "<p>A text of its own "
         + cited_as("doe2019", 2, "({link}Doe, 2019</a>)")
         + '.<span class="footnote" id="fn-1">A note of this text.</span></p>',
-        "sections.2.body": '<p>The same label.<span class="footnote" id="fn-2">A note of the '
+        "sections.2.body": "<table>\n<tbody>\n<tr>\n<td>nocite: everything</td>\n</tr>\n</tbody>\n"
+        "</table>\n"
+        '<p>The same label.<span class="footnote" id="fn-2">A note of the '
         "other text.</span></p>\n<p>:::</p>",
     }
     assert printed.bibliography == BIBLIOGRAPHY

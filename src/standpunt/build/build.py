@@ -23,6 +23,7 @@ from standpunt.buildstate.state import BuildOptions, BuildState, Outline, outlin
 from standpunt.workspace.paths import BUILD_DIR
 
 if TYPE_CHECKING:
+    from standpunt.cite.warm import CitersFor
     from standpunt.limits import Limits
     from standpunt.render.workers import Pool, WorkersFor
 
@@ -33,17 +34,19 @@ def build_workspace(
     options: BuildOptions | None = None,
     progress: Progress | None = None,
     warm: WorkersFor | None = None,
+    citers: CitersFor | None = None,
 ) -> BuildReport:
     """Build the positions ``ids`` (all by default) of the workspace at ``root``: what changed.
 
     ``warm`` lends the caller's own render workers (the preview keeps one warm between builds).
     Such a caller has paid for loading and starting already and wants every position's outcome,
-    so its builds neither stop at the whole-workspace digest nor record it.
+    so its builds neither stop at the whole-workspace digest nor record it. ``citers`` lends
+    its warm pandoc likewise (by default a build starts its own).
     """
     options = options or BuildOptions()
     if warm is not None:
         _check_edition(root, options.edition)
-        return _open_and_run(root, ids, options, progress, warm, None)
+        return _open_and_run(root, ids, options, progress, warm, None, citers)
     whole = not ids and not options.force
     sketch = outline(root)
     digest = workspace_digest(root, options.key(), sketch.evidence_folders) if whole else None
@@ -116,10 +119,13 @@ def _open_and_run(
     progress: Progress | None,
     workers: WorkersFor,
     record: str | None,
+    citers: CitersFor | None = None,
 ) -> BuildReport:
     # The heavy imports (pydantic, jinja2, markdown-it) happen here, after the workers started.
     from standpunt.build.run import run
+    from standpunt.cite.warm import own_citer
     from standpunt.workspace.read import open_positions
 
     # ``build ID`` reads that position, the evidence and the settings, not the other positions
-    return run(open_positions(root, ids), ids, options, progress, workers, record)
+    workspace = open_positions(root, ids)
+    return run(workspace, ids, options, progress, workers, record, citers or own_citer)

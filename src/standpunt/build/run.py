@@ -14,6 +14,7 @@ from standpunt.build.render import render
 from standpunt.build.report import BuildReport, Progress
 from standpunt.buildstate.state import BuildOptions
 from standpunt.checks.check import CheckReport, check_workspace
+from standpunt.cite.warm import CitersFor, own_citer
 from standpunt.errors import Diagnostic
 from standpunt.render.workers import WorkersFor
 from standpunt.workspace.paths import CONFIG_FILE
@@ -27,8 +28,10 @@ def run(
     progress: Progress | None,
     workers: WorkersFor,
     record: str | None,
+    citers: CitersFor = own_citer,
 ) -> BuildReport:
-    """Build the positions ``ids`` (all when None) of ``workspace``, rendering with ``workers``.
+    """Build the positions ``ids`` (all when None) of ``workspace``, rendering with ``workers``
+    and citing with the warm pandoc of ``citers``.
 
     ``record`` is the digest of every input of a whole-workspace build
     (:func:`~standpunt.buildstate.state.workspace_digest`): it is kept in the build state when
@@ -42,7 +45,7 @@ def run(
     tally = Tally(plan, progress)
     tally.start()
     if plan.to_make():
-        render(workspace, plan, options, workers, tally)
+        render(workspace, plan, options, workers, tally, citers)
     report = BuildReport(tally.outcomes(), len(chosen) - len(buildable), diagnostics)
     if not ids:
         report.removed = remove_stale(workspace, plan.state, plan.state.path.parent)

@@ -21,18 +21,17 @@ from typing import Any
 
 from standpunt.choices import MEDIA
 from standpunt.cite.styles import prepare_style
+from standpunt.cite.warm import LOCATORS, READER, WRITER, WarmCiter
 from standpunt.errors import Location, StandpuntError, did_you_mean
+from standpunt.limits import Limits
 from standpunt.pandoc import MARKDOWN_FORMAT, run_pandoc
 
-#: pandoc's custom reader and writer that do the work (see their heads).
-READER = Path(__file__).with_name("read.lua")
-WRITER = Path(__file__).with_name("shape.lua")
-#: The filter that makes locator labels of any of our languages ones citeproc reads.
-LOCATORS = Path(__file__).with_name("locators.lua")
-
-#: How a text is read: as a document of its own, but with a first line ``% ...`` as text, not a
-#: title block (as when all texts were read as one document).
-TEXT_FORMAT = MARKDOWN_FORMAT + "-pandoc_title_block"
+#: How a text is read: as a document of its own, with a first line ``% ...`` as text, not a
+#: title block (as when all texts were read as one document), and without YAML metadata
+#: blocks: a text sets no option of pandoc's (``citation-abbreviations``, ``bibliography``,
+#: ``csl``: files pandoc would read). Lines between two ``---`` are text, and ``---`` alone
+#: stays a horizontal rule.
+TEXT_FORMAT = MARKDOWN_FORMAT + "-pandoc_title_block-yaml_metadata_block"
 
 #: The shape of :class:`CitedText` as cached and as ``shape.lua`` writes it; part of the cache
 #: key, so a change of shape is a cache miss, never a misread entry.
@@ -210,6 +209,8 @@ def cite(
     lang: str,
     pieces: list[PieceSpec] | None = None,
     aliases: dict[str, str] | None = None,
+    warm: WarmCiter | None = None,
+    limits: Limits | None = None,
 ) -> CitedText:
     """Format the citations in ``texts`` ((key, Markdown) pairs) with ``references`` (CSL-JSON
     items).
@@ -227,14 +228,49 @@ def cite(
         "pieces": [list(piece) for piece in pieces],
         "aliases": aliases or {},
     }
-    prepared = prepare_style(style.path, style.name, lang, style.where)
-    references = prepared.localized(references)
+    prepared = prepare_style(style.path, style.name, lang, style.where, warm)
+    document = json.dumps(request, ensure_ascii=False)
+    bibliography = json.dumps(prepared.localized(references), ensure_ascii=False)
+    locators = json.dumps(prepared.locators, ensure_ascii=False)
+    # In a note style a citation is a note, whose number leads to it: citeproc's
+    # link-citations would make each note one link (the links in it dead) and keep
+    # punctuation out of its quotes ("Title”." where pandoc alone writes "Title.”").
+    link_citations = not prepared.note
+    try:
+        if warm is not None:
+            shaped = warm.run(document, prepared.csl, bibliography, lang, locators, link_citations)
+        else:
+            shaped = _run_once(
+                document, prepared.csl, bibliography, lang, locators, link_citations, limits
+            )
+    except StandpuntError as exc:
+        if any(word in exc.message.lower() for word in ("csl", "style", "citeproc")):
+            detail = exc.message.removeprefix("pandoc failed: ")
+            raise StandpuntError(
+                f"citation style '{style.name}' could not be used: {detail}",
+                style.where,
+                code="bad-style",
+            ) from exc
+        raise
+    return CitedText.from_json(json.loads(shaped))
+
+
+def _run_once(
+    document: str,
+    csl: bytes,
+    references: str,
+    lang: str,
+    locators: str,
+    link_citations: bool,
+    limits: Limits | None,
+) -> str:
+    """What one pandoc run writes for ``document``: the command line that ``warm.lua`` does
+    in a warm process."""
     with tempfile.TemporaryDirectory(prefix="standpunt-") as tmp:
         bibliography = Path(tmp, "references.json")
-        bibliography.write_text(json.dumps(references, ensure_ascii=False), encoding="utf-8")
-        csl = Path(tmp, "style.csl")
-        csl.write_bytes(prepared.csl)
-        locators = json.dumps(prepared.locators, ensure_ascii=False)
+        bibliography.write_text(references, encoding="utf-8")
+        style = Path(tmp, "style.csl")
+        style.write_bytes(csl)
         args = [
             "--from", str(READER),
             "--to", str(WRITER),
@@ -242,25 +278,11 @@ def cite(
             "--lua-filter", str(LOCATORS),
             "--metadata", f"standpunt-locators={locators}",
             "--citeproc",
-            "--csl", str(csl),
+            "--csl", str(style),
             "--bibliography", str(bibliography),
             "--metadata", f"lang={lang}",
             "--metadata", "link-bibliography=true",
         ]  # fmt: skip
-        # In a note style a citation is a note, whose number leads to it: citeproc's
-        # link-citations would make each note one link (the links in it dead) and keep
-        # punctuation out of its quotes ("Title”." where pandoc alone writes "Title.”").
-        if not prepared.note:
+        if link_citations:
             args += ["--metadata", "link-citations=true"]
-        try:
-            shaped = run_pandoc(args, json.dumps(request, ensure_ascii=False))
-        except StandpuntError as exc:
-            if any(word in exc.message.lower() for word in ("csl", "style", "citeproc")):
-                detail = exc.message.removeprefix("pandoc failed: ")
-                raise StandpuntError(
-                    f"citation style '{style.name}' could not be used: {detail}",
-                    style.where,
-                    code="bad-style",
-                ) from exc
-            raise
-    return CitedText.from_json(json.loads(shaped))
+        return run_pandoc(args, document, limits)

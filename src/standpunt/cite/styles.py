@@ -40,6 +40,7 @@ from standpunt.cite.terms import (
     STATUS_WORDS,
     Text,
 )
+from standpunt.cite.warm import WarmCiter
 from standpunt.errors import Location, StandpuntError
 from standpunt.pandoc import MARKDOWN_FORMAT, run_pandoc
 
@@ -108,9 +109,15 @@ def check_style(path: Path, name: str, where: Location | None) -> None:
         )
 
 
-def prepare_style(path: Path, name: str, lang: str, where: Location | None = None) -> PreparedStyle:
+def prepare_style(
+    path: Path,
+    name: str,
+    lang: str,
+    where: Location | None = None,
+    warm: WarmCiter | None = None,
+) -> PreparedStyle:
     """The style at ``path`` made ready for ``lang`` (see the module's head), kept by the
-    file's hash and the language."""
+    file's hash and the language; its probes run in the warm pandoc ``warm`` if given."""
     data = _read(path, name, where)
     key = (hashlib.sha256(data).hexdigest(), lang)
     with _lock:
@@ -118,10 +125,10 @@ def prepare_style(path: Path, name: str, lang: str, where: Location | None = Non
     if known is not None:
         return known
     root = _parse(data, name, where)
-    in_locale = _probe(lang, _bare_probe())
-    english = _probe("en-US", _bare_probe())
+    in_locale = _probe(lang, _bare_probe(), warm)
+    english = _probe("en-US", _bare_probe(), warm)
     _add_locale(root, _own_terms(lang, in_locale, english))
-    merged = _probe(lang, _probe_style(root))
+    merged = _probe(lang, _probe_style(root), warm)
     prepared = PreparedStyle(
         _serialized(root),
         _locator_rewrites(in_locale, merged),
@@ -357,20 +364,35 @@ _PROBE_INPUT = "---\nreferences:\n- id: probe\n  type: book\n---\n\n[@probe]\n"
 _MARK = re.compile("\u27e6(\\d+)\u27e7")
 
 
-@lru_cache(maxsize=64)
-def _probe(lang: str, style: str) -> dict[TermKey, str]:
-    """The text citeproc prints for each of :data:`QUERIES` with ``style`` in ``lang``."""
-    with tempfile.TemporaryDirectory(prefix="standpunt-") as tmp:
-        path = Path(tmp, "probe.csl")
-        path.write_text(style, encoding="utf-8")
-        args = ["--from", MARKDOWN_FORMAT, "--to", "plain", "--wrap", "none", "--citeproc"]
-        args += ["--csl", str(path), "--metadata", f"lang={lang}"]
-        printed = run_pandoc(args, _PROBE_INPUT)
+#: What each probe printed, by language and probe style.
+_probes: dict[tuple[str, str], dict[TermKey, str]] = {}
+
+
+def _probe(lang: str, style: str, warm: WarmCiter | None = None) -> dict[TermKey, str]:
+    """The text citeproc prints for each of :data:`QUERIES` with ``style`` in ``lang`` (by
+    ``warm`` if given, else by a pandoc of its own), kept for the process."""
+    with _lock:
+        known = _probes.get((lang, style))
+    if known is not None:
+        return known
+    if warm is not None:
+        printed = warm.probe(_PROBE_INPUT, MARKDOWN_FORMAT, style, lang)
+    else:
+        with tempfile.TemporaryDirectory(prefix="standpunt-") as tmp:
+            path = Path(tmp, "probe.csl")
+            path.write_text(style, encoding="utf-8")
+            args = ["--from", MARKDOWN_FORMAT, "--to", "plain", "--wrap", "none", "--citeproc"]
+            args += ["--csl", str(path), "--metadata", f"lang={lang}"]
+            printed = run_pandoc(args, _PROBE_INPUT)
     parts = _MARK.split(printed.strip())
     found: dict[TermKey, str] = {}
     for index, text in zip(parts[1::2], parts[2::2], strict=True):
         # citeproc prints apostrophes curly; its locator labels keep the locale's own
         found[QUERIES[int(index)]] = text.replace("\u2019", "'")
+    with _lock:
+        if len(_probes) >= 64:
+            _probes.pop(next(iter(_probes)))
+        _probes[(lang, style)] = found
     return found
 
 

@@ -25,8 +25,9 @@ class Serving(Result):
 
 @contextmanager
 def serve(root: Path, positions: list[str] | None, port: int) -> Iterator[Serving]:
-    """The preview of ``positions`` (default: all), first build done, on 127.0.0.1:``port``
-    (0: any free port); a port that cannot be used, or an unknown id, is a usage error."""
+    """The preview of ``positions`` (default: all, each built when first opened), on
+    127.0.0.1:``port`` (0: any free port); a port that cannot be used, or an unknown id, is a
+    usage error."""
     _known(root, positions or [])
     with preview_server(root, positions, port) as (server, preview):
         first = f"/{positions[0]}" if positions else "/"

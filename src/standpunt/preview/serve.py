@@ -1,15 +1,19 @@
 """``standpunt serve``: a live preview on 127.0.0.1 that rebuilds in a warm worker on every save.
 
 The preview is the real build (same checks, same templates, same PDF), run with one render worker
-that stays alive, so WeasyPrint is imported once and each refresh only renders. Files change →
-the build runs → every open page reloads itself (server-sent events). Problems are shown in the
-page with file and line. The server listens on the loopback interface only and answers only
-requests addressed to it by a loopback name.
+and one pandoc (:class:`standpunt.cite.warm.WarmCiter`) that stay alive, so WeasyPrint is imported
+once and each refresh only renders. It renders what is open, not the whole workspace: it listens
+at once, and a position is built when its page (or PDF) is first asked for; from then on it is
+open, and every save rebuilds the open positions. Files change → the build runs → every open page
+reloads itself (server-sent events). Problems are shown in the page with file and line. The
+server listens on the loopback interface only and answers only requests addressed to it by a
+loopback name.
 """
 
 from __future__ import annotations
 
 import html
+import os
 import re
 import threading
 from collections.abc import Iterator
@@ -23,10 +27,18 @@ from typing import Any
 
 from standpunt.build.build import build_workspace
 from standpunt.buildstate.state import INPUTS, BuildOptions, outline
+from standpunt.cite.warm import WarmCiter
 from standpunt.errors import Diagnostic, StandpuntError, UsageError
 from standpunt.limits import Limits
 from standpunt.render.workers import Pool
-from standpunt.workspace.paths import BUILD_DIR, CONFIG_FILE, inside, valid_id
+from standpunt.workspace.paths import (
+    BUILD_DIR,
+    CONFIG_FILE,
+    POSITIONS_DIR,
+    YAML_SUFFIXES,
+    inside,
+    valid_id,
+)
 
 LOOPBACK = "127.0.0.1"
 _LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
@@ -49,15 +61,27 @@ class PreviewState:
 
 
 class Preview:
-    """The workspace, rebuilt on demand with a warm render worker."""
+    """The open positions of the workspace, rebuilt on demand with a warm render worker and a
+    warm pandoc.
+
+    ``positions`` are open from the start (``standpunt serve ID``); any other opens when its
+    page is first asked for (:meth:`show`). Nothing is built before that.
+    """
 
     def __init__(self, root: Path, positions: list[str] | None = None) -> None:
         self.root = root
         self.positions = positions
+        #: The positions a refresh rebuilds, in the order they were opened.
+        self.open: dict[str, None] = dict.fromkeys(positions or [])
+        #: The formats made for each open position since it was opened.
+        self._made: dict[str, set[str]] = {}
         self.state = PreviewState()
         self._lock = threading.Lock()
-        self._pool = Pool(1, outline(root).limits)
+        limits = outline(root).limits
+        self._pool = Pool(1, limits)
         self._pool.start()
+        self._citer = WarmCiter(limits)
+        self._citer.start()
 
     @contextmanager
     def _workers(self, limits: Limits, jobs: int) -> Iterator[Pool]:
@@ -70,27 +94,54 @@ class Preview:
             self._pool.start()
         yield self._pool
 
+    @contextmanager
+    def _citers(self, limits: Limits) -> Iterator[WarmCiter]:
+        """The warm pandoc, or a new one under new limits; it stays warm after the build."""
+        if self._citer.limits != limits:
+            self._citer.close()
+            self._citer = WarmCiter(limits)
+            self._citer.start()
+        yield self._citer
+
     def refresh(self) -> PreviewState:
-        """Rebuild what changed and tell every open page: the HTML page first (what the
+        """Rebuild the open positions and tell every open page: the HTML page first (what the
         browser shows, so it reloads as soon as possible), then the PDF."""
         with self._lock:
-            self._stage(("html",))
-            return self._stage(("pdf",))
+            ids = list(self.open)
+            self._made = {pid: set() for pid in ids}
+            self._stage(ids, ("html",))
+            return self._stage(ids, ("pdf",))
 
-    def _stage(self, formats: tuple[str, ...]) -> PreviewState:
+    def show(self, pid: str, form: str) -> None:
+        """Make sure ``pid``'s page (``form`` "html") or PDF ("pdf") is made, opening the
+        position if it was not open; a position whose file does not exist is not opened."""
+        with self._lock:
+            if form in self._made.get(pid, set()):
+                return
+            if pid not in self.open and not _position_file(self.root, pid):
+                return
+            self.open[pid] = None
+            self._stage([pid], (form,))
+
+    def _stage(self, ids: list[str], formats: tuple[str, ...]) -> PreviewState:
         problems: list[Diagnostic] = []
         built: list[str] = []
-        try:
-            options = BuildOptions(formats=formats)
-            report = build_workspace(self.root, self.positions, options, warm=self._workers)
-            problems = list(report.diagnostics)
-            for outcome in report.outcomes:
-                if outcome.error is not None:
-                    problems.append(outcome.error)
-                else:
-                    built.append(outcome.id)
-        except StandpuntError as exc:
-            problems = [exc.diagnostic()]
+        if ids:
+            try:
+                options = BuildOptions(formats=formats)
+                report = build_workspace(
+                    self.root, ids, options, warm=self._workers, citers=self._citers
+                )
+                problems = list(report.diagnostics)
+                for outcome in report.outcomes:
+                    if outcome.error is not None:
+                        problems.append(outcome.error)
+                    else:
+                        built.append(outcome.id)
+            except StandpuntError as exc:
+                problems = [exc.diagnostic()]
+        for pid in ids:
+            self._made.setdefault(pid, set()).update(formats)
         with self.state.changed:
             self.state.generation += 1
             self.state.problems = problems
@@ -100,6 +151,24 @@ class Preview:
 
     def close(self) -> None:
         self._pool.close()
+        self._citer.close()
+
+
+def _position_file(root: Path, pid: str) -> bool:
+    """Whether positions/ holds a file for the position ``pid`` (a valid id)."""
+    folder = root / POSITIONS_DIR
+    return any((folder / f"{pid}{suffix}").is_file() for suffix in YAML_SUFFIXES)
+
+
+def position_ids(root: Path) -> list[str]:
+    """The ids of the position files in positions/, by name only (nothing is read)."""
+    folder = root / POSITIONS_DIR
+    try:
+        names = [entry.name for entry in os.scandir(folder) if entry.is_file()]
+    except OSError:
+        return []
+    ids = (name.rsplit(".", 1)[0] for name in names if name.endswith(YAML_SUFFIXES))
+    return sorted(pid for pid in ids if valid_id(pid))
 
 
 def _moved_on(state: PreviewState, seen: int) -> bool:
@@ -161,6 +230,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.NOT_FOUND, b"not found", "text/plain")
             return
         pid, suffix = match.group(1), match.group(2) or ""
+        self.preview.show(pid, "pdf" if suffix == ".pdf" else "html")
         if suffix == ".pdf":
             file = self.build_dir / f"{pid}.pdf"
             if file.is_file():
@@ -189,7 +259,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
     def _index(self) -> None:
         items = "".join(
             f'<li><a href="/{pid}">{html.escape(pid)}</a> · <a href="/{pid}.pdf">PDF</a></li>'
-            for pid in sorted(self.preview.state.built)
+            for pid in position_ids(self.preview.root)
         )
         page = (
             "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Standpunt preview"
@@ -229,10 +299,9 @@ def make_handler(preview: Preview, build_dir: Path) -> type[BaseHTTPRequestHandl
 def preview_server(
     root: Path, positions: list[str] | None = None, port: int = 8000
 ) -> Iterator[tuple[ThreadingHTTPServer, Preview]]:
-    """A running preview (first build done) on 127.0.0.1:port; port 0 picks a free one, and a
-    port that cannot be used is a usage error."""
+    """A running preview on 127.0.0.1:port, listening at once (a page is built when it is first
+    asked for); port 0 picks a free one, and a port that cannot be used is a usage error."""
     preview = Preview(root, positions)
-    preview.refresh()
     try:
         server = ThreadingHTTPServer((LOOPBACK, port), make_handler(preview, root / BUILD_DIR))
     except OSError as exc:

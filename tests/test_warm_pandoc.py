@@ -1,0 +1,144 @@
+"""One warm pandoc for a build and for the preview: the same bytes as a pandoc per position, one
+process for a whole build, and a preview that renders only what is open."""
+
+from __future__ import annotations
+
+import http.client
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import POSITION
+from standpunt.build import cite as build_cite
+from standpunt.cite import warm as warm_module
+from standpunt.cite.citeproc import cite, resolve_style
+from standpunt.cite.warm import WarmCiter
+from standpunt.cli import main
+from standpunt.limits import Limits
+
+REFERENCES = [
+    {
+        "id": "smith",
+        "type": "book",
+        "title": "The *care* market",
+        "author": [{"family": "Smith", "given": "Jane"}],
+        "issued": {"date-parts": [[2001]]},
+        "publisher": "Press",
+    },
+    {
+        "id": "doe",
+        "type": "article-journal",
+        "title": "Coalitions",
+        "author": [{"family": "Doe", "given": "Alex"}],
+        "container-title": "Journal",
+        "page": "3-9",
+        "issued": {"date-parts": [[2019]]},
+        "DOI": "10.1234/x",
+    },
+]
+
+TEXTS = [
+    (
+        "body",
+        "# Context\n\nMr. Smith argues [@smith, p. 4] and @doe agrees.^[See [@smith; @doe, "
+        "pp. 3-5].]\n\n---\n\nfoo: bar\n---\n\n```python\nx = 1\n```\n\n| a | b |\n|---|---|\n"
+        "| 1 | 2 |\n\n[A link](https://example.org) and ![an image](https://example.org/x.png)",
+    ),
+    ("quote", "Ibid [@smith]. Again [@smith, hfst. 2]."),
+]
+
+
+@pytest.mark.parametrize("style", ["apa", "chicago-notes-bibliography", "ieee"])
+@pytest.mark.parametrize("lang", ["en-US", "nl-BE", "fr-FR"])
+def test_warm_pandoc_writes_what_a_pandoc_per_position_writes(style: str, lang: str) -> None:
+    chosen = resolve_style(style, Path("."))
+    once = cite(TEXTS, REFERENCES, chosen, lang)
+    with WarmCiter(Limits()) as warm:
+        first = cite(TEXTS, REFERENCES, chosen, lang, warm=warm)
+        second = cite(TEXTS, REFERENCES, chosen, lang, warm=warm)
+        assert warm.starts == 1
+    assert first.to_json() == once.to_json()
+    assert second.to_json() == once.to_json()
+
+
+def test_a_build_starts_one_pandoc_for_all_its_positions(make_workspace, monkeypatch) -> None:
+    made: list[WarmCiter] = []
+    real = warm_module.WarmCiter
+
+    class Counted(real):  # type: ignore[misc, valid-type]
+        def __init__(self, limits: Limits) -> None:
+            super().__init__(limits)
+            made.append(self)
+
+    monkeypatch.setattr(warm_module, "WarmCiter", Counted)
+    positions = {
+        f"positions/p{n}.yaml": POSITION.replace("Care is not a market", f"Position {n}")
+        for n in range(4)
+    }
+    root = make_workspace(positions)
+    result = CliRunner().invoke(main, ["-C", str(root), "build", "--format", "html"])
+    assert result.exit_code == 0, result.output
+    assert [citer.starts for citer in made] == [1]
+
+
+def test_the_citation_cache_key_holds_the_lua_and_the_terms() -> None:
+    assert set(build_cite.FILTER_FILES) == {
+        "read.lua", "shape.lua", "locators.lua", "warm.lua",
+        "citeproc.py", "styles.py", "terms.py", "warm.py",
+    }  # fmt: skip
+    folder = Path(warm_module.__file__).parent
+    for name in build_cite.FILTER_FILES:
+        assert (folder / name).is_file()
+
+
+def outputs(root: Path) -> list[str]:
+    return sorted(p.name for p in (root / "build").iterdir() if not p.name.startswith("."))
+
+
+def test_the_preview_builds_nothing_before_a_page_is_asked_for(make_workspace) -> None:
+    from standpunt.preview.serve import preview_server
+
+    second = POSITION.replace("Care is not a market", "A second position")
+    root = make_workspace({"positions/second.yaml": second})
+    with preview_server(root, None, port=0) as (server, preview):
+        port = server.server_address[1]
+
+        def get(path: str) -> str:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            conn.request("GET", path, headers={"Host": f"127.0.0.1:{port}"})
+            return conn.getresponse().read().decode("utf-8")
+
+        assert not (root / "build").exists()
+        index = get("/")
+        assert '<a href="/care">care</a>' in index and '<a href="/second">second</a>' in index
+        assert not (root / "build").exists()
+        assert "A second position" in get("/second")
+        assert outputs(root) == ["second.html"]
+        assert list(preview.open) == ["second"]
+        (root / "positions" / "second.yaml").write_text(
+            second.replace("A second position", "An edited position")
+        )
+        preview.refresh()
+        assert "An edited position" in get("/second")
+        assert outputs(root) == ["second.html", "second.pdf"]
+        get("/nothing-here")  # no such position: nothing opens, nothing is built
+        assert outputs(root) == ["second.html", "second.pdf"]
+        assert list(preview.open) == ["second"]
+
+
+@pytest.mark.parametrize("lang", ["en-US", "nl-BE", "de-DE"])
+def test_a_style_made_ready_by_the_warm_pandoc_is_the_same(lang: str, monkeypatch) -> None:
+    from standpunt.cite import styles
+
+    chosen = resolve_style("chicago-notes-bibliography", Path("."))
+    monkeypatch.setattr(styles, "_prepared", {})
+    monkeypatch.setattr(styles, "_probes", {})
+    once = styles.prepare_style(chosen.path, chosen.name, lang)
+    monkeypatch.setattr(styles, "_prepared", {})
+    monkeypatch.setattr(styles, "_probes", {})
+    with WarmCiter(Limits()) as warm:
+        warmed = styles.prepare_style(chosen.path, chosen.name, lang, warm=warm)
+        assert warm.starts == 1
+    assert warmed == once
+    assert warmed.locators and b"page-range-delimiter" in warmed.csl
