@@ -150,34 +150,36 @@ def test_limits_are_one_declaration() -> None:
     [
         (
             "{pages: 0}",
-            "2:17: error: 'limits.pages': Input should be greater than or equal to 1",
+            "2:17: error: 'limits.pages' cannot be 0: write a whole number of pages from 1 to 100000 (leave it out for the default, 500)",
         ),
         (
             "{seconds: 0}",
-            "2:19: error: 'limits.seconds': Input should be greater than 0",
+            "2:19: error: 'limits.seconds' cannot be 0: write a number of seconds more than 0 to 3600 (leave it out for the default, 120)",
         ),
         (
             "{seconds: 3601}",
-            "2:19: error: 'limits.seconds': Input should be less than or equal to 3600",
+            "2:19: error: 'limits.seconds' cannot be 3601: write a number of seconds more than 0 to 3600 (leave it out for the default, 120)",
         ),
         (
             "{memory_mb: 255}",
-            "2:21: error: 'limits.memory_mb': Input should be greater than or equal to 256",
+            "2:21: error: 'limits.memory_mb' cannot be 255: write a whole number of MB from 256 to 65536 (leave it out for the default, 2048)",
         ),
         (
             "{memory_mb: 65537}",
-            "2:21: error: 'limits.memory_mb': Input should be less than or equal to 65536",
+            "2:21: error: 'limits.memory_mb' cannot be 65537: write a whole number of MB from 256 to 65536 (leave it out for the default, 2048)",
         ),
         (
             "{pages: 100001}",
-            "2:17: error: 'limits.pages': Input should be less than or equal to 100000",
+            "2:17: error: 'limits.pages' cannot be 100001: write a whole number of pages from 1 to 100000 (leave it out for the default, 500)",
         ),
         (
             "{pages: x}",
-            "2:17: error: 'limits.pages': Input should be a valid integer, unable to parse "
-            "string as an integer",
+            "2:17: error: 'limits.pages' cannot be x: write a whole number of pages from 1 to 100000 (leave it out for the default, 500)",
         ),
-        ("{pages: [1]}", "2:17: error: 'limits.pages': Input should be a valid integer"),
+        (
+            "{pages: [1]}",
+            "2:17: error: 'limits.pages' cannot be ['1']: write a whole number of pages from 1 to 100000 (leave it out for the default, 500)",
+        ),
         ("[]", "2:9: error: 'limits' should be a set of fields (key: value)"),
         ("5", "2:9: error: 'limits' should be a set of fields (key: value)"),
         ("", "2:1: error: 'limits' should be a set of fields (key: value)"),
