@@ -17,7 +17,6 @@ import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import Field, dataclass, field, fields
-from functools import partial
 from typing import Any
 
 from standpunt.errors import StandpuntError
@@ -140,10 +139,19 @@ def main_process_limits(limits: Limits, positions: int, timed: bool = True) -> I
     saved_cpu, handler = None, None
     if timed and threading.current_thread() is threading.main_thread():
         used = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
-        handler = signal.signal(signal.SIGXCPU, partial(_out_of_time, budget))
+        handler = signal.signal(signal.SIGXCPU, _out_of_time)
         saved_cpu = _set_soft(resource.RLIMIT_CPU, math.ceil(used + budget))
+        if saved_cpu is None:  # a stricter limit was set before: its own signal stays
+            signal.signal(signal.SIGXCPU, handler)
     try:
         yield
+    except _OutOfTime:
+        raise StandpuntError(
+            f"this took more than {budget:g} seconds of processor time (the 'limits: seconds:' "
+            "of standpunt.yaml for each position) and was stopped; a file may be far larger "
+            "or more tangled than it should be",
+            code="time-limit",
+        ) from None
     except MemoryError:
         raise StandpuntError(
             f"this needed more than the {limits.memory_mb} MB memory limit (and "
@@ -153,6 +161,7 @@ def main_process_limits(limits: Limits, positions: int, timed: bool = True) -> I
         ) from None
     finally:
         if saved_cpu is not None:
+            signal.signal(signal.SIGXCPU, signal.SIG_IGN)  # none may come in between
             resource.setrlimit(resource.RLIMIT_CPU, saved_cpu)
             signal.signal(signal.SIGXCPU, handler)
         if saved is not None:
@@ -185,10 +194,11 @@ def _address_space() -> int:
         return 0
 
 
-def _out_of_time(budget: float, signum: int, frame: object) -> None:
-    raise StandpuntError(
-        f"this took more than {budget:g} seconds of processor time (the 'limits: seconds:' "
-        "of standpunt.yaml for each position) and was stopped; a file may be far larger or "
-        "more tangled than it should be",
-        code="time-limit",
-    )
+class _OutOfTime(BaseException):
+    """Raised by the processor-time signal: no ``except Exception`` on the way (such as the
+    one that turns a file's problem into a diagnostic) may take it for a problem of a file."""
+
+
+def _out_of_time(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGXCPU, signal.SIG_IGN)  # the kernel repeats it every second
+    raise _OutOfTime

@@ -11,6 +11,7 @@ as it was read, so checking twice, or checking one position before signing it, c
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 from standpunt.checks.keys import EvidenceKeys
 from standpunt.checks.placeholders import placeholders
@@ -117,7 +118,7 @@ def _check_signatories(
         return
     for index, key in enumerate(signatories):
         if isinstance(key, str) and key not in partners:
-            hint = suggestions.hint(key, lambda k=key: did_you_mean(k, partners), len(partners))
+            hint = suggestions.hint(key, partial(did_you_mean, key, partners), len(partners))
             found.error(
                 f"signatory '{key}' is not among the partners in standpunt.yaml{hint}",
                 signatories.item_locs[index],

@@ -82,7 +82,7 @@ def _locate(value: Scalar, refs: tuple[FoundCitation, ...]) -> Iterator[LocatedC
 #: What pandoc reads as a key after ``@`` (:mod:`standpunt.cite.finder.keys`), and ``{…}``.
 _AT_KEY = re.compile(r"@(?:([\w*](?:\w|[:.#$%&\-+?<>~/](?=\w)|[:/](?=/))*+)|\{([^{}\s]*+)\})")
 #: How much text a key not indexed may still be looked for in, per character of the scalar.
-_SEARCH_BUDGET = 2
+_SEARCH_BUDGET = 8
 
 
 class _Written:
@@ -95,7 +95,7 @@ class _Written:
             for key in found.groups():
                 if key:
                     self.places.setdefault(key, []).append(found.start())
-        self.budget = _SEARCH_BUDGET * len(raw) + 64
+        self.budget = _SEARCH_BUDGET * len(raw) + 65_536
 
     def find(self, key: str, cursor: int) -> int:
         """The first ``@key`` or ``@{key}`` at or after ``cursor``, else -1."""
