@@ -135,7 +135,8 @@ def main_process_limits(limits: Limits, positions: int, timed: bool = True) -> I
         return
     grow = (limits.memory_mb + MAIN_EXTRA_MB) * 1024 * 1024
     budget = limits.seconds * (positions + 1)
-    saved = _set_soft(resource.RLIMIT_AS, _address_space() + grow)
+    held = _address_space()  # unknown (no /proc): the cap would be a guess, so none is set
+    saved = _set_soft(resource.RLIMIT_AS, held + grow) if held else None
     saved_cpu, handler = None, None
     if timed and threading.current_thread() is threading.main_thread():
         used = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
