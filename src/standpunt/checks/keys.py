@@ -8,6 +8,7 @@ Zotero's own CSL-JSON export, whose ids are Zotero item addresses that no one ca
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -88,7 +89,7 @@ class EvidenceKeys:
             message = (
                 f"unknown evidence '{key}'{hint}; add it to a file in evidence/ or correct the key"
             )
-            for zotero in list(self.zotero.values())[:1]:
+            for zotero in itertools.islice(self.zotero.values(), 1):
                 message += (
                     f"; note that {zotero.path} holds Zotero item addresses as ids, which "
                     f"cannot be cited: run '{import_command(zotero.path)}' to give its works "
@@ -98,10 +99,17 @@ class EvidenceKeys:
 
     def _zotero_work(self, key: str) -> tuple[ZoteroFile, Location] | None:
         """The Zotero file and place of the work that import would give the key ``key``."""
+        return self._zotero_keys.get(key.lower())
+
+    @cached_property
+    def _zotero_keys(self) -> dict[str, tuple[ZoteroFile, Location]]:
+        # one index of every Zotero file's keys (the first file holding a key wins), so that
+        # many unknown keys do not each walk every file
+        found: dict[str, tuple[ZoteroFile, Location]] = {}
         for zotero in self.zotero.values():
-            if key.lower() in zotero.keys:
-                return zotero, zotero.keys[key.lower()]
-        return None
+            for name, where in zotero.keys.items():
+                found.setdefault(name, (zotero, where))
+        return found
 
     @cached_property
     def _citable(self) -> list[str]:
