@@ -427,6 +427,37 @@ def test_hostile_linear_did_you_mean_very_long_word(
     assert count[0] == 0
 
 
+def test_hostile_linear_build_finds_positions_with_errors_in_one_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 300 positions with 20 unknown keys each: the build asked every position for its errors
+    # by walking all 6,000 of them again (1.8 million steps); now it reads them once.
+    from standpunt.build import run as build_run
+    from standpunt.errors import Diagnostic, Problems
+    from standpunt.workspace.read import open_workspace
+
+    root = _workspace(tmp_path, "[]\n", "Text.")
+    for number in range(300):
+        body = " ".join(f"[@k{number}x{i}]" for i in range(20))
+        (root / "positions" / f"p{number}.yaml").write_text(
+            f"title: P\nsections:\n  - title: S\n    body: '{body}'\n", encoding="utf-8"
+        )
+    visited = [0]
+    original = Problems.errors.fget
+    assert original is not None
+
+    def counted(self: Problems) -> list[Diagnostic]:
+        visited[0] += len(self.items)
+        return original(self)
+
+    workspace = open_workspace(root)
+    monkeypatch.setattr(Problems, "errors", property(counted))
+    _, buildable, problems = build_run._check(workspace, list(workspace.positions), True)
+    assert buildable == ["p"]
+    assert len([p for p in problems if p.code == "unknown-citation"]) == 6000
+    assert visited[0] <= 2 * 6000
+
+
 # --------------------------------------------------------------------------- the main process
 
 
