@@ -119,7 +119,7 @@ def _under_limits() -> Iterator[None]:
     try:
         sketch = outline(_root(context))
         limits, positions = sketch.limits, sketch.positions
-    except StandpuntError:
+    except (StandpuntError, OSError, ValueError):  # the command itself says what is wrong
         limits, positions = Limits(), 0
     with main_process_limits(limits, positions, timed=context.info_name != "serve"):
         yield
