@@ -145,39 +145,46 @@ def test_limits_are_one_declaration() -> None:
     assert config is not None and config.limits == Limits(seconds=0.25, memory_mb=300, pages=12)
 
 
+PAGES_RANGE = "write a whole number of pages from 1 to 100000 (leave it out for the default, 500)"
+SECONDS_RANGE = "write a number of seconds more than 0 to 3600 (leave it out for the default, 120)"
+MEMORY_RANGE = "write a whole number of MB from 256 to 65536 (leave it out for the default, 2048)"
+
+
 @pytest.mark.parametrize(
     ("written", "message"),
     [
         (
             "{pages: 0}",
-            "2:17: error: 'limits.pages': Input should be greater than or equal to 1",
+            "2:17: error: 'limits.pages' cannot be 0: " + PAGES_RANGE,
         ),
         (
             "{seconds: 0}",
-            "2:19: error: 'limits.seconds': Input should be greater than 0",
+            "2:19: error: 'limits.seconds' cannot be 0: " + SECONDS_RANGE,
         ),
         (
             "{seconds: 3601}",
-            "2:19: error: 'limits.seconds': Input should be less than or equal to 3600",
+            "2:19: error: 'limits.seconds' cannot be 3601: " + SECONDS_RANGE,
         ),
         (
             "{memory_mb: 255}",
-            "2:21: error: 'limits.memory_mb': Input should be greater than or equal to 256",
+            "2:21: error: 'limits.memory_mb' cannot be 255: " + MEMORY_RANGE,
         ),
         (
             "{memory_mb: 65537}",
-            "2:21: error: 'limits.memory_mb': Input should be less than or equal to 65536",
+            "2:21: error: 'limits.memory_mb' cannot be 65537: " + MEMORY_RANGE,
         ),
         (
             "{pages: 100001}",
-            "2:17: error: 'limits.pages': Input should be less than or equal to 100000",
+            "2:17: error: 'limits.pages' cannot be 100001: " + PAGES_RANGE,
         ),
         (
             "{pages: x}",
-            "2:17: error: 'limits.pages': Input should be a valid integer, unable to parse "
-            "string as an integer",
+            "2:17: error: 'limits.pages' cannot be x: " + PAGES_RANGE,
         ),
-        ("{pages: [1]}", "2:17: error: 'limits.pages': Input should be a valid integer"),
+        (
+            "{pages: [1]}",
+            "2:17: error: 'limits.pages' cannot be ['1']: " + PAGES_RANGE,
+        ),
         ("[]", "2:9: error: 'limits' should be a set of fields (key: value)"),
         ("5", "2:9: error: 'limits' should be a set of fields (key: value)"),
         ("", "2:1: error: 'limits' should be a set of fields (key: value)"),

@@ -16,6 +16,7 @@ that write PDFs, so ``--help``, ``check`` and ``list`` stay instant.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
@@ -23,7 +24,7 @@ import os
 import re
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec
 
@@ -92,7 +93,8 @@ def ends_with_exit_code(command: Callable[P, object]) -> Callable[P, None]:
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
         try:
-            outcome = command(*args, **kwargs)
+            with _under_limits():
+                outcome = command(*args, **kwargs)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise  # click's own: click reports them and exits
         except (Exception, KeyboardInterrupt) as exc:
@@ -103,6 +105,24 @@ def ends_with_exit_code(command: Callable[P, object]) -> Callable[P, None]:
             sys.exit(code)
 
     return wrapper
+
+
+@contextlib.contextmanager
+def _under_limits() -> Iterator[None]:
+    """A command's own work runs under the workspace's limits, as the render workers do
+    (:func:`standpunt.limits.main_process_limits`); the preview, which runs until stopped,
+    under its memory limit only. Outside a workspace, under the default limits."""
+    from standpunt.buildstate.state import outline
+    from standpunt.limits import Limits, main_process_limits
+
+    context = click.get_current_context()
+    try:
+        sketch = outline(_root(context))
+        limits, positions = sketch.limits, sketch.positions
+    except (StandpuntError, OSError, ValueError):  # the command itself says what is wrong
+        limits, positions = Limits(), 0
+    with main_process_limits(limits, positions, timed=context.info_name != "serve"):
+        yield
 
 
 def _tell(exc: BaseException) -> None:

@@ -8,7 +8,7 @@ The command line turns both into ``path:line:col: error: message [code]`` and an
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -126,9 +126,74 @@ class Problems:
         return [d for d in self.errors if d.location and d.location.path == path]
 
 
+#: A word longer than this gets no did-you-mean: no key, field or name is that long, and
+#: comparing two texts costs the product of their lengths.
+MAX_SUGGESTED_LENGTH = 200
+#: How many comparisons of a word with a candidate one :class:`Suggestions` may make.
+SUGGESTION_BUDGET = 50_000
+
+
+def closest(word: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | None:
+    """The candidate most like ``word`` (difflib's ratio at least ``cutoff``), or None.
+
+    The work is linear in the number of candidates: a long word, and candidates whose length
+    alone rules them out, are not compared. A caller that asks for many words from one set of
+    candidates asks through :class:`Suggestions`, which bounds how many are compared.
+    """
+    size = len(word)
+    if size > MAX_SUGGESTED_LENGTH:
+        return None
+    # difflib's ratio is at most 2·min/(sum of the lengths): below the cutoff, never a match.
+    near = [
+        c
+        for c in candidates
+        if len(c) <= MAX_SUGGESTED_LENGTH and 2 * min(size, len(c)) >= cutoff * (size + len(c))
+    ]
+    close = difflib.get_close_matches(word, near, n=1, cutoff=cutoff)
+    return close[0] if close else None
+
+
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` for the closest candidate, or an empty string."""
-    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    if not close:
-        close = difflib.get_close_matches(word.lower(), list(candidates), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    known = list(candidates)
+    close = closest(word, known)
+    if close is None:
+        close = closest(word.lower(), known)
+    return f" (did you mean '{close}'?)" if close is not None else ""
+
+
+@dataclass
+class Suggestions:
+    """Did-you-mean hints for many words, bounded: each different word costs a comparison
+    with every candidate, and once :data:`SUGGESTION_BUDGET` comparisons are spent the rest
+    of the words are only counted (thousands of unknown keys against thousands of known ones
+    would otherwise take minutes); :meth:`note` then says how many got no hint."""
+
+    what: str
+    budget: int = SUGGESTION_BUDGET
+    hints: dict[str, str] = field(default_factory=dict)
+    withheld: set[str] = field(default_factory=set)
+
+    def hint(self, word: str, make: Callable[[], str], cost: int) -> str:
+        """The hint for ``word``, made by ``make`` (which compares ``word`` with ``cost``
+        candidates) while the budget lasts; else empty."""
+        if word in self.hints:
+            return self.hints[word]
+        if cost > self.budget:
+            self.withheld.add(word)
+            return ""
+        self.budget -= max(cost, 1)
+        self.hints[word] = made = make()
+        return made
+
+    def note(self) -> Diagnostic | None:
+        """A warning that says how many words got no hint, or None."""
+        if not self.withheld:
+            return None
+        count, given = len(self.withheld), len(self.hints)
+        return Diagnostic(
+            "warning",
+            f"and {count} more unknown {self.what}{'' if count == 1 else 's'}, reported without "
+            f"a 'did you mean': suggestions stop after the first {given}",
+            "suggestions-stopped",
+        )

@@ -54,6 +54,8 @@ def build_workspace(
     if whole and digest == last.workspace:
         return BuildReport(nothing_to_build=True)
     _check_edition(root, options.edition)
+    if not sketch.limits_valid:
+        _check_limits(root)
     early = _start_early(sketch, last, ids, options)
     try:
         workers = partial(_adopting, early, options)
@@ -78,6 +80,14 @@ def _check_edition(root: Path, edition: str | None) -> None:
             f"no partner '{edition}' in standpunt.yaml{did_you_mean(edition, partners)}",
             code="unknown-partner",
         )
+
+
+def _check_limits(root: Path) -> None:
+    """standpunt.yaml's limits are not all valid: its errors, located, before any worker
+    starts (a worker under a limit such as 2 MB could not even start)."""
+    from standpunt.workspace.read import load_config
+
+    load_config(root)  # raises every problem of standpunt.yaml, each at its line
 
 
 def _start_early(

@@ -64,12 +64,13 @@ def _check(
     used) holds back every position."""
     checked = check_workspace(workspace, None if whole else chosen)
     problems = checked.problems
-    settings_wrong = bool(problems.errors_at(CONFIG_FILE))
+    # the files with errors, gathered once (not every error looked at again per position)
+    wrong = {d.location.path for d in problems.errors if d.location is not None}
     buildable = [
         pid
         for pid in chosen
         if workspace.positions[pid].model is not None
-        and not settings_wrong
-        and not problems.errors_at(workspace.positions[pid].display)
+        and CONFIG_FILE not in wrong
+        and workspace.positions[pid].display not in wrong
     ]
     return checked, buildable, problems.sorted()

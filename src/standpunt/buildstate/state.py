@@ -24,7 +24,7 @@ from typing import Any
 from standpunt import __version__
 from standpunt.choices import PdfVariant
 from standpunt.errors import StandpuntError
-from standpunt.limits import Limits, read_limits
+from standpunt.limits import Limits, read_limits, valid_limits
 from standpunt.versions.git import GitUnavailable, run_git
 from standpunt.workspace.files import write_atomic, write_problem
 from standpunt.workspace.load import load_yaml
@@ -238,6 +238,9 @@ class Outline:
     #: The render limits (the defaults where standpunt.yaml's are missing or invalid).
     limits: Limits
     positions: int
+    #: Whether standpunt.yaml's limits are all valid (else no worker may start before the
+    #: check has said where and why).
+    limits_valid: bool = True
 
 
 def outline(root: Path) -> Outline:
@@ -258,4 +261,5 @@ def outline(root: Path) -> Outline:
             folders.append(folder)
     limits = read_limits(config.get("limits"))
     positions = sorted_files(root / POSITIONS_DIR, YAML_SUFFIXES, hidden=True)
-    return Outline(folders, limits, len(positions))
+    valid = valid_limits(config.get("limits"))
+    return Outline(folders, limits, len(positions), valid)

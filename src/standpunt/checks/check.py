@@ -11,6 +11,7 @@ as it was read, so checking twice, or checking one position before signing it, c
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 from standpunt.checks.keys import EvidenceKeys
 from standpunt.checks.placeholders import placeholders
@@ -24,7 +25,7 @@ from standpunt.coalition.signatures import (
     check_signatures,
     read_signatures,
 )
-from standpunt.errors import Diagnostic, Problems, StandpuntError, did_you_mean
+from standpunt.errors import Diagnostic, Problems, StandpuntError, Suggestions, did_you_mean
 from standpunt.evidence.zotero import is_zotero_uri
 from standpunt.workspace.load import YamlList, YamlMapping
 from standpunt.workspace.paths import SIGNATURES_DIR, readable_file
@@ -59,13 +60,16 @@ def check_workspace(workspace: Workspace, ids: list[str] | None = None) -> Check
     cited: dict[str, list[str]] = {}
     aliases: dict[str, dict[str, str]] = {}
     keys = EvidenceKeys(workspace)
+    partners = Suggestions("signatory")
     chosen = [workspace.positions[i] for i in ids] if ids else list(workspace.positions.values())
     for position in chosen:
         if position.raw is None:
             continue
         cited[position.id], aliases[position.id] = _check_citations(keys, position, found)
         found.extend(placeholders(position.raw))
-        _check_signatories(workspace, position, found)
+        _check_signatories(workspace, position, found, partners)
+    if (note := partners.note()) is not None:
+        found.add(note)
     signed = _check_signatures(workspace, [p.id for p in chosen], found)
     _check_images(workspace, found)
     _check_style_and_template(workspace, found)
@@ -104,7 +108,9 @@ def _check_citations(
     return list(dict.fromkeys(cited)), aliases
 
 
-def _check_signatories(workspace: Workspace, position: PositionFile, found: Problems) -> None:
+def _check_signatories(
+    workspace: Workspace, position: PositionFile, found: Problems, suggestions: Suggestions
+) -> None:
     """Signatories that are not among the partners of standpunt.yaml."""
     partners = workspace.config.partners
     signatories = position.raw.get("signatories") if isinstance(position.raw, YamlMapping) else None
@@ -112,7 +118,7 @@ def _check_signatories(workspace: Workspace, position: PositionFile, found: Prob
         return
     for index, key in enumerate(signatories):
         if isinstance(key, str) and key not in partners:
-            hint = did_you_mean(key, partners)
+            hint = suggestions.hint(key, partial(did_you_mean, key, partners), len(partners))
             found.error(
                 f"signatory '{key}' is not among the partners in standpunt.yaml{hint}",
                 signatories.item_locs[index],

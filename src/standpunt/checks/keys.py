@@ -8,12 +8,12 @@ Zotero's own CSL-JSON export, whose ids are Zotero item addresses that no one ca
 
 from __future__ import annotations
 
-import difflib
+import itertools
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from standpunt.cite.locate import LocatedCitation
-from standpunt.errors import Diagnostic, Location, did_you_mean
+from standpunt.errors import Diagnostic, Location, Suggestions, closest, did_you_mean
 from standpunt.evidence.zotero import import_command, is_zotero_uri
 from standpunt.workspace.citekeys import readable_key
 from standpunt.workspace.dois import DOI_KEY_PREFIX, DoiIndex, doi_index, doi_key, normalise_doi
@@ -39,6 +39,8 @@ class EvidenceKeys:
     """The keys of a workspace's evidence: the ids, the DOIs, and Zotero's addresses."""
 
     workspace: Workspace
+    #: The did-you-mean hints given, bounded (thousands of unknown keys cost a few).
+    suggestions: Suggestions = field(default_factory=lambda: Suggestions("evidence key"))
 
     @cached_property
     def dois(self) -> DoiIndex:
@@ -81,11 +83,13 @@ class EvidenceKeys:
                 "it a readable key"
             )
         else:
-            message = (
-                f"unknown evidence '{key}'{did_you_mean(key, self._citable())}; add it to a "
-                "file in evidence/ or correct the key"
+            hint = self.suggestions.hint(
+                key, lambda: did_you_mean(key, self._citable), len(self._citable)
             )
-            for zotero in list(self.zotero.values())[:1]:
+            message = (
+                f"unknown evidence '{key}'{hint}; add it to a file in evidence/ or correct the key"
+            )
+            for zotero in itertools.islice(self.zotero.values(), 1):
                 message += (
                     f"; note that {zotero.path} holds Zotero item addresses as ids, which "
                     f"cannot be cited: run '{import_command(zotero.path)}' to give its works "
@@ -95,11 +99,19 @@ class EvidenceKeys:
 
     def _zotero_work(self, key: str) -> tuple[ZoteroFile, Location] | None:
         """The Zotero file and place of the work that import would give the key ``key``."""
-        for zotero in self.zotero.values():
-            if key.lower() in zotero.keys:
-                return zotero, zotero.keys[key.lower()]
-        return None
+        return self._zotero_keys.get(key.lower())
 
+    @cached_property
+    def _zotero_keys(self) -> dict[str, tuple[ZoteroFile, Location]]:
+        # one index of every Zotero file's keys (the first file holding a key wins), so that
+        # many unknown keys do not each walk every file
+        found: dict[str, tuple[ZoteroFile, Location]] = {}
+        for zotero in self.zotero.values():
+            for name, where in zotero.keys.items():
+                found.setdefault(name, (zotero, where))
+        return found
+
+    @cached_property
     def _citable(self) -> list[str]:
         return [key for key in self.workspace.evidence if not is_zotero_uri(key)]
 
@@ -110,6 +122,17 @@ class EvidenceKeys:
                 f"'{key}' names no DOI: after '{DOI_KEY_PREFIX}' comes a DOI, which starts "
                 "with 10. and holds a '/', such as [@doi:10.1080/13501763.2018.1449887]"
             )
+        plain = (
+            f"no evidence has the DOI '{doi}'; add the work with 'standpunt evidence add {doi}', "
+            "or give its entry in evidence/ this DOI"
+        )
+        made = self.suggestions.hint(
+            key, lambda: self._doi_message(doi, normal), len(self.dois.entries)
+        )
+        return made or plain
+
+    def _doi_message(self, doi: str, normal: str) -> str:
+        """Why no entry has the DOI ``normal``, with the entry's DOI that comes closest."""
         size = len(normal)
         longer = [
             d for d in self.dois.entries if d[:size] == normal and d[size : size + 1] in _STOPS
@@ -120,10 +143,10 @@ class EvidenceKeys:
                 f"'{longer[0]}': a DOI with such characters must be cited in braces, "
                 f"[@{{doi:{longer[0]}}}]"
             )
-        close = difflib.get_close_matches(normal, list(self.dois.entries), n=1, cutoff=0.8)
+        close = closest(normal, self.dois.entries, cutoff=0.8)
         hint = (
-            f" (did you mean [@doi:{close[0]}], the DOI of '{self.dois.entries[close[0]].key}'?)"
-            if close
+            f" (did you mean [@doi:{close}], the DOI of '{self.dois.entries[close].key}'?)"
+            if close is not None
             else ""
         )
         return (
@@ -155,4 +178,5 @@ class EvidenceKeys:
             )
             for first, twin, doi in self.dois.twins
         ]
-        return found
+        note = self.suggestions.note()
+        return [*found, note] if note is not None else found

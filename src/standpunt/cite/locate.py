@@ -55,19 +55,21 @@ def _locate(value: Scalar, refs: tuple[FoundCitation, ...]) -> Iterator[LocatedC
 
     In a literal block (``|``) every line of the text is a line of the file, so the finder's
     own line and column are moved onto the file; other styles fold or escape their text, and
-    there the ``@key`` is looked for in what was written, in order.
+    there the ``@key`` is looked for in what was written, in order. Both take time linear in
+    the scalar: each line of a literal block is compared once, and what was written is indexed
+    once by the key after each ``@`` (a ``find`` per citation would read the rest of the text
+    again for every key that is not there: quadratic).
     """
     raw = value.raw
     starts = _line_starts(value.source)
-    lines = str(value).split("\n") if value.style == "|" else []
     header = bisect.bisect_right(starts, value.start) - 1  # the line of the indicator
+    literal = _Literal(value, starts, header) if value.style == "|" else None
+    written = _Written(raw)
     cursor = 0
     for ref in refs:
-        at = _literal_offset(value, starts, header, lines, ref)
+        at = literal.offset(ref) if literal is not None else -1
         if at < 0:
-            at = raw.find(f"@{ref.key}", cursor)
-        if at < 0:
-            at = raw.find(f"@{{{ref.key}}}", cursor)
+            at = written.find(ref.key, cursor)
         if at < 0:
             yield LocatedCitation(ref.key, value.loc)
             continue
@@ -79,21 +81,82 @@ def _locate(value: Scalar, refs: tuple[FoundCitation, ...]) -> Iterator[LocatedC
         )
 
 
-def _literal_offset(
-    value: Scalar, starts: list[int], header: int, lines: list[str], ref: FoundCitation
-) -> int:
-    """Where ``ref`` stands in ``value.raw`` when the block is literal, else -1."""
-    number = header + ref.line  # the file's line (0-based) holding the text's line ref.line
-    if not lines or ref.line > len(lines) or number >= len(starts):
+#: What pandoc reads as a key after ``@`` (:mod:`standpunt.cite.finder.keys`), and ``{…}``.
+_AT_KEY = re.compile(r"@(?:([\w*](?:\w|[:.#$%&\-+?<>~/](?=\w)|[:/](?=/))*+)|\{([^{}\s]*+)\})")
+#: How much text a key not indexed may still be looked for in, per character of the scalar.
+_SEARCH_BUDGET = 8
+
+
+class _Written:
+    """Where each key stands after an ``@`` in what was written, found in one pass."""
+
+    def __init__(self, raw: str) -> None:
+        self.raw = raw
+        self.places: dict[str, list[int]] = {}
+        for found in _AT_KEY.finditer(raw):
+            for key in found.groups():
+                if key:
+                    self.places.setdefault(key, []).append(found.start())
+        self.budget = _SEARCH_BUDGET * len(raw) + 65_536
+
+    def find(self, key: str, cursor: int) -> int:
+        """The first ``@key`` or ``@{key}`` at or after ``cursor``, else -1."""
+        places = self.places.get(key)
+        if places is not None:
+            index = bisect.bisect_left(places, cursor)
+            return places[index] if index < len(places) else -1
+        # A key the index cannot hold (braces inside braces): looked for while the budget
+        # lasts, so that many such keys cost no more than reading the text a few times.
+        for needle in (f"@{key}", f"@{{{key}}}"):
+            if self.budget < len(self.raw) - cursor:
+                return -1
+            at = self.raw.find(needle, cursor)
+            self.budget -= (at if at >= 0 else len(self.raw)) - cursor + len(needle)
+            if at >= 0:
+                return at
         return -1
-    end = starts[number + 1] - 1 if number + 1 < len(starts) else len(value.source)
-    written = value.source[starts[number] : end].removesuffix("\r")
-    if not written.endswith(lines[ref.line - 1]):
-        return -1
-    offset = starts[number] + len(written) - len(lines[ref.line - 1]) + ref.col - 1
-    if not value.source.startswith(("@" + ref.key, "@{" + ref.key + "}"), offset):
-        return -1
-    return offset - value.start
+
+
+class _Literal:
+    """A literal block (``|``): the finder's line and column moved onto the file."""
+
+    def __init__(self, value: Scalar, starts: list[int], header: int) -> None:
+        self.value = value
+        self.starts = starts
+        self.header = header
+        self.lines = str(value).split("\n")
+        #: Where each text line's content starts in the file, or -1 (each line compared once).
+        self.found: dict[int, int] = {}
+
+    def offset(self, ref: FoundCitation) -> int:
+        """Where ``ref`` stands in ``value.raw``, else -1."""
+        value = self.value
+        begins = self.line_begin(ref.line)
+        if begins < 0:
+            return -1
+        offset = begins + ref.col - 1
+        if not value.source.startswith(("@" + ref.key, "@{" + ref.key + "}"), offset):
+            return -1
+        return offset - value.start
+
+    def line_begin(self, line: int) -> int:
+        if line not in self.found:
+            self.found[line] = self._line_begin(line)
+        return self.found[line]
+
+    def _line_begin(self, line: int) -> int:
+        starts, source = self.starts, self.value.source
+        number = self.header + line  # the file's line (0-based) holding the text's line
+        if line > len(self.lines) or number >= len(starts):
+            return -1
+        end = starts[number + 1] - 1 if number + 1 < len(starts) else len(source)
+        if end > starts[number] and source[end - 1] == "\r":
+            end -= 1
+        text = self.lines[line - 1]
+        begins = end - len(text)
+        if begins < starts[number] or not source.startswith(text, begins):
+            return -1
+        return begins
 
 
 @lru_cache(maxsize=64)

@@ -80,7 +80,6 @@ PREFIX = "sha256:"
 SHORT_DIGITS = 16
 
 _LINE_BREAKS = re.compile("\r\n?")
-_TRAILING = re.compile(r"[ \t]+$", re.MULTILINE)
 _INNER_SPACE = re.compile(r"(?<=\S)[ \t]{2,}|(?<=\S)\t")
 _BLANK_RUNS = re.compile(r"\n{3,}")
 
@@ -89,7 +88,8 @@ def normalise_text(text: str) -> str:
     """The text with differences that no reader sees removed (see the module docstring)."""
     text = unicodedata.normalize("NFC", text)
     text = _LINE_BREAKS.sub("\n", text)
-    text = _TRAILING.sub("", text)
+    # Line by line: a pattern such as ``[ \t]+$`` retries every space of a long run (quadratic).
+    text = "\n".join(line.rstrip(" \t") for line in text.split("\n"))
     text = _INNER_SPACE.sub(" ", text)
     text = _BLANK_RUNS.sub("\n\n", text)
     return text.strip()

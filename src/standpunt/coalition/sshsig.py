@@ -328,12 +328,37 @@ class AllowedSigner:
         return any(_glob(pattern, principal) for pattern in self.principals)
 
 
+#: Longer principals and patterns match nothing: OpenSSH's are short, and matching stays cheap.
+MAX_PRINCIPAL = 1024
+
+
 def _glob(pattern: str, name: str) -> bool:
-    """OpenSSH's patterns: ``*`` and ``?``, nothing else (a leading ``!`` negates nothing here)."""
-    regex = "".join(
-        ".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern.lower()
-    )
-    return re.fullmatch(regex, name.lower(), re.DOTALL) is not None
+    """OpenSSH's patterns: ``*`` and ``?``, nothing else (a leading ``!`` negates nothing here).
+
+    Each piece between stars has a fixed length, so the first place it fits is the right one:
+    the pieces are found left to right, never tried again (``.*a.*a.*…`` as one regular
+    expression backtracks without end over a long name).
+    """
+    pattern, name = pattern.lower(), name.lower()
+    if len(pattern) > MAX_PRINCIPAL or len(name) > MAX_PRINCIPAL:
+        return False
+    pieces = [
+        re.compile("".join("." if c == "?" else re.escape(c) for c in piece), re.DOTALL)
+        for piece in pattern.split("*")
+    ]
+    if len(pieces) == 1:
+        return pieces[0].fullmatch(name) is not None
+    first = pieces[0].match(name)
+    tail = len(name) - len(pattern.rsplit("*", 1)[1])
+    if first is None or tail < first.end() or not pieces[-1].fullmatch(name, tail):
+        return False
+    position = first.end()
+    for piece in pieces[1:-1]:
+        found = piece.search(name, position, tail)
+        if found is None:
+            return False
+        position = found.end()
+    return True
 
 
 _OPTION = re.compile(r'([A-Za-z-]+)(?:="([^"]*)")?')

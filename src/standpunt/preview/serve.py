@@ -250,7 +250,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if file.is_file():
             page = file.read_text(encoding="utf-8")
             page = page.replace("<body", "<body data-preview", 1)
-            page = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + banner + links, page, count=1)
+            page = re.sub(r"(<body[^<>]*+>)", lambda m: m.group(1) + banner + links, page, count=1)
             page = page.replace("</body>", _RELOAD + "</body>", 1)
         else:
             page = f"<!DOCTYPE html><html><body>{banner}{links}{_RELOAD}</body></html>"

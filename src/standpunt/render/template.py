@@ -452,8 +452,10 @@ def reading_order(keys: list[str], page: str) -> list[str]:
     return [keys[index] for index in order]
 
 
-_RELATIVE_URL = re.compile(r"""url\((['"]?)(?![a-zA-Z][a-zA-Z0-9+.-]*:|/|#)([^'")]+)\1\)""")
-_FONT_FACE = re.compile(r"@font-face\s*\{[^}]*\}\s*")
+# Neither may run on past the next '(' or '{' (an unquoted url() holds neither): else each of
+# many unclosed "url(" or "@font-face{" is read to the end of the stylesheet (quadratic).
+_RELATIVE_URL = re.compile(r"""url\((['"]?)(?![a-zA-Z][a-zA-Z0-9+.-]*+:|/|#)([^'"()]+)\1\)""")
+_FONT_FACE = re.compile(r"@font-face\s*+\{[^{}]*+\}\s*")
 
 
 def read_stylesheet(templates: TemplateSet, medium: str = "print") -> str:

@@ -100,6 +100,9 @@ def _worker_main(conn: Connection, limits: Limits, pdf: bool) -> None:
 
         cap = limits.memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+        # its clock is the wall-clock limit per job, not the command's processor time it
+        # inherited (limits.main_process_limits), which would stop a worker of many jobs
+        resource.setrlimit(resource.RLIMIT_CPU, (resource.getrlimit(resource.RLIMIT_CPU)[1],) * 2)
     except (ImportError, ValueError, OSError):  # pragma: no cover - platform without rlimits
         pass
     import logging

@@ -28,8 +28,12 @@ _LINE_AT = re.compile(r"^[ \t]*@", re.MULTILINE)
 _SPECIAL = re.compile(r"[{}()@]")
 #: An entry's key: what follows the opening brace up to the comma.
 _KEY = re.compile(r"[ \t\r\n]*([^\s,{}()=\"#%]*)")
-#: A field's name before its '=' (at the entry's top level).
-_FIELD = re.compile(r"([A-Za-z][\w:.+-]*)[ \t\r\n]*=")
+#: A field's name before its '=' (at the entry's top level): a run of name characters, read
+#: from its first letter, then spaces and '='. The run is taken whole (possessive) and checked
+#: once, so a long word without '=' is not tried again from each of its letters (quadratic).
+_NAME_RUN = re.compile(r"[\w:.+-]++")
+_FIRST_LETTER = re.compile(r"[A-Za-z]")
+_EQUALS = re.compile(r"[ \t\r\n]*+=")
 #: A line that starts like a field (``name =``): outside entries, text that belongs inside one;
 #: inside a value, the sign that the value's '}' is missing.
 _FIELD_LINE = re.compile(r"^[ \t]*[A-Za-z][\w-]*[ \t]*=", re.MULTILINE)
@@ -276,10 +280,14 @@ class _Scanner:
 
     def fields(self, start: int, end: int, entry: BibEntry) -> None:
         """Note the line of each field named in ``text[start:end]``, the entry's top level."""
-        for found in _FIELD.finditer(self.text, start, end):
-            name = found.group(1).lower()
+        text = self.text
+        for run in _NAME_RUN.finditer(text, start, end):
+            letter = _FIRST_LETTER.search(text, run.start(), run.end())
+            if letter is None or _EQUALS.match(text, run.end(), end) is None:
+                continue
+            name = text[letter.start() : run.end()].lower()
             if name not in entry.fields:
-                entry.fields[name] = found.start()
+                entry.fields[name] = letter.start()
 
 
 def scan_bibtex(text: str, display: str) -> BibScan:

@@ -27,7 +27,7 @@ from pydantic import (
 
 from standpunt.choices import DEFAULT_PDF_VARIANT, DEFAULT_STATUS, PdfVariant, Status
 from standpunt.errors import Diagnostic, Location, did_you_mean
-from standpunt.limits import Limits
+from standpunt.limits import Limits, limit_range
 from standpunt.workspace.load import YamlList, YamlMapping, to_plain
 
 #: BCP 47, the shape pandoc, CSL and Babel understand: language, then subtags.
@@ -463,6 +463,8 @@ _DATE_TEXT = re.compile(
     r"(-?\d{1,4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?(?:/(-?\d{1,4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?)?(~)?"
 )
 _DATE_FORMS = "write YYYY, YYYY-MM or YYYY-MM-DD, or {date-parts: [[YYYY, MM, DD]]}"
+#: The largest year (and, negative, the earliest) a date may have, as a date written as text.
+MAX_YEAR = 9999
 _DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 #: What citeproc makes of months past 12: season codes (EDTF's, as biblatex writes them).
 _SEASON_MONTHS = range(21, 25)
@@ -654,6 +656,10 @@ def _date_parts_problem(parts: list[int]) -> str | None:
         return f"this date is empty; {_DATE_FORMS}"
     if len(parts) > 3:
         return "a date has at most three parts: year, month and day"
+    if not -MAX_YEAR <= parts[0] <= MAX_YEAR:
+        # citeproc reads a year as a machine integer: a longer one fails the whole build
+        written = str(parts[0]) if len(str(parts[0])) <= 12 else f"of {len(str(parts[0]))} digits"
+        return f"there is no year {written}: a year is written with at most four digits"
     if len(parts) == 1:
         return None
     year, month = parts[0], parts[1]
@@ -859,6 +865,11 @@ def _diagnostic(model: type[BaseModel], raw: Any, error: Any, where: Location) -
         return Diagnostic("error", f"'{name}' should be {shape}", "invalid-value", loc)
     if kind == "string_type":
         return Diagnostic("error", f"'{name}' should be text", "invalid-value", loc)
+    if len(path) == 2 and path[0] == "limits" and (bounds := limit_range(str(path[1]))):
+        shown = str(value) if len(str(value)) <= 20 else str(value)[:20] + "…"
+        return Diagnostic(
+            "error", f"'{name}' cannot be {shown}: write {bounds}", "invalid-value", loc
+        )
     message = str(error["msg"]).removeprefix("Value error, ")
     return Diagnostic("error", f"'{name}': {message}", "invalid-value", loc)
 
