@@ -143,7 +143,11 @@ class Pages:
             pending = [key for key, state, _ in states if state is not SIGNED]
         origin = Origin(self.workspace, planned)
         version = origin.version or version_stamp(
-            planned.stamp, planned.lang, self.workspace.labels(planned.lang)
+            planned.stamp,
+            planned.lang,
+            self.workspace.labels(planned.lang),
+            status=planned.position.status,
+            dated=planned.position.date,
         )
         return Facts(version, holding, signers, pending, edition, origin)
 
@@ -164,6 +168,9 @@ class Pages:
             publisher=facts.origin.publisher,
             origin=facts.origin.based_on,
             pending_build=self.include_pending,
+            signed={
+                s.partner: {"by": s.by, "role": s.role, "date": s.date} for s in facts.holding
+            },
         )
 
     def _pdf(
@@ -219,7 +226,9 @@ class Origin:
             date=origin.date,
             label=origin.version,
         )
-        theirs = version_stamp(stamp, planned.lang, labels)
+        theirs = version_stamp(
+            stamp, planned.lang, labels, status=planned.position.status, dated=origin.date
+        )
         if unchanged:
             self.publisher, self.version, self.date = origin.publisher, theirs, origin.date
         else:
