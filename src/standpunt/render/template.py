@@ -308,7 +308,7 @@ def view_model(page: Page) -> dict[str, Any]:
     text = workspace.labels(lang)
     # The position's Markdown texts as HTML, by their keys (standpunt.workspace.texts).
     html = {
-        key: Markup(mark_note_calls(break_urls(fragment)))
+        key: Markup(mark_note_calls(keep_ranges(fragment)))
         for key, fragment in page.cited.fields.items()
     }
     partners = _partners(workspace, page.signers, page.pending, page.verified)
@@ -328,8 +328,8 @@ def view_model(page: Page) -> dict[str, Any]:
         "stylesheet": Markup(page.stylesheet),
         "organisation": _organisation(workspace, page.publisher, page.position_id),
         "position": position,
-        "bibliography": Markup(break_urls(page.cited.bibliography)),
-        "notes": Markup(break_urls(page.cited.notes)),
+        "bibliography": Markup(keep_ranges(page.cited.bibliography)),
+        "notes": Markup(page.cited.notes),
         "marks": _marks(page, text),
         "version": page.version,
         "edition": page.edition,
@@ -513,27 +513,13 @@ def contact_href(value: str) -> str | None:
     return None
 
 
-#: A URL written as a link's text by pandoc (between ">" and "<"; attributes never match).
-_URL_TEXT = re.compile(r">((?:https?://|www\.|doi:)[^<\s]+)<")
-#: Where a URL may break: after a slash, before other punctuation (Chicago's rule).
-_URL_BREAK = re.compile(r"(?<=/)(?=[^/])|(?<=[^/])(?=(?:\.|\?|#|&amp;|=|_|-|~)[^/])")
-#: URLs longer than this are broken only by the style sheet's last resort.
-_MAX_URL = 2000
+#: A range of numbers in a text ("882–884", "3-5"): pages, years.
+_RANGE = re.compile(r'(?<![\w<&#/.="\u2013\u2010-])([0-9]+[\u2013\u2010-][0-9]+)(?![\w>"/=-])')
 
 
-def break_urls(html: str) -> str:
-    """``html`` with a <wbr> at each sensible break of every URL shown as text, so that lines
-    break only there (never inside a word of the address)."""
-    if "://" not in html and "www." not in html and "doi:" not in html:
-        return html
-
-    def broken(match: re.Match[str]) -> str:
-        url = match.group(1)
-        if len(url) > _MAX_URL:
-            return match.group(0)
-        return f">{_URL_BREAK.sub('<wbr>', url)}<"
-
-    return _URL_TEXT.sub(broken, html)
+def keep_ranges(html: str) -> str:
+    """``html`` with each range of numbers kept on one line ("pp. 882–" never ends a line)."""
+    return _RANGE.sub(r'<span class="range">\1</span>', html)
 
 
 _FOOTNOTE = re.compile(r'<span class="footnote" id="fn-([0-9]+)">')
