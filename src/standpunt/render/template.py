@@ -307,8 +307,9 @@ def view_model(page: Page) -> dict[str, Any]:
     lang = workspace.lang_of(page.position)
     text = workspace.labels(lang)
     # The position's Markdown texts as HTML, by their keys (standpunt.workspace.texts).
+    urls = break_urls if page.medium == "print" else str
     html = {
-        key: Markup(mark_note_calls(keep_ranges(fragment)))
+        key: Markup(mark_note_calls(keep_ranges(urls(fragment))))
         for key, fragment in page.cited.fields.items()
     }
     partners = _partners(workspace, page.signers, page.pending, page.verified)
@@ -328,7 +329,7 @@ def view_model(page: Page) -> dict[str, Any]:
         "stylesheet": Markup(page.stylesheet),
         "organisation": _organisation(workspace, page.publisher, page.position_id),
         "position": position,
-        "bibliography": Markup(keep_ranges(page.cited.bibliography)),
+        "bibliography": Markup(keep_ranges(urls(page.cited.bibliography))),
         "notes": Markup(page.cited.notes),
         "marks": _marks(page, text),
         "version": page.version,
@@ -520,6 +521,23 @@ _RANGE = re.compile(r'(?<![\w<&#/.="\u2013\u2010-])([0-9]+[\u2013\u2010-][0-9]+)
 def keep_ranges(html: str) -> str:
     """``html`` with each range of numbers kept on one line ("pp. 882–" never ends a line)."""
     return _RANGE.sub(r'<span class="range">\1</span>', html)
+
+
+#: A URL written as a link's text by pandoc (between ">" and "<"; attributes never match).
+_URL_TEXT = re.compile(r">((?:https?://|www\.|doi:)[^<\s]+)<")
+#: Where a URL may break: after a slash, before other punctuation (Chicago's rule).
+_URL_BREAK = re.compile(r"(?<=/)(?=[^/])|(?<=[^/])(?=(?:\.|\?|#|&amp;|=|_|-|~)[^/])")
+#: A zero-width space: a break opportunity that draws nothing and is one text with the URL (a
+#: <wbr> is an element of its own, which WeasyPrint makes a link annotation of each).
+_BREAK = "\u200b"
+
+
+def break_urls(html: str) -> str:
+    """``html`` with a break opportunity at each sensible point of every URL shown as text (after
+    a slash, before a dot, ?, #, &, =, _ or -), so that lines break only there."""
+    if "://" not in html and "www." not in html and "doi:" not in html:
+        return html
+    return _URL_TEXT.sub(lambda found: f">{_URL_BREAK.sub(_BREAK, found.group(1))}<", html)
 
 
 _FOOTNOTE = re.compile(r'<span class="footnote" id="fn-([0-9]+)">')
