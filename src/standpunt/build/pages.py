@@ -188,9 +188,7 @@ class Pages:
             publisher=facts.origin.publisher,
             origin=facts.origin.based_on,
             pending_build=self.include_pending,
-            signed={
-                s.partner: {"by": s.by, "role": s.role, "date": s.date} for s in facts.holding
-            },
+            signed={s.partner: {"by": s.by, "role": s.role, "date": s.date} for s in facts.holding},
         )
 
     def _pdf(

@@ -143,8 +143,10 @@ def _check_pages(document: Document, request: RenderRequest) -> None:
     lost = missing_anchors(document, request.expected)
     moved = notes_off_their_page(document, request.expected)
     if moved and not lost:
-        listed = "; ".join(f"{request.expected[anchor]} (called on page {call}, printed on page "
-                           f"{note})" for anchor, call, note in moved[:5])
+        listed = "; ".join(
+            f"{request.expected[anchor]} (called on page {call}, printed on page {note})"
+            for anchor, call, note in moved[:5]
+        )
         raise StandpuntError(
             f"the layout put {listed} away from the page of its call; no PDF was written. "
             "Shortening the paragraph that calls it, or the note, lets the note fit on its page",

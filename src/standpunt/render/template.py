@@ -365,9 +365,7 @@ def _position(
             for a in position.authors
         ],
         "consultation": {
-            "deadline": format_date(consultation.deadline, lang)
-            if consultation.deadline
-            else None,
+            "deadline": format_date(consultation.deadline, lang) if consultation.deadline else None,
             "deadline_iso": consultation.deadline.isoformat() if consultation.deadline else None,
             "address": consultation.address,
             "href": contact_href(consultation.address) if consultation.address else None,
