@@ -131,7 +131,12 @@ def note_workspace(root: Path) -> Path:
         path.unlink()
     shutil.rmtree(root / "signatures")
     config = root / "standpunt.yaml"
-    config.write_text(config.read_text().replace("style: apa", "style: chicago-notes-bibliography"))
+    # A 50-page note-style position renders in about a minute alone; on a shared machine
+    # running other tests, it may take longer than the default two minutes.
+    config.write_text(
+        config.read_text().replace("style: apa", "style: chicago-notes-bibliography")
+        + "limits:\n  seconds: 900\n"
+    )
     (root / "evidence/long.yaml").write_text(LONG_EVIDENCE)
     # test_design's 40-page position. Known gap: with the citations spread over every section
     # (long_position here), WeasyPrint puts some notes on the page after their call, and the
