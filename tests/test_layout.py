@@ -14,6 +14,7 @@ import shutil
 import statistics
 import subprocess
 from pathlib import Path
+from typing import ClassVar
 
 import pypdf
 import pypdfium2 as pdfium
@@ -336,32 +337,20 @@ def test_the_footnote_area_is_white_around_its_rule(notes: Path) -> None:
             assert pixels[x, y] == (255, 255, 255), (x, y)
 
 
-def test_a_note_that_left_its_page_fails_the_build_and_says_where(tmp_path: Path) -> None:
-    root = note_workspace(tmp_path / "ws")
-    for lang in ("nl", "fr", "de"):
-        (root / f"positions/short-{lang}.yaml").unlink()
-    # A footnote policy that lets notes move away from their call.
-    template = root / "templates/moving"
-    template.mkdir(parents=True)
-    builtin = REPO / "src/standpunt/templates/default"
-    shutil.copytree(builtin / "fonts", template / "fonts")
-    (template / "style.css").write_text(
-        (builtin / "style.css")
-        .read_text(encoding="utf-8")
-        .replace("footnote-policy: line;", "footnote-policy: auto;")
-    )
-    (template / "position.html").write_text('{% extends "builtin/position.html" %}\n')
-    config = root / "standpunt.yaml"
-    config.write_text(config.read_text().replace("template: default", "template: moving"))
-    result = CliRunner().invoke(main, ["-C", str(root), "build"], catch_exceptions=False)
-    assert result.exit_code == 1
-    assert re.search(
-        r"the layout put footnote [0-9]+ in section [0-9] \('Section [0-9]'\) \(called on page "
-        r"[0-9]+, printed on page [0-9]+\)",
-        result.output,
-    ), result.output
-    assert "[lost-citation]" in result.output
-    assert not (root / "build/long.pdf").exists()
+def test_notes_off_their_page_are_found(notes: Path) -> None:
+    """The check the render workers run: none in the 40-page position, and one found when a
+    note's anchor is on another page than its call's."""
+    from standpunt.render.pdf import notes_off_their_page
+
+    class Page:
+        def __init__(self, anchors: set[str]) -> None:
+            self.anchors = anchors
+
+    class Document:
+        pages: ClassVar = [Page({"fnc-1", "fn-1", "fnc-2"}), Page({"fn-2"})]
+
+    expected = {"fn-1": "footnote 1", "fn-2": "footnote 2"}
+    assert notes_off_their_page(Document(), expected) == [("fn-2", 1, 2)]  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------- status and version
