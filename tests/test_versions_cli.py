@@ -292,7 +292,10 @@ def test_two_clones_of_one_commit_build_identical_bytes(
     first, second = (one / "build/care.pdf").read_bytes(), (two / "build/care.pdf").read_bytes()
     assert first == second
     text = flat_text(one / "build/care.pdf")
-    assert f"{repo.short('HEAD')} · March 1, 2026" in text
+    # An adopted position's pages show its version as a date; the commit is in the metadata.
+    assert "Version March 1, 2026" in text and repo.short("HEAD") not in text
+    meta = pypdf.PdfReader(one / "build/care.pdf").metadata["/standpuntversion"]
+    assert meta == f"version {repo.short('HEAD')} · March 1, 2026"
     assert "modified" not in text
 
 
@@ -335,11 +338,11 @@ def test_the_stamp_is_the_last_commit_of_the_position_and_its_cited_evidence(
     run(repo.root, "build")
     pdf = repo.root / "build/care.pdf"
     text = flat_text(pdf)
-    # The label, the commit and its date (the words around them are the template's).
+    # The pages show the label and one date; the metadata the label, the commit and its date.
     stamp = f"1.2 ({expected}) · March 1, 2026"
-    assert head not in text and "modified" not in text
-    assert text.count(stamp) >= 3  # cover, colophon and the footer of every page
-    assert f"version {stamp}" in text
+    assert head not in text and expected not in text and "modified" not in text
+    assert text.count("1.2 — March 1, 2026") >= 3  # page 1, colophon and every page's footer
+    assert "Version 1.2 — March 1, 2026" in text
     assert pypdf.PdfReader(pdf).metadata["/standpuntversion"] == f"version {stamp}"
     manifest = json.loads(attachment(pdf, "manifest.json"))
     assert manifest["version"] == {
@@ -349,13 +352,23 @@ def test_the_stamp_is_the_last_commit_of_the_position_and_its_cited_evidence(
         "modified": False,
     }
 
-    # An uncommitted edit of cited evidence: the same commit, marked modified.
+    # An uncommitted edit of cited evidence: an adopted text is no longer what was adopted.
+    # The build refuses it, and leaves the PDF of the adopted text alone ...
     repo.replace(
         "evidence/refs.yaml", "title: Coalitions and policy", "title: Coalitions and public policy"
     )
-    run(repo.root, "build")
+    before = pdf.read_bytes()
+    result = run(repo.root, "build", code=1)
+    assert "'care' is adopted, but it or the evidence it cites has changes" in result.stderr
+    assert "--allow-modified" in result.stderr
+    assert pdf.read_bytes() == before
+    # ... unless asked, when every page says it is a working copy (and the metadata, modified).
+    run(repo.root, "build", "--allow-modified")
     text = flat_text(pdf)
-    assert f"{stamp} · modified" in text
+    assert "modified" not in text
+    pages = [page.extract_text() for page in pypdf.PdfReader(pdf).pages]
+    assert all("WORKING COPY, NOT THE ADOPTED TEXT" in page for page in pages)
+    assert pypdf.PdfReader(pdf).metadata["/standpuntversion"] == f"version {stamp} · modified"
     assert json.loads(attachment(pdf, "manifest.json"))["version"]["modified"] is True
 
     # Committed: the next build names the new commit, no longer modified (the text did not
@@ -363,8 +376,10 @@ def test_the_stamp_is_the_last_commit_of_the_position_and_its_cited_evidence(
     newest = repo.commit("Title of the evidence")
     run(repo.root, "build")
     text = flat_text(pdf)
-    assert f"1.2 ({newest}) · March 1, 2026" in text
-    assert "modified" not in text and expected not in text
+    meta = pypdf.PdfReader(pdf).metadata["/standpuntversion"]
+    assert meta == f"version 1.2 ({newest}) · March 1, 2026"
+    assert "modified" not in text and expected not in text and newest not in text
+    assert "WORKING COPY" not in text
 
 
 # --------------------------------------------------------------------------- history
@@ -417,7 +432,9 @@ def test_outside_git_build_works_and_history_and_diff_say_why_not(
     run(root, "build")
     pdf = root / "build/care.pdf"
     text = flat_text(pdf)
-    assert "not versioned" in text
+    # Not versioned: said in the metadata; an adopted position's pages never say it.
+    assert "not versioned" not in text and "Version March 1, 2026" in text
+    assert pypdf.PdfReader(pdf).metadata["/standpuntversion"] == "not versioned"
     assert json.loads(attachment(pdf, "manifest.json"))["version"]["commit"] is None
 
     for args in (
@@ -536,7 +553,7 @@ def test_build_history_and_diff_leave_the_working_tree_and_index_alone(repo: Rep
     before = snapshot(repo)
     assert before["status"] == " M positions/care.yaml\nM  standpunt.yaml\n?? notes.txt\n"
 
-    run(repo.root, "build")
+    run(repo.root, "build", "--allow-modified")
     run(repo.root, "history", "care")
     run(repo.root, "diff", "care", "--format", "text")
     run(repo.root, "diff", "care", "HEAD~1", "HEAD", "--format", "html")
@@ -544,7 +561,7 @@ def test_build_history_and_diff_leave_the_working_tree_and_index_alone(repo: Rep
     run(repo.root, "diff", "care", "nosuchrev", code=1)
 
     assert snapshot(repo) == before
-    assert "modified" in flat_text(repo.root / "build/care.pdf")
+    assert "WORKING COPY" in flat_text(repo.root / "build/care.pdf")
 
 
 # --------------------------------------------------------------------------- known gaps

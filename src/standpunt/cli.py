@@ -386,6 +386,11 @@ def _formats(value: str) -> tuple[str, ...]:
 )
 @click.option("--force", is_flag=True, help="Rebuild even the outputs that are current.")
 @click.option(
+    "--allow-modified",
+    is_flag=True,
+    help="Build an adopted position with uncommitted changes, marked as a working copy.",
+)
+@click.option(
     "--jobs",
     "-j",
     type=click.IntRange(min=1),
@@ -420,6 +425,7 @@ def build(
     pdf_variant: PdfVariant | None,
     include_pending: bool,
     force: bool,
+    allow_modified: bool,
     jobs: int | None,
     edition: str | None,
     report_format: str,
@@ -445,6 +451,7 @@ def build(
         edition=edition,
         jobs=jobs,
         force=force,
+        allow_modified=allow_modified,
     )
     output_format_json = report_format == "json"
     reporter = _Reporter(root, silent=output_format_json)

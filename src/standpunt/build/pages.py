@@ -23,7 +23,7 @@ from standpunt.cite.citeproc import CitedText, PieceSpec
 from standpunt.cite.notes import View, prepare
 from standpunt.coalition import signatures as signing
 from standpunt.coalition.signatures import Signature
-from standpunt.errors import StandpuntError
+from standpunt.errors import Location, StandpuntError
 from standpunt.render.request import PdfSettings
 from standpunt.render.template import (
     Page,
@@ -38,7 +38,7 @@ from standpunt.render.template import (
 )
 from standpunt.render.workers import Job
 from standpunt.versions.history import Stamp
-from standpunt.workspace.paths import BUILTIN_TEMPLATES
+from standpunt.workspace.paths import BUILTIN_TEMPLATES, POSITIONS_DIR
 from standpunt.workspace.read import Workspace
 from standpunt.workspace.schema import Organisation
 from standpunt.workspace.texts import pieces
@@ -69,6 +69,7 @@ class Pages:
         self.workspace = workspace
         self.plan = plan
         self.include_pending = options.include_pending
+        self.allow_modified = options.allow_modified
         self.variant = options.pdf_variant or workspace.config.pdf_variant
         # Made lazily, so that a problem in either is reported for each position like any
         # other (a failure is not remembered).
@@ -83,6 +84,8 @@ class Pages:
         """The jobs that make ``outputs`` of a position; its citations are waited for only
         once everything else about the position is known."""
         facts = self._facts(planned)
+        if any(task.medium == "print" for task in outputs):
+            self._refuse_modified(planned)
         resolved = cited.result()
         names = {piece.key: piece.text.name for piece in pieces(planned.position)}
         jobs = []
@@ -94,6 +97,23 @@ class Pages:
                 pdf = self._pdf(planned, expected, facts.version, facts.holding, facts.origin)
             jobs.append(Job(task.key, self.plan.templates, context, task.medium, pdf))
         return jobs
+
+    def _refuse_modified(self, planned: PlannedPosition) -> None:
+        """An adopted position's PDF is the adopted text: with uncommitted changes it is made
+        only when asked (``--allow-modified``), and then marked as a working copy."""
+        stamp = planned.stamp
+        if planned.position.status != "adopted" or not (stamp.versioned and stamp.modified):
+            return
+        if self.allow_modified:
+            return
+        raise StandpuntError(
+            f"'{planned.id}' is adopted, but it or the evidence it cites has changes that are not "
+            "committed, so its PDF would not be the adopted text. Commit the changes (git "
+            "commit), or build with --allow-modified to make a working copy, marked as such "
+            "on every page",
+            Location(f"{POSITIONS_DIR}/{planned.id}.yaml"),
+            "modified-adopted",
+        )
 
     @property
     def own_template(self) -> bool:
@@ -143,7 +163,11 @@ class Pages:
             pending = [key for key, state, _ in states if state is not SIGNED]
         origin = Origin(self.workspace, planned)
         version = origin.version or version_stamp(
-            planned.stamp, planned.lang, self.workspace.labels(planned.lang)
+            planned.stamp,
+            planned.lang,
+            self.workspace.labels(planned.lang),
+            status=planned.position.status,
+            dated=planned.position.date,
         )
         return Facts(version, holding, signers, pending, edition, origin)
 
@@ -164,6 +188,7 @@ class Pages:
             publisher=facts.origin.publisher,
             origin=facts.origin.based_on,
             pending_build=self.include_pending,
+            signed={s.partner: {"by": s.by, "role": s.role, "date": s.date} for s in facts.holding},
         )
 
     def _pdf(
@@ -219,7 +244,9 @@ class Origin:
             date=origin.date,
             label=origin.version,
         )
-        theirs = version_stamp(stamp, planned.lang, labels)
+        theirs = version_stamp(
+            stamp, planned.lang, labels, status=planned.position.status, dated=origin.date
+        )
         if unchanged:
             self.publisher, self.version, self.date = origin.publisher, theirs, origin.date
         else:

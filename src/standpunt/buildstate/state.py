@@ -170,6 +170,8 @@ class BuildOptions:
     edition: str | None = None
     jobs: int | None = None
     force: bool = False
+    #: Build an adopted position with uncommitted changes, marked as a working copy.
+    allow_modified: bool = False
 
     def key(self) -> dict[str, Any]:
         """The options that change outputs (for build state)."""
@@ -178,6 +180,7 @@ class BuildOptions:
             "pdf_variant": self.pdf_variant,
             "include_pending": self.include_pending,
             "edition": self.edition,
+            "allow_modified": self.allow_modified,
         }
 
 

@@ -9,6 +9,7 @@ extend as ``builtin/<file>``.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from functools import partial
@@ -182,7 +183,13 @@ def data_uri(workspace: Workspace, relative: str | None, where: Location) -> str
 
 
 class Version(TypedDict):
-    """The version as a page shows it, ``version`` to a template (see :func:`version_stamp`)."""
+    """The version as a page shows it, ``version`` to a template (see :func:`version_stamp`).
+
+    What a reader sees is a label and one date ("Versie 1.0 — 12 maart 2026"); the commit goes
+    to the metadata (``meta``) and, while the text is under discussion (draft, consultation),
+    to the colophon's small print (``small_print``). "modified" and "not versioned" reach only
+    a draft's pages.
+    """
 
     versioned: bool
     label: str | None
@@ -191,44 +198,73 @@ class Version(TypedDict):
     date: str | None
     modified: bool
     tag: str | None
-    #: For a footer: "versie a1b2c3d · 12 maart 2026".
+    #: For a footer: "Versie 1.0 — 12 maart 2026" (empty when there is nothing to say).
     stamp: str
-    #: Beside a "version" label: "a1b2c3d · 12 maart 2026".
+    #: Beside a "version" label: "1.0 — 12 maart 2026".
     short: str
+    #: For the metadata: "versie 1.0 (a1b2c3d) · 28 november 2026 · gewijzigd".
+    meta: str
+    #: For the colophon's small print: "revisie a1b2c3d · gewijzigd"; None when not shown.
+    small_print: str | None
+    #: A published text (not a draft) built with uncommitted changes: marked on every page.
+    working_copy: bool
 
 
-def version_stamp(stamp: Stamp, lang: str, text: dict[str, str]) -> Version:
-    """How a page names the version ``stamp`` in ``lang``, whose labels are ``text``."""
+#: The statuses whose pages may name the commit: texts still under discussion.
+DISCUSSED = ("draft", "consultation")
+
+
+def version_stamp(
+    stamp: Stamp,
+    lang: str,
+    text: dict[str, str],
+    *,
+    status: str = "draft",
+    dated: dt.date | None = None,
+) -> Version:
+    """How a page names the version ``stamp`` in ``lang``, whose labels are ``text``, of a
+    position with ``status`` dated ``dated`` (the commit's date when it has none)."""
+    label = stamp.label
+    day = dated or (stamp.date if stamp.versioned else None)
+    draft = status == "draft"
+    public = [part for part in (label, format_date(day, lang) if day else None) if part]
+    if not public and draft:
+        public = [str(stamp.commit) if stamp.versioned else text["not_versioned"]]
+    short = " — ".join(public)
+    if stamp.versioned:
+        revision = [f"{text['revision']} {stamp.commit}"]
+        if stamp.modified and draft:
+            revision.append(text["modified"])
+    else:
+        revision = [text["not_versioned"]] if draft else []
+    return Version(
+        versioned=stamp.versioned,
+        label=label,
+        commit=stamp.commit if stamp.versioned else None,
+        date=stamp.date.isoformat() if stamp.versioned and stamp.date else None,
+        modified=stamp.modified if stamp.versioned else False,
+        tag=stamp.tag if stamp.versioned else None,
+        stamp=f"{text['version']} {short}" if short else "",
+        short=short,
+        meta=_meta_stamp(stamp, lang, text),
+        small_print=" · ".join(revision) if revision and status in DISCUSSED else None,
+        working_copy=stamp.versioned and stamp.modified and not draft,
+    )
+
+
+def _meta_stamp(stamp: Stamp, lang: str, text: dict[str, str]) -> str:
+    """The version for the metadata, commit included: "version 1.0 (a1b2c3d) · March 1, 2026"."""
+    word = text["version"] if lang.lower().startswith("de") else text["version"].lower()
     label = stamp.label
     if not stamp.versioned:
         short = f"{label} · {text['not_versioned']}" if label else text["not_versioned"]
-        full = f"{text['version']} {short}" if label else short
-        return Version(
-            versioned=False,
-            label=label,
-            commit=None,
-            date=None,
-            modified=False,
-            tag=None,
-            stamp=full,
-            short=short,
-        )
+        return f"{word} {short}" if label else short
     parts = [f"{label} ({stamp.commit})" if label else str(stamp.commit)]
     if stamp.date:
         parts.append(format_date(stamp.date, lang))
     if stamp.modified:
         parts.append(text["modified"])
-    short = " · ".join(parts)
-    return Version(
-        versioned=True,
-        label=label,
-        commit=stamp.commit,
-        date=stamp.date.isoformat() if stamp.date else None,
-        modified=stamp.modified,
-        tag=stamp.tag,
-        stamp=f"{text['version']} {short}",
-        short=short,
-    )
+    return f"{word} {' · '.join(parts)}"
 
 
 @dataclass(frozen=True)
@@ -261,6 +297,8 @@ class Page:
     origin: dict[str, Any] | None = None
     #: A build with ``--include-pending``: every page says the co-signers are not final.
     pending_build: bool = False
+    #: Who signed for each co-signer whose signature holds: partner key → by, role, date.
+    signed: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def view_model(page: Page) -> dict[str, Any]:
@@ -269,8 +307,20 @@ def view_model(page: Page) -> dict[str, Any]:
     lang = workspace.lang_of(page.position)
     text = workspace.labels(lang)
     # The position's Markdown texts as HTML, by their keys (standpunt.workspace.texts).
-    html = {key: Markup(fragment) for key, fragment in page.cited.fields.items()}
+    urls = break_urls if page.medium == "print" else str
+    html = {
+        key: Markup(mark_note_calls(keep_ranges(urls(fragment))))
+        for key, fragment in page.cited.fields.items()
+    }
     partners = _partners(workspace, page.signers, page.pending, page.verified)
+    for partner in partners:
+        signature = page.signed.get(partner["key"], {})
+        partner["signer"] = signature.get("by")
+        partner["role"] = signature.get("role")
+        day = signature.get("date")
+        partner["signed_on"] = format_date(day, lang) if day else None
+    position = _position(page.position_id, page.position, html, lang, text, partners)
+    position["layout"] = layout_of(page.position, workspace.config.layout)
     return {
         "lang": lang,
         "medium": page.medium,
@@ -278,9 +328,10 @@ def view_model(page: Page) -> dict[str, Any]:
         "generator": f"Standpunt {__version__}",
         "stylesheet": Markup(page.stylesheet),
         "organisation": _organisation(workspace, page.publisher, page.position_id),
-        "position": _position(page.position_id, page.position, html, lang, text, partners),
-        "bibliography": Markup(page.cited.bibliography),
+        "position": position,
+        "bibliography": Markup(keep_ranges(urls(page.cited.bibliography))),
         "notes": Markup(page.cited.notes),
+        "marks": _marks(page, text),
         "version": page.version,
         "edition": page.edition,
         "fingerprint": page.fingerprint,
@@ -298,15 +349,29 @@ def _position(
     partners: list[dict[str, Any]],
 ) -> dict[str, Any]:
     """The position itself: its fields, its texts as HTML, and who co-signs it."""
+    title = typographic(position.title)
+    consultation = position.consultation
     return {
         "id": position_id,
-        "title": position.title,
-        "subtitle": position.subtitle,
+        "title": title,
+        "running_title": running_title(title),
+        "subtitle": typographic(position.subtitle) if position.subtitle else None,
         "date": format_date(position.date, lang) if position.date else None,
         "date_iso": position.date.isoformat() if position.date else None,
         "status": position.status,
         "status_label": text[f"status_{position.status}"],
-        "authors": [a.model_dump() for a in position.authors],
+        "authors": [
+            {**a.model_dump(), "href": contact_href(a.email) if a.email else None}
+            for a in position.authors
+        ],
+        "consultation": {
+            "deadline": format_date(consultation.deadline, lang) if consultation.deadline else None,
+            "deadline_iso": consultation.deadline.isoformat() if consultation.deadline else None,
+            "address": consultation.address,
+            "href": contact_href(consultation.address) if consultation.address else None,
+        }
+        if consultation is not None and position.status == "consultation"
+        else None,
         "summary": html.get("summary"),
         "sections": _sections(position, html),
         "recommendations": [
@@ -329,7 +394,7 @@ def _sections(position: Position, html: dict[str, Markup]) -> list[dict[str, Any
             {
                 "number": number,
                 "id": f"section-{number}",
-                "title": section.title,
+                "title": typographic(section.title),
                 "body": Markup("\n").join(part for part in (lead, rest) if part),
                 "lead": lead,
                 "rest": rest,
@@ -376,8 +441,110 @@ def _organisation(
         "website": org.website,
         "logo": data_uri(workspace, org.logo, where),
         "contact": org.contact,
+        "contact_href": contact_href(org.contact) if org.contact else None,
         "licence": org.licence,
+        "responsible_publisher": org.responsible_publisher.model_dump()
+        if org.responsible_publisher
+        else None,
     }
+
+
+#: Above this many characters of section text, ``layout: auto`` opens with a cover (a report);
+#: below it page 1 does the work (a brief). About ten pages of the built-in design.
+REPORT_CHARACTERS = 30_000
+
+
+def layout_of(position: Position, default: str) -> str:
+    """``brief`` or ``report``: the position's own choice, else the workspace's, else by length."""
+    chosen = position.layout or default
+    if chosen != "auto":
+        return chosen
+    length = sum(len(section.body) for section in position.sections)
+    return "report" if length > REPORT_CHARACTERS else "brief"
+
+
+def _marks(page: Page, text: dict[str, str]) -> list[str]:
+    """What every page says about the text's standing: not final, withdrawn, a working copy."""
+    marks = []
+    status = page.position.status
+    if status in ("draft", "consultation", "withdrawn"):
+        marks.append(text[f"status_mark_{status}"])
+    if page.version.get("working_copy"):
+        marks.append(text["working_copy"])
+    if page.pending_build:
+        marks.append(text["pending_mark"])
+    return marks
+
+
+#: A straight apostrophe inside or at the end of a word ("l'État", "'s avonds", "Jones'").
+_APOSTROPHE = re.compile(r"(?<=\w)'|'(?=\w)")
+
+
+def typographic(value: str) -> str:
+    """A plain-text title with typographic apostrophes (l'État → l’État): Markdown fields get
+    them from pandoc, titles are plain text."""
+    return _APOSTROPHE.sub("\u2019", value)
+
+
+#: The running head's longest title, in characters: one line of the page's top margin.
+RUNNING_TITLE = 72
+
+
+def running_title(title: str) -> str:
+    """``title`` short enough for one line of the running head, cut at a word with "…"."""
+    if len(title) <= RUNNING_TITLE:
+        return title
+    cut = title[: RUNNING_TITLE - 1].rsplit(" ", 1)[0].rstrip(" ,;:–—-")
+    return f"{cut}…"
+
+
+_EMAIL = re.compile(r"[^@\s<>\"']+@[^@\s<>\"']+\.[A-Za-z]{2,}")
+_WEB = re.compile(r"https?://[^\s<>\"']+")
+
+
+def contact_href(value: str) -> str | None:
+    """The link a contact is: mailto: for an e-mail address, itself for a web address."""
+    value = value.strip()
+    if _EMAIL.fullmatch(value):
+        return f"mailto:{value}"
+    if _WEB.fullmatch(value):
+        return value
+    return None
+
+
+#: A range of numbers in a text ("882–884", "3-5"): pages, years.
+_RANGE = re.compile(r'(?<![\w<&#/.="\u2013\u2010-])([0-9]+[\u2013\u2010-][0-9]+)(?![\w>"/=-])')
+
+
+def keep_ranges(html: str) -> str:
+    """``html`` with each range of numbers kept on one line ("pp. 882–" never ends a line)."""
+    return _RANGE.sub(r'<span class="range">\1</span>', html)
+
+
+#: A URL written as a link's text by pandoc (between ">" and "<"; attributes never match).
+_URL_TEXT = re.compile(r">((?:https?://|www\.|doi:)[^<\s]+)<")
+#: Where a URL may break: after a slash, before other punctuation (Chicago's rule).
+_URL_BREAK = re.compile(r"(?<=/)(?=[^/])|(?<=[^/])(?=(?:\.|\?|#|&amp;|=|_|-|~)[^/])")
+#: A zero-width space: a break opportunity that draws nothing and is one text with the URL (a
+#: <wbr> is an element of its own, which WeasyPrint makes a link annotation of each).
+_BREAK = "\u200b"
+
+
+def break_urls(html: str) -> str:
+    """``html`` with a break opportunity at each sensible point of every URL shown as text (after
+    a slash, before a dot, ?, #, &, =, _ or -), so that lines break only there."""
+    if "://" not in html and "www." not in html and "doi:" not in html:
+        return html
+    return _URL_TEXT.sub(lambda found: f">{_URL_BREAK.sub(_BREAK, found.group(1))}<", html)
+
+
+_FOOTNOTE = re.compile(r'<span class="footnote" id="fn-([0-9]+)">')
+
+
+def mark_note_calls(html: str) -> str:
+    """``html`` with an empty ``<span id="fnc-N">`` where each page-foot note N is called, so
+    that the build can check that the note's text is on the page of its call."""
+    return _FOOTNOTE.sub(r'<span class="note-call" id="fnc-\1"></span>\g<0>', html)
 
 
 _ENVIRONMENTS: dict[TemplateSet, ImmutableSandboxedEnvironment] = {}

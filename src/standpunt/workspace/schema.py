@@ -71,13 +71,31 @@ class Model(BaseModel):
 # --- standpunt.yaml -------------------------------------------------------------------------
 
 
+class ResponsiblePublisher(Model):
+    """The person the law holds responsible for printed matter (Belgium's "verantwoordelijke
+    uitgever" / "éditeur responsable", Germany's "V.i.S.d.P."): a name and a postal address."""
+
+    name: NonEmpty
+    address: NonEmpty
+
+
 class Organisation(Model):
     name: NonEmpty
     short: str | None = None
     website: str | None = None
     logo: str | None = Field(None, description="path of an image inside the workspace")
-    contact: str | None = None
+    contact: str | None = Field(
+        None, description="where readers reach us: an e-mail address, a web address or a phone"
+    )
     licence: str | None = None
+    responsible_publisher: ResponsiblePublisher | None = Field(
+        None, description="name and address printed in every PDF's colophon, as the law asks"
+    )
+
+
+#: How a position's first page is laid out: a brief (title, key message and asks on page 1), a
+#: report (a cover first), or chosen by its length.
+Layout = Literal["auto", "brief", "report"]
 
 
 HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
@@ -176,6 +194,11 @@ class Config(Model):
     lang: LangTag = "en"
     style: NonEmpty = Field("apa", description="a CSL style name or a path to a .csl file")
     template: NonEmpty = "default"
+    layout: Layout = Field(
+        "auto",
+        description="brief: page 1 holds title, key message and asks; report: a cover first; "
+        "auto: a report when the sections are long",
+    )
     partners: dict[str, Partner] = Field(default_factory=dict)
     labels: dict[str, dict[str, str]] = Field(
         default_factory=dict, description="per language (nl, fr, en, de), labels to replace"
@@ -244,6 +267,15 @@ class Origin(Model):
     fingerprint: Annotated[str, AfterValidator(_fingerprint)]
 
 
+class Consultation(Model):
+    """How to respond to a position in consultation, printed on its first page."""
+
+    deadline: dt.date | None = Field(None, description="the last day for responses, YYYY-MM-DD")
+    address: str | None = Field(
+        None, description="where responses go: an e-mail address, a web address or a postal one"
+    )
+
+
 class Position(Model):
     """positions/<id>.yaml: one public position of the organisation."""
 
@@ -253,6 +285,10 @@ class Position(Model):
     lang: LangTag | None = None
     date: dt.date | None = None
     status: Status = DEFAULT_STATUS
+    consultation: Consultation | None = Field(
+        None, description="for a position in consultation: the deadline and address for responses"
+    )
+    layout: Layout | None = Field(None, description="brief, report or auto; as standpunt.yaml")
     authors: list[Annotated[Author, BeforeValidator(_author)]] = Field(default_factory=list)
     summary: Markdown | None = None
     sections: list[Section] = Field(min_length=1)
