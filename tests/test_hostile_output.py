@@ -13,8 +13,11 @@ import base64
 import hashlib
 import http.client
 import http.server
+import os
 import re
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +25,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import standpunt
 from conftest import CONFIG, copy_demo
 from standpunt.cli import main
 from standpunt.render.sanitise import clean_css, sanitise_page
@@ -483,3 +487,54 @@ def test_hostile_sanitise_page_lead_and_tail_stay_ours() -> None:
         '<meta name="x" content="&lt;/head&gt;&lt;body onload=alert(1)&gt;">'
         "</head><body><aside>L</aside><p>text</p><i>T</i></body></html>"
     )
+
+
+def test_hostile_refused_image_is_a_located_warning_not_a_bare_line(tmp_path: Path) -> None:
+    """An image the page refuses is said at its line by check and build; the PDF shows its
+    description in its place, and the render prints nothing of its own about it."""
+    body = (
+        "First paragraph.\n\n"
+        "      ![absolute](/etc/hostname) and ![up](../outside.png) here.\n\n"
+        "      ![linked](assets/link.png)\n\n      ![web](//example.org/a.png)"
+    )
+    position = POSITION.replace("Plain words.", body)
+    root = workspace(tmp_path / "ws", {"standpunt.yaml": CONFIG, "positions/care.yaml": position})
+    (root / "assets").mkdir()
+    (root / "assets" / "link.png").symlink_to("/etc/hostname")
+    outside = (
+        "its path leads out of the workspace; put the image in the workspace (e.g. assets/) "
+        "and refer to it from there"
+    )
+    at = "positions/care.yaml"
+    expected = [
+        f"{at}:9:7: warning: image '/etc/hostname' is not shown: {outside} [refused-image]",
+        f"{at}:9:38: warning: image '../outside.png' is not shown: {outside} [refused-image]",
+        f"{at}:11:7: warning: image 'assets/link.png' is not shown: it is a link to a "
+        "file outside the workspace (or not a regular file); copy the image into the workspace "
+        "instead [refused-image]",
+        "positions/care.yaml:13:7: warning: image '//example.org/a.png' is not shown: it is not a "
+        "file of the workspace, and a page never fetches an image from elsewhere; save it in the "
+        "workspace (e.g. assets/) and refer to it from there [refused-image]",
+    ]
+    check = CliRunner().invoke(main, ["-C", str(root), "check"])
+    assert check.exit_code == 0, check.output
+    assert check.output.splitlines()[:4] == expected
+    build = subprocess.run(
+        [sys.executable, "-m", "standpunt", "-C", str(root), "build", "care"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(standpunt.__file__).parent.parent)},
+        timeout=300,
+        check=False,
+    )
+    assert build.returncode == 0, build.stderr
+    assert (
+        build.stdout + build.stderr
+        == "\n".join(["built care → build/care.pdf", *expected, "1 built"]) + "\n"
+    )
+    from conftest import flat_text
+
+    # Each description stands where its image would (pdfium reads alt text drawn last).
+    text = flat_text(root / "build" / "care.pdf")
+    assert "First paragraph. and here. linked web" in text
+    assert "Made with Standpunt 0.1.0 absolute up linked web" in text
