@@ -28,7 +28,7 @@ from click.testing import CliRunner
 import standpunt
 from conftest import CONFIG, copy_demo
 from standpunt.cli import main
-from standpunt.render.sanitise import clean_css, sanitise_page
+from standpunt.render.sanitise import clean_css, sanitise_page, with_preview
 
 
 class Canary:
@@ -538,3 +538,20 @@ def test_hostile_refused_image_is_a_located_warning_not_a_bare_line(tmp_path: Pa
     text = flat_text(root / "build" / "care.pdf")
     assert "First paragraph. and here. linked web" in text
     assert "Made with Standpunt 0.1.0 absolute up linked web" in text
+
+
+def test_hostile_preview_composes_only_a_page_the_cleaner_wrote() -> None:
+    """The preview puts its banner and script into the page the render worker cleaned, at the
+    body the cleaner wrote: a ``</head><body>`` in the head's CSS or attributes is escaped
+    there, so it cannot be taken for the body; a page in any other shape is not used."""
+    page = sanitise_page(
+        "<html><head><style>/* </head><body> */</style>"
+        '<meta name="x" content="</head><body>"></head><body class="c"><p>t</p></body></html>'
+    )
+    assert with_preview(page, lead="<i>L</i>", tail="<i>T</i>", body_attributes=" data-p") == (
+        "<!DOCTYPE html>\n<html>\n<head><style>/* \\3c/head><body> */</style>"
+        '<meta name="x" content="&lt;/head&gt;&lt;body&gt;"></head>'
+        '<body class="c" data-p><i>L</i><p>t</p><i>T</i></body></html>'
+    )
+    raw = "<!DOCTYPE html>\n<html><body><script>alert(1)</script></body></html>"
+    assert with_preview(raw[:-7], lead="", tail="", body_attributes="") is None

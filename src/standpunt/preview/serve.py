@@ -9,8 +9,9 @@ requests addressed to it by a loopback name.
 It hands out only what it wrote itself: each output the build writes is remembered by its
 file's identity (device, inode, size and time), and a file of build/ that is not one of them
 (left there before, or put there by anyone else: a link to a file elsewhere, say) is never
-served. Every page is cleaned again as it is served (:mod:`standpunt.render.sanitise`); the
-problems banner and the reload script, ours, are added after that.
+served. Every page it serves was cleaned after its template rendered
+(:mod:`standpunt.render.sanitise`, in the render worker); the problems banner and the reload
+script, ours, are added after that.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from standpunt.build.report import BuildReport
 from standpunt.buildstate.state import INPUTS, BuildOptions, outline
 from standpunt.errors import Diagnostic, StandpuntError, UsageError
 from standpunt.limits import Limits
-from standpunt.render.sanitise import sanitise_page
+from standpunt.render.sanitise import sanitise_page, with_preview
 from standpunt.render.workers import Pool
 from standpunt.workspace.paths import BUILD_DIR, CONFIG_FILE, inside, valid_id
 
@@ -286,10 +287,12 @@ class PreviewHandler(BaseHTTPRequestHandler):
             f'<p style="font:13px sans-serif;margin:.5rem 1rem"><a href="/">all positions</a>'
             f' · <a href="/{pid}.pdf">PDF</a></p>'
         )
-        written = data.decode("utf-8", "replace") if data is not None else ""
-        page = sanitise_page(
-            written, lead=banner + links, tail=_RELOAD, body_attributes=" data-preview"
-        )
+        # The page is one this preview's build wrote, so the render worker cleaned it; the
+        # banner and the script are put in its body as they are (no second parse).
+        written = data.decode("utf-8", "replace") if data is not None else None
+        page = with_preview(
+            written or "", lead=banner + links, tail=_RELOAD, body_attributes=" data-preview"
+        ) or sanitise_page("", lead=banner + links, tail=_RELOAD, body_attributes=" data-preview")
         self._send(HTTPStatus.OK, page.encode("utf-8"), "text/html; charset=utf-8")
 
     def _index(self) -> None:

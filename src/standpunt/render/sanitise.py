@@ -246,31 +246,37 @@ def _attributes(attrib: Mapping[str, str], allowed: frozenset[str] = frozenset()
     return "".join(out)
 
 
-def _write(element: Element, out: list[str]) -> None:
-    """``element`` written as HTML, for nh3 to read again (it is the judge of what stays)."""
+def _start(element: Element) -> str:
+    """What is written before ``element``'s children: its start tag and text."""
     name = _name(element.tag)
-    if name is not None:
-        out.append(f"<{name}{_attributes(element.attrib)}>")
-        if name in _VOID:
-            out.append(html.escape(element.tail or "", quote=False))
-            return
-        text = element.text or ""
-        if name == "style":
-            out.append(clean_css(text))
-        elif name in _RAW_TEXT:
-            out.append(text)
-        else:
-            out.append(html.escape(text, quote=False))
-        for child in element:
-            _write(child, out)
-        out.append(f"</{name}>")
-    out.append(html.escape(element.tail or "", quote=False))
+    if name is None:  # a comment: nh3 would drop it
+        return ""
+    text = element.text or ""
+    if name in _VOID:
+        text = ""
+    elif name == "style":
+        text = clean_css(text)
+    elif name not in _RAW_TEXT:
+        text = html.escape(text, quote=False)
+    return f"<{name}{_attributes(element.attrib)}>{text}"
 
 
 def _inside(element: Element) -> str:
+    """What ``element`` holds, written as HTML for nh3 to read again (nh3 is the judge of
+    what stays). Written without recursion: a page may nest deeply."""
     out = [html.escape(element.text or "", quote=False)]
-    for child in element:
-        _write(child, out)
+    stack: list[tuple[Element, bool]] = [(child, False) for child in reversed(element)]
+    while stack:
+        node, closing = stack.pop()
+        name = _name(node.tag)
+        if closing:
+            if name is not None and name not in _VOID:
+                out.append(f"</{name}>")
+            out.append(html.escape(node.tail or "", quote=False))
+            continue
+        out.append(_start(node))
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(node))
     return "".join(out)
 
 
@@ -301,4 +307,30 @@ def sanitise_page(page: str, *, lead: str = "", tail: str = "", body_attributes:
     )
 
 
-__all__ = ["clean_css", "sanitise_page"]
+#: Where the body starts in a page :func:`sanitise_page` wrote: the first ``</head>`` is its
+#: own (in what the head holds, every ``<`` is escaped), then white space and ``<body …>``.
+_BODY_START = re.compile(r"</head>\s*<body[^<>]*>")
+_BODY_END = re.compile(r"</body>\n?</html>\Z")
+
+
+def with_preview(page: str, *, lead: str, tail: str, body_attributes: str) -> str | None:
+    """A page :func:`sanitise_page` wrote, with ``lead`` and ``tail`` (ours) at the start and
+    the end of its body and ``body_attributes`` on it; None if ``page`` is not in that shape.
+    No parsing: what the build cleaned is not cleaned twice."""
+    start = _BODY_START.search(page)
+    end = _BODY_END.search(page)
+    if not page.startswith("<!DOCTYPE html>\n<html") or start is None or end is None:
+        return None
+    body = start.end() - 1
+    return (
+        page[:body]
+        + body_attributes
+        + ">"
+        + lead
+        + page[start.end() : end.start()]
+        + tail
+        + page[end.start() :]
+    )
+
+
+__all__ = ["clean_css", "sanitise_page", "with_preview"]
