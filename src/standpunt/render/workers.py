@@ -116,7 +116,8 @@ def _worker_main(conn: Connection, limits: Limits, pdf: bool) -> None:
     if pdf:
         # import WeasyPrint now, while the parent prepares jobs (a page-only worker never needs it)
         from standpunt.render import pdf as _  # noqa: F401
-    # and the cleaner of screen pages, so that neither import counts against a job's time
+    # and Jinja and the cleaner of screen pages, so that no import counts against a job's time
+    from standpunt.render import template as _template  # noqa: F401
     from standpunt.render.sanitise import sanitise_page
 
     sanitise_page("<p></p>")
