@@ -127,7 +127,7 @@ class Pages:
         keys = [piece.key for piece in pieces(planned.position)]
         probe = View(probe_fields(keys), bibliography="", notes="")
         context = view_model(self._page(planned, medium, probe, self._facts(planned)))
-        return Job(key, self.plan.templates, context, "screen")
+        return Job(key, self.plan.templates, context, "screen", probe=True)
 
     def order_from(self, planned: PlannedPosition, page: str) -> list[PieceSpec]:
         """The pieces of the position's texts in the order ``page``, its probe rendered,

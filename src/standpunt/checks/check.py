@@ -10,6 +10,8 @@ as it was read, so checking twice, or checking one position before signing it, c
 
 from __future__ import annotations
 
+import bisect
+import re
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -25,12 +27,20 @@ from standpunt.coalition.signatures import (
     check_signatures,
     read_signatures,
 )
-from standpunt.errors import Diagnostic, Problems, StandpuntError, Suggestions, did_you_mean
+from standpunt.errors import (
+    Diagnostic,
+    Location,
+    Problems,
+    StandpuntError,
+    Suggestions,
+    did_you_mean,
+)
 from standpunt.evidence.zotero import is_zotero_uri
-from standpunt.workspace.load import YamlList, YamlMapping
+from standpunt.workspace.load import Scalar, YamlList, YamlMapping
 from standpunt.workspace.paths import SIGNATURES_DIR, readable_file
 from standpunt.workspace.read import PositionFile, Workspace
 from standpunt.workspace.templates import template_set
+from standpunt.workspace.texts import texts
 
 
 @dataclass(frozen=True)
@@ -68,6 +78,7 @@ def check_workspace(workspace: Workspace, ids: list[str] | None = None) -> Check
         cited[position.id], aliases[position.id] = _check_citations(keys, position, found)
         found.extend(placeholders(position.raw))
         _check_signatories(workspace, position, found, partners)
+        _check_text_images(workspace, position, found)
     if (note := partners.note()) is not None:
         found.add(note)
     signed = _check_signatures(workspace, [p.id for p in chosen], found)
@@ -160,6 +171,58 @@ def _check_images(workspace: Workspace, found: Problems) -> None:
                 where,
                 "outside-workspace",
             )
+
+
+#: An image in Markdown, ``![description](source``, as written in the file; bounded, so that
+#: a text full of ``![`` that never close is read in linear time.
+_IMAGE = re.compile(r"!\[(?:[^\]\\\n]|\\.){0,300}\]\(\s{0,20}<?([^\s()<>]{1,2000})")
+
+
+def _image_refused(source: str) -> str | None:
+    """Why the page does not show the image ``source`` (as ``cite/shape.lua`` decides), or None."""
+    value = source.strip().lower()
+    if value.startswith("data:image/"):
+        return None
+    if ":" in value or value.startswith(("//", "\\\\", "/\\", "\\/")):
+        return (
+            "it is not a file of the workspace, and a page never fetches an image from "
+            "elsewhere; save it in the workspace (e.g. assets/) and refer to it from there"
+        )
+    path = re.split(r"[?#]", value, maxsplit=1)[0].replace("%2e", ".")
+    if value.startswith(("/", "\\")) or ".." in re.split(r"[/\\]|%2f|%5c", path):
+        return (
+            "its path leads out of the workspace; put the image in the workspace (e.g. "
+            "assets/) and refer to it from there"
+        )
+    return None
+
+
+def _check_text_images(workspace: Workspace, position: PositionFile, found: Problems) -> None:
+    """Images in a position's texts that its pages will not show, each at its place: the page
+    shows the image's description instead."""
+    for text in texts(position.raw):
+        value = text.value
+        if not isinstance(value, Scalar) or "![" not in value:
+            continue
+        starts = [0, *(i + 1 for i, char in enumerate(value.source) if char == "\n")]
+        for match in _IMAGE.finditer(value.raw):
+            source = match.group(1)
+            offset = value.start + match.start()
+            line = bisect.bisect_right(starts, offset) - 1
+            where = Location(value.loc.path, line + 1, offset - starts[line] + 1)
+            why = _image_refused(source)
+            file = workspace.root / source.split("#")[0].split("?")[0]
+            if why is None and not source.lower().startswith("data:"):
+                if not (file.exists() or file.is_symlink()):
+                    found.warning(f"image '{source}' was not found", where, "missing-image")
+                    continue
+                if not readable_file(file, [workspace.root]):
+                    why = (
+                        "it is a link to a file outside the workspace (or not a regular file); "
+                        "copy the image into the workspace instead"
+                    )
+            if why is not None:
+                found.warning(f"image '{source}' is not shown: {why}", where, "refused-image")
 
 
 def _check_style_and_template(workspace: Workspace, found: Problems) -> None:

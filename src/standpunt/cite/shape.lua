@@ -108,10 +108,12 @@ end
 
 --- Where a link may lead: a place in the page, the web (`http:`, `https:`, `ftp:`), an e-mail
 --- address, a URN (`urn:nbn:…`, as libraries cite), an inline image, or a relative path (never
---- `javascript:`, `file:` or any other `data:`).
+--- `javascript:`, `file:` or any other `data:`). `//host/x` is no relative path but another
+--- host without a scheme: in the PDF it would become `file://host/x`, a network share.
 local function safe_link(url)
   if url:sub(1, 1) == '#' then return true end -- most links: to a note or an entry
   local value = normalised(url)
+  if value:find('^[/\\][/\\]') then return false end
   return value:sub(1, 1) == '#'
     or value:find('^https?:') ~= nil
     or value:find('^ftp:') ~= nil

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,24 +49,62 @@ MAX_TOTAL_BYTES = 32 * 1024 * 1024
 MAX_JSON_DIGITS = 20
 
 
-def _bounded_pypdf() -> contextlib.AbstractContextManager[Any]:
-    """pypdf's own decompression limits, lowered to what one embedded file may be (pypdf 7)."""
-    import pypdf
+#: The deepest nesting of lists and objects a JSON file may have (as in a workspace's YAML).
+MAX_JSON_DEPTH = 64
+#: Where a PDF's header must begin, at the latest.
+_HEADER_WITHIN = 1024
 
-    apply = getattr(pypdf, "apply_configuration", None)
-    if apply is None:
-        return contextlib.nullcontext()
+#: pypdf's decompression limits, by the name of its configuration and of the module constant
+#: that older versions read instead.
+_PYPDF_LIMITS = {
+    "zlib_maximum_output_length": "ZLIB_MAX_OUTPUT_LENGTH",
+    "lzw_maximum_output_length": "LZW_MAX_OUTPUT_LENGTH",
+    "run_length_maximum_output_length": "RUN_LENGTH_MAX_OUTPUT_LENGTH",
+    "array_based_stream_maximum_output_length": "MAX_ARRAY_BASED_STREAM_OUTPUT_LENGTH",
+}
+
+
+@contextlib.contextmanager
+def _bounded_pypdf() -> Iterator[None]:
+    """pypdf's own decompression limits, lowered to what one embedded file may be, and its
+    log quiet: what it would say about a damaged file is said once, in our words."""
+    import logging
+
+    import pypdf
+    from pypdf import filters
+
     limit = MAX_ATTACHMENT_BYTES + 1
-    return apply(  # type: ignore[no-any-return]
-        zlib_maximum_output_length=limit,
-        lzw_maximum_output_length=limit,
-        run_length_maximum_output_length=limit,
-        array_based_stream_maximum_output_length=limit,
-    )
+    log = logging.getLogger("pypdf")  # its modules log to loggers below this one
+    level = log.level
+    log.setLevel(logging.CRITICAL + 1)
+    apply = getattr(pypdf, "apply_configuration", None)
+    try:
+        if apply is not None:  # pypdf 7
+            with apply(**dict.fromkeys(_PYPDF_LIMITS, limit)):
+                yield
+            return
+        saved = {name: getattr(filters, name, None) for name in _PYPDF_LIMITS.values()}
+        for name in saved:
+            setattr(filters, name, limit)
+        try:
+            yield
+        finally:
+            for name, value in saved.items():
+                setattr(filters, name, value)
+    finally:
+        log.setLevel(level)
 
 
 def _unreadable(pdf: Path, why: str) -> StandpuntError:
     return StandpuntError(f"'{pdf.name}' cannot be read as a PDF: {why}", code="bad-pdf")
+
+
+def _header(pdf: Path) -> bytes:
+    try:
+        with pdf.open("rb") as file:
+            return file.read(_HEADER_WITHIN + 8)
+    except OSError as exc:
+        raise _unreadable(pdf, exc.strerror or str(exc)) from None
 
 
 def read_attachments(pdf: Path) -> dict[str, bytes]:
@@ -78,22 +117,35 @@ def read_attachments(pdf: Path) -> dict[str, bytes]:
         raise _unreadable(pdf, "it is not a regular file")
     if size > MAX_PDF_BYTES:
         raise _unreadable(pdf, f"it is larger than {MAX_PDF_BYTES // 2**20} MB")
+    if b"%PDF-" not in _header(pdf)[: _HEADER_WITHIN + 5]:
+        raise _unreadable(pdf, "it is no PDF at all (a PDF begins with '%PDF-')")
     # Only the commands that read a PDF pay for pypdf's import.
     from pypdf import PdfReader
 
-    try:
-        with _bounded_pypdf():
+    with _bounded_pypdf(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
             reader = PdfReader(pdf)
+            encrypted = reader.is_encrypted
+        except Exception as exc:  # pypdf raises many kinds on a damaged or hostile file
+            raise _failure(pdf, exc, "it is damaged or incomplete (was it cut off?)") from None
+        if encrypted:
+            raise _unreadable(pdf, "it is encrypted, and a PDF Standpunt builds never is")
+        try:
             return _embedded(pdf, reader.attachment_list)
-    except StandpuntError:
-        raise
-    except Exception as exc:  # pypdf raises many kinds on a damaged or hostile file
-        if type(exc).__name__ == "LimitReachedError":  # pypdf's own bound, set above
-            raise _damaged(
-                pdf, f"an embedded file is larger than {MAX_ATTACHMENT_BYTES // 2**20} MB"
-            ) from None
-        what = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-        raise _unreadable(pdf, what) from None
+        except StandpuntError:
+            raise
+        except Exception as exc:
+            raise _failure(pdf, exc, "its list of embedded files is malformed") from None
+
+
+def _failure(pdf: Path, exc: Exception, why: str) -> StandpuntError:
+    """What pypdf's failure means to the user; never its own words, which name its classes."""
+    if type(exc).__name__ == "LimitReachedError":  # pypdf's own bound, set above
+        return _damaged(pdf, f"an embedded file is larger than {MAX_ATTACHMENT_BYTES // 2**20} MB")
+    if isinstance(exc, MemoryError):
+        return _damaged(pdf, "reading it needs more memory than a PDF of sources may")
+    return _unreadable(pdf, why)
 
 
 def _embedded(pdf: Path, entries: Iterator[Any]) -> dict[str, bytes]:
@@ -122,20 +174,53 @@ def _damaged(pdf: Path, why: str) -> StandpuntError:
 
 def _bounded_int(text: str) -> int:
     if len(text.lstrip("-")) > MAX_JSON_DIGITS:
-        raise ValueError("a number is too long")
+        raise ValueError(f"a number is longer than {MAX_JSON_DIGITS} digits")
     return int(text)
+
+
+def _bounded_float(text: str) -> float:
+    if len(text) > MAX_JSON_DIGITS * 2:
+        raise ValueError(f"a number is longer than {MAX_JSON_DIGITS * 2} characters")
+    return float(text)
 
 
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+def _depth(value: Any) -> int:
+    """How deeply ``value``'s lists and objects nest (one pass, no recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth)
+            if depth > MAX_JSON_DEPTH:
+                break
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 def load_json(data: bytes, name: str, pdf: Path) -> Any:
     """JSON embedded in ``pdf``: strict, with bounded numbers and depth."""
+    too_deep = f"{name}: lists and objects are nested more than {MAX_JSON_DEPTH} levels deep"
     try:
-        return json.loads(data.decode("utf-8"), parse_int=_bounded_int, parse_constant=_no_constant)
-    except (ValueError, RecursionError, UnicodeDecodeError) as exc:
+        value = json.loads(
+            data.decode("utf-8"),
+            parse_int=_bounded_int,
+            parse_float=_bounded_float,
+            parse_constant=_no_constant,
+        )
+    except RecursionError:
+        raise _damaged(pdf, too_deep) from None
+    except UnicodeDecodeError:
+        raise _damaged(pdf, f"{name}: it is not UTF-8 text") from None
+    except ValueError as exc:
         raise _damaged(pdf, f"{name}: {str(exc)[:200]}") from None
+    if _depth(value) > MAX_JSON_DEPTH:
+        raise _damaged(pdf, too_deep)
+    return value
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,13 @@ open, and every save rebuilds the open positions. Files change → the build run
 reloads itself (server-sent events). Problems are shown in the page with file and line. The
 server listens on the loopback interface only and answers only requests addressed to it by a
 loopback name.
+
+It hands out only what it wrote itself: each output the build writes is remembered by its
+file's identity (device, inode, size and time), and a file of build/ that is not one of them
+(left there before, or put there by anyone else: a link to a file elsewhere, say) is never
+served. Every page it serves was cleaned after its template rendered
+(:mod:`standpunt.render.sanitise`, in the render worker); the problems banner and the reload
+script, ours, are added after that.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from __future__ import annotations
 import html
 import os
 import re
+import stat
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,10 +34,12 @@ from pathlib import Path
 from typing import Any
 
 from standpunt.build.build import build_workspace
+from standpunt.build.report import BuildReport
 from standpunt.buildstate.state import INPUTS, BuildOptions, outline
 from standpunt.cite.warm import WarmCiter
 from standpunt.errors import Diagnostic, StandpuntError, UsageError
 from standpunt.limits import Limits
+from standpunt.render.sanitise import sanitise_page, with_preview
 from standpunt.render.workers import Pool
 from standpunt.workspace.paths import (
     BUILD_DIR,
@@ -45,9 +55,84 @@ _LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
 #: A position's page or PDF; whether the name is a position id is valid_id's to say.
 _PAGE = re.compile(r"/([^/]+?)(\.pdf|\.html)?")
 
-_RELOAD = """<script>
-new EventSource("/events").onmessage = function () { location.reload(); };
-</script>"""
+_RELOAD_CODE = 'new EventSource("/events").onmessage = function () { location.reload(); };'
+_RELOAD = f"<script>{_RELOAD_CODE}</script>"
+#: What a served page may do, should anything have passed the cleaning: run our reload script
+#: only, show inline images and its own, use its inline style, reach this server for events.
+_POLICY = (
+    "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; "
+    "script-src 'sha256-{}'; connect-src 'self'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'"
+)
+#: The largest output the preview hands out.
+MAX_SERVED_BYTES = 512 * 1024 * 1024
+
+
+def _policy() -> str:
+    import base64
+    import hashlib
+
+    digest = base64.b64encode(hashlib.sha256(_RELOAD_CODE.encode()).digest()).decode()
+    return _POLICY.format(digest)
+
+
+CONTENT_SECURITY_POLICY = _policy()
+
+
+@dataclass(frozen=True)
+class _Identity:
+    device: int
+    inode: int
+    size: int
+    modified: int
+
+    @staticmethod
+    def of(status: os.stat_result) -> _Identity:
+        return _Identity(status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
+
+
+class Outputs:
+    """The files this preview's builds wrote, by name: the only ones it hands out."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._made: dict[str, _Identity] = {}
+        self._lock = threading.Lock()
+
+    def record(self, path: Path) -> None:
+        """Remember ``path`` as written by this preview (the build has just written it)."""
+        try:
+            status = path.lstat()
+        except OSError:
+            return
+        # Remembered by name; served only while build/ holds this very file under that name.
+        if stat.S_ISREG(status.st_mode):
+            with self._lock:
+                self._made[path.name] = _Identity.of(status)
+
+    def made(self, path: Path) -> bool:
+        with self._lock:
+            return path.name in self._made
+
+    def read(self, name: str) -> bytes | None:
+        """The file ``name`` of build/ if it is still the one this preview wrote; else None.
+        Opened without following a link and without waiting on a FIFO, then compared."""
+        with self._lock:
+            made = self._made.get(name)
+        if made is None:
+            return None
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        try:
+            descriptor = os.open(self.folder / name, flags)
+        except OSError:
+            return None
+        with os.fdopen(descriptor, "rb") as file:
+            status = os.fstat(file.fileno())
+            if not stat.S_ISREG(status.st_mode) or _Identity.of(status) != made:
+                return None
+            if status.st_size > MAX_SERVED_BYTES:
+                return None
+            return file.read(status.st_size + 1)[: status.st_size]
 
 
 @dataclass
@@ -78,6 +163,7 @@ class Preview:
         self.state = PreviewState()
         self._lock = threading.Lock()
         limits = outline(root).limits
+        self.outputs = Outputs(root / BUILD_DIR)
         self._pool = Pool(1, limits)
         self._pool.start()
         self._citer = WarmCiter(limits)
@@ -123,15 +209,35 @@ class Preview:
             self.open[pid] = None
             self._stage([pid], (form,))
 
+    def _build(self, ids: list[str], formats: tuple[str, ...]) -> BuildReport:
+        """Build what changed of ``ids``; an output the build state calls current but this
+        preview did not write is made again (it may be anyone's), so that every output is its
+        own."""
+        options = BuildOptions(formats=formats)
+        report = build_workspace(self.root, ids, options, warm=self._workers, citers=self._citers)
+        strangers = [
+            outcome.id
+            for outcome in report.outcomes
+            if any(not self.outputs.made(path) for path in outcome.current)
+        ]
+        if strangers:
+            forced = BuildOptions(formats=formats, force=True)
+            again = build_workspace(
+                self.root, strangers, forced, warm=self._workers, citers=self._citers
+            )
+            redone = {outcome.id: outcome for outcome in again.outcomes}
+            report.outcomes = [redone.get(o.id, o) for o in report.outcomes]
+        for outcome in report.outcomes:
+            for path in outcome.written:
+                self.outputs.record(path)
+        return report
+
     def _stage(self, ids: list[str], formats: tuple[str, ...]) -> PreviewState:
         problems: list[Diagnostic] = []
         built: list[str] = []
         if ids:
             try:
-                options = BuildOptions(formats=formats)
-                report = build_workspace(
-                    self.root, ids, options, warm=self._workers, citers=self._citers
-                )
+                report = self._build(ids, formats)
                 problems = list(report.diagnostics)
                 for outcome in report.outcomes:
                     if outcome.error is not None:
@@ -211,6 +317,10 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Referrer-Policy", "no-referrer")
+        if kind.startswith("text/html"):
+            self.send_header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         self.end_headers()
         self.wfile.write(body)
 
@@ -232,28 +342,27 @@ class PreviewHandler(BaseHTTPRequestHandler):
         pid, suffix = match.group(1), match.group(2) or ""
         self.preview.show(pid, "pdf" if suffix == ".pdf" else "html")
         if suffix == ".pdf":
-            file = self.build_dir / f"{pid}.pdf"
-            if file.is_file():
-                self._send(HTTPStatus.OK, file.read_bytes(), "application/pdf")
+            data = self.preview.outputs.read(f"{pid}.pdf")
+            if data is not None:
+                self._send(HTTPStatus.OK, data, "application/pdf")
             else:
                 self._send(HTTPStatus.NOT_FOUND, b"no PDF (see the problems)", "text/plain")
             return
         self._page(pid)
 
     def _page(self, pid: str) -> None:
-        file = self.build_dir / f"{pid}.html"
+        data = self.preview.outputs.read(f"{pid}.html")
         banner = _problems_html(self.preview.state.problems)
         links = (
             f'<p style="font:13px sans-serif;margin:.5rem 1rem"><a href="/">all positions</a>'
             f' · <a href="/{pid}.pdf">PDF</a></p>'
         )
-        if file.is_file():
-            page = file.read_text(encoding="utf-8")
-            page = page.replace("<body", "<body data-preview", 1)
-            page = re.sub(r"(<body[^<>]*+>)", lambda m: m.group(1) + banner + links, page, count=1)
-            page = page.replace("</body>", _RELOAD + "</body>", 1)
-        else:
-            page = f"<!DOCTYPE html><html><body>{banner}{links}{_RELOAD}</body></html>"
+        # The page is one this preview's build wrote, so the render worker cleaned it; the
+        # banner and the script are put in its body as they are (no second parse).
+        written = data.decode("utf-8", "replace") if data is not None else None
+        page = with_preview(
+            written or "", lead=banner + links, tail=_RELOAD, body_attributes=" data-preview"
+        ) or sanitise_page("", lead=banner + links, tail=_RELOAD, body_attributes=" data-preview")
         self._send(HTTPStatus.OK, page.encode("utf-8"), "text/html; charset=utf-8")
 
     def _index(self) -> None:
@@ -261,11 +370,12 @@ class PreviewHandler(BaseHTTPRequestHandler):
             f'<li><a href="/{pid}">{html.escape(pid)}</a> · <a href="/{pid}.pdf">PDF</a></li>'
             for pid in position_ids(self.preview.root)
         )
-        page = (
+        page = sanitise_page(
             "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Standpunt preview"
-            f"</title></head><body>{_problems_html(self.preview.state.problems)}"
-            f"<h1 style='font:600 20px sans-serif'>Positions</h1><ul>{items}</ul>"
-            f"{_RELOAD}</body></html>"
+            "</title></head><body>"
+            f"<h1 style='font:600 20px sans-serif'>Positions</h1><ul>{items}</ul></body></html>",
+            lead=_problems_html(self.preview.state.problems),
+            tail=_RELOAD,
         )
         self._send(HTTPStatus.OK, page.encode("utf-8"), "text/html; charset=utf-8")
 

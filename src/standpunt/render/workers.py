@@ -46,6 +46,9 @@ class Job:
     pdf: PdfSettings | None = None
     #: The template that makes the page (None: the position's page).
     template: str | None = None
+    #: A page rendered only to see where it prints each text (the reading order), never kept:
+    #: it is returned as the template wrote it.
+    probe: bool = False
 
 
 @dataclass
@@ -85,8 +88,13 @@ def run_job(job: Job, limits: Limits) -> bytes:
         if job.template
         else render_html(job.templates, job.context)
     )
-    if job.medium != "print":
+    if job.probe:
         return html.encode("utf-8")
+    if job.medium != "print":
+        # The page a reader opens: whatever the template wrote, it runs and loads nothing.
+        from standpunt.render.sanitise import sanitise_page
+
+        return sanitise_page(html).encode("utf-8")
     assert job.pdf is not None, "a print job carries its PDF settings"
     from standpunt.render.pdf import write_pdf
 
@@ -111,6 +119,11 @@ def _worker_main(conn: Connection, limits: Limits, pdf: bool) -> None:
     if pdf:
         # import WeasyPrint now, while the parent prepares jobs (a page-only worker never needs it)
         from standpunt.render import pdf as _  # noqa: F401
+    # and Jinja and the cleaner of screen pages, so that no import counts against a job's time
+    from standpunt.render import template as _template  # noqa: F401
+    from standpunt.render.sanitise import sanitise_page
+
+    sanitise_page("<p></p>")
 
     # A job's time limit runs from here: starting up is not the position's doing.
     conn.send(("ready", None, None))
