@@ -150,7 +150,7 @@ def test_a_tracked_insertion_shows_in_the_redline_and_applies(
     assert applied.exit_code == 0
     body = load_yaml(path)["sections"][0]["body"]
     assert body.startswith(
-        "Sociaal werk wordt graag voorgesteld als het werk van toegewijde vandaag\n"
+        "Sociaal werk wordt graag voorgesteld als het werk van toegewijde vandaag individuen"
     )
     assert "[@claessens2018]" in body and "[@oosterlynck2022]" in body
     assert cited_ids(to_plain(load_yaml(path))) == before_keys
@@ -212,3 +212,31 @@ def test_pandoc_reads_the_fields_back_as_citations(exported: Path) -> None:
     keys = sorted(set(re.findall(r"@([a-z0-9]+)", markdown)))
     written = (exported / "positions" / f"{DUTCH}.yaml").read_text()
     assert keys == sorted(set(re.findall(r"@([a-z0-9]+)", written)))
+
+
+def test_dutch_locator_labels_come_back_as_written(make_workspace: Any, tmp_path: Path) -> None:
+    from conftest import POSITION
+
+    position = POSITION.replace("p. 4]", "blz. 4]").replace("[@doe2019].", "[@doe2019, hfst. 2].")
+    config = CONFIG.replace("lang: en", "lang: nl-BE")
+    root = make_workspace({"standpunt.yaml": config, "positions/care.yaml": position})
+    assert run("-C", str(root), "build", "care", "--format", "docx").exit_code == 0
+    same = run("-C", str(root), "docx-import", str(root / "build" / "care.docx"), "care")
+    assert same.output.strip() == "care.docx says what care says: nothing to apply"
+    copy = tmp_path / "partner.docx"
+    tracked_insertion(root / "build" / "care.docx", copy, "Market logic", " sadly")
+    assert run("-C", str(root), "docx-import", str(copy), "care", "--apply").exit_code == 0
+    written = (root / "positions" / "care.yaml").read_text()
+    assert "sadly [@smith2021a; @smith2021b, blz. 4]." in written
+    assert "[@doe2019, hfst. 2]" in written
+
+
+def test_a_copy_of_another_position_is_refused(exported: Path) -> None:
+    other = "coalitions-for-social-policy"
+    copy = exported / "build" / f"{other}.docx"
+    result = CliRunner().invoke(main, ["-C", str(exported), "docx-import", str(copy), DUTCH])
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        f"error: {other}.docx is a copy of position '{other}', not of '{DUTCH}'; read it with: "
+        f"standpunt docx-import {copy} {other} [wrong-position]"
+    )

@@ -101,7 +101,8 @@ def test_a_non_breaking_space_on_an_earlier_line_is_named_with_its_line(
 ) -> None:
     root = make_workspace({"positions/care.yaml": "  title:\u00a0 Care\n\nsections: []\n"})
     (found,) = lines(run("-C", str(root), "check"))
-    assert "error: line 1 holds a non-breaking space" in found
+    # reported at the pasted character, not where YAML gave up (line 3)
+    assert found.startswith("positions/care.yaml:1:9: error: this line holds a non-breaking space")
 
 
 @pytest.mark.parametrize(
@@ -247,4 +248,29 @@ def test_build_removes_the_outputs_of_a_position_that_is_gone(make_workspace: An
         "care.html",
         "care.pdf",
         "notes.pdf",
+    ]
+
+
+def test_a_bib_file_given_to_evidence_import_is_sent_to_evidence(
+    make_workspace: Any, tmp_path: Path
+) -> None:
+    root = make_workspace()
+    bib = tmp_path / "export.bib"
+    bib.write_text("@book{x2020, title={X}, year={2020}}\n")
+    result = CliRunner().invoke(main, ["-C", str(root), "evidence", "import", str(bib)])
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        "error: export.bib is BibTeX or BibLaTeX, which Standpunt reads as it is: copy it into "
+        "evidence/ (keep it up to date there from Zotero). 'evidence import' takes a CSL-JSON "
+        "export (in Zotero: Export Library… › CSL JSON) [usage]"
+    )
+
+
+def test_a_list_written_as_text_says_how_to_write_a_list(make_workspace: Any) -> None:
+    text = "title: T\ntags: wonen, dakloosheid\nsections:\n  - title: A\n    body: B.\n"
+    root = make_workspace({"positions/care.yaml": text})
+    found = [line for line in lines(run("-C", str(root), "check")) if "tags" in line]
+    assert found == [
+        "positions/care.yaml:2:7: error: 'tags' should be a list: write each item on a line of "
+        "its own, under it, starting with '- ' (or all of them as [a, b]) [invalid-value]"
     ]

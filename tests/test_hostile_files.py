@@ -24,7 +24,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 import standpunt
-from conftest import CONFIG, POSITION
+from conftest import CONFIG, POSITION, flat_text
 from standpunt.cli import main
 
 #: The source tree of the standpunt being tested (child processes run the same one).
@@ -347,21 +347,42 @@ def _cache_entries(root: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.json") if not p.name.startswith("bibliography-"))
 
 
+def _signed_entry(entry: Path) -> tuple[bytes, dict[str, Any]]:
+    """A citation cache entry: the user's signature, then its JSON."""
+    mac, _, body = entry.read_bytes().partition(b"\n")
+    return mac, json.loads(body)
+
+
 def test_hostile_files_a_rewritten_citation_cache_never_reaches_the_page(root: Path) -> None:
     assert cli(root, "build", "--format", "html").exit_code == 0
     [entry] = _cache_entries(root)
-    data = json.loads(entry.read_text(encoding="utf-8"))
+    mac, data = _signed_entry(entry)
     for medium in data["media"].values():
         medium["fields"] = [
             [key, html + '<script>fetch("http://127.0.0.1:9/")</script><p onclick="x()">!</p>']
             for key, html in medium["fields"]
         ]
-    entry.write_text(json.dumps(data), encoding="utf-8")
+    entry.write_bytes(mac + b"\n" + json.dumps(data).encode("utf-8"))
     assert cli(root, "build", "--format", "html", "--force").exit_code == 0
     page = (root / "build/care.html").read_text(encoding="utf-8")
     assert "<script>fetch(" not in page and "onclick" not in page
     # The entry was made again, from pandoc: no trace of the rewrite is left.
     assert "<script>" not in _cache_entries(root)[0].read_text(encoding="utf-8")
+
+
+def test_hostile_files_safe_but_false_words_in_the_cache_never_reach_the_pdf(root: Path) -> None:
+    """A cache handed over with a workspace may hold words nobody wrote, in HTML as safe as
+    pandoc's own: it is believed only with this user's signature, so the PDF says what the YAML
+    says."""
+    assert cli(root, "build").exit_code == 0
+    [entry] = _cache_entries(root)
+    mac, data = _signed_entry(entry)
+    for medium in data["media"].values():
+        medium["fields"] = [[key, "<p>POISONED: the opposite.</p>"] for key, _ in medium["fields"]]
+    entry.write_bytes(mac + b"\n" + json.dumps(data).encode("utf-8"))
+    assert cli(root, "build", "--force").exit_code == 0
+    assert "POISONED" not in flat_text(root / "build/care.pdf")
+    assert b"POISONED" not in entry.read_bytes()
 
 
 @pytest.mark.parametrize(

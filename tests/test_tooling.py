@@ -431,3 +431,18 @@ def test_the_wheel_and_sdist_install_and_build_the_example(tmp_path: Path) -> No
         done = subprocess.run(argv, cwd=tmp_path, env=clean, capture_output=True, text=True)
         assert done.returncode == 0, done.stdout + done.stderr
     assert [p.name for p in (tmp_path / "ws" / "build").glob("*.pdf")] == ["example-position.pdf"]
+
+
+def test_schema_and_ci_write_nothing_through_a_link_out_of_the_workspace(
+    make_workspace: Any, tmp_path: Path
+) -> None:
+    root = make_workspace()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (root / ".standpunt").symlink_to(outside, target_is_directory=True)
+    (root / ".github").symlink_to(outside, target_is_directory=True)
+    for args in (["schema"], ["ci", "github"]):
+        result = CliRunner().invoke(main, ["-C", str(root), *args])
+        assert result.exit_code != 0, args
+        assert "Traceback" not in result.output
+    assert list(outside.iterdir()) == []

@@ -603,7 +603,11 @@ def schema(ctx: click.Context, directory: Path | None) -> Result:
     from standpunt.commands.tooling import schema as write_schemas
     from standpunt.workspace.editor_schema import SCHEMA_DIR
 
-    result = write_schemas(directory or _root(ctx) / SCHEMA_DIR)
+    if directory is None:  # the workspace's own folder: written under the path rule
+        root = _root(ctx)
+        result = write_schemas(root / SCHEMA_DIR, root)
+    else:
+        result = write_schemas(directory)
     for path in result.files:
         echo(f"wrote {path}")
     return result

@@ -36,6 +36,7 @@ from standpunt.cite.citeproc import FORMAT as CITED_FORMAT
 from standpunt.cite.citeproc import CitedText, PieceSpec, Style, cite
 from standpunt.cite.warm import WarmCiter
 from standpunt.errors import StandpuntError
+from standpunt.workspace.cache import signature, signed
 from standpunt.workspace.files import write_atomic
 from standpunt.workspace.paths import read_bounded
 from standpunt.workspace.texts import texts
@@ -148,15 +149,21 @@ def cite_texts(
         }
     )
     entry = cache / f"{key}.json"
-    try:  # a hint, not truth: bounded, well formed and as safe as fresh output, or made again
-        kept = CitedText.from_json(json.loads(read_bounded(entry, str(entry), MAX_CACHED_BYTES)))
-        if safe_cited(kept):
-            return kept
+    try:  # a hint, not truth: signed by this user, bounded, well formed and safe, or made again
+        data = read_bounded(entry, str(entry), MAX_CACHED_BYTES)
+        mac, _, body = data.partition(b"\n")
+        if signed(body, mac):
+            kept = CitedText.from_json(json.loads(body))
+            if safe_cited(kept):
+                return kept
     except (OSError, ValueError, RecursionError, StandpuntError):
         pass
     cited = cite(markdown, evidence, style, lang, pieces, aliases, warm=warm)
-    with contextlib.suppress(OSError):  # a full disk only costs a pandoc run next time
-        write_atomic(entry, json.dumps(cited.to_json()).encode("utf-8"))
+    fresh = json.dumps(cited.to_json()).encode("utf-8")
+    mark = signature(fresh)
+    if mark is not None:  # without a key of this user's own, nothing is kept to be believed
+        with contextlib.suppress(OSError):  # a full disk only costs a pandoc run next time
+            write_atomic(entry, mark + b"\n" + fresh)
     return cited
 
 

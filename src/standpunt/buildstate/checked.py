@@ -26,7 +26,13 @@ from typing import Any
 from standpunt import __version__
 from standpunt.errors import Diagnostic, Location, StandpuntError
 from standpunt.workspace.cache import read_entry, write_entry
-from standpunt.workspace.paths import BUILTIN_TEMPLATES, CONFIG_FILE, inside, readable_file
+from standpunt.workspace.paths import (
+    BUILTIN_TEMPLATES,
+    CONFIG_FILE,
+    inside,
+    readable_file,
+    stream_digest,
+)
 
 #: Raised when what a cached answer holds changes shape, or what check reads changes.
 FORMAT = 1
@@ -92,7 +98,10 @@ def _file(path: Path, root: Path) -> str:
     """A file's content hash when it is a regular file inside the workspace, else what it is:
     a change to a link or a FIFO counts too, and neither is read."""
     if readable_file(path, [root, BUILTIN_TEMPLATES]):
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        try:
+            return stream_digest(path, str(path), [root, BUILTIN_TEMPLATES])
+        except (OSError, StandpuntError):
+            return "unreadable"
     if path.is_symlink():
         return "link: " + os.readlink(path)
     return "missing" if not path.exists() else "special"
@@ -119,8 +128,8 @@ def _walk(root: Path, folders: Iterable[Path]) -> dict[str, str]:
                 if entry.is_dir(follow_symlinks=False):
                     pending.append(entry.path)
                 elif trusted and entry.is_file(follow_symlinks=False):
-                    with open(entry.path, "rb") as handle:
-                        found[entry.path] = hashlib.sha256(handle.read()).hexdigest()
+                    # streamed: a huge (or sparse) file is hashed in pieces, or by its size
+                    found[entry.path] = _file(Path(entry.path), root)
                 else:  # a link (to a file or a folder), a FIFO
                     found[entry.path] = _file(Path(entry.path), root)
     return found

@@ -13,11 +13,15 @@ links and citations, whatever the quotes, spaces, line breaks and locator labels
 
 local aliases = {}
 
---- A citation's locator without its label ("p. 5", "page 5", "blz. 5" → "5").
+--- A citation's locator without its label (", p. 5", "page 5", "blz. 5" → "5"): the label is
+--- the first word when more follow, in whatever language it was written.
 local function locator(citation)
   local text = pandoc.utils.stringify(citation.suffix)
-  text = text:gsub('–', '-'):gsub('—', '-')
-  return (text:gsub('[^%d%-,ivxlcdmIVXLCDM]', ''):gsub('^,+', ''))
+  text = text:gsub('–', '-'):gsub('—', '-'):gsub('\u{a0}', ' '):gsub('^[%s,]+', '')
+  local words = {}
+  for word in text:gmatch('%S+') do words[#words + 1] = word end
+  if #words > 1 and words[1]:match('%a') then table.remove(words, 1) end
+  return table.concat(words, '')
 end
 
 --- Blocks as text that compares equal when they say the same.

@@ -10,19 +10,31 @@ docx_read.lua) holds the works as CSL-JSON, in one JSON text.
 
 local references = {}
 local count = 0
+--- The suffixes as written, one per citation in document order (docx_read.lua).
+local suffixes = {}
+local cited = 0
 
 local function escape(text)
   return (text:gsub('&', '&amp;'):gsub('<', '&lt;'):gsub('>', '&gt;'):gsub('"', '&quot;'))
 end
 
---- A citation's suffix as Markdown writes it (", p. 5"), so that it reads back as written:
---- after citeproc the locator's comma is gone from it.
+local function digits(text)
+  return (text:gsub('[^%d]', ''))
+end
+
+--- A citation's suffix as it was written (", blz. 5"), so that it reads back as written; the
+--- one citeproc kept (", p. 5") if the written one does not hold the same numbers.
 local function suffix_text(citation)
-  local text = pandoc.utils.stringify(citation.suffix):gsub('%s+$', '')
-  if text ~= '' and not text:match('^[,;]') then
-    text = ', ' .. text
+  cited = cited + 1
+  local kept = pandoc.utils.stringify(citation.suffix):gsub('%s+$', '')
+  local written = suffixes[cited]
+  if written and digits(written) == digits(kept) then
+    return (written:gsub('%s+$', ''))
   end
-  return text
+  if kept ~= '' and not kept:match('^[,;]') then
+    kept = ', ' .. kept
+  end
+  return kept
 end
 
 local function field(cite, note_index, text)
@@ -71,9 +83,14 @@ function Pandoc(doc)
       references[item.id] = item
     end
   end
+  local written = doc.meta['standpunt-suffixes']
+  if written then
+    suffixes = pandoc.json.decode(pandoc.utils.stringify(written), false)
+  end
   -- what only the build needed would become the document's custom properties (temporary
   -- paths among them)
-  for _, name in ipairs { 'standpunt-references', 'standpunt-locators', 'bibliography', 'csl',
+  for _, name in ipairs { 'standpunt-references', 'standpunt-suffixes', 'standpunt-locators',
+    'bibliography', 'csl',
     'references', 'link-citations', 'link-bibliography' } do
     doc.meta[name] = nil
   end

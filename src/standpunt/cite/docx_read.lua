@@ -20,6 +20,11 @@ pull quote as a paragraph in the style "Standpunt Quote"), `standpunt-references
 inside a text is moved one level down, so that level 1 stays the sections'.
 ]]
 
+--- Each citation's suffix as written (", blz. 150"), in document order: the fields keep it, so
+--- that a copy read back says what the text said, label and all (citeproc only sees labels
+--- made ready for it by locators.lua).
+local suffixes = {}
+
 local function read_text(markdown, format, aliases)
   local doc = pandoc.read(markdown, format)
   return doc.blocks:walk {
@@ -31,6 +36,7 @@ local function read_text(markdown, format, aliases)
     Cite = function(cite)
       for _, citation in ipairs(cite.citations) do
         citation.id = aliases[citation.id] or citation.id
+        suffixes[#suffixes + 1] = pandoc.utils.stringify(citation.suffix)
       end
       return cite
     end,
@@ -75,7 +81,10 @@ function Reader(input, options)
   end
   blocks:insert(heading(labels.references, 'standpunt-references'))
   blocks:insert(pandoc.Div({}, pandoc.Attr('refs')))
-  local meta = { ['standpunt-references'] = pandoc.json.encode(request.references) }
+  local meta = {
+    ['standpunt-references'] = pandoc.json.encode(request.references),
+    ['standpunt-suffixes'] = pandoc.json.encode(suffixes),
+  }
   for key, value in pairs(request.meta) do
     if value ~= pandoc.json.null then
       meta[key] = value

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from standpunt.commands.result import Result
+from standpunt.errors import UsageError
 from standpunt.evidence.doi import add_doi
 from standpunt.evidence.entries import summary
 from standpunt.evidence.zotero import import_csl_json
@@ -82,9 +83,27 @@ def list_evidence(root: Path) -> Evidence:
     return Evidence(entries=entries)
 
 
+#: Evidence formats read where they lie, by file suffix, as a message names them.
+_READ_IN_PLACE = {
+    ".bib": "BibTeX or BibLaTeX",
+    ".ris": "RIS",
+    ".yaml": "CSL-YAML",
+    ".yml": "CSL-YAML",
+}
+
+
 def import_evidence(root: Path, source: Path, target: Path | None = None) -> EvidenceImported:
     """Write the CSL-JSON file ``source`` (Zotero's export) as a new CSL-YAML file in evidence/,
-    with readable keys; never overwrites a file."""
+    with readable keys; never overwrites a file. A .bib, .ris or CSL-YAML file needs no import:
+    it is read where it lies in evidence/, and saying so beats a JSON syntax error."""
+    kind = _READ_IN_PLACE.get(source.suffix.lower())
+    if kind is not None:
+        raise UsageError(
+            f"{source.name} is {kind}, which Standpunt reads as it is: copy it into evidence/ "
+            "(keep it up to date there from Zotero). 'evidence import' takes a CSL-JSON export "
+            "(in Zotero: Export Library… › CSL JSON)",
+            code="usage",
+        )
     workspace = open_workspace(root)
     imported = import_csl_json(workspace, source, target)
     return EvidenceImported(

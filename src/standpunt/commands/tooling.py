@@ -8,17 +8,21 @@ from pathlib import Path
 from standpunt.commands.create import Created
 from standpunt.workspace.ci import default_shards, write_workflow
 from standpunt.workspace.editor_schema import schema_texts
-from standpunt.workspace.files import write_atomic
+from standpunt.workspace.files import write_atomic, write_inside
 from standpunt.workspace.paths import POSITIONS_DIR, YAML_SUFFIXES
 
 
-def schema(folder: Path) -> Created:
+def schema(folder: Path, root: Path | None = None) -> Created:
     """The JSON Schemas of standpunt.yaml, positions and evidence, written into ``folder``
-    (replacing older ones: they are made from this version's models)."""
-    folder.mkdir(parents=True, exist_ok=True)
+    (replacing older ones: they are made from this version's models). A folder in the
+    workspace at ``root`` is written under the path rule: no link on the way out of it."""
     written = []
     for name, data in schema_texts().items():
-        write_atomic(folder / name, data)
+        if root is not None:
+            write_inside(root, folder / name, data)
+        else:
+            folder.mkdir(parents=True, exist_ok=True)
+            write_atomic(folder / name, data)
         written.append((folder / name).as_posix())
     return Created(files=written)
 

@@ -11,12 +11,12 @@ from typing import Any
 from standpunt.checks.check import check_workspace
 from standpunt.coalition.fingerprint import position_fingerprint, short
 from standpunt.commands.result import Result
-from standpunt.errors import StandpuntError
+from standpunt.errors import StandpuntError, UsageError
 from standpunt.versions.redline import cited_ids, compare, to_text
 from standpunt.workspace.files import write_atomic
 from standpunt.workspace.load import read_text, to_plain
 from standpunt.workspace.read import open_workspace, select
-from standpunt.workspace.word import applied, read_copy, text_path
+from standpunt.workspace.word import applied, check_docx, read_copy, text_path
 
 
 @dataclass
@@ -44,10 +44,15 @@ def docx_import(root: Path, file: Path, position: str, apply: bool, color: bool)
             "position-has-errors",
         )
     aliases = check_workspace(workspace, [pid]).aliases.get(pid, {})
+    made_from = check_docx(file).get("standpunt-position")
+    if made_from is not None and made_from != pid:
+        raise UsageError(
+            f"{file.name} is a copy of position '{made_from}', not of '{pid}'; read it "
+            f"with: standpunt docx-import {file} {made_from}",
+            code="wrong-position",
+        )
     word = read_copy(file, found.raw, aliases)
     notes = []
-    if word.position is not None and word.position != pid:
-        notes.append(f"{file.name} was made from position '{word.position}', not '{pid}'")
     current = position_fingerprint(workspace, pid)
     older = word.fingerprint is not None and word.fingerprint != current
     if older:

@@ -90,6 +90,21 @@ def _mac(key: bytes, kind: str, body: bytes) -> str:
     return hmac.new(key, kind.encode("utf-8") + b"\0" + body, hashlib.sha256).hexdigest()
 
 
+def signature(body: bytes, kind: str = "cited") -> bytes | None:
+    """The signature that makes ``body`` believable to this user later (None: no key)."""
+    key = _cache_key()
+    return None if key is None else _mac(key, kind, body).encode("ascii")
+
+
+def signed(body: bytes, mac: bytes, kind: str = "cited") -> bool:
+    """Whether ``mac`` is this user's signature of ``body``: a cache handed over with a
+    workspace (or rewritten by anyone without the key) is not believed, however safe it looks."""
+    key = _cache_key()
+    if key is None or len(mac) != _MAC_SIZE:
+        return False
+    return hmac.compare_digest(mac.decode("ascii", "replace"), _mac(key, kind, body))
+
+
 def _entry_path(root: Path, kind: str, name: str) -> Path:
     return root / BUILD_DIR / CACHE_DIR / f"{kind}-{name}.json"
 

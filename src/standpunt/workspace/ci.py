@@ -13,7 +13,7 @@ from pathlib import Path
 
 from standpunt import __version__
 from standpunt.errors import UsageError
-from standpunt.workspace.files import create_atomic
+from standpunt.workspace.files import write_inside
 
 #: Where each platform reads its workflow, relative to the repository root.
 WORKFLOW_FILES = {"github": ".github/workflows/standpunt.yml", "gitlab": ".gitlab-ci.yml"}
@@ -57,11 +57,8 @@ def write_workflow(root: Path, platform: str, shards: int, install: str | None =
     data = workflow(platform, shards, install)
     name = WORKFLOW_FILES[platform]
     target = root / name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if not target.parent.resolve().is_relative_to(root.resolve()):
-        raise UsageError(f"'{Path(name).parent}' is a link out of the workspace; nothing written")
-    try:
-        create_atomic(target, data)
+    try:  # the path rule: no folder on the way a link, none made outside the workspace
+        write_inside(root, target, data, create=True)
     except FileExistsError:
         raise UsageError(
             f"{name} exists already; nothing was changed (remove it to write a new one)",

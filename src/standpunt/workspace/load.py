@@ -676,11 +676,14 @@ def _syntax_error(exc: MarkedYAMLError, path: str, source: str) -> StandpuntErro
         and (mark is None or context.line != mark.line)
     ):
         detail += f", {exc.context} that starts on line {context.line + 1}"
-    pasted = pasted_characters(source, mark.index) if mark is not None else ""
+    pasted, earlier = pasted_characters(source, mark.index) if mark is not None else ("", None)
     if pasted:  # the likely cause, which the parser's own explanation would only hide
         plain = pasted
     message = f"{plain} (YAML parser: {detail})" if plain else f"this is not valid YAML: {detail}"
     loc = _loc(path, mark) if mark is not None else Location(path)
+    if earlier is not None:  # reported where the pasted character is, not where YAML gave up
+        line_start = source.rfind("\n", 0, earlier) + 1
+        loc = Location(path, source.count("\n", 0, earlier) + 1, earlier - line_start + 1)
     return StandpuntError(message, loc, "yaml-syntax")
 
 

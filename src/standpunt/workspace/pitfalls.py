@@ -28,19 +28,22 @@ SPACES = {
 CURLY_QUOTES = "“”„‘’‚«»"
 
 
-def pasted_characters(source: str, index: int) -> str:
+def pasted_characters(source: str, index: int) -> tuple[str, int | None]:
     """A hint for a YAML error at ``index`` of ``source`` when characters pasted from a word
-    processor may be its cause: on the error's line, or (for a space) on the last line before
-    it that holds one. Empty when there are none. Linear in the length of the source."""
+    processor may be its cause (on the error's line, or for a space on the last line before it
+    that holds one), and where that character is when it is on an earlier line (the place to
+    report). ("", None) when there are none. Linear in the length of the source."""
     start = source.rfind("\n", 0, index) + 1
     end = source.find("\n", index)
     line = source[start : end if end >= 0 else len(source)]
     hints = []
+    earlier: int | None = None
     for char, name in SPACES.items():
         if char in line:
             where = "this line"
         elif (before := source.rfind(char, 0, start)) >= 0:
-            where = f"line {source.count(chr(10), 0, before) + 1}"
+            where = "this line"
+            earlier = before if earlier is None else max(earlier, before)
         else:
             continue
         hints.append(
@@ -52,7 +55,7 @@ def pasted_characters(source: str, index: int) -> str:
             "this line holds curly quotes (“ ” ‘ ’), which do not quote a value in YAML: use "
             "straight quotes (\" or ') around a value that needs them, or none"
         )
-    return "; ".join(hints)
+    return "; ".join(hints), earlier
 
 
 def comment_emptied(raw: Any, lines: Callable[[], list[str]]) -> list[Diagnostic]:

@@ -896,9 +896,18 @@ def _diagnostic(model: type[BaseModel], raw: Any, error: Any, where: Location) -
             "invalid-date",
             loc,
         )
-    if kind in ("list_type", "dict_type", "model_type", "model_attributes_type", "dataclass_type"):
-        shape = "a list" if kind == "list_type" else "a set of fields (key: value)"
-        return Diagnostic("error", f"'{name}' should be {shape}", "invalid-value", loc)
+    if kind == "list_type":
+        return Diagnostic(
+            "error",
+            f"'{name}' should be a list: write each item on a line of its own, under it, "
+            "starting with '- ' (or all of them as [a, b])",
+            "invalid-value",
+            loc,
+        )
+    if kind in ("dict_type", "model_type", "model_attributes_type", "dataclass_type"):
+        return Diagnostic(
+            "error", f"'{name}' should be a set of fields (key: value)", "invalid-value", loc
+        )
     if kind == "string_type":
         return Diagnostic("error", f"'{name}' should be text", "invalid-value", loc)
     if len(path) == 2 and path[0] == "limits" and (bounds := limit_range(str(path[1]))):

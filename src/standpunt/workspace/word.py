@@ -216,7 +216,8 @@ def _written(
     }
     divs = [{"t": "Div", "c": [[key, [], []], blocks]} for key, blocks in found.items()]
     request = {"pandoc-api-version": document["pandoc-api-version"], "meta": meta, "blocks": divs}
-    args = ["--from", "json", "--to", str(BACK), "--wrap", "auto", "--columns", "72"]
+    # One line per paragraph: a line break never falls inside a citation
+    args = ["--from", "json", "--to", str(BACK), "--wrap", "none"]
     answer = json.loads(run_pandoc(args, json.dumps(request, ensure_ascii=False)))
     return {
         key: (value["markdown"].strip() + "\n", bool(value["same"]))
