@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from standpunt.cli import main
-from standpunt.workspace import cache, parsecache
-from standpunt.workspace.load import load_json, load_yaml
+from standpunt.workspace import cache, load, parsecache
+from standpunt.workspace.load import load_yaml
 from standpunt.workspace.read import open_workspace
 
 #: Problems at many places (a bad date deep in a position, an unknown citation, a reference
@@ -50,6 +50,13 @@ def own_cache_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+@pytest.fixture(autouse=True)
+def pure_python_parser(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files are kept where PyYAML runs without libyaml (with it, parsing costs no more than
+    rebuilding a kept file)."""
+    monkeypatch.setattr(load, "use_libyaml", False)
+
+
 @pytest.fixture
 def workspace(make_workspace: Callable[..., Path]) -> Path:
     return make_workspace(FILES)
@@ -76,8 +83,8 @@ def entries(root: Path) -> list[Path]:
     return sorted((root / "build" / ".standpunt-cache").glob("parse-*.json"))
 
 
-def entry_for(root: Path, display: str, kind: str = "yaml") -> Path:
-    name = hashlib.sha256(f"{kind}\0{display}".encode()).hexdigest()[:32]
+def entry_for(root: Path, display: str) -> Path:
+    name = hashlib.sha256(f"yaml\0{display}".encode()).hexdigest()[:32]
     return root / "build" / ".standpunt-cache" / f"parse-{name}.json"
 
 
@@ -110,7 +117,6 @@ def shape(value: Any) -> Any:
 
 
 ALL = [
-    "evidence/more.json",
     "evidence/refs.yaml",
     "positions/care.yaml",
     "positions/other.yaml",
@@ -120,16 +126,15 @@ ALL = [
 def test_the_cache_gives_what_parsing_gives(workspace: Path, parses: list[str]) -> None:
     uncached = check_json(workspace)
     assert sorted(parses) == ALL
-    assert len(entries(workspace)) == 4
+    assert len(entries(workspace)) == 3  # JSON files are not kept
     parses.clear()
     assert check_json(workspace) == uncached
     assert parses == []
     # and every located value is as the loader makes it
     for display in ALL:
         path = workspace / display
-        kind = "json" if display.endswith(".json") else "yaml"
-        loaded = load_json(path, display) if kind == "json" else load_yaml(path, display)
-        cached = parsecache.load_cached(workspace, path, display, kind)
+        loaded = load_yaml(path, display)
+        cached = parsecache.load_cached(workspace, path, display)
         assert shape(cached) == shape(loaded)
     assert parses == []
     assert len(uncached) >= 3  # the comparison covers located problems
@@ -230,3 +235,15 @@ def test_a_file_with_a_problem_is_not_kept(
     assert first == second
     assert parses.count("positions/broken.yaml") == 2
     assert not entry_for(root, "positions/broken.yaml").exists()
+
+
+def test_with_libyaml_nothing_is_kept(
+    workspace: Path, parses: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if load._CParser is None:  # the pure-Python parser is all there is here
+        pytest.fail("PyYAML without libyaml: this test needs PyYAML's wheel")
+    monkeypatch.setattr(load, "use_libyaml", True)
+    first = check_json(workspace)
+    assert check_json(workspace) == first
+    assert entries(workspace) == []
+    assert parses == []

@@ -30,6 +30,7 @@ from standpunt.workspace.load import (
     Scalar,
     YamlList,
     YamlMapping,
+    load_json,
     load_yaml,
     read_text,
     to_plain,
@@ -334,7 +335,11 @@ def _references(workspace: Workspace, path: Path, display: str) -> list[tuple[An
         workspace.problems.extend(diagnostics)
         return [(entry.raw, entry.location, entry.format) for entry in entries]
     kind = "csl-json" if suffix == ".json" else "csl-yaml"
-    data = load_cached(workspace.root, path, display, "json" if kind == "csl-json" else "yaml")
+    data = (
+        load_json(path, display, [workspace.root])
+        if kind == "csl-json"
+        else load_cached(workspace.root, path, display)
+    )
     if isinstance(data, YamlMapping) and set(data) == {"references"}:
         data = data["references"]
     if data is None:
