@@ -12,6 +12,7 @@ import hashlib
 import io
 import logging
 import os
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -70,6 +71,19 @@ MAX_RESOURCE_BYTES = 64 * 2**20
 DEFAULT_EPOCH = 315532800
 
 
+def pdf_identifier(html: str, roots: Sequence[Path]) -> bytes:
+    """The PDF's file identifier (/ID): a hash of the page with the address of each of its
+    ``roots`` (the workspace, the template folders, the built-in template's fonts inside the
+    installed package) written as its place in ``roots``. So the same workspace gives the same
+    PDF, byte for byte, wherever it lies and wherever Standpunt is installed."""
+    places = {root.resolve().as_uri() + "/": f"root{n}:/" for n, root in enumerate(roots)}
+    if places:
+        # one pass, the longest address first (a template folder inside the workspace)
+        pattern = re.compile("|".join(re.escape(uri) for uri in sorted(places, key=len)[::-1]))
+        html = pattern.sub(lambda match: places[match.group(0)], html)
+    return hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode()
+
+
 def write_pdf(request: RenderRequest) -> bytes:
     """Render a request to PDF bytes, reading only below its roots (the first is the base).
 
@@ -82,7 +96,7 @@ def write_pdf(request: RenderRequest) -> bytes:
     fetcher = WorkspaceFetcher(request.roots)
     options: dict[str, object] = {
         "custom_metadata": True,
-        "pdf_identifier": hashlib.sha256(request.html.encode("utf-8")).hexdigest()[:32].encode(),
+        "pdf_identifier": pdf_identifier(request.html, request.roots),
         "attachments": [
             Attachment(
                 file_obj=io.BytesIO(attachment.data),

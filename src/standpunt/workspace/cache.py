@@ -22,11 +22,12 @@ import json
 import os
 import secrets
 import stat
+import tempfile
 from pathlib import Path
 from typing import Any
 
 from standpunt.errors import StandpuntError
-from standpunt.workspace.files import build_folder, write_atomic
+from standpunt.workspace.files import TEMP_PREFIX, build_folder
 from standpunt.workspace.paths import BUILD_DIR, CACHE_DIR
 
 __all__ = ["MAX_ENTRY", "read_entry", "write_entry"]
@@ -153,6 +154,21 @@ def write_entry(root: Path, kind: str, name: str, value: Any) -> None:
         path = _entry_path(root, kind, name)
         if path.is_symlink() or (path.exists() and not path.is_file()):
             return
-        write_atomic(path, _mac(key, kind, body).encode("ascii") + b"\n" + body)
+        _replace(path, _mac(key, kind, body).encode("ascii") + b"\n" + body)
     except (OSError, StandpuntError):
         pass
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old entry or the new one, as
+    :func:`~standpunt.workspace.files.write_atomic` does, but without waiting for the disk: a
+    ``check`` keeps a thousand entries, and an entry a crash cut off fails its HMAC and is
+    made again."""
+    fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise

@@ -66,6 +66,7 @@ __all__ = [
     "load_yaml",
     "located",
     "parse_yaml",
+    "read_bytes",
     "read_text",
     "to_plain",
 ]
@@ -770,6 +771,11 @@ def _read(file: Path, display: str, roots: Iterable[Path] | None = None) -> byte
     if len(data) > MAX_BYTES:  # it grew
         raise _too_large(None, display)
     return data
+
+
+def read_bytes(file: Path, display: str, roots: Iterable[Path] | None = None) -> bytes:
+    """A file's bytes under the same limits and path rule as :func:`load_yaml` reads it."""
+    return _read(file, display, roots)
 
 
 def read_text(file: Path, display: str, kind: str, roots: Iterable[Path] | None = None) -> str:

@@ -35,6 +35,7 @@ from standpunt.workspace.load import (
     read_text,
     to_plain,
 )
+from standpunt.workspace.parsecache import load_cached
 from standpunt.workspace.paths import (
     CONFIG_FILE,
     EVIDENCE_DIR,
@@ -231,7 +232,7 @@ def _read_positions(workspace: Workspace, only: set[str] | None = None) -> None:
             problems.error(_OUTSIDE, position.location, "outside-workspace")
             continue
         try:
-            position.raw = load_yaml(path, display, [workspace.root])
+            position.raw = load_cached(workspace.root, path, display)
         except StandpuntError as exc:
             problems.add(exc.diagnostic())
             workspace.positions[stem] = position
@@ -334,9 +335,10 @@ def _references(workspace: Workspace, path: Path, display: str) -> list[tuple[An
         workspace.problems.extend(diagnostics)
         return [(entry.raw, entry.location, entry.format) for entry in entries]
     kind = "csl-json" if suffix == ".json" else "csl-yaml"
-    roots = [workspace.root]
     data = (
-        load_json(path, display, roots) if kind == "csl-json" else load_yaml(path, display, roots)
+        load_json(path, display, [workspace.root])
+        if kind == "csl-json"
+        else load_cached(workspace.root, path, display)
     )
     if isinstance(data, YamlMapping) and set(data) == {"references"}:
         data = data["references"]
