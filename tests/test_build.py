@@ -132,12 +132,14 @@ def test_a_position_that_fails_to_render_is_reported_at_its_file(make_workspace)
     from standpunt.errors import Diagnostic, Location
 
     root = make_workspace()
+    care = root / "positions/care.yaml"  # a report: a cover and pages, over a one-page limit
+    care.write_text(care.read_text() + "layout: report\n")
     config = root / "standpunt.yaml"
     config.write_text(config.read_text() + "limits: {pages: 1}\n")
     report = build_workspace(root, None, BuildOptions(jobs=1))
     too_long = Diagnostic(
         "error",
-        "this position makes 3 pages, more than the limit of 1; shorten it, or raise "
+        "this position makes 2 pages, more than the limit of 1; shorten it, or raise "
         "'limits: pages:' in standpunt.yaml",
         "page-limit",
         Location("positions/care.yaml", 1, 1),
@@ -246,6 +248,8 @@ def test_the_build_command_returns_the_report_and_every_error(make_workspace):
     root = make_workspace(
         {"positions/broken.yaml": "title: x\nsections:\n  - title: a\n    body: '[@nope]'\n"}
     )
+    care = root / "positions/care.yaml"  # a report: a cover and pages, over a one-page limit
+    care.write_text(care.read_text() + "layout: report\n")
     config = root / "standpunt.yaml"
     config.write_text(config.read_text() + "limits: {pages: 1}\n")
     unknown = Diagnostic(
@@ -256,7 +260,7 @@ def test_the_build_command_returns_the_report_and_every_error(make_workspace):
     )
     too_long = Diagnostic(
         "error",
-        "this position makes 3 pages, more than the limit of 1; shorten it, or raise "
+        "this position makes 2 pages, more than the limit of 1; shorten it, or raise "
         "'limits: pages:' in standpunt.yaml",
         "page-limit",
         Location("positions/care.yaml", 1, 1),

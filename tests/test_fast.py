@@ -252,6 +252,8 @@ def test_the_preview_renders_under_the_limits_of_standpunt_yaml(make_workspace):
     from standpunt.preview.serve import Preview
 
     root = make_workspace()
+    care = root / "positions/care.yaml"  # a report: a cover and a page, over a one-page limit
+    care.write_text(care.read_text("utf-8") + "layout: report\n", "utf-8")
     config = root / "standpunt.yaml"
     preview = Preview(root, ["care"])
     try:

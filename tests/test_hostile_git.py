@@ -47,7 +47,7 @@ MECHANISMS = (
 
 #: The commands run on the hostile repository, with their arguments.
 COMMANDS = {
-    "build": ("build",),
+    "build": ("build", "--allow-modified"),  # the adopted text is edited since its commit
     "diff": ("diff", "care", "--format", "text"),
     "diff-pdf": ("diff", "care", "HEAD~1", "HEAD"),
     "history": ("history", "care"),

@@ -414,6 +414,7 @@ def test_hostile_serve_never_hands_out_a_link_out_of_build(tmp_path: Path) -> No
     root = workspace(tmp_path / "ws", {"standpunt.yaml": CONFIG})
     with preview_server(root, ["care"], port=0) as (server, _preview):
         served = Served(server.server_address[1])
+        assert served.get("/care")[0] == 200  # the page, made when first asked for
         status, headers, body = served.get("/care.pdf")
         assert status == 200 and headers["content-type"] == "application/pdf"
         assert body.startswith(b"%PDF-") and b"SECRET" not in body
@@ -437,8 +438,8 @@ def test_hostile_serve_makes_again_what_build_held_before_it(tmp_path: Path) -> 
     from standpunt.preview.serve import preview_server
 
     root = workspace(tmp_path / "ws", {"standpunt.yaml": CONFIG})
-    with preview_server(root, ["care"], port=0):
-        pass  # its build leaves build/ and a state that calls care.html current
+    # a build leaves build/ and a state that calls care.html current
+    assert CliRunner().invoke(main, ["-C", str(root), "build", "--format", "html"]).exit_code == 0
     planted = root / "build" / "care.html"
     planted.write_text("<p>PLANTED <script>alert(1)</script></p>", encoding="utf-8")
     with preview_server(root, ["care"], port=0) as (server, _preview):
@@ -537,7 +538,7 @@ def test_hostile_refused_image_is_a_located_warning_not_a_bare_line(tmp_path: Pa
     # Each description stands where its image would (pdfium reads alt text drawn last).
     text = flat_text(root / "build" / "care.pdf")
     assert "First paragraph. and here. linked web" in text
-    assert "Made with Standpunt 0.1.0 absolute up linked web" in text
+    assert "Made with Standpunt 0.1.0 · not versioned absolute up linked web" in text
 
 
 def test_hostile_preview_composes_only_a_page_the_cleaner_wrote() -> None:

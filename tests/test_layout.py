@@ -272,10 +272,14 @@ def test_no_author_name_is_hyphenated(demo: Path, notes: Path) -> None:
             for line, following in itertools.pairwise(page):
                 if hyphenated(line) and following.split():
                     start, rest = re.split(r"\W+", line[:-1])[-1], following.split()[0]
+                    # a citation: the name is followed by its year within a few words
+                    # ("kers et al., 2022"); a name in the authors' own sentence is not one
+                    cited = re.match(r"\S*(?:\s+\S+){0,4}?\s*\(?(?:1[89]|20)\d\d", following)
                     for name in families:
                         family = name.split()[-1]
                         split = start and family.startswith(start) and len(start) < len(family)
-                        assert not (split and rest.startswith(family[len(start) :])), (pdf, name)
+                        broken = split and rest.startswith(family[len(start) :])
+                        assert not (broken and cited), (pdf, name)
 
 
 # --------------------------------------------------------------------------- floats and notes

@@ -349,6 +349,7 @@ def test_the_pre_commit_hook_is_a_valid_manifest_and_runs_check(
     (hook,) = load_manifest(str(REPO / ".pre-commit-hooks.yaml"))
     assert hook["id"] == "standpunt-check"
     root = copy_demo(tmp_path / "ws")
+    (root / ".gitignore").write_text("/build/\n")  # as init writes it: check's cache is no change
     _git(root, "init", "-q")
     local = {**{k: hook[k] for k in ("id", "name", "entry", "files", "pass_filenames")}}
     local["language"] = "system"  # the same hook, run with the Standpunt installed here

@@ -244,8 +244,10 @@ class Origin:
             date=origin.date,
             label=origin.version,
         )
+        # dated as the publisher's own PDF is: the position's date, else its commit's
+        dated = planned.position.date or origin.date
         theirs = version_stamp(
-            stamp, planned.lang, labels, status=planned.position.status, dated=origin.date
+            stamp, planned.lang, labels, status=planned.position.status, dated=dated
         )
         if unchanged:
             self.publisher, self.version, self.date = origin.publisher, theirs, origin.date

@@ -120,6 +120,9 @@ def _walk(root: Path, folders: Iterable[Path]) -> dict[str, str]:
             continue
         # below a real folder inside the workspace, a file that is no link is inside too
         trusted = folder == BUILTIN_TEMPLATES or inside(folder, [root])
+        if not trusted:  # an evidence: folder out of the workspace is refused, never walked
+            found[str(folder)] = "outside"
+            continue
         pending = [str(folder)]
         while pending:
             with os.scandir(pending.pop()) as listing:
