@@ -16,7 +16,7 @@ def test_ci_runs_exactly_the_readmes_test_command() -> None:
     assert (REPO / ".ci/run").read_text(encoding="utf-8").rstrip("\n").endswith("\n" + command)
     steps = command.split(" && ")
     assert steps == [
-        "sh scripts/system-deps.sh",
+        "sh scripts/system-deps.sh test",
         "python3 -m pip install -e '.[test]'",
         "python3 -m ruff check .",
         "python3 -m ruff format --check .",

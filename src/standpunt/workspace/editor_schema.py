@@ -65,10 +65,11 @@ def schemas() -> dict[str, dict[str, Any]]:
 
 def schema_texts() -> dict[str, bytes]:
     """Each schema as the bytes written: stable key order, so a re-run changes nothing."""
-    return {
-        name: (json.dumps(schema, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-        for name, schema in schemas().items()
-    }
+    texts = {}
+    for name, schema in schemas().items():
+        text = json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+        texts[name] = text.encode("utf-8")
+    return texts
 
 
 def modeline(schema_name: str, depth: int) -> str:
@@ -88,6 +89,12 @@ def vscode_settings() -> dict[str, Any]:
 def _model_schema(model: Any, name: str, title: str) -> dict[str, Any]:
     schema = _lenient(model.model_json_schema(mode="validation"))
     _accept_short_forms(schema)
+    # Every part of a file refuses unknown fields, as the models do; said for each, so that
+    # the schema is the same whichever pydantic release writes it (some leave it out for
+    # a dataclass such as the limits).
+    for part in [schema, *schema.get("$defs", {}).values()]:
+        if part.get("type") == "object" and "properties" in part:
+            part["additionalProperties"] = False
     return {"$schema": _DRAFT, "$id": _BASE + name, "title": title, **schema}
 
 
