@@ -44,6 +44,13 @@ class Tally:
             if left == 0:
                 self._progress.done(position_id, self._outcomes[position_id])
 
+    def noticed(self, task: OutputTask, notices: tuple[str, ...]) -> None:
+        """What the render said of an output it made, as warnings at the position's file."""
+        where = self._where[task.position_id]
+        self._outcomes[task.position_id].warnings.extend(
+            Diagnostic("warning", notice, "note-moved", where) for notice in notices
+        )
+
     def written(self, task: OutputTask) -> None:
         self._outcomes[task.position_id].written.append(task.target)
         self._done(task.position_id)
@@ -92,6 +99,7 @@ def commit(
         tally.failed(task, StandpuntError(message, code="write-failed"))
         return
     state.outputs[task.target.name] = task.input_hash
+    tally.noticed(task, result.notices)
     tally.written(task)
 
 

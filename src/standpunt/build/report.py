@@ -20,6 +20,8 @@ class Outcome:
     written: list[Path] = field(default_factory=list)
     current: list[Path] = field(default_factory=list)
     error: Diagnostic | None = None
+    #: What its render had to say about outputs it made (a note the layout moved), as warnings.
+    warnings: list[Diagnostic] = field(default_factory=list)
 
 
 class Progress(Protocol):

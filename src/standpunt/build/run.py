@@ -46,7 +46,12 @@ def run(
     tally.start()
     if plan.to_make():
         render(workspace, plan, options, workers, tally, citers)
-    report = BuildReport(tally.outcomes(), len(chosen) - len(buildable), diagnostics)
+    outcomes = tally.outcomes()
+    # what the renders said (a note the layout moved) joins the build's other warnings
+    said = [warning for outcome in outcomes for warning in outcome.warnings]
+    if said:
+        diagnostics = sorted([*diagnostics, *said], key=Diagnostic.sort_key)
+    report = BuildReport(outcomes, len(chosen) - len(buildable), diagnostics)
     if not ids:
         report.removed = remove_stale(workspace, plan.state, plan.state.path.parent)
     complete = not ids and len(buildable) == len(workspace.positions)

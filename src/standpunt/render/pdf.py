@@ -84,7 +84,7 @@ def pdf_identifier(html: str, roots: Sequence[Path]) -> bytes:
     return hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode()
 
 
-def write_pdf(request: RenderRequest) -> bytes:
+def write_pdf(request: RenderRequest, notices: list[str] | None = None) -> bytes:
     """Render a request to PDF bytes, reading only below its roots (the first is the base).
 
     The same request gives the same bytes: times come from ``epoch``, the file identifier from
@@ -119,7 +119,7 @@ def write_pdf(request: RenderRequest) -> bytes:
             document = HTML(string=request.html, base_url=base, url_fetcher=fetcher).render(
                 font_config=_font_config(), **options
             )
-        _check_pages(document, request)
+        _check_pages(document, request, notices)
         with _weasyprint_failures():
             pdf = document.write_pdf(finisher=finish_tags, **options)
     finally:
@@ -149,7 +149,9 @@ def _weasyprint_failures() -> Iterator[None]:
         raise StandpuntError(f"the PDF could not be made: {exc}", code="pdf-failed") from exc
 
 
-def _check_pages(document: Document, request: RenderRequest) -> None:
+def _check_pages(
+    document: Document, request: RenderRequest, notices: list[str] | None = None
+) -> None:
     """No PDF over the page limit, and none that lost an expected anchor."""
     if request.page_limit is not None and len(document.pages) > request.page_limit:
         raise StandpuntError(
@@ -160,13 +162,16 @@ def _check_pages(document: Document, request: RenderRequest) -> None:
     lost = missing_anchors(document, request.expected)
     for anchor, call, note in notes_off_their_page(document, request.expected):
         # WeasyPrint moves a note called just before a block it pushes to the next page (a
-        # pull quote, a heading) onto that page; said, not refused, until it can be avoided.
-        log.warning(
-            "the layout put %s on page %d, away from its call on page %d",
-            request.expected[anchor],
-            note,
-            call,
+        # pull quote, a heading) onto that page; said (as a warning of the build), not
+        # refused, until it can be avoided.
+        said = (
+            f"the layout put {request.expected[anchor]} on page {note}, away from its call on "
+            f"page {call}; a shorter paragraph or a pull quote elsewhere keeps them together"
         )
+        if notices is None:
+            log.warning("%s", said)
+        else:
+            notices.append(said)
     if lost:
         listed = "; ".join(request.expected[anchor] for anchor in lost[:5])
         more = f" and {len(lost) - 5} more" if len(lost) > 5 else ""

@@ -58,6 +58,8 @@ class JobResult:
     key: str
     data: bytes | None = None
     error: StandpuntError | None = None
+    #: What the render has to say about an output it made (a note the layout moved).
+    notices: tuple[str, ...] = ()
 
 
 class WorkerBug(Exception):
@@ -79,8 +81,9 @@ class WorkerTraceback(Exception):
         return f'\n"""\n{self.text}"""'
 
 
-def run_job(job: Job, limits: Limits) -> bytes:
-    """Render one job in this process (what a worker does)."""
+def run_job(job: Job, limits: Limits, notices: list[str] | None = None) -> bytes:
+    """Render one job in this process (what a worker does); what the PDF's render has to say
+    goes into ``notices``."""
     from standpunt.render.template import render_html
 
     html = (
@@ -98,7 +101,7 @@ def run_job(job: Job, limits: Limits) -> bytes:
     assert job.pdf is not None, "a print job carries its PDF settings"
     from standpunt.render.pdf import write_pdf
 
-    return write_pdf(job.pdf.for_page(html, limits.pages))
+    return write_pdf(job.pdf.for_page(html, limits.pages), notices)
 
 
 def _worker_main(conn: Connection, limits: Limits, pdf: bool) -> None:
@@ -142,7 +145,9 @@ def _worker_main(conn: Connection, limits: Limits, pdf: bool) -> None:
                     stream.flush()
             os._exit(0)
         try:
-            conn.send(("ok", job.key, run_job(job, limits)))
+            notices: list[str] = []
+            data = run_job(job, limits, notices)
+            conn.send(("ok", job.key, (data, notices)))
         except StandpuntError as exc:
             conn.send(("error", job.key, (exc.message, exc.location, exc.code)))
         except MemoryError:
@@ -290,7 +295,8 @@ class Pool:
             what, trace = payload
             raise WorkerBug(f"{what} (in a render worker)") from WorkerTraceback(trace)
         if status == "ok":
-            done(JobResult(job.key, data=payload))
+            data, notices = payload
+            done(JobResult(job.key, data=data, notices=tuple(notices)))
         else:
             message, location, code = payload
             done(JobResult(job.key, error=StandpuntError(message, location, code)))
