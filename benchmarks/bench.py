@@ -497,9 +497,10 @@ def main() -> None:
     for key, name, ours, base, target, what in results:
         ratio = ours / base
         unit = "MiB" if key.startswith("P5") else "s"
-        if key.startswith("P6") and ours > 1.0:
-            target = 0.0  # over the second it may take: missed, whatever the ratio
         mark = "ok" if ratio <= target else "MISSED"
+        if key.startswith("P6") and ours > 1.0:
+            mark = "MISSED"  # over the second it may take, whatever the ratio
+            what += " (and over 1 s)"
         print(
             f"{key:4} {name:<{width}}  {ours:>7.2f} {unit:<3} {base:>7.2f} {unit:<3}"
             f"{ratio:>6.2f}x {target:>6.2f}x  {mark:6} vs {what}"
