@@ -243,14 +243,10 @@ def _completion_root(ctx: click.Context) -> Path | None:
 
 
 def _complete_positions(ctx: click.Context, _param: Any, incomplete: str) -> list[str]:
-    from standpunt.workspace.paths import POSITIONS_DIR, YAML_SUFFIXES, valid_id
+    from standpunt.workspace.paths import position_ids
 
     root = _completion_root(ctx)
-    folder = root / POSITIONS_DIR if root else None
-    if folder is None or not folder.is_dir():
-        return []
-    ids = (p.name.rsplit(".", 1)[0] for p in folder.iterdir() if p.name.endswith(YAML_SUFFIXES))
-    return sorted(pid for pid in ids if valid_id(pid) and pid.startswith(incomplete))
+    return [pid for pid in position_ids(root) if pid.startswith(incomplete)] if root else []
 
 
 def _complete_partners(ctx: click.Context, _param: Any, incomplete: str) -> list[str]:
@@ -269,6 +265,15 @@ def _complete_styles(_ctx: click.Context, _param: Any, incomplete: str) -> list[
     from standpunt.cite.citeproc import style_names
 
     return [name for name in style_names() if name.startswith(incomplete)]
+
+
+#: The ``--partner KEY`` of the signing commands, completed from standpunt.yaml.
+_PARTNER = click.option(
+    "--partner",
+    required=True,
+    shell_complete=_complete_partners,
+    help="The partner's key in standpunt.yaml.",
+)
 
 
 def _root(ctx: click.Context) -> Path:
@@ -795,12 +800,7 @@ def fingerprint(ctx: click.Context, position: str) -> Result:
 
 @main.command()
 @click.argument("position", shell_complete=_complete_positions)
-@click.option(
-    "--partner",
-    required=True,
-    shell_complete=_complete_partners,
-    help="The partner's key in standpunt.yaml.",
-)
+@_PARTNER
 @click.option("--by", "signer", required=True, help="Who signs for the partner.")
 @click.option("--role", help="The signer's role, e.g. director.")
 @click.pass_context
@@ -821,12 +821,7 @@ def statement(
 
 @main.command()
 @click.argument("position", shell_complete=_complete_positions)
-@click.option(
-    "--partner",
-    required=True,
-    shell_complete=_complete_partners,
-    help="The partner's key in standpunt.yaml.",
-)
+@_PARTNER
 @click.option("--by", "signer", required=True, help="Who signs for the partner.")
 @click.option("--role", help="The signer's role, e.g. director.")
 @click.option("--fingerprint", "expect", help="Sign only if the text still has this fingerprint.")
@@ -933,12 +928,7 @@ def accept(ctx: click.Context, reply: Path) -> Result:
 
 @main.command()
 @click.argument("position", shell_complete=_complete_positions)
-@click.option(
-    "--partner",
-    required=True,
-    shell_complete=_complete_partners,
-    help="The partner's key in standpunt.yaml.",
-)
+@_PARTNER
 @click.pass_context
 @ends_with_exit_code
 def unsign(ctx: click.Context, position: str, partner: str) -> Result:

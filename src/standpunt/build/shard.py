@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from standpunt.errors import UsageError
-from standpunt.workspace.paths import POSITIONS_DIR, YAML_SUFFIXES, valid_id
+from standpunt.workspace.paths import position_ids, valid_id
 
 _SHARD = re.compile(r"([0-9]{1,4})/([0-9]{1,4})")
 MAX_SHARDS = 1000
@@ -61,11 +61,5 @@ def shard_ids(root: Path, shard: Shard, ids: list[str] | None) -> list[str]:
     a CI workflow runs before the shards) reports it.
     """
     if ids is None:
-        folder = root / POSITIONS_DIR
-        names = sorted(folder.iterdir()) if folder.is_dir() else []
-        ids = [
-            path.name.rsplit(".", 1)[0]
-            for path in names
-            if path.name.lower().endswith(YAML_SUFFIXES) and not path.name.startswith(".")
-        ]
+        ids = position_ids(root)
     return sorted(pid for pid in dict.fromkeys(ids) if valid_id(pid) and shard.holds(pid))

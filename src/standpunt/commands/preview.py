@@ -11,7 +11,7 @@ from pathlib import Path
 from standpunt.commands.result import Result
 from standpunt.errors import UsageError, did_you_mean
 from standpunt.preview.serve import LOOPBACK, preview_server, watch
-from standpunt.workspace.paths import POSITIONS_DIR, YAML_SUFFIXES
+from standpunt.workspace.paths import has_position_file, position_ids
 
 
 @dataclass
@@ -39,11 +39,9 @@ def serve(root: Path, positions: list[str] | None, port: int) -> Iterator[Servin
 
 def _known(root: Path, ids: list[str]) -> None:
     """Refuse an id no position file has, before anything starts."""
-    folder = root / POSITIONS_DIR
     for pid in ids:
-        if not any((folder / f"{pid}{suffix}").is_file() for suffix in YAML_SUFFIXES):
-            known = sorted(p.name.rsplit(".", 1)[0] for p in folder.glob("*.y*ml"))
+        if not has_position_file(root, pid):
             raise UsageError(
-                f"no position '{pid}' in positions/{did_you_mean(pid, known)}",
+                f"no position '{pid}' in positions/{did_you_mean(pid, position_ids(root))}",
                 code="unknown-position",
             )

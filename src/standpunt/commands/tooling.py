@@ -9,7 +9,7 @@ from standpunt.commands.create import Created
 from standpunt.workspace.ci import default_shards, write_workflow
 from standpunt.workspace.editor_schema import schema_texts
 from standpunt.workspace.files import write_atomic, write_inside
-from standpunt.workspace.paths import POSITIONS_DIR, YAML_SUFFIXES
+from standpunt.workspace.paths import position_ids
 
 
 def schema(folder: Path, root: Path | None = None) -> Created:
@@ -30,12 +30,6 @@ def schema(folder: Path, root: Path | None = None) -> Created:
 def ci(root: Path, platform: str, shards: int | None, install: str | None) -> Created:
     """A workflow for ``platform`` in the workspace at ``root``; never overwrites one."""
     if shards is None:
-        folder = root / POSITIONS_DIR
-        count = (
-            sum(1 for p in folder.iterdir() if p.name.lower().endswith(YAML_SUFFIXES))
-            if folder.is_dir()
-            else 0
-        )
-        shards = default_shards(count)
+        shards = default_shards(len(position_ids(root)))
     path = write_workflow(root, platform, shards, install)
     return Created(files=[path.relative_to(root).as_posix()])

@@ -44,9 +44,9 @@ from standpunt.render.workers import Pool
 from standpunt.workspace.paths import (
     BUILD_DIR,
     CONFIG_FILE,
-    POSITIONS_DIR,
-    YAML_SUFFIXES,
+    has_position_file,
     inside,
+    position_ids,
     valid_id,
 )
 
@@ -204,7 +204,7 @@ class Preview:
         with self._lock:
             if form in self._made.get(pid, set()):
                 return
-            if pid not in self.open and not _position_file(self.root, pid):
+            if pid not in self.open and not has_position_file(self.root, pid):
                 return
             self.open[pid] = None
             self._stage([pid], (form,))
@@ -258,23 +258,6 @@ class Preview:
     def close(self) -> None:
         self._pool.close()
         self._citer.close()
-
-
-def _position_file(root: Path, pid: str) -> bool:
-    """Whether positions/ holds a file for the position ``pid`` (a valid id)."""
-    folder = root / POSITIONS_DIR
-    return any((folder / f"{pid}{suffix}").is_file() for suffix in YAML_SUFFIXES)
-
-
-def position_ids(root: Path) -> list[str]:
-    """The ids of the position files in positions/, by name only (nothing is read)."""
-    folder = root / POSITIONS_DIR
-    try:
-        names = [entry.name for entry in os.scandir(folder) if entry.is_file()]
-    except OSError:
-        return []
-    ids = (name.rsplit(".", 1)[0] for name in names if name.endswith(YAML_SUFFIXES))
-    return sorted(pid for pid in ids if valid_id(pid))
 
 
 def _moved_on(state: PreviewState, seen: int) -> bool:

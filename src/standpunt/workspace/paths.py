@@ -202,6 +202,24 @@ def inside_folder(folder: Path, root: Path, display: str) -> Path:
     return folder
 
 
+def position_ids(root: Path) -> list[str]:
+    """The ids of the position files in positions/, sorted, by name only (nothing is read); a
+    name that can be no id is left out (reading the workspace reports it)."""
+    folder = root / POSITIONS_DIR
+    try:
+        names = [entry.name for entry in os.scandir(folder) if entry.is_file()]
+    except OSError:
+        return []
+    ids = (name.rsplit(".", 1)[0] for name in names if name.lower().endswith(YAML_SUFFIXES))
+    return sorted(pid for pid in ids if valid_id(pid))
+
+
+def has_position_file(root: Path, pid: str) -> bool:
+    """Whether positions/ holds a file for the position ``pid``."""
+    folder = root / POSITIONS_DIR
+    return any((folder / f"{pid}{suffix}").is_file() for suffix in YAML_SUFFIXES)
+
+
 def find_root(start: Path | None = None) -> Path:
     """The nearest folder at or above ``start`` that holds standpunt.yaml."""
     here = (start or Path.cwd()).resolve()
