@@ -386,3 +386,43 @@ def test_hostile_git_a_repository_of_another_user_is_explained(tmp_path: Path) -
     with pytest.raises(GitUnavailable) as caught:
         run_git(root, "rev-parse", "HEAD")
     assert caught.value.reason.startswith("this git repository belongs to another user account")
+
+
+def test_hostile_git_a_configuration_that_blocks_is_waited_for_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolated_git: None
+) -> None:
+    """A ``.git/config`` that includes a FIFO blocks every git call until the time limit. The
+    build waits for that once: the repository is not asked again, and the position is built
+    as not versioned (before, each of a build's git calls waited its full time)."""
+    root = tmp_path / "ws"
+    for name, text in (
+        ("standpunt.yaml", CONFIG),
+        ("positions/care.yaml", POSITION.replace("status: adopted", "status: draft")),
+        ("evidence/refs.yaml", EVIDENCE),
+    ):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    git_cmd(root, "init", "-q")
+    git_cmd(root, "add", "-A")
+    git_cmd(root, "commit", "-q", "-m", "First")
+    os.mkfifo(root / ".git/blocking")
+    with (root / ".git/config").open("a", encoding="utf-8") as config:
+        config.write("[include]\n\tpath = blocking\n")
+    started: list[list[str]] = []
+    real_popen = subprocess.Popen
+
+    def counted(command: list[str], *args: object, **kwargs: object) -> object:
+        started.append(command)
+        return real_popen(command, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(git, "TIMEOUT_SECONDS", 1.0)
+    monkeypatch.setattr(git.subprocess, "Popen", counted)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    result = CliRunner().invoke(main, ["-C", str(root), "build"])
+    assert result.exit_code == 0, result.output
+    assert (root / "build/care.pdf").is_file()
+    assert len([c for c in started if c[0] == "git"]) == 1
+    with pytest.raises(GitUnavailable) as caught:
+        run_git(root, "rev-parse", "HEAD")
+    assert caught.value.reason == "git did not answer within 1 seconds"
+    assert len([c for c in started if c[0] == "git"]) == 1

@@ -40,6 +40,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import IO
 
@@ -97,6 +98,14 @@ _REFUSED_OPTIONS = ("--textconv", "--filters", "-p", "--patch", "--ext-diff", "-
 #: How long one git call may take before Standpunt gives up on it.
 TIMEOUT_SECONDS = 30.0
 
+#: How long a repository that did not answer in time is not asked again. A configuration that
+#: includes a FIFO blocks every git call in that repository; without this memory a build asks
+#: several times and waits :data:`TIMEOUT_SECONDS` for each, and the preview blocks on every save.
+_SILENCE_SECONDS = 300.0
+
+#: Repositories (by resolved folder) that did not answer in time: when, and why.
+_unanswered: dict[str, tuple[float, str]] = {}
+
 #: The most of git's answer (its standard output) that is read; more is "too large".
 MAX_OUTPUT_BYTES = 64 * 1024 * 1024
 #: The most of git's complaints (its standard error) that is kept.
@@ -120,6 +129,10 @@ class GitUnavailable(Exception):
         self.reason = reason
 
 
+class _NoAnswer(GitUnavailable):
+    """Git did not answer in time: the repository is not asked again for a while."""
+
+
 def run_git(
     root: Path, *args: str, stdin: bytes | None = None, check: bool = False
 ) -> subprocess.CompletedProcess[bytes]:
@@ -130,6 +143,11 @@ def run_git(
     reads the exit code itself.
     """
     command = [*_GIT, *_checked(args)]
+    folder = os.path.realpath(root)
+    if silent := _unanswered.get(folder):
+        if time.monotonic() - silent[0] < _SILENCE_SECONDS:
+            raise GitUnavailable(silent[1])
+        del _unanswered[folder]
     try:
         process = subprocess.Popen(
             command,
@@ -145,7 +163,11 @@ def run_git(
         raise GitUnavailable("git is not installed (or not on the PATH)") from None
     except OSError as exc:
         raise GitUnavailable(f"git could not be run ({exc.strerror or exc})") from None
-    result = _communicate(process, command, stdin)
+    try:
+        result = _communicate(process, command, stdin)
+    except _NoAnswer as exc:
+        _unanswered[folder] = (time.monotonic(), exc.reason)
+        raise GitUnavailable(exc.reason) from None
     if result.returncode != 0:
         message = result.stderr.decode("utf-8", "replace")
         if _NOT_A_REPO in message:
@@ -204,7 +226,7 @@ def _communicate(
         process.kill()
         process.wait()
         if not too_much.is_set():
-            raise GitUnavailable(f"git did not answer within {TIMEOUT_SECONDS:g} seconds") from None
+            raise _NoAnswer(f"git did not answer within {TIMEOUT_SECONDS:g} seconds") from None
     for reader in readers:
         reader.join()
     if too_much.is_set():
