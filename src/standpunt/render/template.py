@@ -320,6 +320,8 @@ def view_model(page: Page) -> dict[str, Any]:
         day = signature.get("date")
         partner["signed_on"] = format_date(day, lang) if day else None
     position = _position(page.position_id, page.position, html, lang, text, partners)
+    if position["consultation"] is not None and not position["consultation"]["address"]:
+        position["consultation"].update(_respond_to(page))
     position["layout"] = layout_of(page.position, workspace.config.layout)
     return {
         "lang": lang,
@@ -428,6 +430,15 @@ def _partners(
     ]
 
 
+def _respond_to(page: Page) -> dict[str, str | None]:
+    """Where a consultation without its own address takes responses: the first author with
+    an e-mail address, else the publisher's contact (a deadline without an address tells a
+    reader nothing they can act on)."""
+    org = page.publisher or page.workspace.config.organisation
+    address = next((a.email for a in page.position.authors if a.email), None) or org.contact
+    return {"address": address, "href": contact_href(address) if address else None}
+
+
 def _organisation(
     workspace: Workspace, publisher: Organisation | None, position_id: str
 ) -> dict[str, Any]:
@@ -470,7 +481,8 @@ def _marks(page: Page, text: dict[str, str]) -> list[str]:
     if status in ("draft", "consultation", "withdrawn"):
         marks.append(text[f"status_mark_{status}"])
     if page.version.get("working_copy"):
-        marks.append(text["working_copy"])
+        adopted = status in ("adopted", "withdrawn")
+        marks.append(text["working_copy" if adopted else "working_copy_unadopted"])
     if page.pending_build:
         marks.append(text["pending_mark"])
     return marks

@@ -1,0 +1,111 @@
+"""What a PDF tells an outside reader about the text's standing: a working copy says what it is a
+working copy of, and a consultation always says where responses go.
+
+Each test builds the demo (or a copy changed for the case) and reads the PDF back with pypdfium2.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pypdfium2 as pdfium
+from click.testing import CliRunner
+
+from conftest import copy_demo
+from standpunt.cli import main
+
+CONSULTATION = "positions/coalitions-for-social-policy.yaml"
+ADOPTED = "positions/organisaties-kiezen-positie.yaml"
+
+
+def build(root: Path, *args: str) -> str:
+    result = CliRunner().invoke(main, ["-C", str(root), "build", *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def pages(pdf: Path) -> list[str]:
+    """Each page's text on one line."""
+    document = pdfium.PdfDocument(str(pdf))
+    try:
+        return [" ".join(page.get_textpage().get_text_range().split()) for page in document]
+    finally:
+        document.close()
+
+
+def git(root: Path, *args: str) -> None:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("GIT_")},
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_AUTHOR_NAME": "A",
+        "GIT_AUTHOR_EMAIL": "a@example.org",
+        "GIT_COMMITTER_NAME": "C",
+        "GIT_COMMITTER_EMAIL": "c@example.org",
+        "GIT_CEILING_DIRECTORIES": str(root.parent),
+    }
+    subprocess.run(["git", *args], cwd=root, env=env, capture_output=True, check=True)
+
+
+def edit(root: Path, name: str, old: str, new: str) -> None:
+    path = root / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def committed_demo(tmp_path: Path) -> Path:
+    root = copy_demo(tmp_path / "ws")
+    git(root, "-c", "init.defaultBranch=main", "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "Demo")
+    return root
+
+
+def test_a_consultation_with_uncommitted_changes_is_a_working_copy_not_yet_committed(
+    tmp_path: Path,
+) -> None:
+    """Before, it said "not the adopted text": as if an adopted text existed."""
+    root = committed_demo(tmp_path)
+    edit(root, CONSULTATION, "We invite partners", "We warmly invite partners")
+    build(root, "coalitions-for-social-policy")
+    text = pages(root / "build/coalitions-for-social-policy.pdf")
+    assert all("WORKING COPY, NOT YET COMMITTED" in page.upper() for page in text)
+    assert not any("ADOPTED TEXT" in page.upper() for page in text)
+
+
+def test_an_adopted_position_built_from_a_working_copy_says_so_on_every_page(
+    tmp_path: Path,
+) -> None:
+    root = committed_demo(tmp_path)
+    edit(root, ADOPTED, "title: ", "title: Nieuw, ")
+    build(root, "organisaties-kiezen-positie", "--allow-modified")
+    text = pages(root / "build/organisaties-kiezen-positie.pdf")
+    assert all("WERKVERSIE, NIET DE GOEDGEKEURDE TEKST" in page.upper() for page in text)
+
+
+def respond_line(pdf: Path) -> str:
+    found = re.search(r"Please respond by June 30, 2026 Send responses to (\S+)", pages(pdf)[0])
+    assert found, pages(pdf)[0]
+    return found.group(1)
+
+
+def test_a_consultation_without_an_address_takes_responses_at_an_author_or_the_contact(
+    tmp_path: Path,
+) -> None:
+    root = copy_demo(tmp_path / "ws")
+    edit(root, CONSULTATION, "  address: standpunt@saamo.be\n", "")
+    build(root, "coalitions-for-social-policy")
+    pdf = root / "build/coalitions-for-social-policy.pdf"
+    assert respond_line(pdf) == "info@saamo.be"  # the organisation's contact
+    edit(
+        root,
+        CONSULTATION,
+        "  - name: Lotte Verhaegen\n",
+        "  - name: Lotte Verhaegen\n    email: lotte@saamo.be\n",
+    )
+    build(root, "coalitions-for-social-policy")
+    assert respond_line(pdf) == "lotte@saamo.be"  # the first author with an address
