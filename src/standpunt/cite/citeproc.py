@@ -30,8 +30,11 @@ from standpunt.pandoc import MARKDOWN_FORMAT, run_pandoc
 #: title block (as when all texts were read as one document), and without YAML metadata
 #: blocks: a text sets no option of pandoc's (``citation-abbreviations``, ``bibliography``,
 #: ``csl``: files pandoc would read). Lines between two ``---`` are text, and ``---`` alone
-#: stays a horizontal rule.
-TEXT_FORMAT = MARKDOWN_FORMAT + "-pandoc_title_block-yaml_metadata_block"
+#: stays a horizontal rule. A web or e-mail address written bare (``https://…``,
+#: ``info@saamo.be``) is a link, as readers expect of a PDF, which breaks only at a URL's
+#: sensible points; an ``@`` inside such an address is then no citation, which only makes
+#: ``check`` (it reports one there) stricter than the build.
+TEXT_FORMAT = MARKDOWN_FORMAT + "-pandoc_title_block-yaml_metadata_block+autolink_bare_uris"
 
 #: The shape of :class:`CitedText` as cached and as ``shape.lua`` writes it; part of the cache
 #: key, so a change of shape is a cache miss, never a misread entry.

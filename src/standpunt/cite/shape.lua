@@ -571,8 +571,36 @@ local function cited_keys()
   return keys
 end
 
+--- Quotation marks by language (the primary subtag), as the CSL locales write them: citeproc
+--- already writes the style's quotes this way, and the author's own "…" must match them.
+--- Languages not listed keep pandoc's “…”.
+local QUOTES = {
+  de = { double = { '\u{201E}', '\u{201C}' }, single = { '\u{201A}', '\u{2018}' } },
+  fr = { double = { '\u{AB}\u{A0}', '\u{A0}\u{BB}' }, single = { '\u{201C}', '\u{201D}' } },
+  nl = { double = { '\u{201C}', '\u{201D}' }, single = { '\u{2018}', '\u{2019}' } },
+  en = { double = { '\u{201C}', '\u{201D}' }, single = { '\u{2018}', '\u{2019}' } },
+}
+
+--- The author's quotations (what pandoc's smart typography made of "…" and '…') in the
+--- marks of the document's language.
+local function localized_quotes(document)
+  local lang = pandoc.utils.stringify(document.meta.lang or ''):lower():match('^(%a+)')
+  local marks = QUOTES[lang or '']
+  if not marks then return document end
+  return document:walk {
+    Quoted = function(quoted)
+      local pair = quoted.quotetype == 'DoubleQuote' and marks.double or marks.single
+      local inlines = pandoc.Inlines { pandoc.Str(pair[1]) }
+      inlines:extend(quoted.content)
+      inlines:insert(pandoc.Str(pair[2]))
+      return inlines
+    end,
+  }
+end
+
 function Writer(document, options)
   OPTIONS = options
+  document = localized_quotes(document)
   local found = pandoc.Div {}
   for _, block in ipairs(document.blocks) do
     if block.identifier == 'refs' then found = block end

@@ -351,13 +351,13 @@ def _position(
     partners: list[dict[str, Any]],
 ) -> dict[str, Any]:
     """The position itself: its fields, its texts as HTML, and who co-signs it."""
-    title = typographic(position.title)
+    title = typographic(position.title, lang)
     consultation = position.consultation
     return {
         "id": position_id,
         "title": title,
         "running_title": running_title(title),
-        "subtitle": typographic(position.subtitle) if position.subtitle else None,
+        "subtitle": typographic(position.subtitle, lang) if position.subtitle else None,
         "date": format_date(position.date, lang) if position.date else None,
         "date_iso": position.date.isoformat() if position.date else None,
         "status": position.status,
@@ -375,7 +375,7 @@ def _position(
         if consultation is not None and position.status == "consultation"
         else None,
         "summary": html.get("summary"),
-        "sections": _sections(position, html),
+        "sections": _sections(position, html, lang),
         "recommendations": [
             html[ask_key(number)] for number in range(1, len(position.recommendations) + 1)
         ],
@@ -384,7 +384,7 @@ def _position(
     }
 
 
-def _sections(position: Position, html: dict[str, Markup]) -> list[dict[str, Any]]:
+def _sections(position: Position, html: dict[str, Markup], lang: str) -> list[dict[str, Any]]:
     sections = []
     for number, section in enumerate(position.sections, 1):
         # The body comes in two parts, its lead (the first paragraph, with any heading before
@@ -396,7 +396,7 @@ def _sections(position: Position, html: dict[str, Markup]) -> list[dict[str, Any
             {
                 "number": number,
                 "id": f"section-{number}",
-                "title": typographic(section.title),
+                "title": typographic(section.title, lang),
                 "body": Markup("\n").join(part for part in (lead, rest) if part),
                 "lead": lead,
                 "rest": rest,
@@ -488,14 +488,52 @@ def _marks(page: Page, text: dict[str, str]) -> list[str]:
     return marks
 
 
-#: A straight apostrophe inside or at the end of a word ("l'État", "'s avonds", "Jones'").
-_APOSTROPHE = re.compile(r"(?<=\w)'|'(?=\w)")
+#: Quotation marks by language (the primary subtag): double open, close, single open, close;
+#: the marks citeproc's locales write and pandoc's text gets (see ``shape.lua``).
+QUOTES = {
+    "de": ("\u201e", "\u201c", "\u201a", "\u2018"),
+    "fr": ("\u00ab\u00a0", "\u00a0\u00bb", "\u201c", "\u201d"),
+    "nl": ("\u201c", "\u201d", "\u2018", "\u2019"),
+    "en": ("\u201c", "\u201d", "\u2018", "\u2019"),
+}
+
+#: Where a quote opens: at the start, or after a space, an opening bracket or a dash.
+_OPENS_AFTER = frozenset(" \t\n([{\u2013\u2014/")
+
+#: Dutch elisions, whose apostrophe opens no quotation: 's avonds, 't, 'n.
+_ELISION = re.compile(r"'(?=[stn]\b)")
 
 
-def typographic(value: str) -> str:
-    """A plain-text title with typographic apostrophes (l'État → l’État): Markdown fields get
-    them from pandoc, titles are plain text."""
-    return _APOSTROPHE.sub("\u2019", value)
+def typographic(value: str, lang: str = "en") -> str:
+    """A plain-text title with typographic apostrophes (l'État → l’État) and quotation marks in
+    the marks of ``lang`` ("Markt" → „Markt“ in German): Markdown fields get them from pandoc,
+    titles are plain text. One pass, left to right: a straight quote opens after a space or at
+    the start, else closes; a single one closes only an open single quotation, else it is an
+    apostrophe."""
+    if "'" not in value and '"' not in value:
+        return value
+    d_open, d_close, s_open, s_close = QUOTES.get(lang.split("-")[0].lower(), QUOTES["en"])
+    value = _ELISION.sub("\u2019", value)
+    out: list[str] = []
+    single_open = False
+    before = " "
+    for index, char in enumerate(value):
+        after = value[index + 1] if index + 1 < len(value) else " "
+        if char == '"':
+            out.append(d_open if before in _OPENS_AFTER else d_close)
+        elif char == "'":
+            if before in _OPENS_AFTER and not after.isspace():
+                out.append(s_open)
+                single_open = True
+            elif single_open and not after.isalnum():
+                out.append(s_close)
+                single_open = False
+            else:
+                out.append("\u2019")
+        else:
+            out.append(char)
+        before = char
+    return "".join(out)
 
 
 #: The running head's longest title, in characters: one line of the page's top margin.
