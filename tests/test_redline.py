@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -675,4 +676,26 @@ def test_a_citation_in_a_note_style_is_shown_as_a_note() -> None:
     assert (
         note.html
         == '<span class="redline-note"><span>J. Smith, <em>Report</em> (2021).</span></span>'
+    )
+
+
+def test_a_committed_revision_is_dated_as_its_pdf_is() -> None:
+    """By the position's own ``date:`` (the date its PDF prints), not its commit's date; without
+    one, by the commit's; a working copy not committed is called one."""
+    from standpunt.build.diff import _Side
+    from standpunt.i18n import labels as labels_in
+
+    labels = labels_in("nl")
+    dated = {"version": "1.0", "date": "2026-03-12"}
+    assert _Side(dated, None, dt.date(2026, 12, 6)).name(labels, "nl") == (
+        "Versie 1.0 — 12 maart 2026"
+    )
+    assert _Side({"version": "1.0"}, None, dt.date(2026, 12, 6)).name(labels, "nl") == (
+        "Versie 1.0 — 6 december 2026"
+    )
+    assert _Side({**dated, "date": "not a date"}, None, dt.date(2026, 12, 6)).name(
+        labels, "nl"
+    ) == ("Versie 1.0 — 6 december 2026")
+    assert (
+        _Side(dated, None, None).name(labels, "nl") == "Versie 1.0 — werkversie (niet vastgelegd)"
     )

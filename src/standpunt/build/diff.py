@@ -76,8 +76,21 @@ class _Side:
         written = self.data.get("version") if isinstance(self.data, dict) else None
         label = str(written).strip() if isinstance(written, str | int | float) else ""
         name = fill(labels["redline_revision"], label=label) if label else self.typed
-        when = format_date(self.date, lang) if self.date else labels["redline_working"]
+        # a committed revision is dated as its PDF is: by the position's own date, if it has one
+        day = (_written_date(self.data) or self.date) if self.date else None
+        when = format_date(day, lang) if day else labels["redline_working"]
         return f"{name} — {when}" if name else when
+
+
+def _written_date(data: Any) -> dt.date | None:
+    """The ``date:`` a revision of a position gives itself, if it is a valid date."""
+    written = data.get("date") if isinstance(data, dict) else None
+    if isinstance(written, dt.date):
+        return written
+    try:
+        return dt.date.fromisoformat(str(written).strip()) if written is not None else None
+    except ValueError:
+        return None
 
 
 _FULL_HASH = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
