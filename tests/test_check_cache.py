@@ -109,6 +109,24 @@ def test_a_changed_file_is_checked_again(workspace: Path, counted: list[Any]) ->
     assert counted == [None, None]
 
 
+def test_a_file_changed_in_the_same_size_and_time_is_checked_again(
+    workspace: Path, counted: list[Any]
+) -> None:
+    """Files are compared by their bytes' hash, never by size and modification time."""
+    cli(workspace, "check")
+    path = workspace / "positions" / "other.yaml"
+    before = os.stat(path)
+    changed = OTHER.replace("nobody2020", "nobody2021")
+    assert len(changed) == len(OTHER)
+    path.write_text(changed)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = os.stat(path)
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    result = cli(workspace, "check")
+    assert (result.exit_code, result.output) == (1, EXPECTED.replace("nobody2020", "nobody2021"))
+    assert counted == [None, None]
+
+
 @pytest.mark.parametrize(
     "damage",
     [
