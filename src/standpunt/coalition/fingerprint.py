@@ -63,6 +63,7 @@ __all__ = [
     "PREFIX",
     "canonical_content",
     "carried_fingerprint",
+    "cited_keys",
     "fingerprint",
     "normalise_text",
     "position_fingerprint",
@@ -205,6 +206,21 @@ def position_fingerprint(workspace: Workspace, position_id: str) -> str:
         if item is not None and key not in evidence:
             evidence[key] = item.csl or to_plain(item.raw)
     return fingerprint(position.raw, evidence)
+
+
+def cited_keys(workspace: Workspace) -> set[str] | None:
+    """The keys the positions read cite: all the evidence :func:`position_fingerprint` needs
+    of them (for :func:`~standpunt.workspace.read.open_positions`). None, every evidence file,
+    when one is cited by its DOI: any entry may hold that DOI."""
+    keys: set[str] = set()
+    for position in workspace.positions.values():
+        if position.raw is None:
+            continue
+        for citation in citations_in(position):
+            if doi_key(citation.key) is not None:
+                return None
+            keys.add(citation.key)
+    return keys
 
 
 def workspace_fingerprints(workspace: Workspace, ids: list[str] | None = None) -> dict[str, str]:

@@ -11,9 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from standpunt.checks.check import check_workspace
 from standpunt.coalition import signatures
-from standpunt.coalition.fingerprint import position_fingerprint, short
+from standpunt.coalition.fingerprint import cited_keys, position_fingerprint, short
 from standpunt.coalition.reply import accept as accept_reply
 from standpunt.coalition.reply import sign_pdf
 from standpunt.coalition.share import read_sources
@@ -71,7 +70,7 @@ class SigningStatus(Result):
 
 def fingerprint(root: Path, position: str) -> Fingerprint:
     """The fingerprint of ``position``'s current words, which partners sign."""
-    workspace = open_positions(root, [position])
+    workspace = open_positions(root, [position], cited_keys)
     return Fingerprint(position=position, fingerprint=position_fingerprint(workspace, position))
 
 
@@ -100,7 +99,7 @@ def statement(
         return StatementText(data=text.encode())
     if root is None:
         raise UsageError("no workspace", code="no-workspace")
-    workspace = open_positions(root, [position])
+    workspace = open_positions(root, [position], cited_keys)
     _, signer, folded = signatures.signing_request(workspace, position, partner, by, role)
     current = position_fingerprint(workspace, position)
     return StatementText(data=Statement(position, current, partner, signer, folded).encode())
@@ -233,6 +232,8 @@ def _role_against_earlier(
 
 def _errors_of(workspace: Workspace, position_id: str) -> list[Diagnostic]:
     """The errors that forbid signing: the position's own and those of the evidence it cites."""
+    from standpunt.checks.check import check_workspace  # signing only: status needs none of it
+
     position = workspace.positions[position_id]
     report = check_workspace(workspace, [position_id])
     errors = report.problems.errors_at(position.display)
@@ -262,7 +263,7 @@ def unsign(root: Path, position: str, partner: str) -> Unsigned:
 def status(root: Path, ids: list[str] | None = None) -> SigningStatus:
     """Per position (all, or those in ``ids``) and partner: signed this text, signed an older
     text, or not signed."""
-    workspace = open_positions(root, ids)
+    workspace = open_positions(root, ids, cited_keys)
     signed, problems = signatures.read_signatures(workspace)
     standings = []
     for pid in select(workspace, ids):
