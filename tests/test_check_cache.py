@@ -376,3 +376,70 @@ def test_an_evidence_file_changed_in_the_same_size_and_time_is_read_again(
     # the same as a read of every file without any index
     index_file(libraries).unlink()
     assert cli(libraries, "fingerprint", "care").output == result.output
+
+
+# --------------------------------------------------------------------------- the cited keys
+
+
+@pytest.fixture
+def texts_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Each position whose citations were found in its texts (not taken from check's keys)."""
+    from standpunt.cite import locate
+
+    seen: list[str] = []
+    original = locate.citations_in
+
+    def citations_in(position: Any) -> Any:
+        seen.append(position.id)
+        return original(position)
+
+    monkeypatch.setattr(locate, "citations_in", citations_in)
+    return seen
+
+
+def cited_file(root: Path) -> Path:
+    return root / "build" / ".standpunt-cache" / "cited-keys-all.json"
+
+
+def test_after_check_one_id_takes_the_keys_check_found(
+    libraries: Path, texts_read: list[str]
+) -> None:
+    expected = cli(libraries, "fingerprint", "care").output
+    cli(libraries, "check")
+    texts_read.clear()
+    for args in (["fingerprint", "care"], ["status", "care"]):
+        result = cli(libraries, *args)
+        assert result.exit_code == 0, result.output
+    assert texts_read == []
+    assert cli(libraries, "fingerprint", "care").output == expected
+
+
+def test_kept_keys_are_not_believed_when_tampered_or_for_another_text(
+    libraries: Path, texts_read: list[str]
+) -> None:
+    expected = cli(libraries, "fingerprint", "care").output
+    cli(libraries, "check")
+    entry = cited_file(libraries)
+    data = entry.read_bytes()
+    # what a forger would like: care cites nothing, so the evidence is not signed with it
+    forged = data.replace(b'"smith2021a","smith2021a","smith2021b","doe2019","doe2019"', b"")
+    assert forged != data
+    entry.write_bytes(forged)
+    texts_read.clear()
+    assert cli(libraries, "fingerprint", "care").output == expected
+    assert texts_read == ["care"]
+    # the same size and time, another text: its own keys
+    entry.write_bytes(data)
+    path = libraries / "positions" / "care.yaml"
+    before = os.stat(path)
+    text = path.read_text()
+    changed = text.replace("[@doe2019]", "[@far2020]")
+    assert len(changed) == len(text)
+    path.write_text(changed)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    texts_read.clear()
+    fresh = cli(libraries, "fingerprint", "care").output
+    assert texts_read == ["care"]
+    cited_file(libraries).unlink()
+    index_file(libraries).unlink()
+    assert cli(libraries, "fingerprint", "care").output == fresh != expected

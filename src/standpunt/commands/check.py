@@ -47,6 +47,14 @@ def check_now(root: Path, ids: list[str] | None = None) -> Checked:
     keep_evidence_index(workspace)  # for the commands that read only the evidence cited
     chosen = select(workspace, ids)
     report = check_workspace(workspace, chosen if ids else None)
+    if not ids:  # the keys each position cites, for status and fingerprint of one id
+        from standpunt.cite.locate import KeptCitations
+
+        kept = KeptCitations()
+        for position in workspace.positions.values():
+            if position.raw is not None:
+                kept.keys(position)
+        kept.keep(root)
     return Checked(
         problems=report.problems.sorted(),
         positions=len(chosen),

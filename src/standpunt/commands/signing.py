@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from standpunt.cite.locate import KeptCitations
 from standpunt.coalition import signatures
 from standpunt.coalition.fingerprint import cited_keys, position_fingerprint, short
 from standpunt.coalition.reply import accept as accept_reply
@@ -70,8 +71,10 @@ class SigningStatus(Result):
 
 def fingerprint(root: Path, position: str) -> Fingerprint:
     """The fingerprint of ``position``'s current words, which partners sign."""
-    workspace = open_positions(root, [position], cited_keys)
-    return Fingerprint(position=position, fingerprint=position_fingerprint(workspace, position))
+    kept = KeptCitations(root)
+    workspace = open_positions(root, [position], cited_keys(kept))
+    current = position_fingerprint(workspace, position, kept)
+    return Fingerprint(position=position, fingerprint=current)
 
 
 @dataclass
@@ -99,9 +102,10 @@ def statement(
         return StatementText(data=text.encode())
     if root is None:
         raise UsageError("no workspace", code="no-workspace")
-    workspace = open_positions(root, [position], cited_keys)
+    kept = KeptCitations(root)
+    workspace = open_positions(root, [position], cited_keys(kept))
     _, signer, folded = signatures.signing_request(workspace, position, partner, by, role)
-    current = position_fingerprint(workspace, position)
+    current = position_fingerprint(workspace, position, kept)
     return StatementText(data=Statement(position, current, partner, signer, folded).encode())
 
 
@@ -263,13 +267,14 @@ def unsign(root: Path, position: str, partner: str) -> Unsigned:
 def status(root: Path, ids: list[str] | None = None) -> SigningStatus:
     """Per position (all, or those in ``ids``) and partner: signed this text, signed an older
     text, or not signed."""
-    workspace = open_positions(root, ids, cited_keys)
+    kept = KeptCitations(root)
+    workspace = open_positions(root, ids, cited_keys(kept))
     signed, problems = signatures.read_signatures(workspace)
     standings = []
     for pid in select(workspace, ids):
         if workspace.positions[pid].raw is None:
             standings.append(Standing(pid, False, []))
             continue
-        current = position_fingerprint(workspace, pid)
+        current = position_fingerprint(workspace, pid, kept)
         standings.append(Standing(pid, True, signatures.status(workspace, pid, signed, current)))
     return SigningStatus(problems=problems, positions=standings)

@@ -24,7 +24,6 @@ from standpunt.errors import (
     UsageError,
     did_you_mean,
 )
-from standpunt.workspace.bibliography import BIBLIOGRAPHY_FORMATS, read_bibliography
 from standpunt.workspace.citekeys import KeyMaker, readable_key
 from standpunt.workspace.evidence_index import EvidenceIndex, file_digest
 from standpunt.workspace.load import (
@@ -38,6 +37,7 @@ from standpunt.workspace.load import (
 )
 from standpunt.workspace.parsecache import load_cached
 from standpunt.workspace.paths import (
+    BIBLIOGRAPHY_FORMATS,
     CONFIG_FILE,
     EVIDENCE_DIR,
     ID_RULE,
@@ -375,6 +375,8 @@ def _references(workspace: Workspace, path: Path, display: str) -> list[tuple[An
     """The references one evidence file holds, each with where it starts and its format."""
     suffix = path.suffix.lower()
     if suffix in BIBLIOGRAPHY_FORMATS:
+        from standpunt.workspace.bibliography import read_bibliography  # pandoc: only for these
+
         entries, diagnostics = read_bibliography(path, display, workspace.root)
         workspace.problems.extend(diagnostics)
         return [(entry.raw, entry.location, entry.format) for entry in entries]
