@@ -71,7 +71,7 @@ Markdown = Annotated[str, AfterValidator(_nonempty), MarkdownMark()]
 class Model(BaseModel):
     """Strict about names, lenient about how a value was written (it arrives as a string)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
 
 # --- standpunt.yaml -------------------------------------------------------------------------
