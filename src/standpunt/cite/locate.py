@@ -93,6 +93,12 @@ class KeptCitations:
             self.found[position.display] = [digest, found]
         return found
 
+    def note(self, position: PositionFile, keys: list[str]) -> None:
+        """The keys :func:`citations_in` found in ``position`` (as ``check`` found them)."""
+        digest = _text_digest(position.raw)
+        if digest is not None:
+            self.found[position.display] = [digest, list(keys)]
+
     def keep(self, root: Path) -> None:
         """Keep the keys found (the whole set: what ``check`` of every position found)."""
         entry = {"version": __version__, "format": self.FORMAT, "files": self.found}

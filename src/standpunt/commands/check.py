@@ -51,9 +51,8 @@ def check_now(root: Path, ids: list[str] | None = None) -> Checked:
         from standpunt.cite.locate import KeptCitations
 
         kept = KeptCitations()
-        for position in workspace.positions.values():
-            if position.raw is not None:
-                kept.keys(position)
+        for pid, keys in report.written.items():
+            kept.note(workspace.positions[pid], keys)
         kept.keep(root)
     return Checked(
         problems=report.problems.sorted(),
