@@ -16,6 +16,9 @@ generated in a temporary folder outside git, so no version stamp needs git.
   C1  check of 1,000 positions, 2,000 evidence     ≤ 3.0x  a CSafeLoader pass over the same files
   C2  the same check again, files unchanged        ≤ 0.5x  that CSafeLoader pass
   C3  status of one id in that workspace           ≤ 0.1x  the cold check (C1)
+      (C1-C3 include the interpreter's start, as a user's command does. Run them with Python's
+      bytecode cache written, as an installed Standpunt has it: with PYTHONDONTWRITEBYTECODE
+      set, a source tree whose modules changed since their .pyc compiles them in every run.)
   P5p peak proportional memory (PSS) of the whole process tree of a build, against the raw
       weasyprint command's: most of pandoc's resident pages are its shared, file-backed binary
   P6  the preview on 1,000 positions: address printed, and a save shown in the page, each

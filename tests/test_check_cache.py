@@ -109,6 +109,24 @@ def test_a_changed_file_is_checked_again(workspace: Path, counted: list[Any]) ->
     assert counted == [None, None]
 
 
+def test_a_file_changed_in_the_same_size_and_time_is_checked_again(
+    workspace: Path, counted: list[Any]
+) -> None:
+    """Files are compared by their bytes' hash, never by size and modification time."""
+    cli(workspace, "check")
+    path = workspace / "positions" / "other.yaml"
+    before = os.stat(path)
+    changed = OTHER.replace("nobody2020", "nobody2021")
+    assert len(changed) == len(OTHER)
+    path.write_text(changed)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = os.stat(path)
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    result = cli(workspace, "check")
+    assert (result.exit_code, result.output) == (1, EXPECTED.replace("nobody2020", "nobody2021"))
+    assert counted == [None, None]
+
+
 @pytest.mark.parametrize(
     "damage",
     [
@@ -260,3 +278,168 @@ def test_cache_entries_are_read_bounded(workspace: Path, monkeypatch: pytest.Mon
     cli(workspace, "check")
     monkeypatch.setattr(cache, "MAX_ENTRY", 10)
     assert cache.read_entry(workspace, "check", "all") is None
+
+
+# --------------------------------------------------------------------------- the evidence index
+
+OTHER_WORKS = """\
+- id: far2020
+  type: report
+  title: A work nobody here cites
+  issued: 2020
+"""
+MOVED = """\
+- id: doe2019
+  type: report
+  title: A work nobody here cites
+  issued: 2020
+"""
+
+
+@pytest.fixture
+def libraries(make_workspace: Callable[..., Path]) -> Path:
+    """care cites smith2021a, smith2021b and doe2019 (in refs.yaml); other.yaml holds far2020."""
+    return make_workspace({"evidence/other.yaml": OTHER_WORKS})
+
+
+@pytest.fixture
+def evidence_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Each evidence file parsed, as shown."""
+    from standpunt.workspace import read
+
+    seen: list[str] = []
+    original = read._references
+
+    def references(workspace: Any, path: Path, display: str) -> Any:
+        seen.append(display)
+        return original(workspace, path, display)
+
+    monkeypatch.setattr(read, "_references", references)
+    return seen
+
+
+def index_file(root: Path) -> Path:
+    return root / "build" / ".standpunt-cache" / "evidence-keys-all.json"
+
+
+def test_after_check_one_id_reads_only_the_evidence_files_it_cites(
+    libraries: Path, evidence_read: list[str]
+) -> None:
+    uncached = cli(libraries, "fingerprint", "care").output
+    assert evidence_read == ["evidence/other.yaml", "evidence/refs.yaml"]  # no index yet
+    assert not index_file(libraries).exists()  # only check keeps one
+    cli(libraries, "check")
+    for args in (["fingerprint", "care"], ["status", "care"]):
+        evidence_read.clear()
+        result = cli(libraries, *args)
+        assert result.exit_code == 0, result.output
+        assert evidence_read == ["evidence/refs.yaml"], args
+    assert cli(libraries, "fingerprint", "care").output == uncached
+
+
+def test_a_tampered_or_foreign_index_is_not_believed(
+    libraries: Path, evidence_read: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = cli(libraries, "fingerprint", "care").output
+    cli(libraries, "check")
+    entry = index_file(libraries)
+    data = entry.read_bytes()
+    # what a forger would like: refs.yaml holds nothing anyone cites, so it is never read
+    forged = data.replace(b'"smith2021a"', b'"nobody0000"').replace(b'"doe2019",', b"")
+    assert forged != data
+    entry.write_bytes(forged)
+    evidence_read.clear()
+    assert cli(libraries, "fingerprint", "care").output == expected
+    assert evidence_read == ["evidence/other.yaml", "evidence/refs.yaml"]
+    entry.write_bytes(data)  # made under another user's key
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "someone-else"))
+    evidence_read.clear()
+    assert cli(libraries, "fingerprint", "care").output == expected
+    assert evidence_read == ["evidence/other.yaml", "evidence/refs.yaml"]
+
+
+def test_an_evidence_file_changed_in_the_same_size_and_time_is_read_again(
+    libraries: Path, evidence_read: list[str]
+) -> None:
+    """A key moved into a file the index says holds none: found, by the file's bytes' hash."""
+    cli(libraries, "check")
+    path = libraries / "evidence" / "other.yaml"
+    before = os.stat(path)
+    assert len(MOVED) == len(OTHER_WORKS)
+    path.write_text(MOVED)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    refs = libraries / "evidence" / "refs.yaml"
+    refs.write_text(refs.read_text().replace("id: doe2019", "id: doe2018"))
+    evidence_read.clear()
+    result = cli(libraries, "fingerprint", "care")
+    assert evidence_read == ["evidence/other.yaml", "evidence/refs.yaml"]
+    # the same as a read of every file without any index
+    index_file(libraries).unlink()
+    assert cli(libraries, "fingerprint", "care").output == result.output
+
+
+# --------------------------------------------------------------------------- the cited keys
+
+
+@pytest.fixture
+def texts_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Each position whose citations were found in its texts (not taken from check's keys)."""
+    from standpunt.cite import locate
+
+    seen: list[str] = []
+    original = locate.citations_in
+
+    def citations_in(position: Any) -> Any:
+        seen.append(position.id)
+        return original(position)
+
+    monkeypatch.setattr(locate, "citations_in", citations_in)
+    return seen
+
+
+def cited_file(root: Path) -> Path:
+    return root / "build" / ".standpunt-cache" / "cited-keys-all.json"
+
+
+def test_after_check_one_id_takes_the_keys_check_found(
+    libraries: Path, texts_read: list[str]
+) -> None:
+    expected = cli(libraries, "fingerprint", "care").output
+    cli(libraries, "check")
+    texts_read.clear()
+    for args in (["fingerprint", "care"], ["status", "care"]):
+        result = cli(libraries, *args)
+        assert result.exit_code == 0, result.output
+    assert texts_read == []
+    assert cli(libraries, "fingerprint", "care").output == expected
+
+
+def test_kept_keys_are_not_believed_when_tampered_or_for_another_text(
+    libraries: Path, texts_read: list[str]
+) -> None:
+    expected = cli(libraries, "fingerprint", "care").output
+    cli(libraries, "check")
+    entry = cited_file(libraries)
+    data = entry.read_bytes()
+    # what a forger would like: care cites nothing, so the evidence is not signed with it
+    forged = data.replace(b'"smith2021a","smith2021a","smith2021b","doe2019","doe2019"', b"")
+    assert forged != data
+    entry.write_bytes(forged)
+    texts_read.clear()
+    assert cli(libraries, "fingerprint", "care").output == expected
+    assert texts_read == ["care"]
+    # the same size and time, another text: its own keys
+    entry.write_bytes(data)
+    path = libraries / "positions" / "care.yaml"
+    before = os.stat(path)
+    text = path.read_text()
+    changed = text.replace("[@doe2019]", "[@far2020]")
+    assert len(changed) == len(text)
+    path.write_text(changed)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    texts_read.clear()
+    fresh = cli(libraries, "fingerprint", "care").output
+    assert texts_read == ["care"]
+    cited_file(libraries).unlink()
+    index_file(libraries).unlink()
+    assert cli(libraries, "fingerprint", "care").output == fresh != expected

@@ -58,6 +58,8 @@ class CheckReport:
     signed: dict[str, list[Signature]]
     #: Per position, each key written for another (``doi:10.…``) → the evidence id it names.
     aliases: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: Per readable position, the key of every citation as written, in order.
+    written: dict[str, list[str]] = field(default_factory=dict)
 
 
 def check_workspace(workspace: Workspace, ids: list[str] | None = None) -> CheckReport:
@@ -69,13 +71,17 @@ def check_workspace(workspace: Workspace, ids: list[str] | None = None) -> Check
     found = Problems()
     cited: dict[str, list[str]] = {}
     aliases: dict[str, dict[str, str]] = {}
+    written: dict[str, list[str]] = {}
     keys = EvidenceKeys(workspace)
     partners = Suggestions("signatory")
     chosen = [workspace.positions[i] for i in ids] if ids else list(workspace.positions.values())
     for position in chosen:
         if position.raw is None:
             continue
-        cited[position.id], aliases[position.id] = _check_citations(keys, position, found)
+        written[position.id] = []
+        cited[position.id], aliases[position.id] = _check_citations(
+            keys, position, found, written[position.id]
+        )
         found.extend(placeholders(position.raw))
         _check_signatories(workspace, position, found, partners)
         _check_text_images(workspace, position, found)
@@ -99,17 +105,19 @@ def check_workspace(workspace: Workspace, ids: list[str] | None = None) -> Check
                     "uncited-evidence",
                 )
     problems = Problems([*workspace.problems.items, *found.items])
-    return CheckReport(found.items, problems, cited, signed, aliases)
+    return CheckReport(found.items, problems, cited, signed, aliases, written)
 
 
 def _check_citations(
-    keys: EvidenceKeys, position: PositionFile, found: Problems
+    keys: EvidenceKeys, position: PositionFile, found: Problems, written: list[str]
 ) -> tuple[list[str], dict[str, str]]:
     """Citations of evidence that does not exist; returns the keys cited, in order, as
-    evidence ids (a work cited by its id and by its DOI once), and the keys written for ids."""
+    evidence ids (a work cited by its id and by its DOI once), and the keys written for ids.
+    Every key as written goes into ``written``, in order."""
     cited: list[str] = []
     aliases: dict[str, str] = {}
     for citation in citations_in(position):
+        written.append(citation.key)
         key = keys.resolve(citation.key)
         if key is None:
             found.add(keys.unknown(citation))

@@ -7,16 +7,23 @@ back onto the YAML file, whatever the scalar's style, so that a wrong key points
 from __future__ import annotations
 
 import bisect
+import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from standpunt.cite.finder import FoundCitation, find_citations
+from standpunt import __version__
 from standpunt.errors import Location
+from standpunt.workspace.cache import read_entry, write_entry
 from standpunt.workspace.load import Scalar
 from standpunt.workspace.read import PositionFile
 from standpunt.workspace.texts import texts
+
+if TYPE_CHECKING:
+    from standpunt.cite.finder import FoundCitation
 
 _NEWLINE = re.compile("\n")
 
@@ -32,6 +39,8 @@ class LocatedCitation:
 @lru_cache(maxsize=4096)
 def _citations(text: str) -> tuple[FoundCitation, ...]:
     # check, the fingerprint and the build each ask for the citations of the same texts
+    from standpunt.cite.finder import find_citations  # markdown-it: only when a text is read
+
     return tuple(find_citations(text))
 
 
@@ -48,6 +57,66 @@ def citations_in(position: PositionFile) -> list[LocatedCitation]:
         else:
             found.extend(LocatedCitation(ref.key, position.location) for ref in refs)
     return found
+
+
+class KeptCitations:
+    """The keys each position cites, in the order written, kept by ``check`` in
+    build/.standpunt-cache/ (signed, as every cache entry: :mod:`standpunt.workspace.cache`)
+    under the SHA-256 of the position file's text as it was parsed, so that ``status ID`` and
+    ``fingerprint ID`` of an unchanged position need not read its Markdown again. An entry that
+    is not for this very text, this version of Standpunt and :data:`FORMAT` is not used, nor is
+    a corrupt or foreign one; the keys are then found in the text."""
+
+    FORMAT = 1
+    _KIND = "cited-keys"
+
+    def __init__(self, root: Path | None = None) -> None:
+        kept = read_entry(root, self._KIND, "all") if root is not None else None
+        ours = isinstance(kept, dict) and (kept.get("version"), kept.get("format")) == (
+            __version__,
+            self.FORMAT,
+        )
+        files = kept.get("files") if ours and isinstance(kept, dict) else None
+        self.kept: dict[str, Any] = files if isinstance(files, dict) else {}
+        self.found: dict[str, list[Any]] = {}
+
+    def keys(self, position: PositionFile) -> list[str]:
+        """The key of every citation of ``position``, in order (as :func:`citations_in`)."""
+        digest = _text_digest(position.raw)
+        entry = self.found.get(position.display) or self.kept.get(position.display)
+        if digest is not None and isinstance(entry, list) and len(entry) == 2:
+            kept_digest, keys = entry
+            if kept_digest == digest and isinstance(keys, list) and all(map(_is_str, keys)):
+                return list(keys)
+        found = [citation.key for citation in citations_in(position)]
+        if digest is not None:
+            self.found[position.display] = [digest, found]
+        return found
+
+    def note(self, position: PositionFile, keys: list[str]) -> None:
+        """The keys :func:`citations_in` found in ``position`` (as ``check`` found them)."""
+        digest = _text_digest(position.raw)
+        if digest is not None:
+            self.found[position.display] = [digest, list(keys)]
+
+    def keep(self, root: Path) -> None:
+        """Keep the keys found (the whole set: what ``check`` of every position found)."""
+        entry = {"version": __version__, "format": self.FORMAT, "files": self.found}
+        write_entry(root, self._KIND, "all", entry)
+
+
+def _is_str(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _text_digest(raw: Any) -> str | None:
+    """SHA-256 of the text a position was parsed from (every scalar of it holds that text)."""
+    if not isinstance(raw, dict):
+        return None
+    first = next(iter(raw), None)
+    if not isinstance(first, Scalar) or not first.source:
+        return None
+    return hashlib.sha256(first.source.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _locate(value: Scalar, refs: tuple[FoundCitation, ...]) -> Iterator[LocatedCitation]:

@@ -46,10 +46,10 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from standpunt.cite.locate import citations_in
+from standpunt.cite.locate import KeptCitations, citations_in
 from standpunt.errors import StandpuntError
 from standpunt.workspace.dois import DoiIndex, doi_index, doi_key
 from standpunt.workspace.load import to_plain
@@ -63,6 +63,7 @@ __all__ = [
     "PREFIX",
     "canonical_content",
     "carried_fingerprint",
+    "cited_keys",
     "fingerprint",
     "normalise_text",
     "position_fingerprint",
@@ -180,11 +181,14 @@ def short(fp: str) -> str:
     return PREFIX + digest[:SHORT_DIGITS]
 
 
-def position_fingerprint(workspace: Workspace, position_id: str) -> str:
+def position_fingerprint(
+    workspace: Workspace, position_id: str, kept: KeptCitations | None = None
+) -> str:
     """The current fingerprint of one position of ``workspace``, with the evidence it cites.
 
     Cited keys that no evidence defines are left out (``check`` reports them as errors); an
-    evidence item with errors counts with the fields it was written with.
+    evidence item with errors counts with the fields it was written with. ``kept`` gives the
+    keys a position cites when ``check`` kept them for its text.
     """
     select(workspace, [position_id])  # an unknown id is a usage error naming the known ones
     position = workspace.positions[position_id]
@@ -196,8 +200,9 @@ def position_fingerprint(workspace: Workspace, position_id: str) -> str:
         )
     evidence: dict[str, dict[str, Any]] = {}
     dois: DoiIndex | None = None
-    for citation in citations_in(position):
-        key, doi = citation.key, doi_key(citation.key)
+    cited = kept.keys(position) if kept is not None else [c.key for c in citations_in(position)]
+    for written in cited:
+        key, doi = written, doi_key(written)
         if key not in workspace.evidence and doi is not None:  # [@doi:…] signs its entry
             dois = dois or doi_index(workspace.evidence)
             key = dois.key_of(doi) or key
@@ -205,6 +210,25 @@ def position_fingerprint(workspace: Workspace, position_id: str) -> str:
         if item is not None and key not in evidence:
             evidence[key] = item.csl or to_plain(item.raw)
     return fingerprint(position.raw, evidence)
+
+
+def cited_keys(kept: KeptCitations) -> Callable[[Workspace], set[str] | None]:
+    """The keys the positions read cite: all the evidence :func:`position_fingerprint` needs
+    of them (for :func:`~standpunt.workspace.read.open_positions`). None, every evidence file,
+    when one is cited by its DOI: any entry may hold that DOI."""
+
+    def cited(workspace: Workspace) -> set[str] | None:
+        keys: set[str] = set()
+        for position in workspace.positions.values():
+            if position.raw is None:
+                continue
+            for key in kept.keys(position):
+                if doi_key(key) is not None:
+                    return None
+                keys.add(key)
+        return keys
+
+    return cited
 
 
 def workspace_fingerprints(workspace: Workspace, ids: list[str] | None = None) -> dict[str, str]:

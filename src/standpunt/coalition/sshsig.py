@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import re
 import shutil
@@ -33,12 +34,11 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+if TYPE_CHECKING:  # imported where a key or signature is read: most commands meet none
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
 
 __all__ = [
     "NAMESPACE",
@@ -65,15 +65,28 @@ _BEGIN = "-----BEGIN SSH SIGNATURE-----"
 _END = "-----END SSH SIGNATURE-----"
 _BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 
-_CURVES: dict[str, tuple[ec.EllipticCurve, hashes.HashAlgorithm]] = {
-    "nistp256": (ec.SECP256R1(), hashes.SHA256()),
-    "nistp384": (ec.SECP384R1(), hashes.SHA384()),
-    "nistp521": (ec.SECP521R1(), hashes.SHA512()),
-}
-_RSA_HASHES: dict[str, hashes.HashAlgorithm] = {
-    "rsa-sha2-256": hashes.SHA256(),
-    "rsa-sha2-512": hashes.SHA512(),
-}
+_CURVE_NAMES = ("nistp256", "nistp384", "nistp521")
+
+
+@functools.cache
+def _curves() -> dict[str, tuple[ec.EllipticCurve, hashes.HashAlgorithm]]:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    return {
+        "nistp256": (ec.SECP256R1(), hashes.SHA256()),
+        "nistp384": (ec.SECP384R1(), hashes.SHA384()),
+        "nistp521": (ec.SECP521R1(), hashes.SHA512()),
+    }
+
+
+@functools.cache
+def _rsa_hashes() -> dict[str, hashes.HashAlgorithm]:
+    from cryptography.hazmat.primitives import hashes
+
+    return {"rsa-sha2-256": hashes.SHA256(), "rsa-sha2-512": hashes.SHA512()}
+
+
 _SK_ED25519 = "sk-ssh-ed25519@openssh.com"
 _SK_ECDSA = "sk-ecdsa-sha2-nistp256@openssh.com"
 _MIN_RSA_BITS = 2048
@@ -160,6 +173,8 @@ class PublicKey:
 
     def verify(self, signature: bytes, data: bytes) -> None:
         """Check an SSH signature blob over ``data``; :class:`SshError` when it does not hold."""
+        from cryptography.exceptions import InvalidSignature
+
         reader = _Reader(signature, "signature")
         algorithm = reader.text()
         try:
@@ -182,6 +197,8 @@ def _verify_ed25519(key: PublicKey, algorithm: str, reader: _Reader, data: bytes
     sig = reader.string()
     if key.kind == _SK_ED25519:
         data = _sk_message(key, reader, data)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     Ed25519PublicKey.from_public_bytes(raw).verify(sig, data)
 
 
@@ -189,14 +206,18 @@ def _ecdsa_signature(blob: bytes) -> bytes:
     inner = _Reader(blob, "signature")
     r, s = inner.mpint(), inner.mpint()
     inner.end()
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
     return encode_dss_signature(r, s)
 
 
 def _verify_ecdsa(key: PublicKey, algorithm: str, reader: _Reader, data: bytes) -> None:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
     if algorithm != key.kind:
         raise SshError(f"a {key.kind} key cannot make a {algorithm} signature")
     source = _key_reader(key)
-    curve, digest = _CURVES[source.text()]
+    curve, digest = _curves()[source.text()]
     point = source.string()
     sig = _ecdsa_signature(reader.string())
     if key.kind == _SK_ECDSA:
@@ -223,7 +244,9 @@ def _sk_message(key: PublicKey, reader: _Reader, data: bytes) -> bytes:
 
 
 def _verify_rsa(key: PublicKey, algorithm: str, reader: _Reader, data: bytes) -> None:
-    digest = _RSA_HASHES.get(algorithm)
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+    digest = _rsa_hashes().get(algorithm)
     if digest is None:
         raise SshError(
             f"RSA signatures made with {algorithm} are refused (SHA-1); sign again with a "
@@ -248,6 +271,9 @@ _verifiers = {
 
 def key_from_blob(blob: bytes, comment: str = "") -> PublicKey:
     """A public key from its wire blob, checked to be a key of a supported type."""
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     reader = _Reader(blob, "public key")
     kind = reader.text()
     if kind not in KEY_TYPES:
@@ -266,9 +292,10 @@ def key_from_blob(blob: bytes, comment: str = "") -> PublicKey:
             rsa.RSAPublicNumbers(e, n).public_key()
         else:
             curve_name = reader.text()
-            if f"nistp{kind.rsplit('nistp', 1)[-1][:3]}" != curve_name or curve_name not in _CURVES:
+            named = f"nistp{kind.rsplit('nistp', 1)[-1][:3]}"
+            if named != curve_name or curve_name not in _CURVE_NAMES:
                 raise SshError("the public key names another curve than its type")
-            ec.EllipticCurvePublicKey.from_encoded_point(_CURVES[curve_name][0], reader.string())
+            ec.EllipticCurvePublicKey.from_encoded_point(_curves()[curve_name][0], reader.string())
         if kind in (_SK_ED25519, _SK_ECDSA):
             reader.string()  # the application, usually "ssh:"
     except (ValueError, TypeError) as exc:

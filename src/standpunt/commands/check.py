@@ -41,11 +41,19 @@ def check(root: Path, ids: list[str] | None = None) -> Checked:
 def check_now(root: Path, ids: list[str] | None = None) -> Checked:
     """:func:`check` without the kept answer: everything read and checked again."""
     from standpunt.checks.check import check_workspace
-    from standpunt.workspace.read import open_positions, select
+    from standpunt.workspace.read import keep_evidence_index, open_positions, select
 
     workspace = open_positions(root, ids)
+    keep_evidence_index(workspace)  # for the commands that read only the evidence cited
     chosen = select(workspace, ids)
     report = check_workspace(workspace, chosen if ids else None)
+    if not ids:  # the keys each position cites, for status and fingerprint of one id
+        from standpunt.cite.locate import KeptCitations
+
+        kept = KeptCitations()
+        for pid, keys in report.written.items():
+            kept.note(workspace.positions[pid], keys)
+        kept.keep(root)
     return Checked(
         problems=report.problems.sorted(),
         positions=len(chosen),

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from standpunt.checks.check import check_workspace
+from standpunt.cite.locate import KeptCitations
 from standpunt.coalition import signatures
-from standpunt.coalition.fingerprint import position_fingerprint, short
+from standpunt.coalition.fingerprint import cited_keys, position_fingerprint, short
 from standpunt.coalition.reply import accept as accept_reply
 from standpunt.coalition.reply import sign_pdf
 from standpunt.coalition.share import read_sources
@@ -71,8 +71,10 @@ class SigningStatus(Result):
 
 def fingerprint(root: Path, position: str) -> Fingerprint:
     """The fingerprint of ``position``'s current words, which partners sign."""
-    workspace = open_positions(root, [position])
-    return Fingerprint(position=position, fingerprint=position_fingerprint(workspace, position))
+    kept = KeptCitations(root)
+    workspace = open_positions(root, [position], cited_keys(kept))
+    current = position_fingerprint(workspace, position, kept)
+    return Fingerprint(position=position, fingerprint=current)
 
 
 @dataclass
@@ -100,9 +102,10 @@ def statement(
         return StatementText(data=text.encode())
     if root is None:
         raise UsageError("no workspace", code="no-workspace")
-    workspace = open_positions(root, [position])
+    kept = KeptCitations(root)
+    workspace = open_positions(root, [position], cited_keys(kept))
     _, signer, folded = signatures.signing_request(workspace, position, partner, by, role)
-    current = position_fingerprint(workspace, position)
+    current = position_fingerprint(workspace, position, kept)
     return StatementText(data=Statement(position, current, partner, signer, folded).encode())
 
 
@@ -233,6 +236,8 @@ def _role_against_earlier(
 
 def _errors_of(workspace: Workspace, position_id: str) -> list[Diagnostic]:
     """The errors that forbid signing: the position's own and those of the evidence it cites."""
+    from standpunt.checks.check import check_workspace  # signing only: status needs none of it
+
     position = workspace.positions[position_id]
     report = check_workspace(workspace, [position_id])
     errors = report.problems.errors_at(position.display)
@@ -262,13 +267,14 @@ def unsign(root: Path, position: str, partner: str) -> Unsigned:
 def status(root: Path, ids: list[str] | None = None) -> SigningStatus:
     """Per position (all, or those in ``ids``) and partner: signed this text, signed an older
     text, or not signed."""
-    workspace = open_positions(root, ids)
+    kept = KeptCitations(root)
+    workspace = open_positions(root, ids, cited_keys(kept))
     signed, problems = signatures.read_signatures(workspace)
     standings = []
     for pid in select(workspace, ids):
         if workspace.positions[pid].raw is None:
             standings.append(Standing(pid, False, []))
             continue
-        current = position_fingerprint(workspace, pid)
+        current = position_fingerprint(workspace, pid, kept)
         standings.append(Standing(pid, True, signatures.status(workspace, pid, signed, current)))
     return SigningStatus(problems=problems, positions=standings)

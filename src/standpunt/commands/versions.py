@@ -11,7 +11,7 @@ from standpunt.commands.result import Result
 from standpunt.errors import UsageError
 from standpunt.versions.history import Version
 from standpunt.versions.history import history as read_history
-from standpunt.workspace.read import open_positions, open_workspace, select
+from standpunt.workspace.read import Workspace, open_positions, open_workspace, select
 
 
 @dataclass
@@ -36,9 +36,14 @@ class RedlineWritten(Result):
     file: str
 
 
+def _no_evidence(_: Workspace) -> set[str]:
+    """A position's history needs none of the evidence (its folders are still checked)."""
+    return set()
+
+
 def history(root: Path, position: str) -> History:
     """The versions of ``position`` in git."""
-    workspace = open_positions(root, [position])
+    workspace = open_positions(root, [position], _no_evidence)
     (pid,) = select(workspace, [position])
     return History(
         position=pid, versions=read_history(workspace.root, workspace.positions[pid].path)

@@ -26,14 +26,12 @@ from standpunt.pandoc import pandoc_identity, run_pandoc
 from standpunt.workspace.bibtex import BibEntry, BibScan, blank, scan_bibtex
 from standpunt.workspace.files import build_folder, write_atomic
 from standpunt.workspace.load import YamlMapping, located, read_text
-from standpunt.workspace.paths import BUILD_DIR, CACHE_DIR, read_bounded
+from standpunt.workspace.paths import BIBLIOGRAPHY_FORMATS, BUILD_DIR, CACHE_DIR, read_bounded
 from standpunt.workspace.ris import complete, pandoc_input, scan_ris
 from standpunt.workspace.schema import CSL_NAME_VARIABLES, CSL_TYPES, evidence_field
 
 __all__ = ["BIBLIOGRAPHY_FORMATS", "Entry", "read_bibliography"]
 
-#: The files read this way, by suffix, and the name people know their format by.
-BIBLIOGRAPHY_FORMATS = {".bib": "BibTeX", ".ris": "RIS"}
 #: The shape of a kept conversion, and of what the scanners hand pandoc: part of the cache key.
 FORMAT = 1
 #: The most entries of one file that pandoc may fail on before the file is given up.

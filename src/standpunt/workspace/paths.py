@@ -39,6 +39,9 @@ BUILD_DIR = "build"
 CACHE_DIR = ".standpunt-cache"
 #: How a YAML file (a position, a signature, an evidence file) may be named.
 YAML_SUFFIXES = (".yaml", ".yml")
+#: The evidence files read by pandoc (:mod:`standpunt.workspace.bibliography`), by suffix, and
+#: the name people know their format by.
+BIBLIOGRAPHY_FORMATS = {".bib": "BibTeX", ".ris": "RIS"}
 #: The templates that come with Standpunt, laid out like a workspace's templates/ folder.
 BUILTIN_TEMPLATES = Path(__file__).parent.parent / TEMPLATES_DIR
 

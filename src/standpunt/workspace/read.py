@@ -24,8 +24,8 @@ from standpunt.errors import (
     UsageError,
     did_you_mean,
 )
-from standpunt.workspace.bibliography import BIBLIOGRAPHY_FORMATS, read_bibliography
 from standpunt.workspace.citekeys import KeyMaker, readable_key
+from standpunt.workspace.evidence_index import EvidenceIndex, file_digest
 from standpunt.workspace.load import (
     Scalar,
     YamlList,
@@ -37,6 +37,7 @@ from standpunt.workspace.load import (
 )
 from standpunt.workspace.parsecache import load_cached
 from standpunt.workspace.paths import (
+    BIBLIOGRAPHY_FORMATS,
     CONFIG_FILE,
     EVIDENCE_DIR,
     ID_RULE,
@@ -128,6 +129,8 @@ class Workspace:
     partial: list[str] | None = None
     #: The id of every position file found, read or not (for messages naming the known ones).
     listed: list[str] = field(default_factory=list)
+    #: The keys each evidence file read holds, for :func:`keep_evidence_index`.
+    evidence_index: EvidenceIndex | None = field(default=None, repr=False, compare=False)
 
     def display(self, path: Path) -> str:
         """A path as the user sees it: relative to the workspace, with forward slashes."""
@@ -176,17 +179,23 @@ def open_workspace(root: Path) -> Workspace:
     return workspace
 
 
-def open_positions(root: Path, ids: list[str] | None) -> Workspace:
+def open_positions(
+    root: Path, ids: list[str] | None, cited: Callable[[Workspace], set[str] | None] | None = None
+) -> Workspace:
     """The workspace with only the positions ``ids`` read (every one when None or empty): the
     settings, those positions and all evidence. What concerns other position files (names,
     sub-folders, twins) is left to a look at the whole workspace; an id without a file is left
-    for :func:`select` to report."""
+    for :func:`select` to report.
+
+    With ``cited`` (the keys those positions cite, or None for all), of the evidence only the
+    files that may define one of those keys are read (:mod:`~standpunt.workspace.evidence_index`):
+    for a command that needs only the cited entries, never the evidence's own problems."""
     if not ids:
         return open_workspace(root)
     config, config_raw = load_config(root)
     workspace = Workspace(root=root, config=config, config_raw=config_raw, partial=list(ids))
     _read_positions(workspace, {pid.lower() for pid in ids})
-    _read_evidence(workspace)
+    _read_evidence(workspace, None if cited is None else cited(workspace))
     return workspace
 
 
@@ -276,22 +285,38 @@ def evidence_folders(workspace: Workspace) -> list[Path]:
     return folders
 
 
-def _read_evidence(workspace: Workspace) -> None:
-    """Every reference of every evidence file, in file order; then the keys RIS records lack."""
+def _read_evidence(workspace: Workspace, wanted: set[str] | None = None) -> None:
+    """Every reference of every evidence file, in file order; then the keys RIS records lack.
+    With ``wanted``, only the files that may define one of those keys are read."""
     problems = workspace.problems
     suffixes = (*YAML_SUFFIXES, ".json", *BIBLIOGRAPHY_FORMATS)
     files = [p for folder in evidence_folders(workspace) for p in sorted_files(folder, suffixes)]
     found: list[tuple[Any, Location, str]] = []  # (reference, where, format)
     readable = _readable_in(workspace.root)
+    index = EvidenceIndex(workspace.root)
+    if any(path.suffix.lower() == ".ris" for path in files):
+        wanted = None  # a RIS record's made key depends on every other key
+    listed = []
     for path in dict.fromkeys(files):
         display = workspace.display(path)
+        listed.append(display)
         if not readable(path):
             problems.error(_OUTSIDE, Location(display, 1, 1), "outside-workspace")
             continue
+        indexed = path.suffix.lower() not in BIBLIOGRAPHY_FORMATS
+        digest = file_digest(path) if indexed else None
+        if wanted is not None and indexed and not index.may_define(display, digest, wanted):
+            continue
         try:
-            found.extend(_references(workspace, path, display))
+            references = _references(workspace, path, display)
         except StandpuntError as exc:
             problems.add(exc.diagnostic())
+            continue
+        found.extend(references)
+        if indexed and digest is not None and file_digest(path) == digest:
+            index.note(display, digest, _keys_of(references))
+    index.listed = listed
+    workspace.evidence_index = index
     keys = KeyMaker(
         str(key)
         for raw, _, _ in found
@@ -304,6 +329,25 @@ def _read_evidence(workspace: Workspace) -> None:
             raw[Scalar("id", where)] = Scalar(key, where)
             raw.key_locs["id"] = where
         _read_item(workspace, raw, where, kind, generated)
+
+
+def keep_evidence_index(workspace: Workspace) -> None:
+    """Keep the keys each evidence file holds, as read, for the commands that read only the
+    files defining the keys a position cites (``check`` keeps them; nothing else writes them)."""
+    if workspace.evidence_index is not None:
+        workspace.evidence_index.keep()
+
+
+def _keys_of(references: list[tuple[Any, Location, str]]) -> list[str]:
+    """Every key the references may define: each value of a field naming the id, in any case
+    (a superset of what :func:`_read_item` takes as the key)."""
+    return [
+        str(value)
+        for raw, _, _ in references
+        if isinstance(raw, YamlMapping)
+        for key, value in raw.items()
+        if evidence_field(key) == "id" and isinstance(value, str)
+    ]
 
 
 def _readable_in(root: Path) -> Callable[[Path], bool]:
@@ -331,6 +375,8 @@ def _references(workspace: Workspace, path: Path, display: str) -> list[tuple[An
     """The references one evidence file holds, each with where it starts and its format."""
     suffix = path.suffix.lower()
     if suffix in BIBLIOGRAPHY_FORMATS:
+        from standpunt.workspace.bibliography import read_bibliography  # pandoc: only for these
+
         entries, diagnostics = read_bibliography(path, display, workspace.root)
         workspace.problems.extend(diagnostics)
         return [(entry.raw, entry.location, entry.format) for entry in entries]
