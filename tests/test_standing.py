@@ -109,3 +109,36 @@ def test_a_consultation_without_an_address_takes_responses_at_an_author_or_the_c
     )
     build(root, "coalitions-for-social-policy")
     assert respond_line(pdf) == "lotte@saamo.be"  # the first author with an address
+
+
+def check(root: Path) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["-C", str(root), "check"])
+    return result.exit_code, result.output
+
+
+def test_a_consultation_whose_deadline_has_passed_is_a_warning_at_the_deadline(
+    tmp_path: Path,
+) -> None:
+    root = copy_demo(tmp_path / "ws")
+    edit(root, CONSULTATION, "deadline: 2026-06-30", "deadline: 2999-06-30")
+    code, output = check(root)
+    assert (code, output.splitlines()[-1]) == (
+        0,
+        "0 error(s), 0 warning(s) in 3 position(s) and 6 evidence item(s)",
+    )
+    edit(root, CONSULTATION, "deadline: 2999-06-30", "deadline: 2000-06-30")
+    code, output = check(root)
+    assert (code, output.splitlines()) == (
+        0,
+        [
+            f"{CONSULTATION}:9:13: warning: the consultation's deadline (2000-06-30) has passed, "
+            "but the PDF still asks readers to respond by then: set a new deadline, or change "
+            "'status:' to adopted or withdrawn [deadline-passed]",
+            "0 error(s), 1 warning(s) in 3 position(s) and 6 evidence item(s)",
+        ],
+    )
+    # A position no longer in consultation asks nobody to respond.
+    edit(root, CONSULTATION, "status: consultation", "status: withdrawn")
+    assert check(root)[1].splitlines()[-1] == (
+        "0 error(s), 0 warning(s) in 3 position(s) and 6 evidence item(s)"
+    )

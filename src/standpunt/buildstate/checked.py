@@ -13,6 +13,7 @@ This module imports nothing heavy: the answer is given before the schema would b
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import importlib.util
@@ -219,6 +220,8 @@ def inputs(root: Path, ids: list[str] | None, kept: Any = None) -> Inputs:
             "named": {name: _file(Path(name), root) for name in named},
             "tools": _tools(),
             "ids": ids,
+            # a consultation's deadline passes: an answer is kept for the day it was made
+            "today": dt.date.today().isoformat(),
         }
     )
     return Inputs(config, folders, named, key)

@@ -11,6 +11,7 @@ as it was read, so checking twice, or checking one position before signing it, c
 from __future__ import annotations
 
 import bisect
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from functools import partial
@@ -83,6 +84,7 @@ def check_workspace(workspace: Workspace, ids: list[str] | None = None) -> Check
             keys, position, found, written[position.id]
         )
         found.extend(placeholders(position.raw))
+        _check_deadline(position, found)
         _check_signatories(workspace, position, found, partners)
         _check_text_images(workspace, position, found)
     if (note := partners.note()) is not None:
@@ -125,6 +127,31 @@ def _check_citations(
             aliases[citation.key] = key
         cited.append(key or citation.key)
     return list(dict.fromkeys(cited)), aliases
+
+
+def _check_deadline(position: PositionFile, found: Problems) -> None:
+    """A position in consultation whose response deadline has passed: a reader would take it
+    for a stale document (the check's kept answer is kept for one day, so it notices)."""
+    model = position.model
+    consultation = model.consultation if model is not None else None
+    if model is None or model.status != "consultation" or consultation is None:
+        return
+    deadline = consultation.deadline
+    if deadline is None or deadline >= dt.date.today():
+        return
+    raw = position.raw.get("consultation") if isinstance(position.raw, YamlMapping) else None
+    where = (
+        raw.value_loc("deadline")
+        if isinstance(raw, YamlMapping) and "deadline" in raw
+        else (position.location)
+    )
+    found.warning(
+        f"the consultation's deadline ({deadline.isoformat()}) has passed, but the PDF still "
+        "asks readers to respond by then: set a new deadline, or change 'status:' to adopted "
+        "or withdrawn",
+        where,
+        "deadline-passed",
+    )
 
 
 def _check_signatories(
