@@ -341,6 +341,67 @@ def test_the_footnote_area_is_white_around_its_rule(notes: Path) -> None:
             assert pixels[x, y] == (255, 255, 255), (x, y)
 
 
+#: Words of growing length before each citation, so that over 40 paragraphs the citation's last
+#: part (a note's call, "2005)") falls at every place of a line, its end included.
+CALL_WORDS = [
+    "social",
+    "work",
+    "stays",
+    "close",
+    "to",
+    "people",
+    "and",
+    "sees",
+    "where",
+    "rights",
+    "come",
+    "under",
+    "pressure",
+]
+
+
+def call_workspace(root: Path, style: str) -> Path:
+    """40 paragraphs, each ending in a citation after a word of 1 to 7 letters."""
+    copy_demo(root)
+    for path in (root / "positions").glob("*.yaml"):
+        path.unlink()
+    shutil.rmtree(root / "signatures")
+    config = root / "standpunt.yaml"
+    config.write_text(config.read_text().replace("style: apa", f"style: {style}"))
+    (root / "evidence/long.yaml").write_text(LONG_EVIDENCE)
+    lines = ["title: Calls", "lang: en", "sections:", "  - title: One", "    body: |"]
+    for n in range(40):
+        words = [*CALL_WORDS[: 8 + n % 6], "m" * (n // 6 + 1), *CALL_WORDS[:3], "x" * (1 + n % 7)]
+        lines += [f"      {' '.join(words)} [@work{n % 20 + 1:02d}]. Then more.", ""]
+    (root / "positions/calls.yaml").write_text("\n".join(lines) + "\n")
+    build(root)
+    return root / "build/calls.pdf"
+
+
+def text_lines(pdf: Path) -> list[str]:
+    return [line for page in pages_text(pdf) for line in page.replace("\r\n", "\n").split("\n")]
+
+
+def test_a_note_call_never_starts_a_line(tmp_path: Path) -> None:
+    """Without the word joiner before each call, the call of note 25 starts a line here."""
+    lines = text_lines(call_workspace(tmp_path / "ws", "chicago-notes-bibliography"))
+    # Each call is on the line of the word it follows ("xxxx.25"), all 40 of them.
+    calls = [int(number) for line in lines for number in re.findall(r"x\.([0-9]+)", line)]
+    assert calls == list(range(1, 41))
+    assert not [line for line in lines if re.match(r"[0-9]+ Then more", line)]
+
+
+def test_a_citation_s_closing_part_never_starts_a_line(tmp_path: Path) -> None:
+    """Without the glued last space, "(AuthorB, 2001)" breaks before "2001)" here."""
+    lines = text_lines(call_workspace(tmp_path / "ws", "apa"))
+    cited = [line for line in lines if re.search(r"x \(Author|^\(Author", line)]
+    assert len(cited) == 40
+    # Each citation's name and year are on one line: "(AuthorB, 2001). Then more."
+    whole = [re.search(r"\(Author[A-Z], (?:19|20)[0-9]{2}\)\. Then more\.", line) for line in cited]
+    assert all(whole), cited
+    assert not [line for line in lines if re.match(r"(?:19|20)[0-9]{2}\)", line)]
+
+
 def test_notes_off_their_page_are_found(notes: Path) -> None:
     """The check the render workers run: none in the 40-page position, and one found when a
     note's anchor is on another page than its call's."""

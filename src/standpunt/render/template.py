@@ -309,7 +309,7 @@ def view_model(page: Page) -> dict[str, Any]:
     # The position's Markdown texts as HTML, by their keys (standpunt.workspace.texts).
     urls = break_urls if page.medium == "print" else str
     html = {
-        key: Markup(mark_note_calls(keep_ranges(urls(fragment))))
+        key: Markup(mark_note_calls(glue_citations(keep_ranges(urls(fragment)))))
         for key, fragment in page.cited.fields.items()
     }
     partners = _partners(workspace, page.signers, page.pending, page.verified)
@@ -589,12 +589,53 @@ def break_urls(html: str) -> str:
 
 
 _FOOTNOTE = re.compile(r'<span class="footnote" id="fn-([0-9]+)">')
+#: WORD JOINER: no line break here, and nothing drawn. WeasyPrint honours it between a word and
+#: the footnote call that follows it (a nowrap span around the word would not hold the call,
+#: which is the floated note's own box).
+_JOIN = "\u2060"
 
 
 def mark_note_calls(html: str) -> str:
     """``html`` with an empty ``<span id="fnc-N">`` where each page-foot note N is called, so
-    that the build can check that the note's text is on the page of its call."""
-    return _FOOTNOTE.sub(r'<span class="note-call" id="fnc-\1"></span>\g<0>', html)
+    that the build can check that the note's text is on the page of its call; the call is joined
+    to the word before it, never alone at the start of a line."""
+    return _FOOTNOTE.sub(_JOIN + r'<span class="note-call" id="fnc-\1"></span>\g<0>', html)
+
+
+#: The start of a citation in the text, and any span tag within it.
+_CITATION = re.compile(r'<span id="cite-[0-9]+" class="citation"[^>]*>')
+_SPAN_TAG = re.compile(r"<span\b[^>]*>|</span>")
+_TAG = re.compile(r"(<[^>]*>)")
+
+
+def glue_citations(html: str) -> str:
+    """``html`` with the last space of each citation's text a no-break space, so that its closing
+    part ("2018)", "p. 12)") never stands alone at the start of a line."""
+    parts, position = [], 0
+    for start in _CITATION.finditer(html):
+        if start.start() < position:
+            continue  # a citation inside another (none is written so; never glued twice)
+        depth, end = 1, len(html)
+        for tag in _SPAN_TAG.finditer(html, start.end()):
+            depth += -1 if tag.group().startswith("</") else 1
+            if depth == 0:
+                end = tag.start()
+                break
+        parts += [html[position : start.end()], _glue_last_space(html[start.end() : end])]
+        position = end
+    return "".join(parts) + html[position:] if parts else html
+
+
+def _glue_last_space(content: str) -> str:
+    """``content`` (HTML) with the last space in its text, outside tags, a no-break space."""
+    pieces = _TAG.split(content)
+    for index in range(len(pieces) - 1, -1, -1):
+        piece = pieces[index]
+        if not piece.startswith("<") and " " in piece:
+            cut = piece.rindex(" ")
+            pieces[index] = piece[:cut] + _JOIN + " " + _JOIN + piece[cut + 1 :]
+            break
+    return "".join(pieces)
 
 
 _ENVIRONMENTS: dict[TemplateSet, ImmutableSandboxedEnvironment] = {}
