@@ -16,9 +16,11 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from weasyprint import HTML, Attachment
 from weasyprint.document import Document
+from weasyprint.formatting_structure import boxes
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -116,9 +118,9 @@ def write_pdf(request: RenderRequest, notices: list[str] | None = None) -> bytes
     try:
         base = request.roots[0].resolve().as_uri() + "/"
         with _weasyprint_failures():
-            document = HTML(string=request.html, base_url=base, url_fetcher=fetcher).render(
-                font_config=_font_config(), **options
-            )
+            page = HTML(string=request.html, base_url=base, url_fetcher=fetcher)
+            document = page.render(font_config=_font_config(), **options)
+            document = _keep_notes(page, document, request.expected, options)
         _check_pages(document, request, notices)
         with _weasyprint_failures():
             pdf = document.write_pdf(finisher=finish_tags, **options)
@@ -161,9 +163,8 @@ def _check_pages(
         )
     lost = missing_anchors(document, request.expected)
     for anchor, call, note in notes_off_their_page(document, request.expected):
-        # WeasyPrint moves a note called just before a block it pushes to the next page (a
-        # pull quote, a heading) onto that page; said (as a warning of the build), not
-        # refused, until it can be avoided.
+        # A note that even a layout again (keep_notes_with_calls) left off its call's page:
+        # said (as a warning of the build), not refused.
         said = (
             f"the layout put {request.expected[anchor]} on page {note}, away from its call on "
             f"page {call}; a shorter paragraph or a pull quote elsewhere keeps them together"
@@ -225,11 +226,84 @@ def notes_off_their_page(
     return moved
 
 
+#: How many times a page is laid out again to bring notes back to their calls' pages.
+MAX_NOTE_PASSES = 6
+
+
+def _keep_notes(
+    page: HTML, document: Document, expected: Mapping[str, str], options: dict[str, object]
+) -> Document:
+    """The layout with the fewest notes off their call's page: the first, or one laid out again
+    (each pass moves on the paragraphs that sent notes away, which may send a later one away)."""
+    best, fewest = document, len(notes_off_their_page(document, expected))
+    for _ in range(MAX_NOTE_PASSES if fewest else 0):
+        if not keep_notes_with_calls(document, expected):
+            break
+        document = page.render(font_config=_font_config(), **options)
+        moved = len(notes_off_their_page(document, expected))
+        if moved < fewest:
+            best, fewest = document, moved
+        if not moved:
+            break
+    return best
+
+
+def keep_notes_with_calls(document: Document, expected: Mapping[str, str]) -> bool:
+    """Whether the page must be laid out again, the paragraph that sent a note away from its
+    call's page now kept from breaking where it broke.
+
+    WeasyPrint moves a note off its call's page when a paragraph at the page's foot could keep
+    only its first lines (its ``orphans``) beside the note: it keeps the lines and sends the
+    note on, and does not take the note back when that paragraph then moves on whole. That
+    paragraph is the one split over the call's page and the next, or else the one that opens
+    the next page (after its heading). Its ``orphans`` raised above the lines it had (in the
+    parsed page, which the next layout reads) moves it on whole without a note leaving.
+    """
+    changed = False
+    for _, call, _ in notes_off_their_page(document, expected):
+        if call >= len(document.pages):
+            continue
+        here = _flow_lines(document.pages[call - 1]._page_box)
+        following = _flow_lines(document.pages[call]._page_box)
+        # a heading moves on with the paragraph after it (break-after: avoid), which sent it
+        opening = [line.element for line in following if line.element_tag not in _HEADINGS]
+        if not opening or opening[0] is None:
+            continue
+        element = opening[0]
+        lines = sum(line.element is element for line in here)
+        style = element.get("style") or ""
+        found = re.search(r"orphans: ([0-9]+)$", style)
+        orphans = max(lines + 1, 3, int(found.group(1)) + 2 if found else 0)
+        kept = style[: found.start()] if found else (style + "; " if style else "")
+        element.set("style", f"{kept}orphans: {orphans}")
+        changed = True
+    return changed
+
+
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+
+def _flow_lines(page: Any) -> list[Any]:
+    """A page's lines of text outside the notes and the margins, from top to bottom."""
+    lines: list[Any] = []
+    stack = [page]
+    while stack:
+        box = stack.pop()
+        if isinstance(box, boxes.FootnoteAreaBox | boxes.MarginBox):
+            continue
+        if isinstance(box, boxes.LineBox):
+            lines.append(box)
+        else:
+            stack.extend(getattr(box, "children", ()))
+    return sorted(lines, key=lambda line: line.position_y)
+
+
 # RenderRequest is declared in standpunt.render.request (no WeasyPrint there) and offered here too.
 __all__ = [
     "RefusedResource",
     "RenderRequest",
     "WorkspaceFetcher",
+    "keep_notes_with_calls",
     "missing_anchors",
     "notes_off_their_page",
     "write_pdf",
