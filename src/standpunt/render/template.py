@@ -228,9 +228,13 @@ def version_stamp(
     day = dated or (stamp.date if stamp.versioned else None)
     draft = status == "draft"
     public = [part for part in (label, format_date(day, lang) if day else None) if part]
+    # A draft with neither label nor date, outside git: the foot says "Not versioned", not
+    # "Version not versioned".
+    unnamed = not public and draft and not stamp.versioned
     if not public and draft:
         public = [str(stamp.commit) if stamp.versioned else text["not_versioned"]]
     short = " — ".join(public)
+    line = f"{text['version']} {short}" if short else ""
     if stamp.versioned:
         revision = [f"{text['revision']} {stamp.commit}"]
         if stamp.modified and draft:
@@ -244,7 +248,7 @@ def version_stamp(
         date=stamp.date.isoformat() if stamp.versioned and stamp.date else None,
         modified=stamp.modified if stamp.versioned else False,
         tag=stamp.tag if stamp.versioned else None,
-        stamp=f"{text['version']} {short}" if short else "",
+        stamp=short[:1].upper() + short[1:] if unnamed else line,
         short=short,
         meta=_meta_stamp(stamp, lang, text),
         small_print=" · ".join(revision) if revision and status in DISCUSSED else None,
@@ -609,8 +613,9 @@ _TAG = re.compile(r"(<[^>]*>)")
 
 
 def glue_citations(html: str) -> str:
-    """``html`` with the last space of each citation's text a no-break space, so that its closing
-    part ("2018)", "p. 12)") never stands alone at the start of a line."""
+    """``html`` with the last space of each citation's text, and the space before it, made
+    unbreakable (a space between word joiners, which reads back as a plain space), so that
+    neither its closing part ("2018)", "p. 12)") nor the whole citation stands alone on a line."""
     parts, position = [], 0
     for start in _CITATION.finditer(html):
         if start.start() < position:
@@ -621,13 +626,16 @@ def glue_citations(html: str) -> str:
             if depth == 0:
                 end = tag.start()
                 break
-        parts += [html[position : start.end()], _glue_last_space(html[start.end() : end])]
+        before = html[position : start.start()]
+        if before.endswith(" "):  # the citation stays with the word before it, too
+            before = before[:-1] + _JOIN + " " + _JOIN
+        parts += [before, start.group(), _glue_last_space(html[start.end() : end])]
         position = end
     return "".join(parts) + html[position:] if parts else html
 
 
 def _glue_last_space(content: str) -> str:
-    """``content`` (HTML) with the last space in its text, outside tags, a no-break space."""
+    """``content`` (HTML) with the last space in its text, outside tags, unbreakable."""
     pieces = _TAG.split(content)
     for index in range(len(pieces) - 1, -1, -1):
         piece = pieces[index]
