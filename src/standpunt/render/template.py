@@ -28,6 +28,7 @@ from jinja2 import (
     UndefinedError,
 )
 from jinja2.exceptions import SecurityError
+from jinja2.filters import do_striptags
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
@@ -143,7 +144,14 @@ def environment(templates: TemplateSet) -> ImmutableSandboxedEnvironment:
     for name in ("lipsum", "cycler", "joiner", "namespace", "range", "dict"):
         env.globals.pop(name, None)
     env.filters["cssstring"] = css_string
+    env.filters["striptags"] = plain_text
     return env
+
+
+def plain_text(value: object) -> str:
+    """Jinja's ``striptags``, without the word joiners that keep a note's call or a citation on
+    its line: a text in the page's head (a description) is plain text."""
+    return do_striptags(value if isinstance(value, str) else str(value)).replace(_JOIN, "")
 
 
 def css_string(value: object) -> Markup:
