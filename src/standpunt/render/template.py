@@ -319,9 +319,11 @@ def view_model(page: Page) -> dict[str, Any]:
     lang = workspace.lang_of(page.position)
     text = workspace.labels(lang)
     # The position's Markdown texts as HTML, by their keys (standpunt.workspace.texts).
+    # Where lines may break is print's business: a screen's text is copied as it is written.
     urls = break_urls if page.medium == "print" else str
+    glue = glue_citations if page.medium == "print" else str
     html = {
-        key: Markup(mark_note_calls(glue_citations(keep_ranges(urls(fragment)))))
+        key: Markup(mark_note_calls(glue(keep_ranges(urls(fragment)))))
         for key, fragment in page.cited.fields.items()
     }
     partners = _partners(workspace, page.signers, page.pending, page.verified)
