@@ -167,7 +167,8 @@ def _check_pages(
         # said (as a warning of the build), not refused.
         said = (
             f"the layout put {request.expected[anchor]} on page {note}, away from its call on "
-            f"page {call}; a shorter paragraph or a pull quote elsewhere keeps them together"
+            f"page {call}, even laid out again; a shorter note, or a shorter paragraph before its "
+            "call, keeps them together"
         )
         if notices is None:
             log.warning("%s", said)
