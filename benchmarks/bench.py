@@ -304,11 +304,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer positions and repeats")
     parser.add_argument("--only-check", action="store_true", help="only C1-C3 (check at scale)")
+    parser.add_argument("--only", choices=["P6"], help="only that row group (P6: the preview)")
     args = parser.parse_args()
     repeat = 1 if args.quick else 3
     if args.only_check:
         with tempfile.TemporaryDirectory(prefix="standpunt-bench-") as tmp:
             print_check_results(check_at_scale(Path(tmp), repeat, args.quick))
+        return
+    if args.only == "P6":
+        with tempfile.TemporaryDirectory(prefix="standpunt-bench-") as tmp:
+            print_check_results(preview_at_scale(Path(tmp) / "thousand", repeat))
         return
     many = 20 if args.quick else 100
     weasyprint = shutil.which("weasyprint") or str(Path(PY).parent / "weasyprint")

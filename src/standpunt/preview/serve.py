@@ -33,12 +33,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from standpunt.build.build import build_workspace
 from standpunt.build.report import BuildReport
+from standpunt.build.run import run
 from standpunt.buildstate.state import INPUTS, BuildOptions, outline
 from standpunt.cite.warm import WarmCiter
 from standpunt.errors import Diagnostic, StandpuntError, UsageError
 from standpunt.limits import Limits
+from standpunt.preview.kept import KeptWorkspace
 from standpunt.render.sanitise import sanitise_page, with_preview
 from standpunt.render.workers import Pool
 from standpunt.workspace.paths import (
@@ -158,10 +159,14 @@ class Preview:
         self.positions = positions
         #: The positions a refresh rebuilds, in the order they were opened.
         self.open: dict[str, None] = dict.fromkeys(positions or [])
-        #: The formats made for each open position since it was opened.
+        #: The formats made for each open position since the last save.
         self._made: dict[str, set[str]] = {}
+        #: The positions whose PDF was asked for: a save makes their PDF again, too.
+        self._pdfs: set[str] = set()
         self.state = PreviewState()
+        #: Held while a build runs: one build at a time, in the one warm worker.
         self._lock = threading.Lock()
+        self._workspace = KeptWorkspace(root)
         limits = outline(root).limits
         self.outputs = Outputs(root / BUILD_DIR)
         self._pool = Pool(1, limits)
@@ -191,22 +196,31 @@ class Preview:
 
     def refresh(self) -> PreviewState:
         """Rebuild the open positions and tell every open page: the HTML page first (what the
-        browser shows, so it reloads as soon as possible), then the PDF."""
+        browser shows, so it reloads as soon as possible), then the PDF of those whose PDF was
+        asked for. Between the two the build lets go, so that the reloading page is served
+        while the PDF is made (a PDF never asked for is made when it is)."""
         with self._lock:
             ids = list(self.open)
             self._made = {pid: set() for pid in ids}
             self._stage(ids, ("html",))
-            return self._stage(ids, ("pdf",))
+        with self._lock:
+            ids = [p for p in ids if p in self._pdfs and "pdf" not in self._made.get(p, set())]
+            return self._stage(ids, ("pdf",)) if ids else self.state
 
     def show(self, pid: str, form: str) -> None:
         """Make sure ``pid``'s page (``form`` "html") or PDF ("pdf") is made, opening the
-        position if it was not open; a position whose file does not exist is not opened."""
+        position if it was not open; a position whose file does not exist is not opened.
+        What is made already is served at once, without waiting for a build that runs."""
+        if form in self._made.get(pid, set()):
+            return
         with self._lock:
             if form in self._made.get(pid, set()):
                 return
             if pid not in self.open and not has_position_file(self.root, pid):
                 return
             self.open[pid] = None
+            if form == "pdf":
+                self._pdfs.add(pid)
             self._stage([pid], (form,))
 
     def _build(self, ids: list[str], formats: tuple[str, ...]) -> BuildReport:
@@ -214,23 +228,26 @@ class Preview:
         preview did not write is made again (it may be anyone's), so that every output is its
         own."""
         options = BuildOptions(formats=formats)
-        report = build_workspace(self.root, ids, options, warm=self._workers, citers=self._citers)
+        report = self._run(ids, options)
         strangers = [
             outcome.id
             for outcome in report.outcomes
             if any(not self.outputs.made(path) for path in outcome.current)
         ]
         if strangers:
-            forced = BuildOptions(formats=formats, force=True)
-            again = build_workspace(
-                self.root, strangers, forced, warm=self._workers, citers=self._citers
-            )
+            again = self._run(strangers, BuildOptions(formats=formats, force=True))
             redone = {outcome.id: outcome for outcome in again.outcomes}
             report.outcomes = [redone.get(o.id, o) for o in report.outcomes]
         for outcome in report.outcomes:
             for path in outcome.written:
                 self.outputs.record(path)
         return report
+
+    def _run(self, ids: list[str], options: BuildOptions) -> BuildReport:
+        """The build of ``ids`` on the workspace as it is now, read again only where its files
+        changed (:class:`~standpunt.preview.kept.KeptWorkspace`), in the warm worker and pandoc."""
+        workspace = self._workspace.open(ids)
+        return run(workspace, ids, options, None, self._workers, None, self._citers)
 
     def _stage(self, ids: list[str], formats: tuple[str, ...]) -> PreviewState:
         problems: list[Diagnostic] = []
