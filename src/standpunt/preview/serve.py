@@ -31,15 +31,13 @@ from functools import partial
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from standpunt.build.report import BuildReport
-from standpunt.build.run import run
 from standpunt.buildstate.state import INPUTS, BuildOptions, outline
 from standpunt.cite.warm import WarmCiter
 from standpunt.errors import Diagnostic, StandpuntError, UsageError
 from standpunt.limits import Limits
-from standpunt.preview.kept import KeptWorkspace
 from standpunt.render.sanitise import sanitise_page, with_preview
 from standpunt.render.workers import Pool
 from standpunt.workspace.paths import (
@@ -50,6 +48,9 @@ from standpunt.workspace.paths import (
     position_ids,
     valid_id,
 )
+
+if TYPE_CHECKING:
+    from standpunt.preview.kept import KeptWorkspace
 
 LOOPBACK = "127.0.0.1"
 _LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
@@ -166,7 +167,8 @@ class Preview:
         self.state = PreviewState()
         #: Held while a build runs: one build at a time, in the one warm worker.
         self._lock = threading.Lock()
-        self._workspace = KeptWorkspace(root)
+        #: The workspace as last read; made by the first build (its imports are heavy).
+        self._workspace: KeptWorkspace | None = None
         limits = outline(root).limits
         self.outputs = Outputs(root / BUILD_DIR)
         self._pool = Pool(1, limits)
@@ -246,8 +248,29 @@ class Preview:
     def _run(self, ids: list[str], options: BuildOptions) -> BuildReport:
         """The build of ``ids`` on the workspace as it is now, read again only where its files
         changed (:class:`~standpunt.preview.kept.KeptWorkspace`), in the warm worker and pandoc."""
-        workspace = self._workspace.open(ids)
+        from standpunt.build.run import run
+
+        workspace = self._kept().open(ids)
         return run(workspace, ids, options, None, self._workers, None, self._citers)
+
+    def _kept(self) -> KeptWorkspace:
+        if self._workspace is None:
+            from standpunt.preview.kept import KeptWorkspace
+
+            self._workspace = KeptWorkspace(self.root)
+        return self._workspace
+
+    def read_ahead(self) -> None:
+        """Read the settings and the evidence before any page is asked for (in a thread, once
+        the address is out), so that the first page only reads its position. A head start only:
+        whatever goes wrong here goes wrong again in the build, which reports it."""
+        with self._lock:
+            try:
+                from standpunt.build import run  # noqa: F401  (imported here, not by a page)
+
+                self._kept().open([])
+            except Exception:
+                return
 
     def _stage(self, ids: list[str], formats: tuple[str, ...]) -> PreviewState:
         problems: list[Diagnostic] = []
@@ -423,6 +446,7 @@ def preview_server(
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    threading.Thread(target=preview.read_ahead, daemon=True).start()
     try:
         yield server, preview
     finally:
