@@ -38,6 +38,7 @@ from standpunt.buildstate.state import INPUTS, BuildOptions, outline
 from standpunt.cite.warm import WarmCiter
 from standpunt.errors import Diagnostic, StandpuntError, UsageError
 from standpunt.limits import Limits
+from standpunt.preview.fonts import FONT_TYPES, DesignFonts, read_font
 from standpunt.render.sanitise import sanitise_page, with_preview
 from standpunt.render.workers import Pool
 from standpunt.workspace.paths import (
@@ -48,6 +49,7 @@ from standpunt.workspace.paths import (
     position_ids,
     valid_id,
 )
+from standpunt.workspace.templates import TemplateSet
 
 if TYPE_CHECKING:
     from standpunt.preview.kept import KeptWorkspace
@@ -60,9 +62,10 @@ _PAGE = re.compile(r"/([^/]+?)(\.pdf|\.html)?")
 _RELOAD_CODE = 'new EventSource("/events").onmessage = function () { location.reload(); };'
 _RELOAD = f"<script>{_RELOAD_CODE}</script>"
 #: What a served page may do, should anything have passed the cleaning: run our reload script
-#: only, show inline images and its own, use its inline style, reach this server for events.
+#: only, show inline images and its own, use its inline style and the design's fonts (which
+#: this server hands out), reach this server for events.
 _POLICY = (
-    "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; "
+    "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; font-src 'self'; "
     "script-src 'sha256-{}'; connect-src 'self'; base-uri 'none'; form-action 'none'; "
     "frame-ancestors 'none'"
 )
@@ -169,6 +172,8 @@ class Preview:
         self._lock = threading.Lock()
         #: The workspace as last read; made by the first build (its imports are heavy).
         self._workspace: KeptWorkspace | None = None
+        #: The fonts of the workspace's design, as the last build found them.
+        self.fonts = DesignFonts()
         limits = outline(root).limits
         self.outputs = Outputs(root / BUILD_DIR)
         self._pool = Pool(1, limits)
@@ -249,8 +254,13 @@ class Preview:
         """The build of ``ids`` on the workspace as it is now, read again only where its files
         changed (:class:`~standpunt.preview.kept.KeptWorkspace`), in the warm worker and pandoc."""
         from standpunt.build.run import run
+        from standpunt.workspace.templates import template_set
 
         workspace = self._kept().open(ids)
+        try:
+            self.fonts.update(template_set(workspace))
+        except StandpuntError:  # the build reports a template it cannot use
+            self.fonts.update(TemplateSet("", ()))
         return run(workspace, ids, options, None, self._workers, None, self._citers)
 
     def _kept(self) -> KeptWorkspace:
@@ -358,6 +368,9 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if path == "/":
             self._index()
             return
+        if path.lower().endswith(tuple(FONT_TYPES)):
+            self._font(path[1:])
+            return
         match = _PAGE.fullmatch(path)
         if not match or not valid_id(match.group(1)):
             self._send(HTTPStatus.NOT_FOUND, b"not found", "text/plain")
@@ -373,9 +386,29 @@ class PreviewHandler(BaseHTTPRequestHandler):
             return
         self._page(pid)
 
+    def _font(self, requested: str) -> None:
+        """A font file of the design, if a page may ask for it (:func:`read_font`); a browser
+        that holds it already is told so (it asks again on every reload)."""
+        font = read_font(self.preview.fonts.current, requested)
+        if font is None:
+            self._send(HTTPStatus.NOT_FOUND, b"not found", "text/plain")
+            return
+        fresh = self.headers.get("If-None-Match") == font.tag
+        self.send_response(HTTPStatus.NOT_MODIFIED if fresh else HTTPStatus.OK)
+        self.send_header("Content-Type", font.kind)
+        self.send_header("ETag", font.tag)
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Content-Length", "0" if fresh else str(len(font.data)))
+        self.end_headers()
+        if not fresh:
+            self.wfile.write(font.data)
+
     def _page(self, pid: str) -> None:
         data = self.preview.outputs.read(f"{pid}.html")
-        banner = _problems_html(self.preview.state.problems)
+        design = self.preview.fonts.current
+        faces = f"<style>{design.faces}</style>" if design is not None and design.faces else ""
+        banner = faces + _problems_html(self.preview.state.problems)
         links = (
             f'<p style="font:13px sans-serif;margin:.5rem 1rem"><a href="/">all positions</a>'
             f' · <a href="/{pid}.pdf">PDF</a></p>'
