@@ -233,8 +233,9 @@ class Preview:
     def _build(self, ids: list[str], formats: tuple[str, ...]) -> BuildReport:
         """Build what changed of ``ids``; an output the build state calls current but this
         preview did not write is made again (it may be anyone's), so that every output is its
-        own."""
-        options = BuildOptions(formats=formats)
+        own. When it wrote none of them yet (a page first opened), they are all made at once."""
+        mine = any(self.outputs.made(Path(f"{pid}.{form}")) for pid in ids for form in formats)
+        options = BuildOptions(formats=formats, force=not mine)
         report = self._run(ids, options)
         strangers = [
             outcome.id
@@ -271,14 +272,16 @@ class Preview:
         return self._workspace
 
     def read_ahead(self) -> None:
-        """Read the settings and the evidence before any page is asked for (in a thread, once
-        the address is out), so that the first page only reads its position. A head start only:
-        whatever goes wrong here goes wrong again in the build, which reports it."""
+        """Read the settings and the evidence, and check the style and template, before any
+        page is asked for (in a thread, once the address is out), so that the first page only
+        reads and checks its position. A head start only: whatever goes wrong here goes wrong
+        again in the build, which reports it."""
         with self._lock:
             try:
                 from standpunt.build import run  # noqa: F401  (imported here, not by a page)
+                from standpunt.checks.check import check_workspace
 
-                self._kept().open([])
+                check_workspace(self._kept().open([]), [])
             except Exception:
                 return
 
