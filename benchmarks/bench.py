@@ -289,11 +289,11 @@ def check_at_scale(
 
 
 def print_check_results(rows: list[tuple[str, str, float, float, float, str]]) -> None:
-    """C1-C3 alone (``--only-check``), in the table's layout."""
+    """C1-C3 (``--only-check``) or P6 (``--only P6``) alone, in the table's layout."""
     width = max(len(r[1]) for r in rows)
     for key, name, ours, base, target, what in rows:
         ratio = ours / base
-        mark = "ok" if ratio <= target else "MISSED"
+        mark = "ok" if ratio <= target and not (key.startswith("P6") and ours > 1.0) else "MISSED"
         print(
             f"{key:4} {name:<{width}}  {ours:>7.2f} s   {base:>7.2f} s  {ratio:>6.2f}x "
             f"{target:>6.2f}x  {mark:6} vs {what}"
