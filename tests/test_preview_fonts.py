@@ -14,6 +14,7 @@ import http.client
 import json
 import os
 import re
+import select
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -80,6 +81,8 @@ class DevTools:
 
     def _receive(self) -> dict[str, Any]:
         while b"\0" not in self._buffer:
+            ready, _, _ = select.select([self._ours_in], [], [], 60)
+            assert ready, "Chromium said nothing for a minute"
             chunk = os.read(self._ours_in, 1 << 20)
             assert chunk, "Chromium closed its DevTools pipe"
             self._buffer += chunk
@@ -149,14 +152,24 @@ document.fonts.ready.then(() => JSON.stringify({
 
 def test_the_preview_page_is_set_in_the_designs_fonts(tmp_path: Path, devtools: DevTools) -> None:
     root = copy_demo(tmp_path / "demo")
-    with preview_server(root, [PID], port=0) as (server, _preview):
+    with preview_server(root, [PID], port=0) as (server, preview):
         port = server.server_address[1]
         devtools.open(f"http://127.0.0.1:{port}/{PID}")
         state = json.loads(devtools.evaluate(FONT_STATE))
         drawn = devtools.drawn_with(BODY_TEXT)
         heading = devtools.drawn_with("h1")
         shot = devtools.call("Page.captureScreenshot", format="png")["data"]
+        # a save: the page reloads itself (its event stream), set in the same fonts
+        position = root / "positions" / f"{PID}.yaml"
+        text = position.read_text("utf-8")
+        position.write_text(text.replace("title: Stronger together", "title: Stronger still"))
+        preview.refresh()
+        devtools.wait_for("Page.loadEventFired")
+        title = devtools.evaluate('document.querySelector("h1").textContent')
+        after = json.loads(devtools.evaluate(FONT_STATE))
     (tmp_path / "preview.png").write_bytes(base64.b64decode(shot))
+    assert title == "Stronger still"
+    assert (after["serif"], after["sans"], after["failed"]) == (True, True, [])
     assert state["body"].startswith('"Standpunt Serif", "Noto Serif"')
     assert state["heading"].startswith('"Standpunt Sans", Inter')
     assert (state["serif"], state["serifBold"], state["sans"]) == (True, True, True)
