@@ -402,7 +402,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self.send_header("ETag", font.tag)
         self.send_header("Cache-Control", "no-cache")
         self.send_header("X-Content-Type-Options", "nosniff")
-        self.send_header("Content-Length", "0" if fresh else str(len(font.data)))
+        if not fresh:  # a 304 has no body, and says nothing of its length
+            self.send_header("Content-Length", str(len(font.data)))
         self.end_headers()
         if not fresh:
             self.wfile.write(font.data)
