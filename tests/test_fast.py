@@ -257,6 +257,7 @@ def test_the_preview_renders_under_the_limits_of_standpunt_yaml(make_workspace):
     config = root / "standpunt.yaml"
     preview = Preview(root, ["care"])
     try:
+        preview.show("care", "pdf")  # a save makes again the PDF that was looked at
         assert preview.refresh().built == ["care"]
         config.write_text(config.read_text("utf-8") + "limits: {pages: 1}\n", "utf-8")
         state = preview.refresh()

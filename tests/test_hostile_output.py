@@ -403,7 +403,12 @@ def test_hostile_serve_page_runs_only_its_own_reload_script(tmp_path: Path, cana
     assert f"script-src 'sha256-{digest}';" in policy and "default-src 'none'" in policy
     assert re.search(r"\son[a-z]+=", page) is None
     assert canary.host not in page
-    assert '<body class="medium-screen" data-preview><p style="font:13px' in page
+    # the design's @font-face rules (cleaned), then the links, then the page the build cleaned
+    assert re.search(
+        r'<body class="medium-screen" data-preview>'
+        r'<style>@font-face [^<]*</style><p style="font:13px',
+        page,
+    )
 
 
 def test_hostile_serve_never_hands_out_a_link_out_of_build(tmp_path: Path) -> None:

@@ -107,7 +107,7 @@ def test_the_preview_builds_nothing_before_a_page_is_asked_for(make_workspace) -
         def get(path: str) -> str:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
             conn.request("GET", path, headers={"Host": f"127.0.0.1:{port}"})
-            return conn.getresponse().read().decode("utf-8")
+            return conn.getresponse().read().decode("utf-8", "replace")
 
         assert not (root / "build").exists()
         index = get("/")
@@ -121,6 +121,8 @@ def test_the_preview_builds_nothing_before_a_page_is_asked_for(make_workspace) -
         )
         preview.refresh()
         assert "An edited position" in get("/second")
+        assert outputs(root) == ["second.html"]  # a PDF is made when it is asked for
+        assert get("/second.pdf").startswith("%PDF-")
         assert outputs(root) == ["second.html", "second.pdf"]
         get("/nothing-here")  # no such position: nothing opens, nothing is built
         assert outputs(root) == ["second.html", "second.pdf"]

@@ -31,14 +31,14 @@ from functools import partial
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from standpunt.build.build import build_workspace
 from standpunt.build.report import BuildReport
 from standpunt.buildstate.state import INPUTS, BuildOptions, outline
 from standpunt.cite.warm import WarmCiter
 from standpunt.errors import Diagnostic, StandpuntError, UsageError
 from standpunt.limits import Limits
+from standpunt.preview.fonts import FONT_TYPES, DesignFonts, read_font
 from standpunt.render.sanitise import sanitise_page, with_preview
 from standpunt.render.workers import Pool
 from standpunt.workspace.paths import (
@@ -49,6 +49,10 @@ from standpunt.workspace.paths import (
     position_ids,
     valid_id,
 )
+from standpunt.workspace.templates import TemplateSet
+
+if TYPE_CHECKING:
+    from standpunt.preview.kept import KeptWorkspace
 
 LOOPBACK = "127.0.0.1"
 _LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
@@ -58,9 +62,10 @@ _PAGE = re.compile(r"/([^/]+?)(\.pdf|\.html)?")
 _RELOAD_CODE = 'new EventSource("/events").onmessage = function () { location.reload(); };'
 _RELOAD = f"<script>{_RELOAD_CODE}</script>"
 #: What a served page may do, should anything have passed the cleaning: run our reload script
-#: only, show inline images and its own, use its inline style, reach this server for events.
+#: only, show inline images and its own, use its inline style and the design's fonts (which
+#: this server hands out), reach this server for events.
 _POLICY = (
-    "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; "
+    "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; font-src 'self'; "
     "script-src 'sha256-{}'; connect-src 'self'; base-uri 'none'; form-action 'none'; "
     "frame-ancestors 'none'"
 )
@@ -158,10 +163,17 @@ class Preview:
         self.positions = positions
         #: The positions a refresh rebuilds, in the order they were opened.
         self.open: dict[str, None] = dict.fromkeys(positions or [])
-        #: The formats made for each open position since it was opened.
+        #: The formats made for each open position since the last save.
         self._made: dict[str, set[str]] = {}
+        #: The positions whose PDF was asked for: a save makes their PDF again, too.
+        self._pdfs: set[str] = set()
         self.state = PreviewState()
+        #: Held while a build runs: one build at a time, in the one warm worker.
         self._lock = threading.Lock()
+        #: The workspace as last read; made by the first build (its imports are heavy).
+        self._workspace: KeptWorkspace | None = None
+        #: The fonts of the workspace's design, as the last build found them.
+        self.fonts = DesignFonts()
         limits = outline(root).limits
         self.outputs = Outputs(root / BUILD_DIR)
         self._pool = Pool(1, limits)
@@ -191,46 +203,87 @@ class Preview:
 
     def refresh(self) -> PreviewState:
         """Rebuild the open positions and tell every open page: the HTML page first (what the
-        browser shows, so it reloads as soon as possible), then the PDF."""
+        browser shows, so it reloads as soon as possible), then the PDF of those whose PDF was
+        asked for. Between the two the build lets go, so that the reloading page is served
+        while the PDF is made (a PDF never asked for is made when it is)."""
         with self._lock:
             ids = list(self.open)
             self._made = {pid: set() for pid in ids}
             self._stage(ids, ("html",))
-            return self._stage(ids, ("pdf",))
+        with self._lock:
+            ids = [p for p in ids if p in self._pdfs and "pdf" not in self._made.get(p, set())]
+            return self._stage(ids, ("pdf",)) if ids else self.state
 
     def show(self, pid: str, form: str) -> None:
         """Make sure ``pid``'s page (``form`` "html") or PDF ("pdf") is made, opening the
-        position if it was not open; a position whose file does not exist is not opened."""
+        position if it was not open; a position whose file does not exist is not opened.
+        What is made already is served at once, without waiting for a build that runs."""
+        if form in self._made.get(pid, set()):
+            return
         with self._lock:
             if form in self._made.get(pid, set()):
                 return
             if pid not in self.open and not has_position_file(self.root, pid):
                 return
             self.open[pid] = None
+            if form == "pdf":
+                self._pdfs.add(pid)
             self._stage([pid], (form,))
 
     def _build(self, ids: list[str], formats: tuple[str, ...]) -> BuildReport:
         """Build what changed of ``ids``; an output the build state calls current but this
         preview did not write is made again (it may be anyone's), so that every output is its
-        own."""
-        options = BuildOptions(formats=formats)
-        report = build_workspace(self.root, ids, options, warm=self._workers, citers=self._citers)
+        own. When it wrote none of them yet (a page first opened), they are all made at once."""
+        mine = any(self.outputs.made(Path(f"{pid}.{form}")) for pid in ids for form in formats)
+        options = BuildOptions(formats=formats, force=not mine)
+        report = self._run(ids, options)
         strangers = [
             outcome.id
             for outcome in report.outcomes
             if any(not self.outputs.made(path) for path in outcome.current)
         ]
         if strangers:
-            forced = BuildOptions(formats=formats, force=True)
-            again = build_workspace(
-                self.root, strangers, forced, warm=self._workers, citers=self._citers
-            )
+            again = self._run(strangers, BuildOptions(formats=formats, force=True))
             redone = {outcome.id: outcome for outcome in again.outcomes}
             report.outcomes = [redone.get(o.id, o) for o in report.outcomes]
         for outcome in report.outcomes:
             for path in outcome.written:
                 self.outputs.record(path)
         return report
+
+    def _run(self, ids: list[str], options: BuildOptions) -> BuildReport:
+        """The build of ``ids`` on the workspace as it is now, read again only where its files
+        changed (:class:`~standpunt.preview.kept.KeptWorkspace`), in the warm worker and pandoc."""
+        from standpunt.build.run import run
+        from standpunt.workspace.templates import template_set
+
+        workspace = self._kept().open(ids)
+        try:
+            self.fonts.update(template_set(workspace))
+        except StandpuntError:  # the build reports a template it cannot use
+            self.fonts.update(TemplateSet("", ()))
+        return run(workspace, ids, options, None, self._workers, None, self._citers)
+
+    def _kept(self) -> KeptWorkspace:
+        if self._workspace is None:
+            from standpunt.preview.kept import KeptWorkspace
+
+            self._workspace = KeptWorkspace(self.root)
+        return self._workspace
+
+    def read_ahead(self) -> None:
+        """Read the settings and the evidence, and check the style and template, before any
+        page is asked for (in a thread, once the address is out), so that the first page only
+        reads and checks its position. A head start only: whatever goes wrong here goes wrong
+        again in the build, which reports it."""
+        with self._lock:
+            try:
+                from standpunt.build import run  # noqa: F401  (imported here, not by a page)
+                from standpunt.checks.check import check_workspace
+
+                check_workspace(self._kept().open([]), [])
+            except Exception:
+                return
 
     def _stage(self, ids: list[str], formats: tuple[str, ...]) -> PreviewState:
         problems: list[Diagnostic] = []
@@ -318,6 +371,9 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if path == "/":
             self._index()
             return
+        if path.lower().endswith(tuple(FONT_TYPES)):
+            self._font(path[1:])
+            return
         match = _PAGE.fullmatch(path)
         if not match or not valid_id(match.group(1)):
             self._send(HTTPStatus.NOT_FOUND, b"not found", "text/plain")
@@ -333,9 +389,30 @@ class PreviewHandler(BaseHTTPRequestHandler):
             return
         self._page(pid)
 
+    def _font(self, requested: str) -> None:
+        """A font file of the design, if a page may ask for it (:func:`read_font`); a browser
+        that holds it already is told so (it asks again on every reload)."""
+        font = read_font(self.preview.fonts.current, requested)
+        if font is None:
+            self._send(HTTPStatus.NOT_FOUND, b"not found", "text/plain")
+            return
+        fresh = self.headers.get("If-None-Match") == font.tag
+        self.send_response(HTTPStatus.NOT_MODIFIED if fresh else HTTPStatus.OK)
+        self.send_header("Content-Type", font.kind)
+        self.send_header("ETag", font.tag)
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        if not fresh:  # a 304 has no body, and says nothing of its length
+            self.send_header("Content-Length", str(len(font.data)))
+        self.end_headers()
+        if not fresh:
+            self.wfile.write(font.data)
+
     def _page(self, pid: str) -> None:
         data = self.preview.outputs.read(f"{pid}.html")
-        banner = _problems_html(self.preview.state.problems)
+        design = self.preview.fonts.current
+        faces = f"<style>{design.faces}</style>" if design is not None and design.faces else ""
+        banner = faces + _problems_html(self.preview.state.problems)
         links = (
             f'<p style="font:13px sans-serif;margin:.5rem 1rem"><a href="/">all positions</a>'
             f' · <a href="/{pid}.pdf">PDF</a></p>'
@@ -406,6 +483,7 @@ def preview_server(
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    threading.Thread(target=preview.read_ahead, daemon=True).start()
     try:
         yield server, preview
     finally:

@@ -452,3 +452,14 @@ def select(workspace: Workspace, ids: list[str] | None) -> list[str]:
                 code="unknown-position",
             )
     return list(dict.fromkeys(ids))
+
+
+def read_positions(workspace: Workspace, ids: list[str]) -> None:
+    """Read the positions ``ids`` into ``workspace``, as :func:`open_positions` does: for a
+    reader that keeps what it read between reads (the preview's)."""
+    _read_positions(workspace, {pid.lower() for pid in ids})
+
+
+def read_evidence(workspace: Workspace) -> None:
+    """Read every evidence file into ``workspace``, as :func:`open_positions` does."""
+    _read_evidence(workspace)
