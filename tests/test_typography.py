@@ -43,7 +43,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "  before we finalise it.\n",
         "  before we finalise it. Funders say they call it \"a market\" and 'efficient'. "
         "Read more at https://www.vlaanderen.be/armoedebestrijding-en-sociale-uitsluiting "
-        "or write to info@saamo.be.\n",
+        "or write to info@saamo.be. Pourquoi ? Voici : tout ; rien !\n",
     )
     assert text.count("Stronger") >= 1 and "a market" in text
     for lang in LANGS:
@@ -74,6 +74,15 @@ def test_quotation_marks_follow_the_language(built: Path, lang: str) -> None:
     title, sentence = EXPECTED[lang]
     assert title in text
     assert sentence in text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_french_sets_a_narrow_no_break_space_before_high_punctuation(
+    built: Path, lang: str
+) -> None:
+    text = page_one(built / f"build/quotes-{lang}.pdf")
+    space = "\u202f" if lang == "fr" else " "
+    assert f"Pourquoi{space}? Voici{space}: tout{space}; rien{space}!" in text
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -581,12 +581,31 @@ local QUOTES = {
   en = { double = { '\u{201C}', '\u{201D}' }, single = { '\u{2018}', '\u{2019}' } },
 }
 
+--- French sets a narrow no-break space before ; : ! and ?: a space written there becomes one,
+--- so the mark never starts a line.
+local FRENCH_HIGH = { [';'] = true, [':'] = true, ['!'] = true, ['?'] = true }
+
+local function french_spacing(document)
+  return document:walk {
+    Inlines = function(inlines)
+      for index = 2, #inlines do
+        local here, before = inlines[index], inlines[index - 1]
+        if here.t == 'Str' and before.t == 'Space' and FRENCH_HIGH[here.text:sub(1, 1)] then
+          inlines[index - 1] = pandoc.Str('\u{202F}')
+        end
+      end
+      return inlines
+    end,
+  }
+end
+
 --- The author's quotations (what pandoc's smart typography made of "…" and '…') in the
 --- marks of the document's language.
 local function localized_quotes(document)
   local lang = pandoc.utils.stringify(document.meta.lang or ''):lower():match('^(%a+)')
   local marks = QUOTES[lang or '']
   if not marks then return document end
+  if lang == 'fr' then document = french_spacing(document) end
   return document:walk {
     Quoted = function(quoted)
       local pair = quoted.quotetype == 'DoubleQuote' and marks.double or marks.single
