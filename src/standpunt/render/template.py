@@ -367,19 +367,23 @@ def _position(
     """The position itself: its fields, its texts as HTML, and who co-signs it."""
     title = typographic(position.title, lang)
     consultation = position.consultation
+    authors = [
+        {**a.model_dump(), "href": contact_href(a.email) if a.email else None}
+        for a in position.authors
+    ]
     return {
         "id": position_id,
         "title": title,
+        "display_title": display_title(title),
+        "title_size": title_size(title),
         "running_title": running_title(title),
         "subtitle": typographic(position.subtitle, lang) if position.subtitle else None,
         "date": format_date(position.date, lang) if position.date else None,
         "date_iso": position.date.isoformat() if position.date else None,
         "status": position.status,
         "status_label": text[f"status_{position.status}"],
-        "authors": [
-            {**a.model_dump(), "href": contact_href(a.email) if a.email else None}
-            for a in position.authors
-        ],
+        "authors": authors,
+        "author_groups": author_groups(authors),
         "consultation": {
             "deadline": format_date(consultation.deadline, lang) if consultation.deadline else None,
             "deadline_iso": consultation.deadline.isoformat() if consultation.deadline else None,
@@ -548,6 +552,40 @@ def typographic(value: str, lang: str = "en") -> str:
             out.append(char)
         before = char
     return "".join(out)
+
+
+def author_groups(authors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The authors by affiliation, each affiliation once, in the order it first appears: seven
+    authors of two organisations read as two names lists, not seven repeats."""
+    groups: dict[str | None, list[dict[str, Any]]] = {}
+    for author in authors:
+        groups.setdefault(author.get("affiliation") or None, []).append(author)
+    return [{"affiliation": key, "authors": members} for key, members in groups.items()]
+
+
+#: A title up to this many characters is set at the design's full size; longer ones smaller.
+LONG_TITLE = 60
+#: ... and above this many, smaller still (six lines at full size would fill a third of page 1).
+VERY_LONG_TITLE = 110
+#: The longest pair of last words kept together on the title's last line.
+LAST_WORDS = 24
+
+
+def title_size(title: str) -> str:
+    """``regular``, ``long`` or ``very-long``: the size class of the title by its length."""
+    if len(title) > VERY_LONG_TITLE:
+        return "very-long"
+    return "long" if len(title) > LONG_TITLE else "regular"
+
+
+def display_title(title: str) -> str:
+    """``title`` with its last two words joined by a no-break space, so that its last line never
+    holds one word alone ("... een vaste stoel aan / tafel"), when the two are short enough to
+    share any line."""
+    words = title.split(" ")
+    if len(words) < 3 or len(words[-2]) + len(words[-1]) + 1 > LAST_WORDS:
+        return title
+    return " ".join(words[:-2]) + f" {words[-2]}\u00a0{words[-1]}"
 
 
 #: The running head's longest title, in characters: one line of the page's top margin.
