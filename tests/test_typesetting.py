@@ -142,11 +142,7 @@ def overlap(a: Box, b: Box) -> bool:
 
 def page_lines(pdf: Path) -> list[list[str]]:
     return [
-        [
-            line.replace("\u00a0", " ").strip()
-            for line in text.replace("\r\n", "\n").split("\n")
-            if line.strip()
-        ]
+        [line.strip() for line in text.replace("\r\n", "\n").split("\n") if line.strip()]
         for text in pages_text(pdf)
     ]
 

@@ -374,7 +374,8 @@ def _position(
     return {
         "id": position_id,
         "title": title,
-        "display_title": display_title(title),
+        "title_start": title_ending(title)[0],
+        "title_end": title_ending(title)[1],
         "title_size": title_size(title),
         "running_title": running_title(title),
         "subtitle": typographic(position.subtitle, lang) if position.subtitle else None,
@@ -578,14 +579,14 @@ def title_size(title: str) -> str:
     return "long" if len(title) > LONG_TITLE else "regular"
 
 
-def display_title(title: str) -> str:
-    """``title`` with its last two words joined by a no-break space, so that its last line never
-    holds one word alone ("... een vaste stoel aan / tafel"), when the two are short enough to
-    share any line."""
+def title_ending(title: str) -> tuple[str, str | None]:
+    """``title`` as its words but the last two, and those two, which a page keeps on one line so
+    that the title's last line never holds one word alone ("... een vaste stoel aan / tafel");
+    ``(title, None)`` when the two are too long to share any line or the title is that short."""
     words = title.split(" ")
     if len(words) < 3 or len(words[-2]) + len(words[-1]) + 1 > LAST_WORDS:
-        return title
-    return " ".join(words[:-2]) + f" {words[-2]}\u00a0{words[-1]}"
+        return title, None
+    return " ".join(words[:-2]), f"{words[-2]} {words[-1]}"
 
 
 #: The running head's longest title, in characters: one line of the page's top margin.
