@@ -142,3 +142,42 @@ def test_a_consultation_whose_deadline_has_passed_is_a_warning_at_the_deadline(
     assert check(root)[1].splitlines()[-1] == (
         "0 error(s), 0 warning(s) in 3 position(s) and 6 evidence item(s)"
     )
+
+
+def test_an_author_s_role_and_telephone_are_printed_beside_the_name(tmp_path: Path) -> None:
+    """A brief's page 1 names a contact a reader can call: role, e-mail and telephone as links."""
+    import pypdf
+
+    root = copy_demo(tmp_path / "ws")
+    edit(
+        root,
+        CONSULTATION,
+        "  - name: Karim Ouali\n",
+        "  - name: Karim Ouali\n    role: policy officer\n    email: karim@saamo.be\n"
+        "    phone: +32 3 123 45 67\n",
+    )
+    build(root, "coalitions-for-social-policy")
+    pdf = root / "build/coalitions-for-social-policy.pdf"
+    assert (
+        "Karim Ouali (policy officer) karim@saamo.be +32 3 123 45 67, Lotte Verhaegen "
+        "(SAAMO Antwerpen)"
+    ) in pages(pdf)[0]
+    links = [
+        str(annotation.get_object()["/A"]["/URI"])
+        for annotation in pypdf.PdfReader(pdf).pages[0].get("/Annots") or []
+        if "/URI" in annotation.get_object().get("/A", {})
+    ]
+    assert "mailto:karim@saamo.be" in links and "tel:+3231234567" in links
+
+
+def test_a_telephone_number_that_is_not_one_is_a_located_error(tmp_path: Path) -> None:
+    root = copy_demo(tmp_path / "ws")
+    edit(
+        root, CONSULTATION, "  - name: Karim Ouali\n", "  - name: Karim Ouali\n    phone: call me\n"
+    )
+    code, output = check(root)
+    assert code == 1
+    assert output.splitlines()[0] == (
+        f"{CONSULTATION}:14:12: error: 'authors[1].phone': this is not a telephone number: "
+        "write digits, spaces and + ( ) - . /, such as +32 3 123 45 67 [invalid-value]"
+    )

@@ -73,7 +73,7 @@ TAG_ATTRIBUTES: dict[str, set[str]] = {
     "meta": {"charset", "name", "content"},
 }
 #: The schemes a link or an image may use (each checked further in :func:`_url_ok`).
-URL_SCHEMES = frozenset({"http", "https", "mailto", "ftp", "urn", "data"})
+URL_SCHEMES = frozenset({"http", "https", "mailto", "tel", "ftp", "urn", "data"})
 
 #: Inline images an ``<img>`` may show; a link may lead to the same but SVG.
 _DATA_IMAGE = re.compile(r"data:image/(png|jpeg|gif|webp|svg\+xml)[;,]")

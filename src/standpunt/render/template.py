@@ -368,7 +368,11 @@ def _position(
     title = typographic(position.title, lang)
     consultation = position.consultation
     authors = [
-        {**a.model_dump(), "href": contact_href(a.email) if a.email else None}
+        {
+            **a.model_dump(),
+            "href": contact_href(a.email) if a.email else None,
+            "phone_href": phone_href(a.phone) if a.phone else None,
+        }
         for a in position.authors
     ]
     return {
@@ -613,6 +617,12 @@ def contact_href(value: str) -> str | None:
     if _WEB.fullmatch(value):
         return value
     return None
+
+
+def phone_href(value: str) -> str:
+    """A telephone number as a tel: link: its digits, with a leading + kept."""
+    digits = "".join(c for c in value if c.isdigit())
+    return f"tel:+{digits}" if value.lstrip().startswith("+") else f"tel:{digits}"
 
 
 #: A range of numbers in a text ("882–884", "3-5"): pages, years.

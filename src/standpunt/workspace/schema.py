@@ -236,10 +236,30 @@ class Config(Model):
 # --- positions -------------------------------------------------------------------------------
 
 
+#: A telephone number as people write one: digits, spaces and + ( ) - . / (at most 40).
+PHONE = re.compile(r"\+?[0-9][0-9 ()./-]{3,38}[0-9]")
+
+
+def _phone(value: str) -> str:
+    value = value.strip()
+    if not PHONE.fullmatch(value):
+        raise ValueError(
+            "this is not a telephone number: write digits, spaces and + ( ) - . /, "
+            "such as +32 3 123 45 67"
+        )
+    return value
+
+
 class Author(Model):
     name: NonEmpty
     affiliation: str | None = None
     email: str | None = None
+    role: str | None = Field(
+        None, description="what they do, printed beside the name: 'beleidsmedewerker'"
+    )
+    phone: Annotated[str, AfterValidator(_phone)] | None = Field(
+        None, description="a telephone number for readers, printed as a link: '+32 3 123 45 67'"
+    )
 
 
 def _author(value: Any) -> Any:
