@@ -23,7 +23,7 @@ from standpunt.buildstate.state import BuildOptions, BuildState, Outline, outlin
 from standpunt.workspace.paths import BUILD_DIR
 
 if TYPE_CHECKING:
-    from standpunt.cite.warm import CitersFor
+    from standpunt.cite.warm import CitersFor, WarmCiter
     from standpunt.limits import Limits
     from standpunt.render.workers import Pool, WorkersFor
 
@@ -57,11 +57,14 @@ def build_workspace(
     if not sketch.limits_valid:
         _check_limits(root)
     early = _start_early(sketch, last, ids, options)
+    citer = _cite_early(sketch)
     try:
         workers = partial(_adopting, early, options)
-        return _open_and_run(root, ids, options, progress, workers, digest)
+        citers = partial(_lending, citer)
+        return _open_and_run(root, ids, options, progress, workers, digest, citers)
     finally:
         early.close()
+        citer.close()
 
 
 def _check_edition(root: Path, edition: str | None) -> None:
@@ -106,6 +109,29 @@ def _start_early(
     early = workers.Pool(size, sketch.limits, "pdf" in options.formats)
     early.start()
     return early
+
+
+def _cite_early(sketch: Outline) -> WarmCiter:
+    """The build's warm pandoc, started beside the render workers: its start overlaps theirs
+    and this process's reading of the workspace, so it is ready when the style is."""
+    from standpunt.cite.warm import WarmCiter
+
+    citer = WarmCiter(sketch.limits)
+    citer.start()
+    return citer
+
+
+@contextmanager
+def _lending(citer: WarmCiter, limits: Limits) -> Iterator[WarmCiter]:
+    """The warm pandoc started early, if it runs under the workspace's limits (else one of
+    the build's own); :func:`build_workspace` stops it."""
+    from standpunt.cite.warm import own_citer
+
+    if citer.limits == limits:
+        yield citer
+        return
+    with own_citer(limits) as own:
+        yield own
 
 
 @contextmanager
