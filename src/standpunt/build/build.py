@@ -112,12 +112,14 @@ def _start_early(
 
 
 def _cite_early(sketch: Outline) -> WarmCiter:
-    """The build's warm pandoc, started beside the render workers: its start overlaps theirs
-    and this process's reading of the workspace, so it is ready when the style is."""
+    """The build's warm pandoc, started beside the render workers: its start and its first
+    citeproc overlap theirs and this process's reading of the workspace, so it is ready when
+    the style is."""
+    from standpunt.cite.styles import first_citeproc
     from standpunt.cite.warm import WarmCiter
 
     citer = WarmCiter(sketch.limits)
-    citer.start()
+    citer.start(then=first_citeproc)
     return citer
 
 

@@ -190,19 +190,27 @@ def start_preparing(
     def prepare() -> None:
         try:
             _warm_verdict(data, digest, warm)
-            for lang in langs:
-                prepare_style(path, name, lang, where, warm)
-        except StandpuntError:
-            pass  # the build asks again, and reports it then
         finally:
             with _lock:
                 asked = _asked.pop(digest, None)
             if asked is not None:
                 asked.set()
+        with contextlib.suppress(StandpuntError):  # the build asks again, and reports it then
+            for lang in langs:
+                prepare_style(path, name, lang, where, warm)
 
     thread = threading.Thread(target=prepare, name="standpunt-style", daemon=True)
     thread.start()
     return thread
+
+
+def first_citeproc(warm: WarmCiter) -> None:
+    """The warm pandoc's first citeproc: the probe of English terms every style is made ready
+    with (:func:`prepare_style`). pandoc's first citeproc costs several times a later one, so
+    a build has it run as soon as pandoc starts (:meth:`WarmCiter.start`), while it is still
+    importing and reading the workspace."""
+    with contextlib.suppress(StandpuntError, OSError):  # asked again when needed, and reported
+        _probe("en-US", _bare_probe(), warm)
 
 
 def _warm_verdict(data: bytes, digest: str, warm: WarmCiter) -> None:

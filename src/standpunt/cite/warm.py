@@ -49,15 +49,18 @@ class WarmCiter:
         self._starting: threading.Thread | None = None
         self._stopped_starts = 0
 
-    def start(self) -> None:
-        """Start pandoc on a thread of its own, so that its start overlaps other work."""
-        self._starting = threading.Thread(target=self._start_quietly, daemon=True)
+    def start(self, then: Callable[[WarmCiter], object] | None = None) -> None:
+        """Start pandoc on a thread of its own, so that its start overlaps other work; ``then``
+        runs on that thread once pandoc runs (a first request, made while nobody waits)."""
+        self._starting = threading.Thread(target=self._start_quietly, args=(then,), daemon=True)
         self._starting.start()
 
-    def _start_quietly(self) -> None:
+    def _start_quietly(self, then: Callable[[WarmCiter], object] | None) -> None:
         # the first request starts it again, and reports what fails
         with contextlib.suppress(StandpuntError):
             self._lua().start()
+            if then is not None:
+                then(self)
 
     def _lua(self) -> LuaProcess:
         with self._lock:
