@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from standpunt.build.report import BuildReport, Progress
 from standpunt.buildstate.state import BuildOptions, BuildState, Outline, outline, workspace_digest
+from standpunt.errors import StandpuntError
 from standpunt.workspace.paths import BUILD_DIR
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ def build_workspace(
     if not sketch.limits_valid:
         _check_limits(root)
     early = _start_early(sketch, last, ids, options)
-    citer = _cite_early(sketch)
+    citer = _cite_early(root, sketch)
     try:
         workers = partial(_adopting, early, options)
         citers = partial(_lending, citer)
@@ -111,16 +112,31 @@ def _start_early(
     return early
 
 
-def _cite_early(sketch: Outline) -> WarmCiter:
-    """The build's warm pandoc, started beside the render workers: its start and its first
-    citeproc overlap theirs and this process's reading of the workspace, so it is ready when
-    the style is."""
-    from standpunt.cite.styles import first_citeproc
+def _cite_early(root: Path, sketch: Outline) -> WarmCiter:
+    """The build's warm pandoc, started beside the render workers: its start, its first
+    citeproc and the style standpunt.yaml names (made ready for its language) overlap their
+    start and this process's reading of the workspace."""
     from standpunt.cite.warm import WarmCiter
 
     citer = WarmCiter(sketch.limits)
-    citer.start(then=first_citeproc)
+    citer.start(then=partial(_first_citeproc, root, sketch.style, sketch.lang))
     return citer
+
+
+def _first_citeproc(root: Path, name: str | None, lang: str | None, citer: WarmCiter) -> None:
+    """On the warm pandoc's own thread: its first citeproc, with the style standpunt.yaml
+    names if it is one (what is wrong with it is for the check to say)."""
+    from standpunt.cite.citeproc import resolve_style
+    from standpunt.cite.styles import first_citeproc
+
+    try:
+        style = resolve_style(name, root) if name else None
+    except StandpuntError:
+        style = None
+    if style is None:
+        first_citeproc(citer)
+    else:
+        first_citeproc(citer, style.path, style.name, lang)
 
 
 @contextmanager

@@ -168,6 +168,7 @@ _KEEP = 32
 #: One lock per style and language being made ready; the verdicts the warm pandoc is asked for.
 _preparing: dict[tuple[str, str], threading.Lock] = {}
 _asked: dict[str, threading.Event] = {}
+_reading: dict[str, threading.Lock] = {}
 
 
 def start_preparing(
@@ -204,12 +205,22 @@ def start_preparing(
     return thread
 
 
-def first_citeproc(warm: WarmCiter) -> None:
-    """The warm pandoc's first citeproc: the probe of English terms every style is made ready
-    with (:func:`prepare_style`). pandoc's first citeproc costs several times a later one, so
-    a build has it run as soon as pandoc starts (:meth:`WarmCiter.start`), while it is still
-    importing and reading the workspace."""
+def first_citeproc(
+    warm: WarmCiter, style: Path | None = None, name: str = "", lang: str | None = None
+) -> None:
+    """The warm pandoc's first citeproc, and what a build will most likely ask next: the style
+    at ``style`` (``name`` as standpunt.yaml writes it) read and made ready for ``lang``, the
+    language standpunt.yaml names; without them, the probe of English terms every style is
+    made ready with (:func:`prepare_style`). pandoc's first citeproc costs several times a
+    later one, so a build has this run as soon as pandoc starts (:meth:`WarmCiter.start`),
+    while it still imports and reads the workspace. It is a guess, kept by the style's hash
+    and the language: a position in another language has its style made ready when asked."""
     with contextlib.suppress(StandpuntError, OSError):  # asked again when needed, and reported
+        if style is not None and lang:
+            data = _read(style, name, None)
+            _parse(data, name, None)
+            _warm_verdict(data, hashlib.sha256(data).hexdigest(), warm)
+            prepare_style(style, name, lang, None, warm)
         _probe("en-US", _bare_probe(), warm)
 
 
@@ -217,7 +228,12 @@ def _warm_verdict(data: bytes, digest: str, warm: WarmCiter) -> None:
     """The style read by the warm pandoc as :func:`_pandoc_verdict` has pandoc read it (an
     empty document, cited in en-US); kept when pandoc reads it without complaint. A complaint
     is not kept: the command line's own run then gives the message, word for word."""
-    with contextlib.suppress(StandpuntError):
+    with _lock:
+        busy = _reading.setdefault(digest, threading.Lock())
+    with busy, contextlib.suppress(StandpuntError):
+        with _lock:
+            if digest in _verdicts:
+                return
         warm.probe("", MARKDOWN_FORMAT, data.decode("utf-8-sig"), "en-US")
         with _lock:
             _verdicts[digest] = ""
