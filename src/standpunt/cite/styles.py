@@ -196,7 +196,8 @@ def start_preparing(
                 asked = _asked.pop(digest, None)
             if asked is not None:
                 asked.set()
-        with contextlib.suppress(StandpuntError):  # the build asks again, and reports it then
+        # the build asks again, and reports it then; a build over by now has stopped pandoc
+        with contextlib.suppress(StandpuntError, OSError):
             for lang in langs:
                 prepare_style(path, name, lang, where, warm)
 
@@ -230,7 +231,7 @@ def _warm_verdict(data: bytes, digest: str, warm: WarmCiter) -> None:
     is not kept: the command line's own run then gives the message, word for word."""
     with _lock:
         busy = _reading.setdefault(digest, threading.Lock())
-    with busy, contextlib.suppress(StandpuntError):
+    with busy, contextlib.suppress(StandpuntError, OSError):
         with _lock:
             if digest in _verdicts:
                 return
