@@ -2,6 +2,7 @@
 
     python3 benchmarks/bench.py            # the full run (a few minutes on 2 cores)
     python3 benchmarks/bench.py --quick    # fewer positions, for a first look
+    python3 benchmarks/bench.py --quick --only P1,P2   # only these rows (P1 always runs)
 
 Baselines: the raw ``weasyprint`` command on the very HTML Standpunt produced (same PDF variant),
 and ``pandoc --citeproc`` with WeasyPrint as its PDF engine on equivalent Markdown. Every
@@ -304,14 +305,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer positions and repeats")
     parser.add_argument("--only-check", action="store_true", help="only C1-C3 (check at scale)")
-    parser.add_argument("--only", choices=["P6"], help="only that row group (P6: the preview)")
+    parser.add_argument(
+        "--only", metavar="ROWS", help="only these rows, e.g. P1,P2 (P6 alone: only the preview)"
+    )
     args = parser.parse_args()
+    only = {row.strip().lower() for row in args.only.split(",")} if args.only else None
+
+    def want(*rows: str) -> bool:
+        return only is None or any(row.lower() in only for row in rows)
+
     repeat = 1 if args.quick else 3
     if args.only_check:
         with tempfile.TemporaryDirectory(prefix="standpunt-bench-") as tmp:
             print_check_results(check_at_scale(Path(tmp), repeat, args.quick))
         return
-    if args.only == "P6":
+    if only is not None and only <= {"p6", "p6'", 'p6"'}:
         with tempfile.TemporaryDirectory(prefix="standpunt-bench-") as tmp:
             print_check_results(preview_at_scale(Path(tmp) / "thousand", repeat))
         return
@@ -336,7 +344,7 @@ def main() -> None:
         ours_one, ours_mem = best(standpunt(one, "--force"), cold, clear_cache(one))
         # The same build with the citations already resolved (build/.standpunt-cache): no
         # pandoc process, so its peak is Standpunt's own (the main process or a worker).
-        _, own_mem = best(standpunt(one, "--force"), repeat)
+        _, own_mem = best(standpunt(one, "--force"), repeat) if want("P5'") else (0.0, 1)
         from pypdf import PdfReader
 
         pages = len(PdfReader(one / "build" / "five-pages.pdf").pages)
@@ -391,7 +399,7 @@ def main() -> None:
         ]
         env_path = os.environ.get("PATH", "")
         os.environ["PATH"] = f"{Path(weasyprint).parent}:{env_path}"
-        pandoc_one, _ = best(pandoc_cmd, repeat)
+        pandoc_one, _ = best(pandoc_cmd, repeat) if want("P1'") else (1.0, 0)
         results.append(
             (
                 "P1'",
@@ -403,99 +411,118 @@ def main() -> None:
             )
         )
 
-        # 40 pages, note style
-        long = workspace(tmp_path / "long", {"forty-pages": position("Forty pages", 240)})
-        cfg = long / "standpunt.yaml"
-        cfg.write_text(cfg.read_text().replace("style: apa", "style: chicago-notes-bibliography"))
-        long_html = print_html(long, "forty-pages")
-        raw_long, _ = best(
-            [weasyprint, "--pdf-variant", "pdf/ua-1", str(long_html), str(tmp_path / "long.pdf")], 1
-        )
-        ours_long, _ = best(standpunt(long, "--force"), 1)
-        long_pages = len(PdfReader(long / "build" / "forty-pages.pdf").pages)
-        results.append(
-            (
-                "40p",
-                f"cold build, one {long_pages}-page position (notes)",
-                ours_long,
-                raw_long,
-                1.0,
-                "raw weasyprint command",
+        if want("40p"):
+            # 40 pages, note style
+            long = workspace(tmp_path / "long", {"forty-pages": position("Forty pages", 240)})
+            cfg = long / "standpunt.yaml"
+            cfg.write_text(
+                cfg.read_text().replace("style: apa", "style: chicago-notes-bibliography")
             )
-        )
-
-        # P2: 20 positions in one build vs twenty raw commands
-        twenty = workspace(
-            tmp_path / "twenty", {f"p{n:02d}": position(f"Position {n}", 30) for n in range(20)}
-        )
-        ours_twenty, _ = best(standpunt(twenty, "--force"), 1)
-        twenty_html = print_html(twenty, "p00")
-        start = time.perf_counter()
-        for n in range(20):
-            run(
+            long_html = print_html(long, "forty-pages")
+            raw_long, _ = best(
                 [
                     weasyprint,
                     "--pdf-variant",
                     "pdf/ua-1",
-                    str(twenty_html),
-                    str(tmp_path / f"raw{n}.pdf"),
-                ]
+                    str(long_html),
+                    str(tmp_path / "long.pdf"),
+                ],
+                1,
             )
-        raw_twenty = time.perf_counter() - start
-        results.append(
-            (
-                "P2",
-                "20 positions in one build",
-                ours_twenty,
-                raw_twenty,
-                0.2,
-                "twenty raw weasyprint commands",
+            ours_long, _ = best(standpunt(long, "--force"), 1)
+            long_pages = len(PdfReader(long / "build" / "forty-pages.pdf").pages)
+            results.append(
+                (
+                    "40p",
+                    f"cold build, one {long_pages}-page position (notes)",
+                    ours_long,
+                    raw_long,
+                    1.0,
+                    "raw weasyprint command",
+                )
             )
-        )
 
-        # P3: no-op build of many positions vs their full build
-        hundred = workspace(
-            tmp_path / "hundred", {f"p{n:03d}": position(f"Position {n}", 30) for n in range(many)}
-        )
-        full, _ = best(standpunt(hundred), 1)
-        noop, _ = best(standpunt(hundred), max(3, repeat))
-        results.append(
-            (
-                "P3",
-                f"no-op build of {many} positions",
-                noop,
-                full,
-                0.02,
-                f"full build of the {many}",
+        if want("P2"):
+            # P2: 20 positions in one build vs twenty raw commands
+            twenty = workspace(
+                tmp_path / "twenty", {f"p{n:02d}": position(f"Position {n}", 30) for n in range(20)}
             )
-        )
+            ours_twenty, _ = best(standpunt(twenty, "--force"), 1)
+            twenty_html = print_html(twenty, "p00")
+            start = time.perf_counter()
+            for n in range(20):
+                run(
+                    [
+                        weasyprint,
+                        "--pdf-variant",
+                        "pdf/ua-1",
+                        str(twenty_html),
+                        str(tmp_path / f"raw{n}.pdf"),
+                    ]
+                )
+            raw_twenty = time.perf_counter() - start
+            results.append(
+                (
+                    "P2",
+                    "20 positions in one build",
+                    ours_twenty,
+                    raw_twenty,
+                    0.2,
+                    "twenty raw weasyprint commands",
+                )
+            )
 
-        # P4: preview refresh after an edit vs a cold build of that position
-        page, with_pdf = refresh_times(one, "five-pages", max(3, repeat))
-        results.append(
-            (
-                "P4",
-                "preview refresh after an edit (the page)",
-                page,
-                ours_one,
-                0.3,
-                "cold build of that position",
+        if want("P3"):
+            # P3: no-op build of many positions vs their full build
+            hundred = workspace(
+                tmp_path / "hundred",
+                {f"p{n:03d}": position(f"Position {n}", 30) for n in range(many)},
             )
-        )
-        results.append(
-            (
-                "P4'",
-                "preview refresh after an edit (page and PDF)",
-                with_pdf,
-                ours_one,
-                0.3,
-                "cold build of that position",
+            full, _ = best(standpunt(hundred), 1)
+            noop, _ = best(standpunt(hundred), max(3, repeat))
+            results.append(
+                (
+                    "P3",
+                    f"no-op build of {many} positions",
+                    noop,
+                    full,
+                    0.02,
+                    f"full build of the {many}",
+                )
             )
-        )
 
-        results += check_at_scale(tmp_path, repeat, args.quick)
-        results.append(pss_row(one, raw_command, cold))
-        results += preview_at_scale(tmp_path / "thousand", 1 if args.quick else 3)
+        if want("P4", "P4'"):
+            # P4: preview refresh after an edit vs a cold build of that position
+            page, with_pdf = refresh_times(one, "five-pages", max(3, repeat))
+            results.append(
+                (
+                    "P4",
+                    "preview refresh after an edit (the page)",
+                    page,
+                    ours_one,
+                    0.3,
+                    "cold build of that position",
+                )
+            )
+            results.append(
+                (
+                    "P4'",
+                    "preview refresh after an edit (page and PDF)",
+                    with_pdf,
+                    ours_one,
+                    0.3,
+                    "cold build of that position",
+                )
+            )
+
+        if want("C1", "C2", "C3"):
+            results += check_at_scale(tmp_path, repeat, args.quick)
+        if want("P5p"):
+            results.append(pss_row(one, raw_command, cold))
+        if want("P6", "P6'", 'P6"'):
+            results += preview_at_scale(tmp_path / "thousand", 1 if args.quick else 3)
+
+    results = [row for row in results if want(row[0])]
 
     width = max(len(r[1]) for r in results)
     print(

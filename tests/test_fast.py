@@ -9,6 +9,7 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from standpunt.cli import main
@@ -323,3 +324,37 @@ def test_a_corrupt_build_state_is_ignored(tmp_path):
         assert BuildState.read(tmp_path) == BuildState(path), corrupt
     path.write_text('{"outputs": {"care.pdf": "abc"}, "workspace": "def"}', encoding="utf-8")
     assert BuildState.read(tmp_path) == BuildState(path, {"care.pdf": "abc"}, "def")
+
+
+LOADED_LIBRARIES = """\
+import sys
+from standpunt.render.workers import _libraries_from_the_loader_cache
+if sys.argv[1] == "worker":
+    with _libraries_from_the_loader_cache():
+        import weasyprint
+else:
+    import weasyprint
+import ctypes.util
+assert ctypes.util.find_library.__name__ == "find_library", "the lookup was put back"
+native = {line.split()[-1] for line in open("/proc/self/maps") if ".so" in line}
+print(sorted(path for path in native if "lib-dynload" not in path))
+"""
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="Linux only: elsewhere the lookup is as it was"
+)
+def test_a_worker_loads_the_libraries_a_plain_import_of_weasyprint_loads():
+    # A worker imports WeasyPrint looking library names up in the loader's cache only (no C
+    # compiler run per name); the libraries it ends up with are the same, path for path.
+    loaded = {
+        how: subprocess.run(
+            [sys.executable, "-c", LOADED_LIBRARIES, how],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for how in ("worker", "plain")
+    }
+    assert "libpango-1.0.so" in loaded["plain"]
+    assert loaded["worker"] == loaded["plain"]

@@ -82,6 +82,30 @@ def test_a_build_starts_one_pandoc_for_all_its_positions(make_workspace, monkeyp
     assert [citer.starts for citer in made] == [1]
 
 
+def test_a_build_reads_its_style_in_its_warm_pandoc_only(make_workspace, monkeypatch) -> None:
+    # check asks a pandoc command of its own whether it reads the style; a build has its warm
+    # pandoc read it (and make it ready) while it checks, and runs no other pandoc
+    from standpunt.cite import styles
+
+    commands: list[list[str]] = []
+    real = styles.run_pandoc
+
+    def counted(args: list[str], stdin: str, *rest: object, **options: object) -> str:
+        commands.append(args)
+        return real(args, stdin, *rest, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(styles, "run_pandoc", counted)
+    for kept in ("_verdicts", "_prepared", "_probes"):
+        monkeypatch.setattr(styles, kept, {})
+    root = make_workspace()
+    result = CliRunner().invoke(main, ["-C", str(root), "build"])
+    assert result.exit_code == 0, result.output
+    assert commands == []
+    monkeypatch.setattr(styles, "_verdicts", {})
+    assert CliRunner().invoke(main, ["-C", str(root), "check"]).exit_code == 0
+    assert [args[args.index("--csl") - 1] for args in commands] == ["--citeproc"]
+
+
 def test_the_citation_cache_key_holds_the_lua_and_the_terms() -> None:
     assert set(build_cite.FILTER_FILES) == {
         "read.lua", "shape.lua", "locators.lua", "warm.lua",

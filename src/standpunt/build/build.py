@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING
 
 from standpunt.build.report import BuildReport, Progress
 from standpunt.buildstate.state import BuildOptions, BuildState, Outline, outline, workspace_digest
+from standpunt.errors import StandpuntError
 from standpunt.workspace.paths import BUILD_DIR
 
 if TYPE_CHECKING:
-    from standpunt.cite.warm import CitersFor
+    from standpunt.cite.warm import CitersFor, WarmCiter
     from standpunt.limits import Limits
     from standpunt.render.workers import Pool, WorkersFor
 
@@ -57,11 +58,14 @@ def build_workspace(
     if not sketch.limits_valid:
         _check_limits(root)
     early = _start_early(sketch, last, ids, options)
+    citer = _cite_early(root, sketch)
     try:
         workers = partial(_adopting, early, options)
-        return _open_and_run(root, ids, options, progress, workers, digest)
+        citers = partial(_lending, citer)
+        return _open_and_run(root, ids, options, progress, workers, digest, citers)
     finally:
         early.close()
+        citer.close()
 
 
 def _check_edition(root: Path, edition: str | None) -> None:
@@ -106,6 +110,46 @@ def _start_early(
     early = workers.Pool(size, sketch.limits, "pdf" in options.formats)
     early.start()
     return early
+
+
+def _cite_early(root: Path, sketch: Outline) -> WarmCiter:
+    """The build's warm pandoc, started beside the render workers: its start, its first
+    citeproc and the style standpunt.yaml names (made ready for its language) overlap their
+    start and this process's reading of the workspace."""
+    from standpunt.cite.warm import WarmCiter
+
+    citer = WarmCiter(sketch.limits)
+    citer.start(then=partial(_first_citeproc, root, sketch.style, sketch.lang))
+    return citer
+
+
+def _first_citeproc(root: Path, name: str | None, lang: str | None, citer: WarmCiter) -> None:
+    """On the warm pandoc's own thread: its first citeproc, with the style standpunt.yaml
+    names if it is one (what is wrong with it is for the check to say)."""
+    from standpunt.cite.citeproc import resolve_style
+    from standpunt.cite.styles import first_citeproc
+
+    try:
+        style = resolve_style(name, root) if name else None
+    except StandpuntError:
+        style = None
+    if style is None:
+        first_citeproc(citer)
+    else:
+        first_citeproc(citer, style.path, style.name, lang)
+
+
+@contextmanager
+def _lending(citer: WarmCiter, limits: Limits) -> Iterator[WarmCiter]:
+    """The warm pandoc started early, if it runs under the workspace's limits (else one of
+    the build's own); :func:`build_workspace` stops it."""
+    from standpunt.cite.warm import own_citer
+
+    if citer.limits == limits:
+        yield citer
+        return
+    with own_citer(limits) as own:
+        yield own
 
 
 @contextmanager

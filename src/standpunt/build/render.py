@@ -20,7 +20,7 @@ from standpunt.build.plan import OutputTask, Plan, PlannedPosition
 from standpunt.buildstate.state import BuildOptions
 from standpunt.choices import Medium
 from standpunt.cite.citeproc import CitedText, PieceSpec
-from standpunt.cite.warm import CitersFor, own_citer
+from standpunt.cite.warm import WarmCiter
 from standpunt.errors import StandpuntError
 from standpunt.render.workers import Job, JobResult, Renderer, WorkersFor
 from standpunt.workspace.files import build_folder
@@ -34,10 +34,10 @@ def render(
     options: BuildOptions,
     workers: WorkersFor,
     tally: Tally,
-    citers: CitersFor = own_citer,
+    warm: WarmCiter,
 ) -> None:
     """Make every output of ``plan`` that is not current, with render workers from ``workers``
-    (and Word documents with pandoc, beside them) and the warm pandoc from ``citers``."""
+    (and Word documents with pandoc, beside them) and the warm pandoc ``warm``."""
     everything = plan.to_make()
     tasks = {task.key: task for _, outputs in everything for task in outputs}
     to_make = [(p, [t for t in ts if not t.word]) for p, ts in everything]
@@ -51,8 +51,8 @@ def render(
     plan.state.workspace = None  # outputs change from here on
     cache = build_folder(workspace.root, f"{BUILD_DIR}/{CACHE_DIR}")
     limits = workspace.config.limits
-    with workers(limits, len(tasks)) as pool, citers(limits) as warm:
-        pool.start()  # WeasyPrint's import in the workers overlaps pandoc's start and its runs
+    with workers(limits, len(tasks)) as pool:
+        pool.start()  # WeasyPrint's import in the workers overlaps pandoc's runs
         order = pages.reading_order if pages.own_template else _probed(to_make, pages, pool)
         with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as threads:
             citations = start_citing(threads, to_make, plan.style, cache, order, warm)

@@ -14,8 +14,10 @@ from standpunt.build.render import render
 from standpunt.build.report import BuildReport, Progress
 from standpunt.buildstate.state import BuildOptions
 from standpunt.checks.check import CheckReport, check_workspace
-from standpunt.cite.warm import CitersFor, own_citer
-from standpunt.errors import Diagnostic
+from standpunt.cite.citeproc import resolve_style
+from standpunt.cite.styles import start_preparing
+from standpunt.cite.warm import CitersFor, WarmCiter, own_citer
+from standpunt.errors import Diagnostic, StandpuntError
 from standpunt.render.workers import WorkersFor
 from standpunt.workspace.paths import CONFIG_FILE
 from standpunt.workspace.read import Workspace, select
@@ -38,14 +40,16 @@ def run(
     the build is complete and clean, so that the next such build stops at once.
     """
     chosen = select(workspace, ids)
-    checked, buildable, diagnostics = _check(workspace, chosen, whole=not ids)
-    if not buildable:
-        return BuildReport([], len(chosen), diagnostics)
-    plan = plan_outputs(workspace, buildable, checked, options)
-    tally = Tally(plan, progress)
-    tally.start()
-    if plan.to_make():
-        render(workspace, plan, options, workers, tally, citers)
+    with citers(workspace.config.limits) as warm:
+        _prepare_style(workspace, chosen, warm)
+        checked, buildable, diagnostics = _check(workspace, chosen, whole=not ids)
+        if not buildable:
+            return BuildReport([], len(chosen), diagnostics)
+        plan = plan_outputs(workspace, buildable, checked, options)
+        tally = Tally(plan, progress)
+        tally.start()
+        if plan.to_make():
+            render(workspace, plan, options, workers, tally, warm)
     outcomes = tally.outcomes()
     # what the renders said (a note the layout moved) joins the build's other warnings
     said = [warning for outcome in outcomes for warning in outcome.warnings]
@@ -58,6 +62,21 @@ def run(
     if record is not None and complete and report.ok:
         record_digest(plan.state, record)
     return report
+
+
+def _prepare_style(workspace: Workspace, chosen: list[str], warm: WarmCiter) -> None:
+    """The warm pandoc reads the style and makes it ready for the chosen positions' languages
+    while the workspace is checked (:func:`standpunt.cite.styles.start_preparing`); what is
+    wrong with the style is for the check to say."""
+    try:
+        style = resolve_style(
+            workspace.config.style, workspace.root, workspace.setting_location("style")
+        )
+    except StandpuntError:
+        return
+    models = [workspace.positions[pid].model for pid in chosen]
+    langs = dict.fromkeys(workspace.lang_of(model) for model in models if model is not None)
+    start_preparing(style.path, style.name, list(langs), style.where, warm)
 
 
 def _check(

@@ -244,6 +244,10 @@ class Outline:
     #: Whether standpunt.yaml's limits are all valid (else no worker may start before the
     #: check has said where and why).
     limits_valid: bool = True
+    #: The citation style and the language standpunt.yaml names, as written (None: not text),
+    #: for the build's pandoc to make that style ready before the check has read them.
+    style: str | None = None
+    lang: str | None = None
 
 
 def outline(root: Path) -> Outline:
@@ -265,4 +269,12 @@ def outline(root: Path) -> Outline:
     limits = read_limits(config.get("limits"))
     positions = sorted_files(root / POSITIONS_DIR, YAML_SUFFIXES, hidden=True)
     valid = valid_limits(config.get("limits"))
-    return Outline(folders, limits, len(positions), valid)
+    style, lang = config.get("style"), config.get("lang")
+    return Outline(
+        folders,
+        limits,
+        len(positions),
+        valid,
+        style if isinstance(style, str) else None,
+        lang if isinstance(lang, str) else None,
+    )

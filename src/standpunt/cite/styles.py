@@ -18,6 +18,7 @@ the prepared style's locales, gives the labels citeproc will read as locators, s
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import re
@@ -122,8 +123,23 @@ def prepare_style(
     key = (hashlib.sha256(data).hexdigest(), lang)
     with _lock:
         known = _prepared.get(key)
+        busy = _preparing.setdefault(key, threading.Lock())
     if known is not None:
         return known
+    with busy:  # a style asked for by several threads at once is made ready once
+        with _lock:
+            known = _prepared.get(key)
+        return known or _prepare(data, key, name, lang, where, warm)
+
+
+def _prepare(
+    data: bytes,
+    key: tuple[str, str],
+    name: str,
+    lang: str,
+    where: Location | None,
+    warm: WarmCiter | None,
+) -> PreparedStyle:
     root = _parse(data, name, where)
     in_locale = _probe(lang, _bare_probe(), warm)
     english = _probe("en-US", _bare_probe(), warm)
@@ -137,7 +153,8 @@ def prepare_style(
     )
     with _lock:
         if len(_prepared) >= _KEEP:
-            _prepared.pop(next(iter(_prepared)))
+            _preparing.pop(oldest := next(iter(_prepared)), None)
+            _prepared.pop(oldest)
         _prepared[key] = prepared
     return prepared
 
@@ -148,6 +165,79 @@ _lock = threading.Lock()
 _prepared: dict[tuple[str, str], PreparedStyle] = {}
 _verdicts: dict[str, str] = {}
 _KEEP = 32
+#: One lock per style and language being made ready; the verdicts the warm pandoc is asked for.
+_preparing: dict[tuple[str, str], threading.Lock] = {}
+_asked: dict[str, threading.Event] = {}
+_reading: dict[str, threading.Lock] = {}
+
+
+def start_preparing(
+    path: Path, name: str, langs: list[str], where: Location | None, warm: WarmCiter
+) -> threading.Thread | None:
+    """Have the warm pandoc ``warm`` read the style (the verdict :func:`check_style` would ask
+    a pandoc of its own for) and make it ready for each of ``langs``, on a thread of its own:
+    so the build checks the workspace while pandoc works. A style that does not even read as
+    a CSL style is left to :func:`check_style`, which says what is wrong with it."""
+    try:
+        data = _read(path, name, where)
+        _parse(data, name, where)
+    except StandpuntError:
+        return None
+    digest = hashlib.sha256(data).hexdigest()
+    with _lock:
+        if digest not in _verdicts:
+            _asked.setdefault(digest, threading.Event())
+
+    def prepare() -> None:
+        try:
+            _warm_verdict(data, digest, warm)
+        finally:
+            with _lock:
+                asked = _asked.pop(digest, None)
+            if asked is not None:
+                asked.set()
+        # the build asks again, and reports it then; a build over by now has stopped pandoc
+        with contextlib.suppress(StandpuntError, OSError):
+            for lang in langs:
+                prepare_style(path, name, lang, where, warm)
+
+    thread = threading.Thread(target=prepare, name="standpunt-style", daemon=True)
+    thread.start()
+    return thread
+
+
+def first_citeproc(
+    warm: WarmCiter, style: Path | None = None, name: str = "", lang: str | None = None
+) -> None:
+    """The warm pandoc's first citeproc, and what a build will most likely ask next: the style
+    at ``style`` (``name`` as standpunt.yaml writes it) read and made ready for ``lang``, the
+    language standpunt.yaml names; without them, the probe of English terms every style is
+    made ready with (:func:`prepare_style`). pandoc's first citeproc costs several times a
+    later one, so a build has this run as soon as pandoc starts (:meth:`WarmCiter.start`),
+    while it still imports and reads the workspace. It is a guess, kept by the style's hash
+    and the language: a position in another language has its style made ready when asked."""
+    with contextlib.suppress(StandpuntError, OSError):  # asked again when needed, and reported
+        if style is not None and lang:
+            data = _read(style, name, None)
+            _parse(data, name, None)
+            _warm_verdict(data, hashlib.sha256(data).hexdigest(), warm)
+            prepare_style(style, name, lang, None, warm)
+        _probe("en-US", _bare_probe(), warm)
+
+
+def _warm_verdict(data: bytes, digest: str, warm: WarmCiter) -> None:
+    """The style read by the warm pandoc as :func:`_pandoc_verdict` has pandoc read it (an
+    empty document, cited in en-US); kept when pandoc reads it without complaint. A complaint
+    is not kept: the command line's own run then gives the message, word for word."""
+    with _lock:
+        busy = _reading.setdefault(digest, threading.Lock())
+    with busy, contextlib.suppress(StandpuntError, OSError):
+        with _lock:
+            if digest in _verdicts:
+                return
+        warm.probe("", MARKDOWN_FORMAT, data.decode("utf-8-sig"), "en-US")
+        with _lock:
+            _verdicts[digest] = ""
 
 
 def _read(path: Path, name: str, where: Location | None) -> bytes:
@@ -234,6 +324,10 @@ def _children(element: ET.Element, name: str) -> list[ET.Element]:
 def _pandoc_verdict(data: bytes) -> str:
     """What pandoc says when it reads the style (empty when it reads it), kept by hash."""
     digest = hashlib.sha256(data).hexdigest()
+    with _lock:
+        asked = _asked.get(digest)
+    if asked is not None:  # the warm pandoc is reading it (start_preparing): its verdict first
+        asked.wait()
     with _lock:
         if digest in _verdicts:
             return _verdicts[digest]

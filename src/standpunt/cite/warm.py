@@ -48,19 +48,25 @@ class WarmCiter:
         self._lock = threading.Lock()
         self._starting: threading.Thread | None = None
         self._stopped_starts = 0
+        self._closed = False
 
-    def start(self) -> None:
-        """Start pandoc on a thread of its own, so that its start overlaps other work."""
-        self._starting = threading.Thread(target=self._start_quietly, daemon=True)
+    def start(self, then: Callable[[WarmCiter], object] | None = None) -> None:
+        """Start pandoc on a thread of its own, so that its start overlaps other work; ``then``
+        runs on that thread once pandoc runs (a first request, made while nobody waits)."""
+        self._starting = threading.Thread(target=self._start_quietly, args=(then,), daemon=True)
         self._starting.start()
 
-    def _start_quietly(self) -> None:
+    def _start_quietly(self, then: Callable[[WarmCiter], object] | None) -> None:
         # the first request starts it again, and reports what fails
         with contextlib.suppress(StandpuntError):
             self._lua().start()
+            if then is not None:
+                then(self)
 
     def _lua(self) -> LuaProcess:
         with self._lock:
+            if self._closed:  # a request still under way on another thread starts none
+                raise StandpuntError("pandoc was stopped: the build is over", code="pandoc-failed")
             if self._process is None:
                 hello = {"reader": str(READER), "writer": str(WRITER), "filter": str(LOCATORS)}
                 self._process = LuaProcess(SERVER, hello, self.limits)
@@ -137,6 +143,8 @@ class WarmCiter:
 
     def close(self) -> None:
         """Stop pandoc and remove the files written for it."""
+        with self._lock:
+            self._closed = True  # what the start still meant to ask stops at its next request
         if self._starting is not None:
             self._starting.join()
         with self._lock:

@@ -14,7 +14,7 @@ import os
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
@@ -121,7 +121,8 @@ def _worker_main(conn: Connection, limits: Limits, pdf: bool) -> None:
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     if pdf:
         # import WeasyPrint now, while the parent prepares jobs (a page-only worker never needs it)
-        from standpunt.render import pdf as _  # noqa: F401
+        with _libraries_from_the_loader_cache():
+            from standpunt.render import pdf as _  # noqa: F401
     # and Jinja and the cleaner of screen pages, so that no import counts against a job's time
     from standpunt.render import template as _template  # noqa: F401
     from standpunt.render.sanitise import sanitise_page
@@ -178,6 +179,34 @@ def _worker_main(conn: Connection, limits: Limits, pdf: bool) -> None:
         except Exception as exc:  # a bug: the parent raises it, the worker lives on
             what = "".join(traceback.format_exception_only(exc)).strip()
             conn.send(("bug", job.key, (what, "".join(traceback.format_exception(exc)))))
+
+
+@contextlib.contextmanager
+def _libraries_from_the_loader_cache() -> Iterator[None]:
+    """While WeasyPrint is imported, a library name is looked up in the dynamic loader's cache
+    only (``ldconfig -p``), not also by running the C compiler and the linker.
+
+    WeasyPrint tries several names for each library it loads (Pango, HarfBuzz, fontconfig),
+    other platforms' first, each through ``ctypes.util.find_library``, which on Linux runs
+    ``gcc`` and ``ld`` for every name the loader's cache does not know: a dozen compiler runs,
+    about a fifth of a second of a worker's start. A name that is not in the cache is not
+    found here, and WeasyPrint goes on to its next name, down to the library's own file name
+    (``libpango-1.0.so.0``), which the dynamic loader finds itself: what the compiler finds is
+    that same name (the library's soname), handed to the same loader. The test compares the
+    libraries a worker loads with those of a plain import.
+    """
+    import ctypes.util
+
+    find = getattr(ctypes.util, "_findSoname_ldconfig", None)
+    if not sys.platform.startswith("linux") or find is None:
+        yield
+        return
+    original = ctypes.util.find_library
+    ctypes.util.find_library = find
+    try:
+        yield
+    finally:
+        ctypes.util.find_library = original
 
 
 class Pool:
