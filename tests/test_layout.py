@@ -442,7 +442,7 @@ def test_a_draft_shows_its_status_on_every_page(notes: Path) -> None:
 
 def test_a_consultation_shows_its_deadline_and_address_on_page_one(demo: Path) -> None:
     pages = pages_text(demo / "build/coalitions-for-social-policy.pdf")
-    assert "Please respond by June 30, 2026 Send responses to standpunt@saamo.be" in flat(pages[0])
+    assert "Please respond by June 30, 2027 Send responses to standpunt@saamo.be" in flat(pages[0])
     assert all("CONSULTATION DRAFT" in page for page in pages)
     links = link_targets(demo / "build/coalitions-for-social-policy.pdf")
     assert "mailto:standpunt@saamo.be" in links and "mailto:info@saamo.be" in links

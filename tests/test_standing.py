@@ -88,7 +88,7 @@ def test_an_adopted_position_built_from_a_working_copy_says_so_on_every_page(
 
 
 def respond_line(pdf: Path) -> str:
-    found = re.search(r"Please respond by June 30, 2026 Send responses to (\S+)", pages(pdf)[0])
+    found = re.search(r"Please respond by June 30, 2027 Send responses to (\S+)", pages(pdf)[0])
     assert found, pages(pdf)[0]
     return found.group(1)
 
@@ -120,7 +120,7 @@ def test_a_consultation_whose_deadline_has_passed_is_a_warning_at_the_deadline(
     tmp_path: Path,
 ) -> None:
     root = copy_demo(tmp_path / "ws")
-    edit(root, CONSULTATION, "deadline: 2026-06-30", "deadline: 2999-06-30")
+    edit(root, CONSULTATION, "deadline: 2027-06-30", "deadline: 2999-06-30")
     code, output = check(root)
     assert (code, output.splitlines()[-1]) == (
         0,
