@@ -74,17 +74,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from standpunt.cite.finder.lookahead import KNOWN
-from standpunt.cite.finder.parser import markdown_parser
-from standpunt.cite.finder.results import FoundCitation, collect
+from standpunt.cite.finder.plain import plain_citations
+from standpunt.cite.finder.results import FoundCitation
 
-__all__ = ["FoundCitation", "find_citations"]
+__all__ = ["FoundCitation", "find_citations", "parsed_citations"]
 
 
 def find_citations(text: str) -> list[FoundCitation]:
     """Every citation pandoc would see in ``text``, in document (source) order."""
     if "@" not in text:
         return []
+    known = plain_citations(text)  # the commonest shape, known without parsing
+    return parsed_citations(text) if known is None else known
+
+
+def parsed_citations(text: str) -> list[FoundCitation]:
+    """:func:`find_citations` by markdown-it's parse, whatever the text's shape."""
+    if "@" not in text:
+        return []
+    # markdown-it and the rules: imported only when a text is not in the plain shape
+    from standpunt.cite.finder.lookahead import KNOWN
+    from standpunt.cite.finder.parser import markdown_parser
+    from standpunt.cite.finder.results import collect
+
     # as markdown-it's normalize rule (disabled in markdown_parser: the text comes normalized)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\0", "\ufffd")
     lines = text.split("\n")

@@ -9,11 +9,12 @@ referenced.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
-from markdown_it.token import Token
+from typing import TYPE_CHECKING, Any
 
 from standpunt.cite.finder.source_map import LineMap
+
+if TYPE_CHECKING:  # markdown-it is imported only where a text is parsed
+    from markdown_it.token import Token
 
 
 @dataclass(frozen=True)
