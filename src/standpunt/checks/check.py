@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import re
+import threading
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -20,7 +21,7 @@ from standpunt.checks.keys import EvidenceKeys
 from standpunt.checks.placeholders import placeholders
 from standpunt.cite.citeproc import resolve_style
 from standpunt.cite.locate import citations_in
-from standpunt.cite.styles import check_style
+from standpunt.cite.styles import ask_pandoc_early, check_style
 from standpunt.coalition.fingerprint import workspace_fingerprints
 from standpunt.coalition.signatures import (
     Signature,
@@ -258,6 +259,18 @@ def _check_text_images(workspace: Workspace, position: PositionFile, found: Prob
                     )
             if why is not None:
                 found.warning(f"image '{source}' is not shown: {why}", where, "refused-image")
+
+
+def ask_about_style(workspace: Workspace, asked: list[threading.Thread]) -> None:
+    """Start pandoc's reading of the citation style standpunt.yaml names (the slowest step of
+    :func:`check_workspace` on its own, a process) while the positions and evidence are read;
+    the thread goes into ``asked``, to be joined. A style that cannot be found is left for
+    :func:`check_workspace` to report."""
+    try:
+        style = resolve_style(workspace.config.style, workspace.root)
+    except StandpuntError:
+        return
+    asked.append(ask_pandoc_early(style.path))
 
 
 def _check_style_and_template(workspace: Workspace, found: Problems) -> None:

@@ -164,6 +164,8 @@ _lock = threading.Lock()
 #: style once per language.
 _prepared: dict[tuple[str, str], PreparedStyle] = {}
 _verdicts: dict[str, str] = {}
+#: The styles whose verdict a thread is asking pandoc for, by file hash.
+_asking: dict[str, threading.Event] = {}
 _KEEP = 32
 #: One lock per style and language being made ready; the verdicts the warm pandoc is asked for.
 _preparing: dict[tuple[str, str], threading.Lock] = {}
@@ -322,7 +324,8 @@ def _children(element: ET.Element, name: str) -> list[ET.Element]:
 
 
 def _pandoc_verdict(data: bytes) -> str:
-    """What pandoc says when it reads the style (empty when it reads it), kept by hash."""
+    """What pandoc says when it reads the style (empty when it reads it), kept by hash; asked
+    once, also when another thread asks at the same time (:func:`ask_pandoc_early`)."""
     digest = hashlib.sha256(data).hexdigest()
     with _lock:
         asked = _asked.get(digest)
@@ -331,18 +334,42 @@ def _pandoc_verdict(data: bytes) -> str:
     with _lock:
         if digest in _verdicts:
             return _verdicts[digest]
-    with tempfile.TemporaryDirectory(prefix="standpunt-") as tmp:
-        style = Path(tmp, "style.csl")
-        style.write_bytes(data)
-        args = ["--from", MARKDOWN_FORMAT, "--to", "plain", "--citeproc", "--csl", str(style)]
-        try:
-            run_pandoc([*args, "--metadata", "lang=en-US"], "")
-            verdict = ""
-        except StandpuntError as exc:
-            verdict = _pandoc_reason(exc.message)
-    with _lock:
-        _verdicts[digest] = verdict
+        asking = _asking.get(digest)
+        if asking is None:
+            _asking[digest] = threading.Event()
+    if asking is not None:  # another thread is asking pandoc: its answer, or ask again
+        asking.wait()
+        return _pandoc_verdict(data)
+    try:
+        with tempfile.TemporaryDirectory(prefix="standpunt-") as tmp:
+            style = Path(tmp, "style.csl")
+            style.write_bytes(data)
+            args = ["--from", MARKDOWN_FORMAT, "--to", "plain", "--citeproc", "--csl", str(style)]
+            try:
+                run_pandoc([*args, "--metadata", "lang=en-US"], "")
+                verdict = ""
+            except StandpuntError as exc:
+                verdict = _pandoc_reason(exc.message)
+        with _lock:
+            _verdicts[digest] = verdict
+    finally:
+        with _lock:
+            _asking.pop(digest).set()
     return verdict
+
+
+def ask_pandoc_early(path: Path) -> threading.Thread:
+    """Start asking pandoc about the style at ``path`` in a thread, so that the pandoc process
+    runs while the caller reads other files; :func:`check_style` then takes its answer. Join the
+    thread before the process ends (its pandoc works in a temporary folder)."""
+
+    def ask() -> None:
+        with contextlib.suppress(Exception):  # a head start only: check_style asks and reports
+            _pandoc_verdict(_read(path, path.name, None))
+
+    thread = threading.Thread(target=ask, name="standpunt-style", daemon=True)
+    thread.start()
+    return thread
 
 
 def _pandoc_reason(message: str) -> str:

@@ -8,7 +8,9 @@ all positions (evidence nobody cites) run only when every position is checked.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from standpunt.buildstate.checked import cached_check, inputs, keep_check, kept_check
@@ -40,13 +42,18 @@ def check(root: Path, ids: list[str] | None = None) -> Checked:
 
 def check_now(root: Path, ids: list[str] | None = None) -> Checked:
     """:func:`check` without the kept answer: everything read and checked again."""
-    from standpunt.checks.check import check_workspace
+    from standpunt.checks.check import ask_about_style, check_workspace
     from standpunt.workspace.read import keep_evidence_index, open_positions, select
 
-    workspace = open_positions(root, ids)
-    keep_evidence_index(workspace)  # for the commands that read only the evidence cited
-    chosen = select(workspace, ids)
-    report = check_workspace(workspace, chosen if ids else None)
+    asked: list[threading.Thread] = []
+    try:
+        workspace = open_positions(root, ids, settings_read=partial(ask_about_style, asked=asked))
+        keep_evidence_index(workspace)  # for the commands that read only the evidence cited
+        chosen = select(workspace, ids)
+        report = check_workspace(workspace, chosen if ids else None)
+    finally:
+        for thread in asked:  # its pandoc works in a temporary folder, removed when it ends
+            thread.join()
     if not ids:  # the keys each position cites, for status and fingerprint of one id
         from standpunt.cite.locate import KeptCitations
 

@@ -169,10 +169,15 @@ def load_config(root: Path) -> tuple[Config, Any]:
     return config, raw
 
 
-def open_workspace(root: Path) -> Workspace:
-    """Read the whole workspace: config, every position and every evidence file."""
+def open_workspace(
+    root: Path, settings_read: Callable[[Workspace], object] | None = None
+) -> Workspace:
+    """Read the whole workspace: config, every position and every evidence file;
+    ``settings_read`` is called with the workspace once its settings are read."""
     config, config_raw = load_config(root)
     workspace = Workspace(root=root, config=config, config_raw=config_raw)
+    if settings_read is not None:
+        settings_read(workspace)
     workspace.problems.extend(_comment_emptied(root / CONFIG_FILE, CONFIG_FILE, config_raw))
     _read_positions(workspace)
     _read_evidence(workspace)
@@ -180,7 +185,10 @@ def open_workspace(root: Path) -> Workspace:
 
 
 def open_positions(
-    root: Path, ids: list[str] | None, cited: Callable[[Workspace], set[str] | None] | None = None
+    root: Path,
+    ids: list[str] | None,
+    cited: Callable[[Workspace], set[str] | None] | None = None,
+    settings_read: Callable[[Workspace], object] | None = None,
 ) -> Workspace:
     """The workspace with only the positions ``ids`` read (every one when None or empty): the
     settings, those positions and all evidence. What concerns other position files (names,
@@ -189,11 +197,14 @@ def open_positions(
 
     With ``cited`` (the keys those positions cite, or None for all), of the evidence only the
     files that may define one of those keys are read (:mod:`~standpunt.workspace.evidence_index`):
-    for a command that needs only the cited entries, never the evidence's own problems."""
+    for a command that needs only the cited entries, never the evidence's own problems.
+    ``settings_read`` as for :func:`open_workspace`."""
     if not ids:
-        return open_workspace(root)
+        return open_workspace(root, settings_read)
     config, config_raw = load_config(root)
     workspace = Workspace(root=root, config=config, config_raw=config_raw, partial=list(ids))
+    if settings_read is not None:
+        settings_read(workspace)
     _read_positions(workspace, {pid.lower() for pid in ids})
     _read_evidence(workspace, None if cited is None else cited(workspace))
     return workspace
