@@ -30,6 +30,7 @@ import math
 import os
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import fields as dataclass_fields
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any, NoReturn
@@ -509,70 +510,94 @@ def _compose_libyaml(text: str, path: str) -> Any:
 def _compose_libyaml_document(get_event: Callable[[], Any], text: str, path: str) -> Any:
     """:func:`_compose_document` for libyaml's events, with what libyaml's parser does not
     refuse (anchors, tags, block headers the pure-Python parser refuses, flow collections it
-    may read otherwise) made :class:`_Unsure`."""
+    may read otherwise) made :class:`_Unsure`. Built with little work per event (a check of
+    1,000 positions has some 66,000): see :data:`_new_object`."""
     size = len(text)
-    containers: list[Any] = []
-    pending: list[Any] = []
+    outer: list[tuple[Any, bool, Any]] = []  # per open container: its parent's state
+    parent, in_list, key = None, False, _NO_KEY  # in a mapping, the key awaiting its value
     flow_start, flow_level = -1, -1  # where the outermost flow collection opened, and its level
+    new_location, new_str = _new_object, _str_new
+    node: Any
     while True:
         event = get_event()
         cls = type(event)
-        if cls is ScalarEvent or cls is MappingStartEvent or cls is SequenceStartEvent:
-            mark = event.start_mark
-            if mark.index == size:  # libyaml puts the end of a text without a final line break
-                loc = Location(path, *_line_col(text, size))  # on a line of its own
-            else:
-                loc = Location(path, mark.line + 1, mark.column + 1)
-        if cls is ScalarEvent:
-            if event.anchor is not None or event.tag is not None:
-                raise _Unsure
-            value, style = event.value, event.style or None
-            is_container = False
-            if style is None and not value:
-                node: Any = None
-            else:
-                if style == '"' and _SURROGATE.search(value):
-                    value = _join_surrogates(value, loc)
-                elif (style == "|" or style == ">") and not _BLOCK_HEADER.match(text, mark.index):
-                    raise _Unsure
-                node = Scalar(value, loc, style, text, mark.index, event.end_mark.index)
-        elif cls is MappingStartEvent or cls is SequenceStartEvent:
-            if event.anchor is not None or event.tag is not None or len(containers) >= MAX_DEPTH:
-                raise _Unsure
-            if event.flow_style and flow_start < 0:
-                flow_start, flow_level = mark.index, len(containers)
-            node = YamlMapping(loc) if cls is MappingStartEvent else YamlList(loc)
-            is_container = True
-        elif cls is MappingEndEvent or cls is SequenceEndEvent:
-            node = containers.pop()
-            pending.pop()
-            if len(containers) == flow_level:
+        if cls is MappingEndEvent or cls is SequenceEndEvent:
+            node = parent
+            parent, in_list, key = outer.pop()
+            if len(outer) == flow_level:
                 if not _FLOW_SAFE.fullmatch(text, flow_start, event.end_mark.index):
                     raise _Unsure
                 flow_start, flow_level = -1, -1
-            if not containers:
+            if parent is None:
                 return node
             continue
-        else:  # an alias
+        if cls not in _NODE_EVENTS:
+            raise _Unsure  # an alias
+        if event.anchor is not None or event.tag is not None:
             raise _Unsure
-
-        if containers:
-            parent = containers[-1]
-            if type(parent) is YamlList:
-                parent.append(node)
-                parent.item_locs.append(loc)
-            elif pending[-1] is _NO_KEY:
-                _check_key(parent, node, loc)
-                parent.key_locs[node] = loc
-                pending[-1] = node
+        mark = event.start_mark
+        index = mark.index
+        loc = new_location(Location)
+        at = loc.__dict__
+        at["path"] = path
+        if index == size:  # libyaml puts the end of a text without a final line break
+            at["line"], at["col"] = _line_col(text, size)  # on a line of its own
+        else:
+            at["line"], at["col"] = mark.line + 1, mark.column + 1
+        if cls is ScalarEvent:
+            value, style = event.value, event.style or None
+            if style is None and not value:
+                node = None
             else:
-                parent[pending[-1]] = node
-                pending[-1] = _NO_KEY
-        elif not is_container:
-            return node
-        if is_container:
-            containers.append(node)
-            pending.append(_NO_KEY)
+                if style == '"' and _SURROGATE.search(value):
+                    value = _join_surrogates(value, loc)
+                elif (style == "|" or style == ">") and not _BLOCK_HEADER.match(text, index):
+                    raise _Unsure
+                node = new_str(Scalar, value)
+                node.__dict__ = {
+                    "loc": loc,
+                    "style": style,
+                    "source": text,
+                    "start": index,
+                    "end": event.end_mark.index,
+                }
+            if parent is None:
+                return node
+        else:
+            if len(outer) >= MAX_DEPTH:
+                raise _Unsure
+            if event.flow_style and flow_start < 0:
+                flow_start, flow_level = index, len(outer)
+            node = YamlMapping(loc) if cls is MappingStartEvent else YamlList(loc)
+        if parent is None:
+            pass
+        elif in_list:
+            parent.append(node)
+            parent.item_locs.append(loc)
+        elif key is _NO_KEY:
+            if type(node) is not Scalar or node in parent.key_locs or node == "<<":
+                _check_key(parent, node, loc)
+            parent.key_locs[node] = loc
+            key = node
+        else:
+            parent[key] = node
+            key = _NO_KEY
+        if cls is not ScalarEvent:
+            outer.append((parent, in_list, key))
+            parent, in_list, key = node, cls is SequenceStartEvent, _NO_KEY
+
+
+#: What :func:`_compose_libyaml_document` makes its objects with: ``Location(path, line, col)``
+#: and ``Scalar(value, loc, style, source, start, end)`` without a call of their ``__init__`` or
+#: ``__new__`` (a frozen dataclass sets each field through ``object.__setattr__``). The
+#: innermost open container, whether it is a list and the key awaiting its value are local
+#: variables there (the outer ones wait on a stack), and a key is checked in full only when
+#: :func:`_check_key` may refuse it.
+_new_object = object.__new__
+_NODE_EVENTS = frozenset((ScalarEvent, MappingStartEvent, SequenceStartEvent))
+_str_new = str.__new__
+assert [f.name for f in dataclass_fields(Location)] == ["path", "line", "col"]
+assert list(Scalar("", Location("")).__dict__) == ["loc", "style", "source", "start", "end"]
 
 
 # --------------------------------------------------------------------------- syntax errors
