@@ -38,7 +38,8 @@ def check(root: Path, ids: list[str] | None = None) -> Checked:
         summary, problems = answer
         if isinstance(summary, list) and len(summary) == 2 and all(type(n) is int for n in summary):
             return Checked(problems=problems, positions=summary[0], evidence=summary[1])
-    checked = check_now(root, ids)
+    with _rare_collections():  # set back once check_now's values are freed
+        checked = check_now(root, ids)
     keep_check(root, ids, hashed, [checked.positions, checked.evidence], checked.problems)
     return checked
 
@@ -50,12 +51,11 @@ def check_now(root: Path, ids: list[str] | None = None) -> Checked:
 
     asked: list[threading.Thread] = []
     try:
-        with _rare_collections():
-            ask = partial(ask_about_style, asked=asked)
-            workspace = open_positions(root, ids, settings_read=ask)
-            keep_evidence_index(workspace)  # for the commands that read only the evidence cited
-            chosen = select(workspace, ids)
-            report = check_workspace(workspace, chosen if ids else None)
+        ask = partial(ask_about_style, asked=asked)
+        workspace = open_positions(root, ids, settings_read=ask)
+        keep_evidence_index(workspace)  # for the commands that read only the evidence cited
+        chosen = select(workspace, ids)
+        report = check_workspace(workspace, chosen if ids else None)
     finally:
         for thread in asked:  # its pandoc works in a temporary folder, removed when it ends
             thread.join()
