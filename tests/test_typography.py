@@ -43,7 +43,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "  before we finalise it.\n",
         "  before we finalise it. Funders say they call it \"a market\" and 'efficient'. "
         "Read more at https://www.vlaanderen.be/armoedebestrijding-en-sociale-uitsluiting "
-        "or write to info@saamo.be. Pourquoi ? Voici : tout ; rien !\n",
+        'or write to info@saamo.be. Pourquoi ? Voici : tout ; rien ! Typed „by hand".\n',
     )
     assert text.count("Stronger") >= 1 and "a market" in text
     for lang in LANGS:
@@ -74,6 +74,12 @@ def test_quotation_marks_follow_the_language(built: Path, lang: str) -> None:
     title, sentence = EXPECTED[lang]
     assert title in text
     assert sentence in text
+
+
+def test_german_closes_a_quotation_opened_by_hand_with_its_own_mark(built: Path) -> None:
+    """„ typed by hand and closed with a straight " (which pandoc makes an English ”)."""
+    assert "Typed „by hand“." in page_one(built / "build/quotes-de.pdf")
+    assert "Typed „by hand”." in page_one(built / "build/quotes-en.pdf")
 
 
 @pytest.mark.parametrize("lang", LANGS)

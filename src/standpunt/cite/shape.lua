@@ -606,6 +606,17 @@ local function localized_quotes(document)
   local marks = QUOTES[lang or '']
   if not marks then return document end
   if lang == 'fr' then document = french_spacing(document) end
+  if lang == 'de' then
+    -- „ typed by hand, then a straight " that pandoc took for an English closing ”: German
+    -- closes with “, and ” has no place in German text.
+    document = document:walk {
+      Str = function(str)
+        if str.text:find('\u{201D}', 1, true) then
+          return pandoc.Str((str.text:gsub('\u{201D}', '\u{201C}')))
+        end
+      end,
+    }
+  end
   return document:walk {
     Quoted = function(quoted)
       local pair = quoted.quotetype == 'DoubleQuote' and marks.double or marks.single
