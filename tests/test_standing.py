@@ -85,6 +85,11 @@ def test_an_adopted_position_built_from_a_working_copy_says_so_on_every_page(
     build(root, "organisaties-kiezen-positie", "--allow-modified")
     text = pages(root / "build/organisaties-kiezen-positie.pdf")
     assert all("WERKVERSIE, NIET DE GOEDGEKEURDE TEKST" in page.upper() for page in text)
+    # The status and the version beside it say so too, and every page's foot: the adopted
+    # version's name is never alone on changed text.
+    assert "goedgekeurd · werkversie" in text[0]
+    assert "1.0 — 12 maart 2026 · werkversie" in text[0]
+    assert all("Versie 1.0 — 12 maart 2026 · werkversie" in page for page in text)
 
 
 def respond_line(pdf: Path) -> str:
@@ -159,8 +164,9 @@ def test_an_author_s_role_and_telephone_are_printed_beside_the_name(tmp_path: Pa
     build(root, "coalitions-for-social-policy")
     pdf = root / "build/coalitions-for-social-policy.pdf"
     assert (
-        "Karim Ouali (policy officer) karim@saamo.be +32 3 123 45 67, Lotte Verhaegen "
-        "(SAAMO Antwerpen)"
+        # a contact on a line of their own: role, affiliation, then how to reach them
+        "Karim Ouali, policy officer (SAAMO Antwerpen) · karim@saamo.be · +32 3 123 45 67 "
+        "Lotte Verhaegen (SAAMO Antwerpen)"
     ) in pages(pdf)[0]
     links = [
         str(annotation.get_object()["/A"]["/URI"])

@@ -242,6 +242,9 @@ def version_stamp(
     if not public and draft:
         public = [str(stamp.commit) if stamp.versioned else text["not_versioned"]]
     short = " — ".join(public)
+    working_copy = stamp.versioned and stamp.modified and not draft
+    if working_copy and short:  # never the adopted version's name alone on changed text
+        short = f"{short} · {text['working_copy_short']}"
     line = f"{text['version']} {short}" if short else ""
     if stamp.versioned:
         revision = [f"{text['revision']} {stamp.commit}"]
@@ -260,7 +263,7 @@ def version_stamp(
         short=short,
         meta=_meta_stamp(stamp, lang, text),
         small_print=" · ".join(revision) if revision and status in DISCUSSED else None,
-        working_copy=stamp.versioned and stamp.modified and not draft,
+        working_copy=working_copy,
     )
 
 
@@ -337,6 +340,8 @@ def view_model(page: Page) -> dict[str, Any]:
     if position["consultation"] is not None and not position["consultation"]["address"]:
         position["consultation"].update(_respond_to(page))
     position["layout"] = layout_of(page.position, workspace.config.layout)
+    if page.version.get("working_copy"):  # the status cell beside the working-copy mark
+        position["status_label"] = f"{position['status_label']} · {text['working_copy_short']}"
     return {
         "lang": lang,
         "medium": page.medium,
@@ -561,11 +566,22 @@ def typographic(value: str, lang: str = "en") -> str:
 
 def author_groups(authors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The authors by affiliation, each affiliation once, in the order it first appears: seven
-    authors of two organisations read as two names lists, not seven repeats."""
-    groups: dict[str | None, list[dict[str, Any]]] = {}
+    authors of two organisations read as two names lists, not seven repeats.
+
+    An author with a role, e-mail address or telephone number is a contact: on a line of their
+    own, so that what they do and how to reach them is read as theirs; no group gathers names
+    across a contact, so the byline keeps its order.
+    """
+    groups: dict[Any, list[dict[str, Any]]] = {}
+    contacts = 0
     for author in authors:
-        groups.setdefault(author.get("affiliation") or None, []).append(author)
-    return [{"affiliation": key, "authors": members} for key, members in groups.items()]
+        affiliation = author.get("affiliation") or None
+        if any(author.get(field) for field in ("role", "email", "phone")):
+            contacts += 1
+            groups[(affiliation, "contact", contacts)] = [author]
+        else:
+            groups.setdefault((affiliation, contacts), []).append(author)
+    return [{"affiliation": key[0], "authors": members} for key, members in groups.items()]
 
 
 #: A title up to this many characters is set at the design's full size; longer ones smaller.
