@@ -388,7 +388,8 @@ def test_the_round_trip_build_reply_accept_build(make_workspace, tmp_path: Path)
     text = flat_text(root / "build/care.pdf")
     assert re.search(rf"{SWAN} An Peeters, director \w+ \d+, \d{{4}} · signature verified", text)
     verified = run(None, "verify", str(root / "build/care.pdf")).stdout
-    assert "text: intact" in verified
+    assert "text: the copy this PDF carries is intact (fingerprint sha256:" in verified
+    assert "note: the pages you read are not compared with that copy" in verified
     assert "swan: signed this text, verified with SHA256:" in verified
 
     # A reply to a text that has changed since is stored as an older text, and said so.

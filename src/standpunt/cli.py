@@ -1082,7 +1082,14 @@ def verify(pdf: Path, allowed_signers: Path | None) -> Result:
         version = found.version or "not versioned"
         echo(f"  published by {found.publisher or '?'}, version {version}")
     if found.intact:
-        echo(f"  text: intact (fingerprint {found.fingerprint})")
+        echo(f"  text: the copy this PDF carries is intact (fingerprint {found.fingerprint})")
+        # What "intact" cannot say: the pages are drawn, not compared, and no key of the
+        # publisher's signs the PDF, so whoever changed the copy could rewrite its fingerprint.
+        echo(
+            "  note: the pages you read are not compared with that copy, and nothing in a PDF "
+            "proves who published it: before you sign, compare this fingerprint with the one "
+            "the publisher gives you ('standpunt fingerprint ID' in their workspace)"
+        )
     else:
         echo(f"  text: NOT the text its fingerprint names: {found.why}")
     whose = "keys you trust (--keys)" if found.trusted_keys else "keys the PDF itself lists"
