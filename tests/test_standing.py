@@ -187,3 +187,20 @@ def test_a_telephone_number_that_is_not_one_is_a_located_error(tmp_path: Path) -
         f"{CONSULTATION}:14:12: error: 'authors[1].phone': this is not a telephone number: "
         "write digits, spaces and + ( ) - . /, such as +32 3 123 45 67 [invalid-value]"
     )
+
+
+def test_an_author_s_e_mail_address_that_is_not_one_is_a_located_error(tmp_path: Path) -> None:
+    """Before, it vanished from the byline without a word."""
+    root = copy_demo(tmp_path / "ws")
+    edit(
+        root,
+        CONSULTATION,
+        "  - name: Karim Ouali\n",
+        "  - name: Karim Ouali\n    email: karim.saamo.be\n",
+    )
+    code, output = check(root)
+    assert code == 1
+    assert output.splitlines()[0] == (
+        f"{CONSULTATION}:14:12: error: 'authors[1].email': this is not an e-mail address: "
+        "write it as name@example.org [invalid-value]"
+    )

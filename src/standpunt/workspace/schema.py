@@ -250,10 +250,23 @@ def _phone(value: str) -> str:
     return value
 
 
+#: An e-mail address as a reader's mail program takes it: one @, a dot in the domain, no spaces.
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+
+
+def _email(value: str) -> str:
+    value = value.strip()
+    if not EMAIL.fullmatch(value):
+        raise ValueError("this is not an e-mail address: write it as name@example.org")
+    return value
+
+
 class Author(Model):
     name: NonEmpty
     affiliation: str | None = None
-    email: str | None = None
+    email: Annotated[str, AfterValidator(_email)] | None = Field(
+        None, description="printed beside the name as a mailto: link"
+    )
     role: str | None = Field(
         None, description="what they do, printed beside the name: 'beleidsmedewerker'"
     )
