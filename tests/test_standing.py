@@ -204,3 +204,12 @@ def test_an_author_s_e_mail_address_that_is_not_one_is_a_located_error(tmp_path:
         f"{CONSULTATION}:14:12: error: 'authors[1].email': this is not an e-mail address: "
         "write it as name@example.org [invalid-value]"
     )
+
+
+def test_one_author_is_not_called_authors(tmp_path: Path) -> None:
+    root = copy_demo(tmp_path / "ws")
+    edit(root, CONSULTATION, "  - name: Lotte Verhaegen\n    affiliation: SAAMO Antwerpen\n", "")
+    build(root, "coalitions-for-social-policy")
+    text = pages(root / "build/coalitions-for-social-policy.pdf")[0]
+    assert "WRITTEN BY Karim Ouali (SAAMO Antwerpen)" in text
+    assert "AUTHORS" not in text.upper()
