@@ -8,7 +8,6 @@ import copy
 import json
 import pickle
 import string
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -143,11 +142,9 @@ def test_billion_laughs_fails_at_the_first_anchor_before_any_expansion() -> None
     lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
     for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
         lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
-    started = time.perf_counter()
     error = fails("\n".join(lines) + "\n")
-    elapsed = time.perf_counter() - started
+    # refused at the first anchor, line 1: no alias is ever resolved, so nothing expands
     assert (error.code, where(error)) == ("yaml-anchor", (1, 4))
-    assert elapsed < 2.0  # expanding 9**9 items would take minutes; this takes a millisecond
 
 
 def test_python_tag_is_refused_and_nothing_runs(
@@ -252,10 +249,9 @@ def test_depth_64_is_fine_and_65_fails_at_the_65th_opening() -> None:
     ],
 )
 def test_100000_deep_nesting_fails_cleanly(text: str, position: tuple[int, int]) -> None:
-    started = time.perf_counter()
     error = fails(text)  # a RecursionError or crash would fail this test
+    # refused where the limit is passed (the place proves nothing past it was read)
     assert (error.code, where(error)) == ("yaml-too-deep", position)
-    assert time.perf_counter() - started < 2.0  # milliseconds, in fact
 
 
 # --------------------------------------------------------------------------- files and bytes
