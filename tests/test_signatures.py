@@ -377,8 +377,8 @@ def test_misspelt_field_is_reported_at_its_line(root):
             "signatures/care/swan.yaml",
             "date: 2026-03-01",
             "date: 2026-13-01",
-            "signatures/care/swan.yaml:3:7: error: '2026-13-01' is not a valid date for 'date'; "
-            "write it as YYYY-MM-DD [invalid-date]",
+            "signatures/care/swan.yaml:3:7: error: '2026-13-01' is not a valid date for 'date': "
+            "there is no month 13; write it as YYYY-MM-DD, the month second [invalid-date]",
         ),
         (
             "signatures/care/swan.yaml",

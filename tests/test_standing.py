@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pypdfium2 as pdfium
+import pytest
 from click.testing import CliRunner
 
 from conftest import copy_demo
@@ -213,3 +214,26 @@ def test_one_author_is_not_called_authors(tmp_path: Path) -> None:
     text = pages(root / "build/coalitions-for-social-policy.pdf")[0]
     assert "WRITTEN BY Karim Ouali (SAAMO Antwerpen)" in text
     assert "AUTHORS" not in text.upper()
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        ("2026-13-06", ": there is no month 13; write it as YYYY-MM-DD, the month second"),
+        ("2026-02-30", ": month 2 of 2026 has no day 30"),
+        ("2026-4-2", "; write it as 2026-04-02, with two digits for month and day"),
+        ("20 april 2026", "; write it as YYYY-MM-DD"),
+    ],
+)
+def test_a_wrong_date_says_what_is_wrong_with_it(
+    tmp_path: Path, written: str, message: str
+) -> None:
+    """Before, '2026-13-06' was told to be written as YYYY-MM-DD, which it was."""
+    root = copy_demo(tmp_path / "ws")
+    edit(root, CONSULTATION, "date: 2026-04-20", f"date: {written}")
+    code, output = check(root)
+    assert code == 1
+    assert output.splitlines()[0] == (
+        f"{CONSULTATION}:6:7: error: '{written}' is not a valid date for 'date'{message} "
+        "[invalid-date]"
+    )

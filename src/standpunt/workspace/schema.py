@@ -888,6 +888,26 @@ def _field_names(model: type[BaseModel], path: Sequence[str | int]) -> list[str]
     return list(_fields_of(_record(_declared(model, path[:-1]))))
 
 
+#: A date written in the right shape, with numbers that may be out of range.
+_DATE_SHAPE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
+
+
+def _date_hint(value: Any) -> str:
+    """How to fix a date: which part is wrong when the shape is right (no month 13, no
+    30 February), else the shape to write."""
+    found = _DATE_SHAPE.fullmatch(str(value).strip())
+    if found is None:
+        return "; write it as YYYY-MM-DD"
+    year, month, day = (int(part) for part in found.groups())
+    if not 1 <= month <= 12:
+        return f": there is no month {month}; write it as YYYY-MM-DD, the month second"
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        return f": month {month} of {year} has no day {day}"
+    return f"; write it as {year:04d}-{month:02d}-{day:02d}, with two digits for month and day"
+
+
 def _choices(annotation: Any) -> list[str]:
     """The values a ``Literal`` type allows (also inside an optional or annotated type)."""
     if typing.get_origin(annotation) is Literal:
@@ -931,7 +951,7 @@ def _diagnostic(model: type[BaseModel], raw: Any, error: Any, where: Location) -
     if kind.startswith("date"):
         return Diagnostic(
             "error",
-            f"'{value}' is not a valid date for '{name}'; write it as YYYY-MM-DD",
+            f"'{value}' is not a valid date for '{name}'{_date_hint(value)}",
             "invalid-date",
             loc,
         )
