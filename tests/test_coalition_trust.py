@@ -854,3 +854,28 @@ def test_an_embedded_file_that_inflates_beyond_the_bound_is_refused(tmp_path: Pa
     assert "the sources inside 'bomb.pdf' are damaged: an embedded file is larger than 8 MB" in (
         result.stderr
     )
+
+
+def test_a_partner_s_rebuild_of_an_import_names_the_publisher_s_responsible_publisher(
+    make_workspace, tmp_path: Path
+) -> None:
+    """The law wants the responsible publisher on every copy; the partner's rebuild of an
+    unchanged import lost it (the origin kept the publisher's name, site and contact only)."""
+    config = CONFIG.replace(
+        "  short: TO\n",
+        "  short: TO\n  responsible_publisher:\n    name: Lotte Verhaegen\n"
+        "    address: Voorbeeldstraat 1, 2000 Antwerpen\n",
+    )
+    source = make_workspace({"standpunt.yaml": config})
+    run(source, "build")
+    fresh = tmp_path / "fresh"
+    run(None, "init", str(fresh))
+    run(fresh, "import", str(source / "build/care.pdf"))
+    assert (
+        "    responsible_publisher:\n      name: Lotte Verhaegen\n"
+        "      address: Voorbeeldstraat 1, 2000 Antwerpen\n"
+    ) in (fresh / "positions/care.yaml").read_text(encoding="utf-8")
+    run(fresh, "build", "care")
+    text = flat_text(fresh / "build/care.pdf")
+    assert "Published by Test Organisation" in text
+    assert "Responsible publisher Lotte Verhaegen, Voorbeeldstraat 1, 2000 Antwerpen" in text

@@ -75,6 +75,7 @@ def attachments(
         "version": {k: version.get(k) for k in ("label", "commit", "date", "modified")},
         "publisher": {
             **_fields(publisher, ("name", "short", "website", "contact", "licence")),
+            **_responsible(publisher),
             "logo": logo,
         },
         "partners": {
@@ -96,6 +97,15 @@ def _public(item: dict[str, Any], notes: bool) -> dict[str, Any]:
 
 def _fields(model: Any, names: Sequence[str]) -> dict[str, Any]:
     return {name: getattr(model, name) for name in names if getattr(model, name) is not None}
+
+
+def _responsible(publisher: Any) -> dict[str, Any]:
+    """The publisher's responsible publisher, which the law wants on every copy: a partner's
+    rebuild of an unchanged import prints it too."""
+    person = getattr(publisher, "responsible_publisher", None)
+    if person is None:
+        return {}
+    return {"responsible_publisher": {"name": person.name, "address": person.address}}
 
 
 def _partner(workspace: Workspace, key: str, files: list[Attachment]) -> dict[str, Any]:

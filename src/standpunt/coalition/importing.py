@@ -189,6 +189,11 @@ def _publisher(
     carried = sources.publisher() or {}
     publisher: dict[str, Any] = _clean(carried, _PUBLISHER_FIELDS)
     publisher.setdefault("name", "unknown publisher")
+    person = carried.get("responsible_publisher")
+    if isinstance(person, dict):
+        responsible = _clean(person, ("name", "address"))
+        if len(responsible) == 2:
+            publisher["responsible_publisher"] = responsible
     logo = _logo(workspace, sources, carried.get("logo"), _slug(publisher["name"]), logos)
     if logo:
         publisher["logo"] = logo
