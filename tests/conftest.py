@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import os
 import textwrap
-from collections.abc import Callable
+import threading
+import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -143,3 +148,41 @@ def copy_demo(target: Path) -> Path:
         else:
             shutil.copy(source, target / name)
     return target
+
+
+@contextlib.contextmanager
+def counting_server(
+    body: bytes, content_type: str | None = None
+) -> Iterator[tuple[str, list[str]]]:
+    """A server on 127.0.0.1 that answers every GET, HEAD and POST with ``body`` and counts
+    the requests: its URL and the paths asked for. It is proved to count (no proxy between)
+    before it is handed out."""
+
+    class Counting(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.server.hits.append(self.path)  # type: ignore[attr-defined]
+            self.send_response(200)
+            if content_type is not None:
+                self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_POST = do_HEAD = do_GET
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Counting)
+    server.hits = []  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    urllib.request.build_opener(urllib.request.ProxyHandler({})).open(url + "/probe").read()
+    assert server.hits == ["/probe"]  # type: ignore[attr-defined]
+    server.hits.clear()  # type: ignore[attr-defined]
+    try:
+        yield url, server.hits  # type: ignore[attr-defined]
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -7,19 +7,15 @@ Evidence: a canary file outside the workspace whose content must not appear, a c
 
 from __future__ import annotations
 
-import http.server
 import re
 import textwrap
-import threading
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
 
-from conftest import CONFIG, POSITION
+from conftest import CONFIG, POSITION, counting_server
 from standpunt import pandoc
 from standpunt.cite.citeproc import Style, cite, resolve_style
 from standpunt.cite.warm import WarmCiter
@@ -31,36 +27,11 @@ from standpunt.pandoc import LuaProcess
 CANARY = "CANARY-7f3a9 the first line of a file outside the workspace"
 
 
-class _Counting(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        self.server.hits.append(self.path)  # type: ignore[attr-defined]
-        body = b"[]"
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
 def canary_server() -> Iterator[tuple[str, list[str]]]:
     """A server on 127.0.0.1 that counts the requests it gets: its URL and the paths."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Counting)
-    server.hits = []  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.server_address[1]}"
-    # It does count (no proxy in between): one request, then the count starts again.
-    urllib.request.build_opener(urllib.request.ProxyHandler({})).open(url + "/probe").read()
-    assert server.hits == ["/probe"]  # type: ignore[attr-defined]
-    server.hits.clear()  # type: ignore[attr-defined]
-    try:
-        yield url, server.hits  # type: ignore[attr-defined]
-    finally:
-        server.shutdown()
-        server.server_close()
+    with counting_server(b"[]") as served:
+        yield served
 
 
 @pytest.fixture

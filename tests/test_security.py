@@ -25,7 +25,6 @@ from __future__ import annotations
 import base64
 import fcntl
 import hashlib
-import http.server
 import json
 import os
 import re
@@ -34,8 +33,6 @@ import struct
 import subprocess
 import sys
 import textwrap
-import threading
-import urllib.request
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -46,7 +43,7 @@ import pypdf
 import pytest
 from click.testing import CliRunner, Result
 
-from conftest import CONFIG, EVIDENCE, POSITION, flat_text
+from conftest import CONFIG, EVIDENCE, POSITION, counting_server, flat_text
 from standpunt.cli import main
 from standpunt.errors import StandpuntError
 from standpunt.limits import Limits
@@ -229,39 +226,11 @@ def _audit_hook(event: str, args: tuple[Any, ...]) -> None:
         pass
 
 
-class _CountingHandler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        self.server.hits.append(self.path)  # type: ignore[attr-defined]
-        body = png()
-        self.send_response(200)
-        self.send_header("Content-Type", "image/png")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_POST = do_HEAD = do_GET
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def web() -> Iterator[tuple[str, list[str]]]:
     """A local HTTP server that counts requests: its URL and the paths requested."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _CountingHandler)
-    server.hits = []  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.server_address[1]}"
-    # The server does count (no proxy in between): one request, then the count starts at 0.
-    urllib.request.build_opener(urllib.request.ProxyHandler({})).open(url + "/probe").read()
-    assert server.hits == ["/probe"]  # type: ignore[attr-defined]
-    server.hits.clear()  # type: ignore[attr-defined]
-    try:
-        yield url, server.hits  # type: ignore[attr-defined]
-    finally:
-        server.shutdown()
-        server.server_close()
+    with counting_server(png(), "image/png") as served:
+        yield served
 
 
 @dataclass
