@@ -186,3 +186,17 @@ def counting_server(
     finally:
         server.shutdown()
         server.server_close()
+
+
+def link_targets(pdf: Path, page: int | None = None) -> list[str]:
+    """Every web address the PDF links to, in page order (of page ``page`` only, 0-based)."""
+    import pypdf
+
+    pages = pypdf.PdfReader(pdf).pages
+    targets = []
+    for one in pages if page is None else [pages[page]]:
+        for annotation in one.get("/Annots") or []:
+            action = annotation.get_object().get("/A")
+            if action is not None and "/URI" in action:
+                targets.append(str(action["/URI"]))
+    return targets

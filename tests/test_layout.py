@@ -21,7 +21,7 @@ import pypdfium2 as pdfium
 import pytest
 from click.testing import CliRunner
 
-from conftest import REPO, copy_demo
+from conftest import REPO, copy_demo, link_targets
 from standpunt.cli import main
 from test_design import LONG_EVIDENCE
 from test_design import long_position as design_long_position
@@ -446,16 +446,6 @@ def test_a_consultation_shows_its_deadline_and_address_on_page_one(demo: Path) -
     assert all("CONSULTATION DRAFT" in page for page in pages)
     links = link_targets(demo / "build/coalitions-for-social-policy.pdf")
     assert "mailto:standpunt@saamo.be" in links and "mailto:info@saamo.be" in links
-
-
-def link_targets(pdf: Path) -> list[str]:
-    targets = []
-    for page in pypdf.PdfReader(pdf).pages:
-        for annotation in page.get("/Annots") or []:
-            action = annotation.get_object().get("/A")
-            if action is not None and "/URI" in action:
-                targets.append(str(action["/URI"]))
-    return targets
 
 
 def git(cwd: Path, *args: str) -> str:

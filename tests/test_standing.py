@@ -15,7 +15,7 @@ import pypdfium2 as pdfium
 import pytest
 from click.testing import CliRunner
 
-from conftest import copy_demo
+from conftest import copy_demo, link_targets
 from standpunt.cli import main
 
 CONSULTATION = "positions/coalitions-for-social-policy.yaml"
@@ -152,8 +152,6 @@ def test_a_consultation_whose_deadline_has_passed_is_a_warning_at_the_deadline(
 
 def test_an_author_s_role_and_telephone_are_printed_beside_the_name(tmp_path: Path) -> None:
     """A brief's page 1 names a contact a reader can call: role, e-mail and telephone as links."""
-    import pypdf
-
     root = copy_demo(tmp_path / "ws")
     edit(
         root,
@@ -169,11 +167,7 @@ def test_an_author_s_role_and_telephone_are_printed_beside_the_name(tmp_path: Pa
         "Karim Ouali, policy officer (SAAMO Antwerpen) · karim@saamo.be · +32 3 123 45 67 "
         "Lotte Verhaegen (SAAMO Antwerpen)"
     ) in pages(pdf)[0]
-    links = [
-        str(annotation.get_object()["/A"]["/URI"])
-        for annotation in pypdf.PdfReader(pdf).pages[0].get("/Annots") or []
-        if "/URI" in annotation.get_object().get("/A", {})
-    ]
+    links = link_targets(pdf, page=0)
     assert "mailto:karim@saamo.be" in links and "tel:+3231234567" in links
 
 

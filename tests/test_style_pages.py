@@ -13,7 +13,7 @@ import pypdf
 import pypdfium2 as pdfium
 from click.testing import CliRunner
 
-from conftest import CONFIG, flat_text, pdf_text
+from conftest import CONFIG, flat_text, link_targets, pdf_text
 from standpunt.cli import main
 
 EVIDENCE = """\
@@ -69,17 +69,6 @@ def built(make_workspace: Callable[..., Path], style: str, position: str = POSIT
     result = CliRunner().invoke(main, ["-C", str(root), "build"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return root / "build" / "care.pdf"
-
-
-def link_targets(pdf: Path) -> list[str]:
-    """Every web address the PDF links to, in page order."""
-    targets = []
-    for page in pypdf.PdfReader(pdf).pages:
-        for annotation in page.get("/Annots") or []:
-            action = annotation.get_object().get("/A")
-            if action is not None and "/URI" in action:
-                targets.append(str(action["/URI"]))
-    return targets
 
 
 def test_a_note_style_without_bibliography_builds_with_its_notes_and_their_links(

@@ -11,12 +11,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pypdf
 import pypdfium2 as pdfium
 import pytest
 from click.testing import CliRunner
 
-from conftest import copy_demo
+from conftest import copy_demo, link_targets
 from standpunt.cli import main
 from standpunt.render.template import typographic
 
@@ -94,11 +93,7 @@ def test_french_sets_a_narrow_no_break_space_before_high_punctuation(
 @pytest.mark.parametrize("lang", LANGS)
 def test_bare_addresses_are_links_and_are_never_hyphenated(built: Path, lang: str) -> None:
     pdf = built / f"build/quotes-{lang}.pdf"
-    links = [
-        str(annotation.get_object()["/A"]["/URI"])
-        for annotation in pypdf.PdfReader(pdf).pages[0].get("/Annots") or []
-        if "/URI" in annotation.get_object().get("/A", {})
-    ]
+    links = link_targets(pdf, page=0)
     assert "https://www.vlaanderen.be/armoedebestrijding-en-sociale-uitsluiting" in links
     assert "mailto:info@saamo.be" in links
     # Broken only at a slash or before a dash or dot: the address reads back whole.
