@@ -585,38 +585,31 @@ local QUOTES = {
 --- so the mark never starts a line.
 local FRENCH_HIGH = { [';'] = true, [':'] = true, ['!'] = true, ['?'] = true }
 
-local function french_spacing(document)
-  return document:walk {
-    Inlines = function(inlines)
-      for index = 2, #inlines do
-        local here, before = inlines[index], inlines[index - 1]
-        if here.t == 'Str' and before.t == 'Space' and FRENCH_HIGH[here.text:sub(1, 1)] then
-          inlines[index - 1] = pandoc.Str('\u{202F}')
-        end
-      end
-      return inlines
-    end,
-  }
+local function french_spacing(inlines)
+  for index = 2, #inlines do
+    local here, before = inlines[index], inlines[index - 1]
+    if here.t == 'Str' and before.t == 'Space' and FRENCH_HIGH[here.text:sub(1, 1)] then
+      inlines[index - 1] = pandoc.Str('\u{202F}')
+    end
+  end
+  return inlines
 end
 
---- The author's quotations (what pandoc's smart typography made of "…" and '…') in the
---- marks of the document's language.
-local function localized_quotes(document)
+--- „ typed by hand, then a straight " that pandoc took for an English closing ”: German closes
+--- with “, and ” has no place in German text.
+local function german_closing(str)
+  if str.text:find('\u{201D}', 1, true) then
+    return pandoc.Str((str.text:gsub('\u{201D}', '\u{201C}')))
+  end
+end
+
+--- The author's text in the typography of the document's language, in one walk: quotations
+--- (what pandoc's smart typography made of "…" and '…') in the language's marks, and what
+--- French and German ask besides.
+local function localized(document)
   local lang = pandoc.utils.stringify(document.meta.lang or ''):lower():match('^(%a+)')
   local marks = QUOTES[lang or '']
   if not marks then return document end
-  if lang == 'fr' then document = french_spacing(document) end
-  if lang == 'de' then
-    -- „ typed by hand, then a straight " that pandoc took for an English closing ”: German
-    -- closes with “, and ” has no place in German text.
-    document = document:walk {
-      Str = function(str)
-        if str.text:find('\u{201D}', 1, true) then
-          return pandoc.Str((str.text:gsub('\u{201D}', '\u{201C}')))
-        end
-      end,
-    }
-  end
   return document:walk {
     Quoted = function(quoted)
       local pair = quoted.quotetype == 'DoubleQuote' and marks.double or marks.single
@@ -625,12 +618,14 @@ local function localized_quotes(document)
       inlines:insert(pandoc.Str(pair[2]))
       return inlines
     end,
+    Str = lang == 'de' and german_closing or nil,
+    Inlines = lang == 'fr' and french_spacing or nil,
   }
 end
 
 function Writer(document, options)
   OPTIONS = options
-  document = localized_quotes(document)
+  document = localized(document)
   local found = pandoc.Div {}
   for _, block in ipairs(document.blocks) do
     if block.identifier == 'refs' then found = block end
