@@ -336,12 +336,7 @@ def view_model(page: Page) -> dict[str, Any]:
         partner["role"] = signature.get("role")
         day = signature.get("date")
         partner["signed_on"] = format_date(day, lang) if day else None
-    position = _position(page.position_id, page.position, html, lang, text, partners)
-    if position["consultation"] is not None and not position["consultation"]["address"]:
-        position["consultation"].update(_respond_to(page))
-    position["layout"] = layout_of(page.position, workspace.config.layout)
-    if page.version.get("working_copy"):  # the status cell beside the working-copy mark
-        position["status_label"] = f"{position['status_label']} · {text['working_copy_short']}"
+    position = _position(page, html, lang, text, partners)
     return {
         "lang": lang,
         "medium": page.medium,
@@ -362,16 +357,21 @@ def view_model(page: Page) -> dict[str, Any]:
 
 
 def _position(
-    position_id: str,
-    position: Position,
+    page: Page,
     html: dict[str, Markup],
     lang: str,
     text: dict[str, str],
     partners: list[dict[str, Any]],
 ) -> dict[str, Any]:
     """The position itself: its fields, its texts as HTML, and who co-signs it."""
+    position = page.position
     title = typographic(position.title, lang)
+    title_start, title_end = title_ending(title)
     consultation = position.consultation
+    address = consultation.address or _respond_to(page) if consultation is not None else None
+    status_label = text[f"status_{position.status}"]
+    if page.version.get("working_copy"):  # the status cell beside the working-copy mark
+        status_label = f"{status_label} · {text['working_copy_short']}"
     authors = [
         {
             **a.model_dump(),
@@ -381,24 +381,24 @@ def _position(
         for a in position.authors
     ]
     return {
-        "id": position_id,
+        "id": page.position_id,
         "title": title,
-        "title_start": title_ending(title)[0],
-        "title_end": title_ending(title)[1],
+        "title_start": title_start,
+        "title_end": title_end,
         "title_size": title_size(title),
         "running_title": running_title(title),
         "subtitle": typographic(position.subtitle, lang) if position.subtitle else None,
         "date": format_date(position.date, lang) if position.date else None,
         "date_iso": position.date.isoformat() if position.date else None,
         "status": position.status,
-        "status_label": text[f"status_{position.status}"],
+        "status_label": status_label,
         "authors": authors,
         "author_groups": author_groups(authors),
         "consultation": {
             "deadline": format_date(consultation.deadline, lang) if consultation.deadline else None,
             "deadline_iso": consultation.deadline.isoformat() if consultation.deadline else None,
-            "address": consultation.address,
-            "href": contact_href(consultation.address) if consultation.address else None,
+            "address": address,
+            "href": contact_href(address) if address else None,
         }
         if consultation is not None and position.status == "consultation"
         else None,
@@ -409,6 +409,7 @@ def _position(
         ],
         "signatories": partners,
         "tags": list(position.tags),
+        "layout": layout_of(position, page.workspace.config.layout),
     }
 
 
@@ -458,13 +459,12 @@ def _partners(
     ]
 
 
-def _respond_to(page: Page) -> dict[str, str | None]:
+def _respond_to(page: Page) -> str | None:
     """Where a consultation without its own address takes responses: the first author with
     an e-mail address, else the publisher's contact (a deadline without an address tells a
     reader nothing they can act on)."""
     org = page.publisher or page.workspace.config.organisation
-    address = next((a.email for a in page.position.authors if a.email), None) or org.contact
-    return {"address": address, "href": contact_href(address) if address else None}
+    return next((a.email for a in page.position.authors if a.email), None) or org.contact
 
 
 def _organisation(
