@@ -6,6 +6,7 @@ its values, for messages and the command line's choices: one list, so they canno
 
 from __future__ import annotations
 
+import re
 from typing import Literal, get_args
 
 #: Where a position stands: written, out for comment, the organisation's own, or given up.
@@ -32,3 +33,8 @@ OUTPUTS: dict[str, tuple[Medium, str]] = {
     "pdf": ("print", ".pdf"),
     "docx": ("print", ".docx"),
 }
+
+#: An e-mail address as a reader's mail program takes it: the schema accepts an author's address
+#: only in this shape, and the page links only an address in this shape (one rule for both, so
+#: an accepted address is never left out of the page).
+EMAIL = re.compile(r"[^@\s<>\"']+@[^@\s<>\"']+\.[A-Za-z]{2,}")

@@ -33,6 +33,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from standpunt import __version__
+from standpunt.choices import EMAIL
 from standpunt.errors import Location, StandpuntError
 from standpunt.i18n import format_date
 from standpunt.workspace.paths import (
@@ -621,14 +622,13 @@ def running_title(title: str) -> str:
     return f"{cut}…"
 
 
-_EMAIL = re.compile(r"[^@\s<>\"']+@[^@\s<>\"']+\.[A-Za-z]{2,}")
 _WEB = re.compile(r"https?://[^\s<>\"']+")
 
 
 def contact_href(value: str) -> str | None:
     """The link a contact is: mailto: for an e-mail address, itself for a web address."""
     value = value.strip()
-    if _EMAIL.fullmatch(value):
+    if EMAIL.fullmatch(value):
         return f"mailto:{value}"
     if _WEB.fullmatch(value):
         return value

@@ -31,7 +31,7 @@ from pydantic import (
     ValidationError,
 )
 
-from standpunt.choices import DEFAULT_PDF_VARIANT, DEFAULT_STATUS, PdfVariant, Status
+from standpunt.choices import DEFAULT_PDF_VARIANT, DEFAULT_STATUS, EMAIL, PdfVariant, Status
 from standpunt.errors import Diagnostic, Location, did_you_mean
 from standpunt.limits import Limits, limit_range
 from standpunt.workspace.load import YamlList, YamlMapping, to_plain
@@ -248,10 +248,6 @@ def _phone(value: str) -> str:
             "such as +32 3 123 45 67"
         )
     return value
-
-
-#: An e-mail address as a reader's mail program takes it: one @, a dot in the domain, no spaces.
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 
 
 def _email(value: str) -> str:
