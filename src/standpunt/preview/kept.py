@@ -29,7 +29,7 @@ from standpunt.workspace.read import (
     EvidenceItem,
     PositionFile,
     Workspace,
-    evidence_folders,
+    evidence_files,
     load_config,
     read_evidence,
     read_positions,
@@ -109,12 +109,8 @@ class KeptWorkspace:
         workspace.listed = list(listed or [])
 
     def _add_evidence(self, workspace: Workspace, config: Config, config_raw: Any) -> None:
-        files: list[Path] = []
-        for folder in evidence_folders(workspace):  # a folder out of bounds stops here
-            for dirpath, dirnames, filenames in os.walk(folder):  # does not enter links
-                dirnames.sort()
-                files.extend(Path(dirpath, name) for name in sorted(filenames))
-        digests = files_digest(files, self.root)
+        # the files a read reads (a folder out of bounds stops here)
+        digests = files_digest(evidence_files(workspace), self.root)
         if self._evidence is None or self._evidence.digests != digests:
             every = Workspace(self.root, config, config_raw)
             read_evidence(every)

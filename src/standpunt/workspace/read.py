@@ -296,12 +296,21 @@ def evidence_folders(workspace: Workspace) -> list[Path]:
     return folders
 
 
+#: The files of an evidence folder that are read: CSL-YAML, CSL-JSON, BibTeX and RIS.
+EVIDENCE_SUFFIXES = (*YAML_SUFFIXES, ".json", *BIBLIOGRAPHY_FORMATS)
+
+
+def evidence_files(workspace: Workspace) -> list[Path]:
+    """The evidence files read, folder by folder, each folder's files sorted."""
+    folders = evidence_folders(workspace)
+    return [path for folder in folders for path in sorted_files(folder, EVIDENCE_SUFFIXES)]
+
+
 def _read_evidence(workspace: Workspace, wanted: set[str] | None = None) -> None:
     """Every reference of every evidence file, in file order; then the keys RIS records lack.
     With ``wanted``, only the files that may define one of those keys are read."""
     problems = workspace.problems
-    suffixes = (*YAML_SUFFIXES, ".json", *BIBLIOGRAPHY_FORMATS)
-    files = [p for folder in evidence_folders(workspace) for p in sorted_files(folder, suffixes)]
+    files = evidence_files(workspace)
     found: list[tuple[Any, Location, str]] = []  # (reference, where, format)
     readable = _readable_in(workspace.root)
     index = EvidenceIndex(workspace.root)
