@@ -669,3 +669,45 @@ def test_evidence_list_without_evidence_says_how_to_add_some(make_workspace):
         "add DOI'\n",
         "",
     )
+
+
+# --- the same book under two keys -----------------------------------------------------------
+
+
+def test_check_warns_of_one_book_under_two_keys_by_its_isbn(make_workspace):
+    """An ISBN-10 and the ISBN-13 it became are one book; chapters of one book share its ISBN
+    and are two works; a number whose check digit is wrong is no ISBN."""
+    root = make_workspace(
+        {
+            "positions/care.yaml": POSITION.replace(
+                "Fund care publicly [@doe2019].",
+                "Fund care publicly [@doe2019; @book13; @book10; @ch1; @ch2; @odd1; @odd2; @zot].",
+            ),
+            "evidence/books.yaml": (
+                "- id: book13\n  type: book\n  title: B\n  ISBN: 978-0-306-40615-7\n"
+                "- id: book10\n  type: book\n  title: B again\n  isbn: 'ISBN: 0-306-40615-2'\n"
+                "- id: ch1\n  type: chapter\n  title: C1\n  ISBN: 978-90-209-8765-3\n"
+                "- id: ch2\n  type: chapter\n  title: C2\n  ISBN: 978-90-209-8765-3\n"
+                "- id: odd1\n  type: book\n  title: O1\n  ISBN: 978-0-306-40615-8\n"
+                "- id: odd2\n  type: book\n  title: O2\n  ISBN: 978-0-306-40615-8\n"
+            ),
+            "evidence/zotero.json": json.dumps(
+                [{"id": "zot", "type": "report", "title": "Z", "ISBN": "9780306406157 123"}]
+            ),
+        }
+    )
+    code, out, err = run(root, "check")
+    assert (code, out.splitlines(), err.splitlines()) == (
+        0,
+        [
+            "evidence/books.yaml:8:9: warning: 'book10' has the ISBN 0-306-40615-2 of 'book13' "
+            "(evidence/books.yaml:4:9): if they are one book, cite one of them and remove the "
+            "other entry; if they are parts of one book, give each 'type: chapter' "
+            "[duplicate-isbn]",
+            "evidence/zotero.json:1:56: warning: 'zot' has the ISBN 9780306406157 of 'book13' "
+            "(evidence/books.yaml:4:9): if they are one book, cite one of them and remove the "
+            "other entry; if they are parts of one book, give each 'type: chapter' "
+            "[duplicate-isbn]",
+        ],
+        ["0 error(s), 2 warning(s) in 1 position(s) and 10 evidence item(s)"],
+    )

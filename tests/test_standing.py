@@ -150,6 +150,31 @@ def test_a_consultation_whose_deadline_has_passed_is_a_warning_at_the_deadline(
     )
 
 
+def test_a_consultation_deadline_before_the_position_s_date_is_a_warning(tmp_path: Path) -> None:
+    """Readers asked to respond before the text they read was dated: a slip in either date."""
+    root = copy_demo(tmp_path / "ws")
+    text = (root / CONSULTATION).read_text(encoding="utf-8")
+    date = re.search(r"^date: (\S+)$", text, re.M)
+    assert date is not None and date.group(1) < "2999-01-01"
+    edit(root, CONSULTATION, f"date: {date.group(1)}", "date: 2999-07-01")
+    edit(root, CONSULTATION, "deadline: 2027-06-30", "deadline: 2999-06-30")
+    code, output = check(root)
+    assert (code, output.splitlines()) == (
+        0,
+        [
+            f"{CONSULTATION}:9:13: warning: the consultation's deadline (2999-06-30) comes "
+            "before the position's date (2999-07-01): readers would be asked to respond before "
+            "the text they read was dated; set a later deadline, or correct 'date:' "
+            "[deadline-before-date]",
+            "0 error(s), 1 warning(s) in 3 position(s) and 6 evidence item(s)",
+        ],
+    )
+    edit(root, CONSULTATION, "deadline: 2999-06-30", "deadline: 2999-07-01")
+    assert check(root)[1].splitlines()[-1] == (
+        "0 error(s), 0 warning(s) in 3 position(s) and 6 evidence item(s)"
+    )
+
+
 def test_an_author_s_role_and_telephone_are_printed_beside_the_name(tmp_path: Path) -> None:
     """A brief's page 1 names a contact a reader can call: role, e-mail and telephone as links."""
     root = copy_demo(tmp_path / "ws")

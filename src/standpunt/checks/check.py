@@ -132,13 +132,14 @@ def _check_citations(
 
 def _check_deadline(position: PositionFile, found: Problems) -> None:
     """A position in consultation whose response deadline has passed: a reader would take it
-    for a stale document (the check's kept answer is kept for one day, so it notices)."""
+    for a stale document (the check's kept answer is kept for one day, so it notices); else one
+    whose deadline comes before its own date (a new deadline mends both, so one is said)."""
     model = position.model
     consultation = model.consultation if model is not None else None
     if model is None or model.status != "consultation" or consultation is None:
         return
     deadline = consultation.deadline
-    if deadline is None or deadline >= dt.date.today():
+    if deadline is None:
         return
     raw = position.raw.get("consultation") if isinstance(position.raw, YamlMapping) else None
     where = (
@@ -146,6 +147,16 @@ def _check_deadline(position: PositionFile, found: Problems) -> None:
         if isinstance(raw, YamlMapping) and "deadline" in raw
         else (position.location)
     )
+    if deadline >= dt.date.today():
+        if model.date is not None and deadline < model.date:
+            found.warning(
+                f"the consultation's deadline ({deadline.isoformat()}) comes before the "
+                f"position's date ({model.date.isoformat()}): readers would be asked to respond "
+                "before the text they read was dated; set a later deadline, or correct 'date:'",
+                where,
+                "deadline-before-date",
+            )
+        return
     found.warning(
         f"the consultation's deadline ({deadline.isoformat()}) has passed, but the PDF still "
         "asks readers to respond by then: set a new deadline, or change 'status:' to adopted "

@@ -9,8 +9,11 @@ Zotero's own CSL-JSON export, whose ids are Zotero item addresses that no one ca
 from __future__ import annotations
 
 import itertools
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from standpunt.cite.locate import LocatedCitation
 from standpunt.errors import Diagnostic, Location, Suggestions, closest, did_you_mean
@@ -21,6 +24,14 @@ from standpunt.workspace.read import Workspace
 
 #: Characters after which pandoc ends a key written without braces, but a DOI goes on.
 _STOPS = frozenset("()[];,'\"<> ")
+
+#: What separates the ISBNs of one field ("978-0-306-40615-7; 0-306-40615-2"). An ISBN is
+#: one token, its groups joined by hyphens, as Zotero and publishers write it.
+_BETWEEN = re.compile(r"[\s;,/]+")
+#: Works that share their book's ISBN: two chapters of one book are two works.
+_PARTS = frozenset(
+    {"chapter", "entry", "entry-dictionary", "entry-encyclopedia", "paper-conference"}
+)
 
 
 @dataclass
@@ -155,7 +166,8 @@ class EvidenceKeys:
         )
 
     def problems(self) -> list[Diagnostic]:
-        """Warnings about the evidence itself: a file of Zotero addresses, a DOI twice."""
+        """Warnings about the evidence itself: a file of Zotero addresses, a DOI or an ISBN
+        twice."""
         found = [
             Diagnostic(
                 "warning",
@@ -178,5 +190,78 @@ class EvidenceKeys:
             )
             for first, twin, doi in self.dois.twins
         ]
+        found += [
+            Diagnostic(
+                "warning",
+                f"'{twin}' has the ISBN {isbn} of '{first}' ({where}): if they are one book, "
+                f"cite one of them and remove the other entry; if they are parts of one book, "
+                "give each 'type: chapter'",
+                "duplicate-isbn",
+                located,
+            )
+            for first, where, twin, located, isbn in isbn_twins(self.workspace.evidence)
+        ]
         note = self.suggestions.note()
         return [*found, note] if note is not None else found
+
+
+def isbn_twins(evidence: Mapping[str, Any]) -> list[tuple[str, Location, str, Location, str]]:
+    """Entries holding an ISBN an earlier entry holds (in reading order), neither of them a
+    part of a book: (first key, where its ISBN is, twin key, where the twin's is, the twin's
+    ISBN as written). An ISBN-10 and the ISBN-13 it became are one; a number whose check digit
+    is wrong is no ISBN. Linear in the entries."""
+    seen: dict[str, tuple[str, Location]] = {}
+    twins = []
+    for key, item in evidence.items():
+        fields = item.csl or item.raw
+        if not isinstance(fields, Mapping) or str(fields.get("type", "")).lower() in _PARTS:
+            continue
+        value = _field(fields, "isbn")
+        if not isinstance(value, str):
+            continue
+        where = _where(item, "isbn")
+        for written in _BETWEEN.split(value):
+            isbn = _isbn13(written.removeprefix("ISBN").removeprefix("isbn").lstrip(":"))
+            if isbn is None:
+                continue
+            first = seen.setdefault(isbn, (key, where))
+            if first[0] != key:
+                twins.append((first[0], first[1], key, where, written))
+                break
+    return twins
+
+
+def _field(fields: Mapping[str, Any], name: str) -> Any:
+    """A field by its name in any case (CSL-JSON writes ``ISBN``, hand-written YAML ``isbn``)."""
+    for written, value in fields.items():
+        if isinstance(written, str) and written.lower() == name:
+            return value
+    return None
+
+
+def _where(item: Any, name: str) -> Location:
+    """Where the field ``name`` (in any case) of an evidence item is written."""
+    raw = item.raw
+    if isinstance(raw, Mapping) and hasattr(raw, "value_loc"):
+        for written in raw:
+            if isinstance(written, str) and written.lower() == name:
+                located: Location = raw.value_loc(written)
+                return located
+    where: Location = item.location
+    return where
+
+
+def _isbn13(written: str) -> str | None:
+    """The ISBN-13 of an ISBN as written, or None when its check digit does not hold."""
+    digits = written.replace("-", "").upper()
+    if len(digits) == 10 and digits[:9].isdigit() and (digits[9].isdigit() or digits[9] == "X"):
+        total = sum((10 - n) * int(d) for n, d in enumerate(digits[:9]))
+        if (total + (10 if digits[9] == "X" else int(digits[9]))) % 11:
+            return None
+        stem = "978" + digits[:9]
+        return stem + str(-sum(int(d) * (3 if n % 2 else 1) for n, d in enumerate(stem)) % 10)
+    if len(digits) == 13 and digits.isdigit():
+        if sum(int(d) * (3 if n % 2 else 1) for n, d in enumerate(digits)) % 10:
+            return None
+        return digits
+    return None
