@@ -37,8 +37,9 @@ from standpunt.workspace.paths import (
     stream_digest,
 )
 
-#: Raised when what a cached answer holds changes shape, or what check reads changes.
-FORMAT = 1
+#: Raised when what a cached answer holds changes shape, or what check reads or judges changes
+#: (2: the ISBN twins and the deadline before the date).
+FORMAT = 2
 #: What ``check`` reads, besides the evidence folders and files standpunt.yaml names.
 _READ = ("positions", "evidence", "signatures", "templates", "assets")
 _KIND = "check"
