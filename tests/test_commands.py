@@ -160,3 +160,31 @@ def test_the_exit_table():
     assert exit_code(UsageError("wrong call")) == 2
     assert exit_code(RuntimeError("a bug")) == 3
     assert exit_code(KeyboardInterrupt()) == 130
+
+
+def test_init_in_another_language_sets_the_workspace_s_language(tmp_path):
+    """Positions of a Dutch organisation start in Dutch: `new` takes the workspace's language;
+    the worked example, written in English, keeps its own `lang: en`."""
+    target = tmp_path / "nl-ws"
+    result = invoke("init", str(target), "--lang", "nl-BE")
+    assert result.exit_code == 0, result.output
+    config = (target / "standpunt.yaml").read_text(encoding="utf-8")
+    assert [line for line in config.splitlines() if line.startswith("lang:")] == ["lang: nl-BE"]
+    example = (target / "positions" / "example-position.yaml").read_text(encoding="utf-8")
+    assert [line for line in example.splitlines() if line.startswith("lang:")] == ["lang: en"]
+    assert invoke("-C", str(target), "new", "Armoede bestrijden").exit_code == 0
+    new = (target / "positions" / "armoede-bestrijden.yaml").read_text(encoding="utf-8")
+    assert new.splitlines()[1].startswith("# Een nieuw standpunt.")  # the Dutch skeleton
+    assert 'lang: "nl-BE"' in new.splitlines()
+    check = invoke("-C", str(target), "check")
+    assert check.exit_code == 0, check.output
+
+
+def test_init_refuses_what_is_no_language_tag_and_writes_nothing(tmp_path):
+    target = tmp_path / "ws"
+    result = invoke("init", str(target), "--lang", "nl_BE")
+    assert (result.exit_code, result.output.splitlines()) == (
+        2,
+        ["error: 'nl_BE' is not a language tag; write e.g. --lang nl-BE, nl, fr, en or de [usage]"],
+    )
+    assert not target.exists()

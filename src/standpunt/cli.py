@@ -578,12 +578,17 @@ class _Reporter:
     type=click.Choice(["github", "gitlab"]),
     help="Also write a CI workflow that checks and builds the PDFs on every push.",
 )
+@click.option(
+    "--lang",
+    metavar="TAG",
+    help="The language your positions are written in, e.g. nl-BE, fr or de (default: en).",
+)
 @ends_with_exit_code
-def init(directory: Path, ci: str | None) -> Result:
+def init(directory: Path, ci: str | None, lang: str | None) -> Result:
     """Create a workspace with a worked example in DIRECTORY (default: here)."""
     from standpunt.commands.create import init as create_workspace
 
-    result = create_workspace(directory, ci)
+    result = create_workspace(directory, ci, lang)
     for path in result.files:
         echo(f"created {path}")
     if not any(

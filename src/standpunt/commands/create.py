@@ -18,11 +18,12 @@ class Created(Result):
     files: list[str]
 
 
-def init(directory: Path, ci: str | None = None) -> Created:
+def init(directory: Path, ci: str | None = None, lang: str | None = None) -> Created:
     """A new workspace with a worked example in ``directory``, and a workflow for the CI
-    platform ``ci`` if one is named; never touches an existing workspace."""
+    platform ``ci`` if one is named; its positions are written in ``lang`` (a BCP 47 tag;
+    English when None). Never touches an existing workspace."""
     extra = {WORKFLOW_FILES[ci]: workflow(ci, 1)} if ci else {}
-    return Created(files=init_workspace(directory, extra))
+    return Created(files=init_workspace(directory, extra, lang))
 
 
 def new(root: Path, title: str, position_id: str | None = None) -> Created:

@@ -28,8 +28,11 @@ from standpunt.workspace.paths import (
     inside_folder,
     valid_id,
 )
+from standpunt.workspace.schema import LANG_PATTERN
 
 EXAMPLE = Path(__file__).parent.parent / "example"
+#: The line of the example's standpunt.yaml that ``init --lang`` sets.
+_EXAMPLE_LANG = "\nlang: en\n"
 SKELETON = EXAMPLE / "new-position.yaml"
 #: The skeletons ``new`` writes, by language (English for any other).
 SKELETONS = {lang: EXAMPLE / f"new-position.{lang}.yaml" for lang in ("nl", "fr", "de")}
@@ -40,16 +43,29 @@ def skeleton(lang: str) -> Path:
     return SKELETONS.get(lang.split("-")[0].lower(), SKELETON)
 
 
-def init_workspace(directory: Path, extra: dict[str, bytes] | None = None) -> list[str]:
+def init_workspace(
+    directory: Path, extra: dict[str, bytes] | None = None, lang: str | None = None
+) -> list[str]:
     """Copy the worked example into ``directory``, with the editor schemas, a
     ``.vscode/settings.json`` that applies them, and the ``extra`` files given (a CI workflow);
-    refuses to touch an existing workspace, and checks every target before writing any."""
+    refuses to touch an existing workspace, and checks every target before writing any.
+    ``lang`` (a BCP 47 tag) becomes standpunt.yaml's ``lang:``; the worked example position
+    keeps its own ``lang: en``, as it is written in English."""
+    if lang is not None and not LANG_PATTERN.fullmatch(lang):
+        raise UsageError(
+            f"'{lang}' is not a language tag; write e.g. --lang nl-BE, nl, fr, en or de",
+            code="usage",
+        )
     if (directory / CONFIG_FILE).exists():
         raise UsageError(
             f"'{directory}' already holds a workspace ({CONFIG_FILE}); nothing was changed",
             code="exists",
         )
     files = {**_example_files(), **editor_files(), **(extra or {})}
+    if lang is not None:
+        config = files[CONFIG_FILE].decode("utf-8")
+        assert config.count(_EXAMPLE_LANG) == 1, "the example's standpunt.yaml sets lang: once"
+        files[CONFIG_FILE] = config.replace(_EXAMPLE_LANG, f"\nlang: {lang}\n").encode("utf-8")
     for name in files:
         if (directory / name).exists() or (directory / name).is_symlink():
             raise UsageError(
