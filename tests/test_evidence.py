@@ -353,6 +353,53 @@ def test_zoteros_own_bibtex_export_keeps_latex_accents_language_and_prefixes(
     assert "type" not in web and web["issued"] == {"date-parts": [[2022, 9]]}
 
 
+BIB_WITHOUT_LANGUAGE = """\
+@report{ocmw2020,
+  title = {OCMW Gent en de Zorg voor Mensen in Armoede},
+  author = {Peeters, Jan},
+  year = {2020}
+}
+@book{lipsky2010,
+  title = {Street-Level Bureaucracy: Dilemmas of the Individual in Public Service},
+  author = {Lipsky, Michael},
+  langid = {english},
+  year = {2010}
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("lang", "ocmw"),
+    [
+        # pandoc takes an entry that names no language for English, and lowers its capitals
+        ("en", "OCMW gent en de zorg voor mensen in armoede"),
+        # in a Dutch workspace it is taken for Dutch, and keeps them; no language is added
+        ("nl-BE", "OCMW Gent en de Zorg voor Mensen in Armoede"),
+        ("fr", "OCMW Gent en de Zorg voor Mensen in Armoede"),
+    ],
+)
+def test_a_bib_entry_that_names_no_language_is_in_the_workspace_s(
+    tmp_path: Path, lang: str, ocmw: str
+) -> None:
+    root = workspace(
+        tmp_path,
+        {
+            "standpunt.yaml": CONFIG.replace("lang: en", f"lang: {lang}"),
+            "evidence/refs.bib": BIB_WITHOUT_LANGUAGE,
+        },
+    )
+    ws = open_workspace(root)
+    assert problems(ws) == []
+    report = ws.evidence["ocmw2020"]
+    assert (report.csl["title"], "language" in report.csl, report.line) == (ocmw, False, 1)
+    # an entry that names its language is read in it, whatever the workspace's
+    book = ws.evidence["lipsky2010"].csl
+    assert (book["title"], book["language"]) == (
+        "Street-level bureaucracy: Dilemmas of the individual in public service",
+        "en-US",
+    )
+
+
 def test_a_zotero_ris_export_gets_better_bibtex_keys(tmp_path: Path) -> None:
     ws = open_workspace(workspace(tmp_path, {}, ("zotero.ris",)))
     assert problems(ws) == []

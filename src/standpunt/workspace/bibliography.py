@@ -148,8 +148,11 @@ def _tidy(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def read_bibliography(path: Path, display: str, root: Path) -> tuple[list[Entry], list[Diagnostic]]:
+def read_bibliography(
+    path: Path, display: str, root: Path, lang: str = "en"
+) -> tuple[list[Entry], list[Diagnostic]]:
     """The references of a .bib or .ris file of the workspace at ``root``, and its problems.
+    A BibTeX entry that names no language is taken to be in ``lang``, the workspace's.
 
     A problem of the file as a whole (unreadable, too large, not UTF-8) is raised as a
     :class:`StandpuntError`; problems of entries are returned, each at its entry.
@@ -159,10 +162,12 @@ def read_bibliography(path: Path, display: str, root: Path) -> tuple[list[Entry]
     cache = _Cache(root)
     if suffix == ".ris":
         return _read_ris(text, display, cache)
-    return _read_bibtex(text, display, cache)
+    return _read_bibtex(text, display, cache, lang)
 
 
-def _read_bibtex(text: str, display: str, cache: _Cache) -> tuple[list[Entry], list[Diagnostic]]:
+def _read_bibtex(
+    text: str, display: str, cache: _Cache, lang: str = "en"
+) -> tuple[list[Entry], list[Diagnostic]]:
     scan = scan_bibtex(text, display)
     problems = list(scan.problems)
     clean = _language_as_langid(scan)
@@ -173,6 +178,7 @@ def _read_bibtex(text: str, display: str, cache: _Cache) -> tuple[list[Entry], l
             return [], problems
         result = _convert(clean, reader, cache, Location(display, 1, 1))
         if isinstance(result, list):
+            result = _in_the_workspace_language(result, scan, clean, broken, reader, cache, lang)
             return _bib_entries(result, scan, broken, reader), problems
         line, col, detail = _pandoc_problem(result)
         entry = scan.entry_at(line, col)
@@ -222,6 +228,52 @@ def _language_as_langid(scan: BibScan) -> str:
         pieces += [scan.clean[done:start], "langid  "]
         done = start + len("language")
     return "".join([*pieces, scan.clean[done:]])
+
+
+def _in_the_workspace_language(
+    items: list[Any],
+    scan: BibScan,
+    clean: str,
+    broken: set[int],
+    reader: str,
+    cache: _Cache,
+    lang: str,
+) -> list[Any]:
+    """``items`` with the entries that name no language read as the workspace's ``lang``.
+
+    pandoc takes an entry without ``langid`` for English and lowers the capitals of its title
+    ("OCMW Gent" becomes "OCMW gent"), so that a style can set English titles in its own case.
+    In a Dutch, French or German workspace the title is kept as written: the text pandoc read
+    is converted again with ``langid = {lang}`` before each such entry's first field, and the
+    ``language`` that langid gave is left out again (the entry names none; citeproc reads it as
+    in the document's language). The first conversion placed every problem, so this one is
+    only asked for titles; should it fail, ``items`` stand.
+    """
+    if lang.split("-")[0].lower() == "en":
+        return items
+    untold = [
+        entry
+        for entry in scan.entries
+        if entry.start not in broken
+        and entry.fields
+        and not {"langid", "language"} & {name.lower() for name in entry.fields}
+    ]
+    if not untold:
+        return items
+    pieces, done = [], 0
+    for first in sorted(min(entry.fields.values()) for entry in untold):
+        pieces += [clean[done:first], f"langid = {{{lang}}}, "]
+        done = first
+    again = _convert("".join([*pieces, clean[done:]]), reader, cache, Location(scan.display, 1, 1))
+    if not isinstance(again, list) or len(again) != len(items):
+        return items
+    starts = {entry.start for entry in untold}
+    told = {entry.key for entry in scan.entries if entry.start not in starts}
+    keys = {entry.key for entry in untold} - told
+    for item in again:
+        if item.get("id") in keys:
+            item.pop("language", None)
+    return again
 
 
 def _prefix_stays(item: dict[str, Any]) -> dict[str, Any]:

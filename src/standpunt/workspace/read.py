@@ -397,7 +397,9 @@ def _references(workspace: Workspace, path: Path, display: str) -> list[tuple[An
     if suffix in BIBLIOGRAPHY_FORMATS:
         from standpunt.workspace.bibliography import read_bibliography  # pandoc: only for these
 
-        entries, diagnostics = read_bibliography(path, display, workspace.root)
+        entries, diagnostics = read_bibliography(
+            path, display, workspace.root, workspace.config.lang
+        )
         workspace.problems.extend(diagnostics)
         return [(entry.raw, entry.location, entry.format) for entry in entries]
     kind = "csl-json" if suffix == ".json" else "csl-yaml"
