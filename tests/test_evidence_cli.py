@@ -166,8 +166,8 @@ def test_import_never_overwrites_and_writes_only_into_an_evidence_folder(make_wo
     assert (code, out) == (1, "")
     assert err == (
         "evidence/export.yaml: error: evidence/export.yaml exists already, and Standpunt does "
-        "not overwrite it; choose another file with --to, or move that one away first "
-        "[file-exists]\n"
+        "not overwrite it; to bring it up to date from a new export, keeping its keys, add "
+        "--update; else choose another file with --to [file-exists]\n"
     )
     assert (root / "evidence" / "export.yaml").read_text(encoding="utf-8") == "# mine\n"
 
@@ -189,6 +189,70 @@ def test_import_never_overwrites_and_writes_only_into_an_evidence_folder(make_wo
     assert target.read_text(encoding="utf-8").startswith(
         "# Imported from export.json by 'standpunt evidence import', as CSL-YAML.\n"
     )
+
+
+def test_import_update_keeps_every_key_and_every_line_it_does_not_change(make_workspace, tmp_path):
+    """A new export of the same Zotero library: its works keep their keys (positions cite them),
+    a changed work is written anew in its own lines, a new one is added, and one the export no
+    longer holds is kept and named; the user's comments stay."""
+    root = make_workspace()
+    source = tmp_path / "library.json"
+    source.write_text(json.dumps(ZOTERO[:2]), encoding="utf-8")
+    assert run(root, "evidence", "import", str(source))[0] == 0
+    target = root / "evidence" / "library.yaml"
+    first = target.read_text(encoding="utf-8")
+    keys = [line for line in first.splitlines() if line.startswith("- id:")]
+    assert keys == ["- id: claessens2018market", "- id: agentschapzorggezondheid2021market"]
+    mine = first.replace(
+        "- id: agentschapzorggezondheid2021market",
+        "# checked against the printed report\n- id: agentschapzorggezondheid2021market",
+    )
+    target.write_text(mine + "# end of my list\n", encoding="utf-8")
+
+    renamed = {**ZOTERO[0], "title": "The market for care: a study, revised"}
+    new = {
+        "id": "http://zotero.org/users/123/items/NEW00001",
+        "type": "report",
+        "title": "Poverty in Flanders",
+        "author": [{"literal": "Decenniumdoelen"}],
+        "issued": {"date-parts": [[2024]]},
+    }
+    source.write_text(json.dumps([renamed, new]), encoding="utf-8")
+    code, out, err = run(root, "evidence", "import", str(source), "--update")
+    assert (code, out.splitlines(), err) == (
+        0,
+        [
+            "evidence/library.yaml:19:3: warning: 'agentschapzorggezondheid2021market' is no "
+            "longer in library.json; it is kept, as a position may cite it: remove it here if "
+            "none does [not-in-export]",
+            "updated evidence/library.yaml: 1 new (decenniumdoelen2024poverty), 1 changed "
+            "(claessens2018market: title), 0 unchanged; 1 no longer in the export, kept",
+        ],
+        "",
+    )
+    after = target.read_text(encoding="utf-8")
+    assert after == (
+        mine.replace(
+            "title: 'The market for care: a study'",
+            "title: 'The market for care: a study, revised'",
+        )
+        + "# end of my list\n\n"
+        + after.split("# end of my list\n\n", 1)[1]
+    )
+    assert after.split("# end of my list\n\n", 1)[1].startswith(
+        "- id: decenniumdoelen2024poverty\n"
+    )
+    # the same export again changes nothing, byte for byte
+    code, out, _ = run(root, "evidence", "import", str(source), "--update")
+    assert (code, out.splitlines()[1:]) == (
+        0,
+        [
+            "updated evidence/library.yaml: 0 new, 0 changed, 2 unchanged; 1 no longer in the "
+            "export, kept"
+        ],
+    )
+    assert target.read_text(encoding="utf-8") == after
+    assert run(root, "check")[0] == 0
 
 
 @pytest.mark.parametrize(

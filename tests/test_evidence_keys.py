@@ -10,7 +10,13 @@ from hypothesis import strategies as st
 
 from standpunt.errors import StandpuntError
 from standpunt.evidence.entries import clean_item, clean_text, summary
-from standpunt.evidence.writing import _as_read, append_entries, entry_text, write_new_file
+from standpunt.evidence.writing import (
+    _as_read,
+    append_entries,
+    entry_text,
+    update_entries,
+    write_new_file,
+)
 from standpunt.workspace.citekeys import KeyMaker, readable_key, usable_key
 from standpunt.workspace.dois import normalise_doi
 from standpunt.workspace.load import parse_yaml, to_plain
@@ -282,3 +288,40 @@ def test_any_json_item_is_written_as_yaml_that_reads_back_as_cleaned(item, key):
     text = "\n".join(entry_text(entry)) + "\n"
     assert to_plain(parse_yaml(text, "x.yaml")) == [_as_read(entry)]
     assert readable_key(item)  # a key whatever the item holds
+
+
+def test_an_entry_written_anew_replaces_only_its_own_lines(tmp_path: Path):
+    path = tmp_path / "refs.yaml"
+    text = (
+        "# my references\n"
+        "- id: a\n"
+        "  title: Old\n"
+        "  note: |\n"
+        "    # a line of the note, not a comment\n"
+        "\n"
+        "# about b\n"
+        "- id: b   # keep this\n"
+        "  title: 'B'\n"
+    )
+    path.write_text(text, encoding="utf-8")
+    written = update_entries(
+        path, "evidence/refs.yaml", {0: {"id": "a", "title": "New"}}, [{"id": "c"}]
+    )
+    assert path.read_text(encoding="utf-8") == (
+        "# my references\n- id: a\n  title: New\n\n# about b\n- id: b   # keep this\n"
+        "  title: 'B'\n\n- id: c\n"
+    )
+    assert written.lines == [9]
+
+
+def test_entries_not_one_per_dash_line_are_not_written_anew(tmp_path: Path):
+    path = tmp_path / "refs.yaml"
+    path.write_text("[{id: a, title: Old}]\n", encoding="utf-8")
+    with pytest.raises(StandpuntError) as caught:
+        update_entries(path, "evidence/refs.yaml", {0: {"id": "a", "title": "New"}}, [])
+    assert str(caught.value) == (
+        "evidence/refs.yaml:1:2: error: evidence/refs.yaml does not hold a list of references "
+        "written one per '- id:' line, so they cannot be updated; choose another file with --to "
+        "[cannot-update]"
+    )
+    assert path.read_text(encoding="utf-8") == "[{id: a, title: Old}]\n"

@@ -1231,18 +1231,34 @@ def list_evidence(ctx: click.Context) -> Result:
     type=click.Path(dir_okay=False, path_type=Path),
     help="The new CSL-YAML file to write (default: evidence/<FILE's name>.yaml).",
 )
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Bring the file an earlier import wrote up to date: its works keep their keys.",
+)
 @click.pass_context
 @ends_with_exit_code
-def import_evidence(ctx: click.Context, file: Path, target: Path | None) -> Result:
+def import_evidence(ctx: click.Context, file: Path, target: Path | None, update: bool) -> Result:
     """Write Zotero's CSL-JSON export FILE as CSL-YAML in evidence/, with readable keys."""
     from standpunt.commands.evidence import import_evidence as take_in
 
-    result = take_in(_root(ctx), file, target)
+    result = take_in(_root(ctx), file, target, update)
     _echo_diagnostics(result.problems)
-    echo(
-        f"created {result.file}: {result.count} reference(s) with readable keys "
-        "(see them with 'standpunt evidence list')"
-    )
+    if result.updated:
+        changed = "; ".join(f"{key}: {', '.join(names)}" for key, names in result.changed.items())
+        echo(
+            f"updated {result.file}: {len(result.added)} new"
+            + (f" ({', '.join(result.added)})" if result.added else "")
+            + f", {len(result.changed)} changed"
+            + (f" ({changed})" if changed else "")
+            + f", {result.count - len(result.added) - len(result.changed)} unchanged"
+            + (f"; {len(result.kept)} no longer in the export, kept" if result.kept else "")
+        )
+    else:
+        echo(
+            f"created {result.file}: {result.count} reference(s) with readable keys "
+            "(see them with 'standpunt evidence list')"
+        )
     if result.leftover:
         echo(
             f"note: {result.leftover} is still read as it is, with Zotero's item addresses as "

@@ -8,7 +8,7 @@ work by its DOI and appends it to an evidence file. Only ``add`` uses the networ
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from standpunt.commands.result import Result
@@ -48,6 +48,12 @@ class EvidenceImported(Result):
     file: str
     count: int
     leftover: str | None
+    #: With --update: the works added, those written anew (with the fields that changed), and
+    #: those the file holds that the export no longer does (kept).
+    updated: bool = False
+    added: list[str] = field(default_factory=list)
+    changed: dict[str, list[str]] = field(default_factory=dict)
+    kept: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -92,9 +98,12 @@ _READ_IN_PLACE = {
 }
 
 
-def import_evidence(root: Path, source: Path, target: Path | None = None) -> EvidenceImported:
+def import_evidence(
+    root: Path, source: Path, target: Path | None = None, update: bool = False
+) -> EvidenceImported:
     """Write the CSL-JSON file ``source`` (Zotero's export) as a new CSL-YAML file in evidence/,
-    with readable keys; never overwrites a file. A .bib, .ris or CSL-YAML file needs no import:
+    with readable keys; never overwrites a file, but with ``update`` brings one that an earlier
+    import wrote up to date, keeping its keys. A .bib, .ris or CSL-YAML file needs no import:
     it is read where it lies in evidence/, and saying so beats a JSON syntax error."""
     kind = _READ_IN_PLACE.get(source.suffix.lower())
     if kind is not None:
@@ -105,12 +114,16 @@ def import_evidence(root: Path, source: Path, target: Path | None = None) -> Evi
             code="usage",
         )
     workspace = open_workspace(root)
-    imported = import_csl_json(workspace, source, target)
+    imported = import_csl_json(workspace, source, target, update)
     return EvidenceImported(
         problems=imported.problems,
         file=imported.written.file,
         count=imported.count,
         leftover=imported.leftover,
+        updated=imported.updated,
+        added=imported.added,
+        changed=imported.changed,
+        kept=imported.kept,
     )
 
 

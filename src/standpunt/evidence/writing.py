@@ -1,9 +1,11 @@
-"""Entries written as CSL-YAML text: a new evidence file, or entries appended to one.
+"""Entries written as CSL-YAML text: a new evidence file, entries appended to one, or some of
+its entries written anew.
 
-An existing file is never dumped again: the new entries are appended as text, so its comments,
-its order and its quoting stay exactly as the user wrote them. The result is read back before it
-is written (atomically): the old entries must read as before and the new ones as meant, or
-nothing is written.
+An existing file is never dumped again: new entries are appended as text, and an entry written
+anew replaces only its own lines, so the file's comments, its order and the quoting of every
+other entry stay exactly as the user wrote them. The result is read back before it is written
+(atomically): the other entries must read as before and the new ones as meant, or nothing is
+written.
 """
 
 from __future__ import annotations
@@ -147,20 +149,7 @@ def append_entries(path: Path, display: str, entries: list[dict[str, Any]]) -> W
     if not path.exists():
         header = "References added by 'standpunt evidence add', as CSL-YAML."
         return write_new_file(path, display, header, entries)
-    try:
-        data = read_bounded(path, display, MAX_BYTES)
-    except FileRefused as exc:
-        raise StandpuntError(
-            f"{exc.message}; add to another file with --to", Location(display), exc.code
-        ) from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise StandpuntError(
-            f"{display} is not UTF-8 text; run 'standpunt check' to see where",
-            Location(display),
-            "not-utf8",
-        ) from None
+    text = _text_of(path, display, "add to")
     old, indent, path_to_list = _list_of(text, display)
     newline = "\r\n" if "\r\n" in text else "\n"
     lead = text if not text or text.endswith(("\n", "\r")) else text + newline
@@ -171,6 +160,70 @@ def append_entries(path: Path, display: str, entries: list[dict[str, Any]]) -> W
             write_atomic(path, new.encode("utf-8"))
             return Written(display, lines)
     raise AssertionError("unreachable: the last attempt raises")  # pragma: no cover
+
+
+def update_entries(
+    path: Path, display: str, changed: Mapping[int, dict[str, Any]], added: list[dict[str, Any]]
+) -> Written:
+    """Write the entries ``changed`` (by their place in the CSL-YAML file ``path``) anew, each in
+    the lines of the entry it replaces, and append ``added``; every other byte stays. Comment and
+    blank lines after an entry stay too. Returns where each added entry starts."""
+    text = _text_of(path, display, "update")
+    old, indent, key = _list_of(text, display, "updated")
+    lines = _LINE_BREAK.split(text.removeprefix(_BOM))
+    newline = "\r\n" if "\r\n" in text else "\n"
+    raw = parse_yaml(text.removeprefix(_BOM), display)
+    items = raw["references"] if key else raw
+    assert isinstance(items, YamlList)
+    starts = [where.line - 1 for where in items.item_locs]
+    pieces, done = [], 0
+    for index in sorted(changed):
+        first = starts[index]
+        end = starts[index + 1] if index + 1 < len(starts) else len(lines)
+        while end > first + 1 and _between(lines[end - 1], indent):
+            end -= 1  # a comment or a blank line after the entry is not the entry's
+        if not lines[first][:indent].strip() == "" or not lines[first][indent:].startswith("-"):
+            raise StandpuntError(
+                f"{display} does not hold its references one per '- id:' line, so one cannot "
+                "be written anew; import into another file with --to",
+                items.item_locs[index],
+                "cannot-update",
+            )
+        pieces += [*lines[done:first], *entry_text(changed[index], indent)]
+        done = end
+    body = newline.join([*pieces, *lines[done:]])
+    body = (_BOM if text.startswith(_BOM) else "") + body
+    expected = [changed.get(n, item) for n, item in enumerate(old)]
+    lead = body if not body or body.endswith(("\n", "\r")) else body + newline
+    new, starts_of_added = _joined(lead, added, indent, newline, blank=bool(added))
+    _verify(new, display, [], [*expected, *added], key, action="updated in")
+    write_atomic(path, new.encode("utf-8"))
+    return Written(display, starts_of_added)
+
+
+def _between(line: str, indent: int) -> bool:
+    """Whether ``line`` lies between two entries whose dashes stand at column ``indent``: blank,
+    or a comment no further in than the dashes (one further in may be a block text's line)."""
+    stripped = line.lstrip(" ")
+    return not stripped or (stripped.startswith("#") and len(line) - len(stripped) <= indent)
+
+
+def _text_of(path: Path, display: str, action: str) -> str:
+    """The text of the CSL-YAML file ``path``, bounded; an error says to ``action`` another."""
+    try:
+        data = read_bounded(path, display, MAX_BYTES)
+    except FileRefused as exc:
+        raise StandpuntError(
+            f"{exc.message}; {action} another file with --to", Location(display), exc.code
+        ) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise StandpuntError(
+            f"{display} is not UTF-8 text; run 'standpunt check' to see where",
+            Location(display),
+            "not-utf8",
+        ) from None
 
 
 def _joined(
@@ -191,9 +244,11 @@ def _joined(
     return "".join(parts), lines
 
 
-def _list_of(text: str, display: str) -> tuple[list[Any], int, str | None]:
+def _list_of(
+    text: str, display: str, action: str = "added at its end"
+) -> tuple[list[Any], int, str | None]:
     """The entries a file holds (as read), the column of their dashes, and ``references``
-    if they are under that key; an error if new entries cannot be appended as text."""
+    if they are under that key; an error if entries cannot be ``action`` as text."""
     raw = parse_yaml(text.removeprefix(_BOM), display)
     key = None
     if isinstance(raw, YamlMapping) and set(raw) == {"references"}:
@@ -202,15 +257,16 @@ def _list_of(text: str, display: str) -> tuple[list[Any], int, str | None]:
         return [], 0, None
     problem = (
         f"{display} does not hold a list of references written one per '- id:' line, so "
-        "new ones cannot be added at its end; choose another file with --to"
+        f"they cannot be {action}; choose another file with --to"
     )
+    code = "cannot-append" if action.startswith("added") else "cannot-update"
     if not isinstance(raw, YamlList) or not raw:
-        raise StandpuntError(problem, Location(display, 1, 1), "cannot-append")
+        raise StandpuntError(problem, Location(display, 1, 1), code)
     first = raw.item_locs[0]
     line = _LINE_BREAK.split(text.removeprefix(_BOM))[first.line - 1]
     before = line[: first.col - 1].rstrip()
     if not before.endswith("-") or before[:-1].strip():
-        raise StandpuntError(problem, first, "cannot-append")
+        raise StandpuntError(problem, first, code)
     return [to_plain(item) for item in raw], len(before) - 1, key
 
 
@@ -221,6 +277,7 @@ def _verify(
     entries: list[dict[str, Any]],
     key: str | None,
     raise_error: bool = True,
+    action: str = "added to",
 ) -> bool:
     """Whether ``text`` reads as the old entries followed by the new ones."""
     try:
@@ -233,8 +290,8 @@ def _verify(
         return True
     if raise_error:
         raise StandpuntError(
-            f"the new entries could not be added to {display} without changing what it holds; "
-            "add them to another file with --to",
+            f"the entries could not be {action} {display} without changing what else it holds; "
+            "write them to another file with --to",
             Location(display),
             "cannot-append",
         )

@@ -19,9 +19,9 @@ from typing import Any
 
 from standpunt.errors import ContentErrors, Diagnostic, Location, StandpuntError, UsageError
 from standpunt.evidence.entries import clean_item, clean_text
-from standpunt.evidence.writing import Written, write_new_file
+from standpunt.evidence.writing import Written, update_entries, write_new_file
 from standpunt.workspace.citekeys import KeyMaker, ascii_lower, usable_key
-from standpunt.workspace.load import YamlList, YamlMapping, load_json
+from standpunt.workspace.load import YamlList, YamlMapping, load_json, load_yaml, to_plain
 from standpunt.workspace.paths import EVIDENCE_DIR, YAML_SUFFIXES
 from standpunt.workspace.read import Workspace, evidence_folders
 
@@ -57,12 +57,21 @@ class Imported:
     problems: list[Diagnostic] = field(default_factory=list)
     #: The source, when it lies in an evidence folder (and so is still read as it was).
     leftover: str | None = None
+    #: With an update: the works added, and those written anew with the fields that changed.
+    added: list[str] = field(default_factory=list)
+    changed: dict[str, list[str]] = field(default_factory=dict)
+    #: With an update: the works in the file that the export no longer holds (kept).
+    kept: list[str] = field(default_factory=list)
+    updated: bool = False
 
 
-def import_csl_json(workspace: Workspace, source: Path, target: Path | None) -> Imported:
+def import_csl_json(
+    workspace: Workspace, source: Path, target: Path | None, update: bool = False
+) -> Imported:
     """Write the items of the CSL-JSON file ``source`` as a new CSL-YAML file in evidence/
     (``target``, default ``evidence/<source's name>.yaml``); nothing is written if an item
-    cannot be read."""
+    cannot be read. With ``update``, a target that exists is brought up to date instead
+    (:func:`_update`)."""
     shown = _shown(workspace, source)
     items = load_json(source, shown)
     if not isinstance(items, YamlList) or not items:
@@ -75,11 +84,14 @@ def import_csl_json(workspace: Workspace, source: Path, target: Path | None) -> 
             "not-csl-json",
         )
     target = target or workspace.root / EVIDENCE_DIR / f"{_file_name(source)}.yaml"
+    if update and (target.exists() or target.is_symlink()):
+        return _update(workspace, source, shown, items, target)
     display = _target(workspace, target)
     keys = KeyMaker(k for k, item in workspace.evidence.items() if item.location.path != shown)
-    entries, problems = _entries(items, keys)
+    keyed, problems = _entries(items, keys)
     if any(d.severity == "error" for d in problems):
         raise ContentErrors(problems)
+    entries = [entry for entry, _ in keyed]
     header = (
         f"Imported from {source.name} by 'standpunt evidence import', as CSL-YAML.\n"
         f"Each entry keeps its Zotero item address under custom: {ZOTERO_URI_FIELD}."
@@ -117,8 +129,9 @@ def _target(workspace: Workspace, target: Path) -> str:
         )
     if target.exists() or target.is_symlink():
         raise StandpuntError(
-            f"{display} exists already, and Standpunt does not overwrite it; choose another "
-            "file with --to, or move that one away first",
+            f"{display} exists already, and Standpunt does not overwrite it; to bring it up to "
+            "date from a new export, keeping its keys, add --update; else choose another file "
+            "with --to",
             Location(display),
             "file-exists",
         )
@@ -126,8 +139,105 @@ def _target(workspace: Workspace, target: Path) -> str:
     return display
 
 
-def _entries(items: YamlList, keys: KeyMaker) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
-    entries: list[dict[str, Any]] = []
+def _update(
+    workspace: Workspace, source: Path, shown: str, items: YamlList, target: Path
+) -> Imported:
+    """Bring the CSL-YAML file ``target`` up to date with a new export: a work already in it
+    (by its Zotero address, or its key) keeps its key and is written anew where its fields
+    changed; a new work is added with a new key; a work the export no longer holds is kept (a
+    position may cite it), and said. Every other line of the file stays as it is."""
+    display = _shown(workspace, target)
+    if not target.name.lower().endswith(YAML_SUFFIXES) or target.is_symlink():
+        raise UsageError(f"'{display}' should be a CSL-YAML file (.yaml) to update", code="usage")
+    old = load_yaml(target, display, [workspace.root])
+    listed = old.get("references") if isinstance(old, YamlMapping) else old
+    if not isinstance(listed, YamlList):
+        raise StandpuntError(
+            f"{display} does not hold a list of references, so it cannot be updated; import "
+            "into another file with --to",
+            Location(display, 1, 1),
+            "cannot-update",
+        )
+    place: dict[str, int] = {}  # a work's Zotero address, or other id, or key → its place
+    for index, entry in enumerate(listed):
+        for origin in _origins(entry):
+            place.setdefault(origin, index)
+    keys = KeyMaker(k for k, item in workspace.evidence.items() if item.location.path != shown)
+    fresh, problems = _entries(items, keys, place, listed)
+    if any(d.severity == "error" for d in problems):
+        raise ContentErrors(problems)
+    result = Imported(Written(display, []), len(fresh), problems, updated=True)
+    changed: dict[int, dict[str, Any]] = {}
+    added: list[dict[str, Any]] = []
+    seen: set[int] = set()
+    for entry, there in fresh:
+        if there is None:
+            added.append(entry)
+            result.added.append(entry["id"])
+            continue
+        seen.add(there)
+        before = to_plain(listed[there])
+        if _as_text(before) != _as_text(entry):
+            changed[there] = entry
+            result.changed[entry["id"]] = sorted(
+                name
+                for name in {*before, *entry}
+                if _as_text(before.get(name)) != _as_text(entry.get(name))
+            )
+    for index, entry in enumerate(listed):
+        if index not in seen and isinstance(entry, YamlMapping):
+            key = entry.get("id")
+            result.kept.append(str(key))
+            result.problems.append(
+                Diagnostic(
+                    "warning",
+                    f"'{key}' is no longer in {source.name}; it is kept, as a position may cite "
+                    "it: remove it here if none does",
+                    "not-in-export",
+                    listed.item_locs[index],
+                )
+            )
+    if changed or added:
+        result.written = update_entries(target, display, changed, added)
+    inside = any(source.resolve().is_relative_to(f.resolve()) for f in evidence_folders(workspace))
+    result.leftover = shown if inside else None
+    return result
+
+
+def _origins(entry: Any) -> list[str]:
+    """What a work in an imported file is known by: its Zotero address or other id it came
+    with, then its key."""
+    if not isinstance(entry, YamlMapping):
+        return []
+    custom = entry.get("custom")
+    found = [
+        str(custom[name])
+        for name in (ZOTERO_URI_FIELD, ORIGINAL_ID_FIELD)
+        if isinstance(custom, YamlMapping) and isinstance(custom.get(name), str)
+    ]
+    key = entry.get("id")
+    return [*found, *([str(key)] if isinstance(key, str) else [])]
+
+
+def _as_text(value: Any) -> Any:
+    """``value`` as the YAML reader gives it back: every scalar as text."""
+    if isinstance(value, dict):
+        return {str(k): _as_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_text(v) for v in value]
+    return None if value is None else str(value)
+
+
+def _entries(
+    items: YamlList,
+    keys: KeyMaker,
+    place: dict[str, int] | None = None,
+    listed: YamlList | None = None,
+) -> tuple[list[tuple[dict[str, Any], int | None]], list[Diagnostic]]:
+    """Each item as an entry with its key, and, with ``place`` (what the works of the file
+    ``listed`` are known by → their place in it), the place of the work it already is there."""
+    entries: list[tuple[dict[str, Any], int | None]] = []
+    matched: set[int] = set()
     problems: list[Diagnostic] = []
     dropped: dict[str, Location] = {}
     for index, item in enumerate(items):
@@ -145,10 +255,16 @@ def _entries(items: YamlList, keys: KeyMaker) -> tuple[list[dict[str, Any]], lis
         cleaned = clean_item(item)
         for name in cleaned.dropped:
             dropped.setdefault(name, item.key_locs.get(name, where))
-        entry, note = _keyed(item, cleaned.entry, keys)
+        there = _known(item, place or {})
+        if there is not None and there in matched:
+            there = None  # the export holds the work twice: the second is a work of its own
+        if there is not None:
+            matched.add(there)
+        kept = listed[there].get("id") if listed is not None and there is not None else None
+        entry, note = _keyed(item, cleaned.entry, keys, kept if isinstance(kept, str) else None)
         if note:
             problems.append(note)
-        entries.append(entry)
+        entries.append((entry, there))
     problems += [
         Diagnostic(
             "warning",
@@ -162,14 +278,27 @@ def _entries(items: YamlList, keys: KeyMaker) -> tuple[list[dict[str, Any]], lis
     return entries, problems
 
 
+def _known(item: YamlMapping, place: dict[str, int]) -> int | None:
+    """The place of the work ``item`` is, among those known by ``place``: by the id it comes
+    with (a Zotero address), else by its own citation key."""
+    for name in ("id", "citation-key"):
+        value = item.get(name)
+        if isinstance(value, str) and clean_text(value) in place:
+            return place[clean_text(value)]
+    return None
+
+
 def _keyed(
-    item: YamlMapping, entry: dict[str, Any], keys: KeyMaker
+    item: YamlMapping, entry: dict[str, Any], keys: KeyMaker, known: str | None = None
 ) -> tuple[dict[str, Any], Diagnostic | None]:
-    """The entry with its key first and the id it came with kept: the item's own citation
-    key if it has a usable one, else its id if that is one (and no address), else a new key."""
+    """The entry with its key first and the id it came with kept: ``known``, the key the work
+    has already; else the item's own citation key if it has a usable one, else its id if that
+    is one (and no address), else a new key."""
     written_id = item.get("id")
     original = clean_text(written_id) if isinstance(written_id, str) else ""
     own = entry.pop("citation-key", None)
+    if known is not None:
+        return _with_origin({"id": known, **entry}, original), None
     candidates = [("citation-key", own), ("id", original)]
     source, wanted = next(
         ((f, k) for f, k in candidates if isinstance(k, str) and usable_key(k)), ("", None)
@@ -184,9 +313,14 @@ def _keyed(
             "key-taken",
             item.value_loc(names[0]) if names else item.loc,
         )
-    if original and original != key:
+    return _with_origin({"id": key, **entry}, original), note
+
+
+def _with_origin(entry: dict[str, Any], original: str) -> dict[str, Any]:
+    """The entry with the id it came with kept under ``custom``, when that is not its key."""
+    if original and original != entry["id"]:
         kept = entry.get("custom")
         custom = dict(kept) if isinstance(kept, dict) else {}
         custom[ZOTERO_URI_FIELD if is_zotero_uri(original) else ORIGINAL_ID_FIELD] = original
         entry["custom"] = custom
-    return {"id": key, **entry}, note
+    return entry
