@@ -18,9 +18,9 @@ from standpunt.evidence.writing import (
     write_new_file,
 )
 from standpunt.workspace.citekeys import KeyMaker, readable_key, usable_key
+from standpunt.workspace.csl import csl_json, evidence_problems
 from standpunt.workspace.dois import normalise_doi
 from standpunt.workspace.load import parse_yaml, to_plain
-from standpunt.workspace.schema import csl_json, evidence_problems
 
 CLAESSENS = {
     "author": [{"family": "Claessens", "given": "D."}],

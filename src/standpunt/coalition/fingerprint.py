@@ -51,10 +51,10 @@ from typing import Any
 
 from standpunt.cite.locate import KeptCitations, citations_in
 from standpunt.errors import StandpuntError
+from standpunt.workspace.csl import EVIDENCE_EXTRA_FIELDS
 from standpunt.workspace.dois import DoiIndex, doi_index, doi_key
 from standpunt.workspace.load import to_plain
 from standpunt.workspace.read import Workspace, select
-from standpunt.workspace.schema import EVIDENCE_EXTRA_FIELDS
 from standpunt.workspace.texts import ASKS, POSITION_FIELDS, SECTION_FIELDS, SECTIONS
 
 __all__ = [

@@ -16,9 +16,9 @@ from standpunt.coalition.fingerprint import fingerprint, position_fingerprint, s
 from standpunt.coalition.signatures import Proof, read_signatures
 from standpunt.errors import StandpuntError, UsageError, did_you_mean
 from standpunt.versions.history import commits_touching, read_many_at
+from standpunt.workspace.csl import csl_json, evidence_problems
 from standpunt.workspace.load import YamlList, YamlMapping, parse_json, parse_yaml, to_plain
 from standpunt.workspace.read import PositionFile, Workspace, select
-from standpunt.workspace.schema import csl_json, evidence_problems
 
 __all__ = ["signed_revision"]
 

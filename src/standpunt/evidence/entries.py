@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from standpunt.workspace.citekeys import year_part
-from standpunt.workspace.schema import (
+from standpunt.workspace.csl import (
     CSL_DATE_VARIABLES,
     CSL_NAME_VARIABLES,
     EVIDENCE_FIELDS,

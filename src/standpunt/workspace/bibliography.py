@@ -24,11 +24,11 @@ from typing import Any
 from standpunt.errors import Diagnostic, Location, StandpuntError
 from standpunt.pandoc import pandoc_identity, run_pandoc
 from standpunt.workspace.bibtex import BibEntry, BibScan, blank, scan_bibtex
+from standpunt.workspace.csl import CSL_NAME_VARIABLES, CSL_TYPES, evidence_field
 from standpunt.workspace.files import build_folder, write_atomic
 from standpunt.workspace.load import YamlMapping, located, read_text
 from standpunt.workspace.paths import BIBLIOGRAPHY_FORMATS, BUILD_DIR, CACHE_DIR, read_bounded
 from standpunt.workspace.ris import complete, pandoc_input, scan_ris
-from standpunt.workspace.schema import CSL_NAME_VARIABLES, CSL_TYPES, evidence_field
 
 __all__ = ["BIBLIOGRAPHY_FORMATS", "Entry", "read_bibliography"]
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from standpunt.workspace.schema import (
+from standpunt.workspace.csl import (
     CSL_DATE_VARIABLES,
     CSL_NAME_VARIABLES,
     CSL_TYPES,
@@ -29,9 +29,8 @@ from standpunt.workspace.schema import (
     EVIDENCE_FIELDS,
     NAME_FLAGS,
     NAME_PARTS,
-    Config,
-    Position,
 )
+from standpunt.workspace.schema import Config, Position
 
 #: Where ``init`` and ``standpunt schema`` put the schemas, relative to the workspace.
 SCHEMA_DIR = ".standpunt/schema"

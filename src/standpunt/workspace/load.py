@@ -29,7 +29,7 @@ import json
 import math
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields as dataclass_fields
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from pathlib import Path
@@ -193,6 +193,21 @@ def to_plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [to_plain(v) for v in value]
     return value
+
+
+def locate(raw: Any, path: Sequence[str | int], default: Location) -> Location:
+    """The location of the value at ``path`` in a located YAML tree (or its nearest parent)."""
+    node, loc = raw, getattr(raw, "loc", default)
+    for step in path:
+        if isinstance(node, YamlMapping) and isinstance(step, str) and step in node:
+            loc = node.value_loc(step)
+            node = node[step]
+        elif isinstance(node, YamlList) and isinstance(step, int) and step < len(node):
+            loc = node.item_locs[step]
+            node = node[step]
+        else:
+            break
+    return loc
 
 
 # --------------------------------------------------------------------------- bytes to text

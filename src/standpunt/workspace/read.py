@@ -25,6 +25,7 @@ from standpunt.errors import (
     did_you_mean,
 )
 from standpunt.workspace.citekeys import KeyMaker, readable_key
+from standpunt.workspace.csl import csl_json, evidence_field, evidence_problems, evidence_value
 from standpunt.workspace.evidence_index import EvidenceIndex, file_digest
 from standpunt.workspace.load import (
     Scalar,
@@ -32,6 +33,7 @@ from standpunt.workspace.load import (
     YamlMapping,
     load_json,
     load_yaml,
+    locate,
     read_text,
     to_plain,
 )
@@ -50,16 +52,7 @@ from standpunt.workspace.paths import (
     valid_key,
 )
 from standpunt.workspace.pitfalls import comment_emptied
-from standpunt.workspace.schema import (
-    Config,
-    Position,
-    csl_json,
-    evidence_field,
-    evidence_problems,
-    evidence_value,
-    locate,
-    validate,
-)
+from standpunt.workspace.schema import Config, Position, validate
 
 _OUTSIDE = (
     "this is a link to a file outside the workspace (or not a regular file); Standpunt reads "
