@@ -39,10 +39,10 @@ from standpunt.workspace.paths import (
     TEMPLATES_DIR,
     YAML_SUFFIXES,
     FileRefused,
+    count_files,
     inside,
     read_bounded,
     readable_file,
-    sorted_files,
     stream_digest,
 )
 
@@ -267,13 +267,13 @@ def outline(root: Path) -> Outline:
         if inside(folder, [root]) and folder.is_dir():
             folders.append(folder)
     limits = read_limits(config.get("limits"))
-    positions = sorted_files(root / POSITIONS_DIR, YAML_SUFFIXES, hidden=True)
+    positions = count_files(root / POSITIONS_DIR, YAML_SUFFIXES, hidden=True)
     valid = valid_limits(config.get("limits"))
     style, lang = config.get("style"), config.get("lang")
     return Outline(
         folders,
         limits,
-        len(positions),
+        positions,
         valid,
         style if isinstance(style, str) else None,
         lang if isinstance(lang, str) else None,

@@ -238,6 +238,21 @@ def find_root(start: Path | None = None) -> Path:
     )
 
 
+def count_files(folder: Path, suffixes: tuple[str, ...], hidden: bool = False) -> int:
+    """How many files :func:`sorted_files` finds, counted by name (no path is made)."""
+    if not folder.is_dir():
+        return 0
+    count = 0
+    for _, dirnames, filenames in os.walk(folder):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        count += sum(
+            1
+            for name in filenames
+            if (hidden or not name.startswith(".")) and name.lower().endswith(suffixes)
+        )
+    return count
+
+
 def sorted_files(folder: Path, suffixes: tuple[str, ...], hidden: bool = False) -> list[Path]:
     """Files with one of ``suffixes`` below ``folder``, sorted; hidden folders are not entered.
 
