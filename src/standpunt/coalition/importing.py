@@ -24,12 +24,12 @@ from standpunt.coalition.share import Sources, normalised_yaml, read_sources
 from standpunt.coalition.signatures import (
     Proof,
     Signature,
-    SignatureFile,
     Trust,
     proven,
     signature_path,
     signature_yaml,
     trust,
+    validate_signature,
 )
 from standpunt.coalition.sshsig import PublicKey, SshError, parse_key_entry
 from standpunt.coalition.statement import one_line
@@ -359,7 +359,7 @@ def _carried_signature(
         raw = parse_yaml(data, f"{sources.pdf.name}:signature-{key}.yaml")
     except StandpuntError as exc:
         return exc.message
-    record, problems = validate(SignatureFile, raw, Location(sources.pdf.name))
+    record, problems = validate_signature(raw, Location(sources.pdf.name))
     if record is None or problems:
         return "the signature file is damaged"
     if record.partner != key:

@@ -28,10 +28,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import yaml
-from pydantic import AfterValidator
 
 from standpunt.coalition.fingerprint import PREFIX, position_fingerprint, short
 from standpunt.coalition.sshsig import (
@@ -50,10 +49,10 @@ from standpunt.errors import (
     UsageError,
     did_you_mean,
 )
+from standpunt.workspace import verdicts
 from standpunt.workspace.files import remove_inside, write_inside
-from standpunt.workspace.load import YamlList, YamlMapping, load_yaml
+from standpunt.workspace.load import YamlList, YamlMapping, parse_yaml, read_bytes
 from standpunt.workspace.paths import (
-    ID_RULE,
     SIGNATURES_DIR,
     YAML_SUFFIXES,
     inside,
@@ -61,12 +60,11 @@ from standpunt.workspace.paths import (
     valid_key,
 )
 from standpunt.workspace.read import PositionFile, Workspace, select
-from standpunt.workspace.schema import Model, NonEmpty, validate
 
 __all__ = [
     "Proof",
     "Signature",
-    "SignatureFile",
+    "SignatureRecord",
     "SignatureState",
     "Trust",
     "check_partner_keys",
@@ -91,6 +89,10 @@ _HEADER = (
 
 #: The largest signature file read: a few hundred bytes in practice.
 MAX_SIGNATURE_FILE = 64 * 1024
+#: What a valid signature file is kept as (:mod:`standpunt.workspace.verdicts`), and the files
+#: besides the workspace's schema that declare how one is validated.
+_KIND = "signature"
+_SCHEMA = (Path(__file__).with_name("signature_file.py"), Path(__file__).with_name("statement.py"))
 
 
 class SignatureState(StrEnum):
@@ -138,46 +140,21 @@ class Signature:
         return Statement(self.position, self.fingerprint, self.partner, self.by, self.role)
 
 
-# --- the file's schema -------------------------------------------------------------------------
+# --- the file's record ------------------------------------------------------------------------
 
 
-def _key(value: str) -> str:
-    if not valid_key(value):
-        raise ValueError(f"'{value}' is not a partner key; keys hold only {ID_RULE}")
-    return value
+@dataclass(frozen=True)
+class SignatureRecord:
+    """What a signature or reply file holds, validated (its schema:
+    :class:`~standpunt.coalition.signature_file.SignatureFile`)."""
 
-
-def _position_id(value: str) -> str:
-    if not valid_id(value):
-        raise ValueError(f"'{value}' is not a position id; ids hold only {ID_RULE}")
-    return value
-
-
-def _fingerprint(value: str) -> str:
-    digest = value.removeprefix(PREFIX)
-    if not value.startswith(PREFIX) or len(digest) != 64 or digest.strip("0123456789abcdef"):
-        raise ValueError(
-            "this is not a fingerprint as 'standpunt sign' writes it ('sha256:' and 64 "
-            "hexadecimal digits); sign again rather than editing it"
-        )
-    return value
-
-
-def _name(value: str) -> str:
-    # Read as the statement holds it (see standpunt.coalition.statement.one_line).
-    return one_line(value)
-
-
-class SignatureFile(Model):
-    """signatures/<position-id>/<partner-key>.yaml, and a partner's reply file."""
-
-    #: Only in a reply (<id>.<partner>.signature.yaml): which position it signs.
-    position: Annotated[str, AfterValidator(_position_id)] | None = None
-    partner: Annotated[str, AfterValidator(_key)]
-    by: Annotated[NonEmpty, AfterValidator(_name)]
-    role: Annotated[str, AfterValidator(_name)] | None = None
+    partner: str
+    by: str
     date: dt.date
-    fingerprint: Annotated[str, AfterValidator(_fingerprint)]
+    fingerprint: str
+    #: Only in a reply (<id>.<partner>.signature.yaml): which position it signs.
+    position: str | None = None
+    role: str | None = None
     title: str | None = None
     #: The signing key's fingerprint, for people; the signature itself names its key.
     key: str | None = None
@@ -198,6 +175,43 @@ class SignatureFile(Model):
             location=location,
             signature=self.signature,
         )
+
+    def plain(self) -> dict[str, str | None]:
+        """As plain JSON data, as kept for a valid file (:mod:`standpunt.workspace.verdicts`)."""
+        return {
+            name: value.isoformat() if isinstance(value, dt.date) else value
+            for name, value in dataclasses.asdict(self).items()
+        }
+
+    @classmethod
+    def from_plain(cls, data: Any) -> SignatureRecord | None:
+        """The record :meth:`plain` gave; None for anything else."""
+        names = [item.name for item in dataclasses.fields(cls)]
+        if not isinstance(data, dict) or sorted(data) != sorted(names):
+            return None
+        if not all(value is None or isinstance(value, str) for value in data.values()):
+            return None
+        if None in (data["partner"], data["by"], data["fingerprint"], data["date"]):
+            return None
+        try:
+            date = dt.date.fromisoformat(data["date"])
+        except ValueError:
+            return None
+        return cls(**{**data, "date": date})
+
+
+def validate_signature(
+    raw: Any, where: Location
+) -> tuple[SignatureRecord | None, list[Diagnostic]]:
+    """A signature or reply file's located YAML validated against its schema: the record, or
+    None and the problems."""
+    from standpunt.coalition.signature_file import SignatureFile  # pydantic: only to validate
+    from standpunt.workspace.schema import validate
+
+    model, problems = validate(SignatureFile, raw, where)
+    if model is None:
+        return None, problems
+    return SignatureRecord.from_plain(model.model_dump(mode="json")), problems
 
 
 # --- paths ---------------------------------------------------------------------------------------
@@ -296,8 +310,8 @@ class Trust:
 def _partner_keys(workspace: Workspace) -> tuple[dict[str, list[PublicKey]], list[Diagnostic]]:
     keys: dict[str, list[PublicKey]] = {}
     problems: list[Diagnostic] = []
-    for name, partner in workspace.config.partners.items():
-        for index, line in enumerate(partner.keys):
+    for name, lines in workspace.settings.partners.items():
+        for index, line in enumerate(lines):
             try:
                 keys.setdefault(name, []).append(parse_key_entry(line))
             except SshError as exc:
@@ -342,7 +356,7 @@ def _key_location(workspace: Workspace, partner: str, index: int) -> Location:
 def trust(workspace: Workspace) -> Trust:
     """The keys and the rule of ``workspace``'s standpunt.yaml."""
     keys, _ = _partner_keys(workspace)
-    return Trust(keys, workspace.config.signatures == "verified")
+    return Trust(keys, workspace.settings.signatures == "verified")
 
 
 def check_partner_keys(workspace: Workspace) -> list[Diagnostic]:
@@ -359,7 +373,7 @@ def signing_request(
     """The position to sign and the signer's name and role on one line; an unknown position or
     partner and a missing name are usage errors, found before anything else is judged."""
     select(workspace, [position_id])  # an unknown id is a usage error naming the known ones
-    partners = workspace.config.partners
+    partners = workspace.settings.partners
     if partner not in partners:
         hint = did_you_mean(partner, partners)
         known = ", ".join(sorted(partners)) or "none yet"
@@ -648,10 +662,16 @@ def read_signatures(workspace: Workspace) -> tuple[dict[str, list[Signature]], l
 
 
 def read_signature_file(
-    path: Path, display: str, problems: Problems, roots: list[Path] | None = None
-) -> tuple[SignatureFile, YamlMapping] | None:
+    path: Path,
+    display: str,
+    problems: Problems,
+    roots: list[Path] | None = None,
+    workspace: Workspace | None = None,
+) -> tuple[SignatureRecord, YamlMapping] | None:
     """A signature or reply file read and validated, or None after adding its problems; with
-    ``roots``, one whose real path is outside them is refused unread."""
+    ``roots``, one whose real path is outside them is refused unread. Of a ``workspace``'s
+    signatures, one found valid before with the same bytes is taken as it was then, and a valid
+    one noted for ``check`` to keep (:mod:`standpunt.workspace.verdicts`)."""
     where = Location(display, 1, 1)
     if roots is not None and not inside(path, roots):
         problems.error(
@@ -673,7 +693,8 @@ def read_signature_file(
                 "file-too-large",
             )
             return None
-        raw = load_yaml(path, display, roots)
+        data = read_bytes(path, display, roots)
+        raw = parse_yaml(data, display)
     except StandpuntError as exc:
         problems.add(exc.diagnostic())
         return None
@@ -688,9 +709,18 @@ def read_signature_file(
             "invalid-signature",
         )
         return None
-    record, diagnostics = validate(SignatureFile, raw, where)
+    if workspace is not None:
+        kept = verdicts.kept(workspace.root, _KIND, display, data, _SCHEMA)
+        record = SignatureRecord.from_plain(kept) if kept is not None else None
+        if record is not None:
+            return record, raw
+    record, diagnostics = validate_signature(raw, where)
     problems.extend(diagnostics)
-    return None if record is None else (record, raw)
+    if record is None:
+        return None
+    if workspace is not None and not diagnostics:
+        workspace.valid.append(verdicts.Valid(_KIND, display, data, record.plain(), _SCHEMA))
+    return record, raw
 
 
 def _read_file(
@@ -699,7 +729,7 @@ def _read_file(
     """One signature file, or None after adding its problems to ``problems``."""
     display = workspace.display(file)
     where = Location(display, 1, 1)
-    read = read_signature_file(file, display, problems, [workspace.root])
+    read = read_signature_file(file, display, problems, [workspace.root], workspace)
     if read is None:
         return None
     record, raw = read
@@ -714,8 +744,8 @@ def _read_file(
             "signature-mismatch",
         )
         valid = False
-    elif key not in workspace.config.partners:
-        hint = did_you_mean(key, workspace.config.partners)
+    elif key not in workspace.settings.partners:
+        hint = did_you_mean(key, workspace.settings.partners)
         problems.error(
             f"'{key}' is not a partner in standpunt.yaml{hint}; add the partner there or remove "
             "this signature",

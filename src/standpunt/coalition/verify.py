@@ -16,15 +16,14 @@ from standpunt.coalition.share import read_sources
 from standpunt.coalition.signatures import (
     Proof,
     Signature,
-    SignatureFile,
     Trust,
     proven,
     read_bounded,
+    validate_signature,
 )
 from standpunt.coalition.sshsig import PublicKey, SshError, parse_allowed_signers, parse_key_entry
 from standpunt.errors import Location, StandpuntError
 from standpunt.workspace.load import parse_yaml
-from standpunt.workspace.schema import validate
 
 __all__ = ["Checked", "Verification", "verify_pdf"]
 
@@ -138,7 +137,7 @@ def _check(
         raw = parse_yaml(data, f"{pdf.name}:signature-{key}.yaml")
     except StandpuntError as exc:
         return Checked(key, None, f"the signature file is damaged: {exc.message}")
-    record, problems = validate(SignatureFile, raw, Location(pdf.name))
+    record, problems = validate_signature(raw, Location(pdf.name))
     if record is None or problems or record.partner != key:
         return Checked(key, None, "the signature file is damaged")
     signature = record.recorded(position, pdf)

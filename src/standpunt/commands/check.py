@@ -47,15 +47,15 @@ def check(root: Path, ids: list[str] | None = None) -> Checked:
 def check_now(root: Path, ids: list[str] | None = None) -> Checked:
     """:func:`check` without the kept answer: everything read and checked again."""
     from standpunt.checks.check import ask_about_style, check_workspace
-    from standpunt.workspace.read import keep_evidence_index, open_positions, select
+    from standpunt.workspace.read import keep_what_was_read, open_positions, select
 
     asked: list[threading.Thread] = []
     try:
         ask = partial(ask_about_style, asked=asked)
         workspace = open_positions(root, ids, settings_read=ask)
-        keep_evidence_index(workspace)  # for the commands that read only the evidence cited
         chosen = select(workspace, ids)
         report = check_workspace(workspace, chosen if ids else None)
+        keep_what_was_read(workspace)  # for the commands that read less: status, fingerprint
     finally:
         for thread in asked:  # its pandoc works in a temporary folder, removed when it ends
             thread.join()

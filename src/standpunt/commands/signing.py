@@ -14,9 +14,6 @@ from pathlib import Path
 from standpunt.cite.locate import KeptCitations
 from standpunt.coalition import signatures
 from standpunt.coalition.fingerprint import cited_keys, position_fingerprint, short
-from standpunt.coalition.reply import accept as accept_reply
-from standpunt.coalition.reply import sign_pdf
-from standpunt.coalition.share import read_sources
 from standpunt.coalition.signatures import Signature, SignatureState
 from standpunt.coalition.statement import Statement
 from standpunt.commands.result import Result
@@ -72,7 +69,7 @@ class SigningStatus(Result):
 def fingerprint(root: Path, position: str) -> Fingerprint:
     """The fingerprint of ``position``'s current words, which partners sign."""
     kept = KeptCitations(root)
-    workspace = open_positions(root, [position], cited_keys(kept))
+    workspace = open_positions(root, [position], cited_keys(kept), models=False)
     current = position_fingerprint(workspace, position, kept)
     return Fingerprint(position=position, fingerprint=current)
 
@@ -90,6 +87,8 @@ def statement(
     """The statement ``partner``'s signer signs for the current text of ``position`` (a
     position of the workspace at ``root``, or a PDF when ``position`` names one)."""
     if is_pdf(position):
+        from standpunt.coalition.share import read_sources  # a PDF's sources: only here
+
         sources = read_sources(Path(position))
         signer, folded = signatures.signer_and_role(by, role)
         if not sources.intact() or sources.fingerprint is None:
@@ -103,7 +102,7 @@ def statement(
     if root is None:
         raise UsageError("no workspace", code="no-workspace")
     kept = KeptCitations(root)
-    workspace = open_positions(root, [position], cited_keys(kept))
+    workspace = open_positions(root, [position], cited_keys(kept), models=False)
     _, signer, folded = signatures.signing_request(workspace, position, partner, by, role)
     current = position_fingerprint(workspace, position, kept)
     return StatementText(data=Statement(position, current, partner, signer, folded).encode())
@@ -134,6 +133,8 @@ def sign_reply(
     folder: Path,
 ) -> Replied:
     """Sign the text a received PDF carries, with no workspace, into a reply file."""
+    from standpunt.coalition.reply import sign_pdf  # signing a PDF: only here
+
     if not pdf.is_file():
         raise UsageError(f"there is no file {pdf}", code="usage")
     reply = sign_pdf(
@@ -156,6 +157,8 @@ class Accepted(Result):
 
 def accept(root: Path, reply: Path) -> Accepted:
     """Verify a partner's reply and store it under signatures/."""
+    from standpunt.coalition.reply import accept as accept_reply  # a reply: only here
+
     workspace = open_workspace(root)
     if not reply.is_file():
         raise UsageError(f"there is no file {reply}", code="usage")
@@ -268,7 +271,8 @@ def status(root: Path, ids: list[str] | None = None) -> SigningStatus:
     """Per position (all, or those in ``ids``) and partner: signed this text, signed an older
     text, or not signed."""
     kept = KeptCitations(root)
-    workspace = open_positions(root, ids, cited_keys(kept))
+    # Neither the positions' nor the evidence's own problems are reported here: not validated.
+    workspace = open_positions(root, ids, cited_keys(kept), models=False)
     signed, problems = signatures.read_signatures(workspace)
     standings = []
     for pid in select(workspace, ids):

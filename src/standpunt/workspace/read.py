@@ -12,7 +12,7 @@ import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from standpunt import i18n
 from standpunt.errors import (
@@ -32,8 +32,9 @@ from standpunt.workspace.load import (
     YamlList,
     YamlMapping,
     load_json,
-    load_yaml,
     locate,
+    parse_yaml,
+    read_bytes,
     read_text,
     to_plain,
 )
@@ -52,7 +53,11 @@ from standpunt.workspace.paths import (
     valid_key,
 )
 from standpunt.workspace.pitfalls import comment_emptied
-from standpunt.workspace.schema import Config, Position, validate
+from standpunt.workspace.settings import Settings, kept_settings, valid_settings
+from standpunt.workspace.verdicts import Valid, keep
+
+if TYPE_CHECKING:  # the models are imported where a file is validated: status ID needs none
+    from standpunt.workspace.schema import Config, Position
 
 _OUTSIDE = (
     "this is a link to a file outside the workspace (or not a regular file); Standpunt reads "
@@ -112,8 +117,13 @@ class EvidenceItem:
 
 @dataclass
 class Workspace:
+    """A workspace as read. Its settings (:attr:`config`) are validated when standpunt.yaml is
+    read, unless it was found valid with the same bytes before: then :attr:`settings` are what
+    was kept, and the model is made when first asked for."""
+
     root: Path
-    config: Config
+    #: standpunt.yaml's model, or None until :attr:`config` makes it.
+    _config: Config | None
     config_raw: Any
     positions: dict[str, PositionFile] = field(default_factory=dict)
     evidence: dict[str, EvidenceItem] = field(default_factory=dict)
@@ -122,8 +132,27 @@ class Workspace:
     partial: list[str] | None = None
     #: The id of every position file found, read or not (for messages naming the known ones).
     listed: list[str] = field(default_factory=list)
-    #: The keys each evidence file read holds, for :func:`keep_evidence_index`.
+    #: The keys each evidence file read holds, for :func:`keep_what_was_read`.
     evidence_index: EvidenceIndex | None = field(default=None, repr=False, compare=False)
+    #: What reading and the signatures need of standpunt.yaml, or None until :attr:`settings`.
+    _settings: Settings | None = field(default=None, repr=False, compare=False)
+    #: The files found valid while reading, for :func:`keep_what_was_read`.
+    valid: list[Valid] = field(default_factory=list, repr=False, compare=False)
+
+    @property
+    def config(self) -> Config:
+        """standpunt.yaml, validated (here, on first use, when it was found valid before)."""
+        if self._config is None:
+            self._config = _validated(self.config_raw)
+        return self._config
+
+    @property
+    def settings(self) -> Settings:
+        """The settings reading and the signatures need, without the schema's models when
+        standpunt.yaml was found valid before (:mod:`standpunt.workspace.settings`)."""
+        if self._settings is None:
+            self._settings = Settings.of(self.config)
+        return self._settings
 
     def display(self, path: Path) -> str:
         """A path as the user sees it: relative to the workspace, with forward slashes."""
@@ -144,13 +173,34 @@ class Workspace:
         return i18n.labels(lang, self.config.labels.get(lang.split("-")[0].lower()))
 
 
-def load_config(root: Path) -> tuple[Config, Any]:
-    """standpunt.yaml, validated; any problem in it stops at once."""
-    raw = load_yaml(root / CONFIG_FILE, CONFIG_FILE, [root])
+def _validated(raw: Any) -> Config:
+    """standpunt.yaml's located YAML validated; its problems stop at once."""
+    from standpunt.workspace.schema import Config, validate
+
     config, diagnostics = validate(Config, raw, Location(CONFIG_FILE, 1, 1))
     if diagnostics:
         raise ContentErrors(diagnostics)
     assert config is not None
+    return config
+
+
+def load_config(root: Path) -> tuple[Config, Any]:
+    """standpunt.yaml, validated; any problem in it stops at once."""
+    workspace = _opened(root)
+    return workspace.config, workspace.config_raw
+
+
+def _opened(root: Path, partial: list[str] | None = None) -> Workspace:
+    """A workspace with only standpunt.yaml read: validated, or found valid by its bytes
+    (:mod:`standpunt.workspace.settings`); any problem in it stops at once."""
+    data = read_bytes(root / CONFIG_FILE, CONFIG_FILE, [root])
+    raw = parse_yaml(data, CONFIG_FILE)
+    settings = kept_settings(root, data)
+    config, valid = None, []
+    if settings is None:
+        config = _validated(raw)
+        settings = Settings.of(config)
+        valid.append(valid_settings(data, settings))
     partners = raw.get("partners")
     for key, loc in (partners.key_locs if isinstance(partners, YamlMapping) else {}).items():
         if not valid_key(key):
@@ -159,7 +209,7 @@ def load_config(root: Path) -> tuple[Config, Any]:
                 loc,
                 "invalid-id",
             )
-    return config, raw
+    return Workspace(root, config, raw, partial=partial, _settings=settings, valid=valid)
 
 
 def open_workspace(
@@ -167,11 +217,12 @@ def open_workspace(
 ) -> Workspace:
     """Read the whole workspace: config, every position and every evidence file;
     ``settings_read`` is called with the workspace once its settings are read."""
-    config, config_raw = load_config(root)
-    workspace = Workspace(root=root, config=config, config_raw=config_raw)
+    workspace = _opened(root)
     if settings_read is not None:
         settings_read(workspace)
-    workspace.problems.extend(_comment_emptied(root / CONFIG_FILE, CONFIG_FILE, config_raw))
+    workspace.problems.extend(
+        _comment_emptied(root / CONFIG_FILE, CONFIG_FILE, workspace.config_raw)
+    )
     _read_positions(workspace)
     _read_evidence(workspace)
     return workspace
@@ -182,6 +233,8 @@ def open_positions(
     ids: list[str] | None,
     cited: Callable[[Workspace], set[str] | None] | None = None,
     settings_read: Callable[[Workspace], object] | None = None,
+    *,
+    models: bool = True,
 ) -> Workspace:
     """The workspace with only the positions ``ids`` read (every one when None or empty): the
     settings, those positions and all evidence. What concerns other position files (names,
@@ -189,31 +242,35 @@ def open_positions(
     for :func:`select` to report.
 
     With ``cited`` (the keys those positions cite, or None for all), of the evidence only the
-    files that may define one of those keys are read (:mod:`~standpunt.workspace.evidence_index`):
-    for a command that needs only the cited entries, never the evidence's own problems.
-    ``settings_read`` as for :func:`open_workspace`."""
+    files that may define one of those keys are read (:mod:`~standpunt.workspace.evidence_index`),
+    and of those only the entries of those keys judged: for a command that needs only the cited
+    entries, never the evidence's own problems. With ``models=False`` the positions are not
+    validated (:attr:`PositionFile.model` stays None and their problems unsaid): for a command
+    that needs only what is written in them. ``settings_read`` as for :func:`open_workspace`."""
     if not ids:
         return open_workspace(root, settings_read)
-    config, config_raw = load_config(root)
-    workspace = Workspace(root=root, config=config, config_raw=config_raw, partial=list(ids))
+    workspace = _opened(root, list(ids))
     if settings_read is not None:
         settings_read(workspace)
-    _read_positions(workspace, {pid.lower() for pid in ids})
+    _read_positions(workspace, {pid.lower() for pid in ids}, models)
     _read_evidence(workspace, None if cited is None else cited(workspace))
     return workspace
 
 
-def _read_positions(workspace: Workspace, only: set[str] | None = None) -> None:
+def _read_positions(
+    workspace: Workspace, only: set[str] | None = None, models: bool = True
+) -> None:
     problems = workspace.problems
     seen: dict[str, PositionFile] = {}
     folder = workspace.root / POSITIONS_DIR
     readable = _readable_in(workspace.root)
-    for path in sorted_files(folder, YAML_SUFFIXES, hidden=True):
+    files = sorted_files(folder, YAML_SUFFIXES, hidden=True) if only is None else []
+    if only is not None:
+        workspace.listed, files = _position_files(folder, only)
+    for path in files:
         stem = path.name.rsplit(".", 1)[0]
-        if path.parent == folder and valid_id(stem):
+        if only is None and path.parent == folder and valid_id(stem):
             workspace.listed.append(stem)
-        if only is not None and (stem.lower() not in only or path.parent != folder):
-            continue
         if path.parent != folder:
             problems.warning(
                 "positions in sub-folders are not read; move the file into positions/",
@@ -256,11 +313,42 @@ def _read_positions(workspace: Workspace, only: set[str] | None = None) -> None:
                 position.location,
                 "invalid-position",
             )
-        else:
+        elif models:
+            from standpunt.workspace.schema import Position, validate
+
             position.model, diagnostics = validate(Position, position.raw, position.location)
             problems.extend(diagnostics)
             problems.extend(_comment_emptied(path, display, position.raw))
         workspace.positions[stem] = position
+
+
+def _position_files(folder: Path, only: set[str]) -> tuple[list[str], list[Path]]:
+    """The id of every position file in ``folder`` itself, and the files of the ids ``only``
+    (in any case), as :func:`sorted_files` finds them there; one listing of names, with a path
+    made only for the files read (a thousand paths cost more than reading one position)."""
+    try:
+        with os.scandir(folder) as entries:
+            names = sorted(
+                entry.name
+                for entry in entries
+                if entry.name.lower().endswith(YAML_SUFFIXES) and not _is_dir(entry)
+            )
+    except OSError:  # no folder, or none that can be listed: as a walk finds nothing there
+        return [], []
+    stems = [name.rsplit(".", 1)[0] for name in names]
+    listed = [stem for stem in stems if valid_id(stem)]
+    chosen = [
+        folder / name for name, stem in zip(names, stems, strict=True) if stem.lower() in only
+    ]
+    return listed, chosen
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    """Whether a walk takes ``entry`` for a folder (following a link, as :func:`os.walk`)."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def _comment_emptied(path: Path, display: str, raw: Any) -> list[Diagnostic]:
@@ -273,7 +361,7 @@ def evidence_folders(workspace: Workspace) -> list[Path]:
     folders = [workspace.root / EVIDENCE_DIR]
     config = workspace.config_raw
     listed = config.get("evidence") if isinstance(config, YamlMapping) else None
-    for index, name in enumerate(workspace.config.evidence):
+    for index, name in enumerate(workspace.settings.evidence):
         where = listed.item_locs[index] if isinstance(listed, YamlList) else Location(CONFIG_FILE)
         folder = (workspace.root / name).resolve()
         if not folder.is_relative_to(workspace.root.resolve()):
@@ -301,7 +389,8 @@ def evidence_files(workspace: Workspace) -> list[Path]:
 
 def _read_evidence(workspace: Workspace, wanted: set[str] | None = None) -> None:
     """Every reference of every evidence file, in file order; then the keys RIS records lack.
-    With ``wanted``, only the files that may define one of those keys are read."""
+    With ``wanted``, only the files that may define one of those keys are read, and only the
+    references of those keys judged."""
     problems = workspace.problems
     files = evidence_files(workspace)
     found: list[tuple[Any, Location, str]] = []  # (reference, where, format)
@@ -336,6 +425,10 @@ def _read_evidence(workspace: Workspace, wanted: set[str] | None = None) -> None
         if isinstance(raw, YamlMapping) and isinstance(key := evidence_value(raw, "id"), str)
     )
     for raw, where, kind in found:
+        if wanted is not None and not (
+            isinstance(raw, YamlMapping) and evidence_value(raw, "id") in wanted
+        ):
+            continue  # judged by whoever reads all evidence; a wanted key is never left out
         generated = kind == "ris" and evidence_value(raw, "id") is None
         if generated:
             key = keys.reserve(readable_key(to_plain(raw)))
@@ -344,11 +437,15 @@ def _read_evidence(workspace: Workspace, wanted: set[str] | None = None) -> None
         _read_item(workspace, raw, where, kind, generated)
 
 
-def keep_evidence_index(workspace: Workspace) -> None:
-    """Keep the keys each evidence file holds, as read, for the commands that read only the
-    files defining the keys a position cites (``check`` keeps them; nothing else writes them)."""
+def keep_what_was_read(workspace: Workspace) -> None:
+    """Keep, for the commands that read less, the keys each evidence file holds, as read (for
+    those that read only the files defining the keys a position cites), and what is needed of
+    the files found valid (for those that need not validate them again: :mod:`verdicts`);
+    ``check`` keeps them, nothing else writes them."""
     if workspace.evidence_index is not None:
         workspace.evidence_index.keep()
+    for valid in workspace.valid:
+        keep(workspace.root, valid)
 
 
 def _keys_of(references: list[tuple[Any, Location, str]]) -> list[str]:
