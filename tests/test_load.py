@@ -7,6 +7,7 @@ import contextlib
 import copy
 import json
 import pickle
+import re
 import string
 from collections.abc import Iterator
 from pathlib import Path
@@ -825,3 +826,14 @@ def test_non_ascii_text_keeps_character_columns_and_offsets() -> None:
     )
     assert [item.raw for item in items] == ["ä", "'ö'"]
     assert (loaded["next"].loc, loaded["next"].raw) == (Location(P, 2, 7), '"ü"')
+
+
+def test_libyaml_is_trusted_with_no_character_outside_the_set_both_parsers_read_alike() -> None:
+    """The pattern names the characters outside that set one by one, as it compiles in a
+    fraction of the time the set's complement takes: the two find the same characters, all."""
+    printable = (
+        "\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff"
+    )
+    complement = re.compile(f"[^{printable}]")
+    every = "".join(map(chr, range(0x110000)))
+    assert load._LIBYAML_UNSURE.findall(every) == complement.findall(every)
