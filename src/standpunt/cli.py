@@ -112,8 +112,8 @@ def _under_limits() -> Iterator[None]:
     """A command's own work runs under the workspace's limits, as the render workers do
     (:func:`standpunt.limits.main_process_limits`); the preview, which runs until stopped,
     under its memory limit only. Outside a workspace, under the default limits."""
-    from standpunt.buildstate.state import outline
     from standpunt.limits import Limits, main_process_limits
+    from standpunt.workspace.outline import outline
 
     context = click.get_current_context()
     try:

@@ -24,10 +24,10 @@ from typing import Any
 from standpunt import __version__
 from standpunt.choices import PdfVariant
 from standpunt.errors import StandpuntError
-from standpunt.limits import Limits, read_limits, valid_limits
 from standpunt.versions.git import GitUnavailable, run_git
 from standpunt.workspace.files import write_atomic, write_problem
-from standpunt.workspace.load import load_yaml
+from standpunt.workspace.outline import Outline as Outline
+from standpunt.workspace.outline import outline as outline
 from standpunt.workspace.paths import (
     ASSETS_DIR,
     BUILD_DIR,
@@ -37,10 +37,7 @@ from standpunt.workspace.paths import (
     POSITIONS_DIR,
     SIGNATURES_DIR,
     TEMPLATES_DIR,
-    YAML_SUFFIXES,
     FileRefused,
-    count_files,
-    inside,
     read_bounded,
     readable_file,
     stream_digest,
@@ -231,50 +228,3 @@ class BuildState:
                 "makes again what it cannot tell is current",
                 code="write-failed",
             ) from None
-
-
-@dataclass
-class Outline:
-    """What a build needs to know before the schema is imported: read from the raw files."""
-
-    evidence_folders: list[Path]
-    #: The render limits (the defaults where standpunt.yaml's are missing or invalid).
-    limits: Limits
-    positions: int
-    #: Whether standpunt.yaml's limits are all valid (else no worker may start before the
-    #: check has said where and why).
-    limits_valid: bool = True
-    #: The citation style and the language standpunt.yaml names, as written (None: not text),
-    #: for the build's pandoc to make that style ready before the check has read them.
-    style: str | None = None
-    lang: str | None = None
-
-
-def outline(root: Path) -> Outline:
-    """The further evidence folders, the render limits and the number of position files,
-    read without the schema machinery (invalid values are left for the real check)."""
-    try:
-        config = load_yaml(root / CONFIG_FILE, CONFIG_FILE, [root])
-    except StandpuntError:
-        config = None
-    config = config if isinstance(config, dict) else {}
-    listed = config.get("evidence")
-    folders = []
-    for name in listed if isinstance(listed, list) else []:
-        folder = root / str(name)
-        # Outside the workspace (by a link, '..' or an absolute path): never walked, not even
-        # to hash it; the check refuses it at its line.
-        if inside(folder, [root]) and folder.is_dir():
-            folders.append(folder)
-    limits = read_limits(config.get("limits"))
-    positions = count_files(root / POSITIONS_DIR, YAML_SUFFIXES, hidden=True)
-    valid = valid_limits(config.get("limits"))
-    style, lang = config.get("style"), config.get("lang")
-    return Outline(
-        folders,
-        limits,
-        positions,
-        valid,
-        style if isinstance(style, str) else None,
-        lang if isinstance(lang, str) else None,
-    )
