@@ -1,0 +1,119 @@
+"""``status ID`` in a workspace ``check`` has seen: the settings of standpunt.yaml and the
+signature files taken as check found them valid, by their bytes, so that no pydantic model is
+imported; and never believed for other bytes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+
+from standpunt.cli import main
+
+#: Runs the command line as a user does, then says on stderr whether pydantic was imported.
+PROBE = (
+    "import atexit, sys\n"
+    "atexit.register(lambda: sys.stderr.write(f'pydantic: {\"pydantic\" in sys.modules}\\n'))\n"
+    "from standpunt.cli import main\n"
+    "main()\n"
+)
+
+
+TODAY = dt.date.today().isoformat()
+
+
+def run(root: Path, *args: str, code: int = 0) -> Result:
+    result = CliRunner().invoke(main, ["-C", str(root), *args])
+    assert result.exit_code == code, result.output
+    return result
+
+
+def command(root: Path, *args: str) -> tuple[int, str, bool]:
+    """``standpunt -C root ARGS`` in a process of its own: its exit code, what it printed, and
+    whether it imported pydantic."""
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, "-C", str(root), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    *said, last = done.stderr.splitlines()
+    assert last in ("pydantic: True", "pydantic: False"), done.stderr
+    return done.returncode, done.stdout + "\n".join(said), last == "pydantic: True"
+
+
+def signed(make_workspace) -> Path:
+    root = make_workspace()
+    run(root, "sign", "care", "--partner", "swan", "--by", "An Peeters", "--role", "director")
+    run(root, "sign", "care", "--partner", "hbh", "--by", "Bo Bakker")
+    return root
+
+
+def test_status_of_one_id_after_check_imports_no_pydantic_and_says_the_same(
+    make_workspace,
+) -> None:
+    root = signed(make_workspace)
+    asked = [("status", "care"), ("status", "care", "--format", "json"), ("fingerprint", "care")]
+    before = [command(root, *args) for args in asked]
+    # nothing kept yet: standpunt.yaml and the signature files are validated
+    assert all(code == 0 and pydantic for code, _, pydantic in before)
+    assert before[0][1] == (
+        "care:\n"
+        f"  swan                     signed this text, not verified (An Peeters, {TODAY})\n"
+        f"  hbh                      signed this text, not verified (Bo Bakker, {TODAY})\n"
+    )
+    assert not (root / "build").exists()  # status keeps nothing; only check does
+    run(root, "check")
+    after = [command(root, *args) for args in asked]
+    assert [said for _, said, _ in after] == [said for _, said, _ in before]
+    assert [(code, pydantic) for code, _, pydantic in after] == [(0, False)] * 3
+
+
+def test_a_changed_standpunt_yaml_is_validated_again(make_workspace) -> None:
+    root = signed(make_workspace)
+    run(root, "check")
+    config = root / "standpunt.yaml"
+    config.write_text(config.read_text() + "signatures: sometimes\n")
+    code, said, pydantic = command(root, "status", "care")
+    assert code == 1 and pydantic
+    assert said == (
+        "standpunt.yaml:11:13: error: 'signatures' cannot be 'sometimes'; allowed: 'recorded' "
+        "or 'verified' [invalid-value]\n"
+    )
+
+
+def test_a_changed_signature_file_is_validated_again(make_workspace) -> None:
+    root = signed(make_workspace)
+    run(root, "check")
+    file = root / "signatures/care/hbh.yaml"
+    text = file.read_text()
+    date = next(line for line in text.splitlines() if line.startswith("date: "))
+    file.write_text(text.replace(date, "date: 2026-02-30"))
+    code, said, pydantic = command(root, "status", "care")
+    assert code == 1 and pydantic
+    assert said == (  # hbh, no signatory, is not named without a signature
+        "signatures/care/hbh.yaml:5:7: error: '2026-02-30' is not a valid date for 'date': "
+        "month 2 of 2026 has no day 30 [invalid-date]\n"
+        "care:\n"
+        f"  swan                     signed this text, not verified (An Peeters, {TODAY})\n"
+    )
+
+
+def test_a_new_position_file_beside_the_one_asked_for_changes_nothing(make_workspace) -> None:
+    """positions/ is listed by name only: an unknown id still names the known ones, and a
+    position id is found in the listing whatever other files lie there."""
+    root = signed(make_workspace)
+    (root / "positions/other.yaml").write_text("this: [is not read\n")
+    (root / "positions/sub").mkdir()
+    (root / "positions/sub/care.yaml").write_text("title: not this one\n")
+    run(root, "check", code=1)
+    _, said, _ = command(root, "status", "care")
+    assert said.splitlines()[0] == "care:"
+    code, said, _ = command(root, "status", "cars")
+    assert code == 2
+    assert (
+        said == "error: no position 'cars' in positions/ (did you mean 'care'?) [unknown-position]"
+    )
