@@ -3,7 +3,8 @@
 Files are read by :mod:`standpunt.workspace.load`, which keeps every scalar as the string written;
 these pydantic models convert types (dates, statuses, language tags) and reject unknown fields.
 :func:`validate` turns pydantic's findings into diagnostics that point at the offending value,
-worded for the people who edit these files.
+worded for the people who edit these files. Evidence is checked field by field, without a model,
+in :mod:`standpunt.workspace.csl`.
 """
 
 from __future__ import annotations
