@@ -213,17 +213,18 @@ def _opened(root: Path, partial: list[str] | None = None) -> Workspace:
 
 
 def open_workspace(
-    root: Path, settings_read: Callable[[Workspace], object] | None = None
+    root: Path, settings_read: Callable[[Workspace], object] | None = None, *, models: bool = True
 ) -> Workspace:
     """Read the whole workspace: config, every position and every evidence file;
-    ``settings_read`` is called with the workspace once its settings are read."""
+    ``settings_read`` is called with the workspace once its settings are read; ``models`` as
+    for :func:`open_positions`."""
     workspace = _opened(root)
     if settings_read is not None:
         settings_read(workspace)
     workspace.problems.extend(
         _comment_emptied(root / CONFIG_FILE, CONFIG_FILE, workspace.config_raw)
     )
-    _read_positions(workspace)
+    _read_positions(workspace, None, models)
     _read_evidence(workspace)
     return workspace
 
@@ -248,7 +249,7 @@ def open_positions(
     validated (:attr:`PositionFile.model` stays None and their problems unsaid): for a command
     that needs only what is written in them. ``settings_read`` as for :func:`open_workspace`."""
     if not ids:
-        return open_workspace(root, settings_read)
+        return open_workspace(root, settings_read, models=models)
     workspace = _opened(root, list(ids))
     if settings_read is not None:
         settings_read(workspace)
