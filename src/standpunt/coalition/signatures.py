@@ -28,18 +28,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from standpunt.coalition.fingerprint import PREFIX, position_fingerprint, short
-from standpunt.coalition.sshsig import (
-    PublicKey,
-    SshError,
-    parse_key_entry,
-    parse_signature,
-    sign_with_ssh_keygen,
-)
 from standpunt.coalition.statement import Statement, one_line
 from standpunt.errors import (
     Diagnostic,
@@ -60,6 +53,9 @@ from standpunt.workspace.paths import (
     valid_key,
 )
 from standpunt.workspace.read import PositionFile, Workspace, select
+
+if TYPE_CHECKING:  # SSH keys and signatures are read where there are some: most status have none
+    from standpunt.coalition.sshsig import PublicKey
 
 __all__ = [
     "Proof",
@@ -266,6 +262,8 @@ class Trust:
         the fingerprint of the key that made it."""
         partner = statement.partner
         listed = self.keys.get(partner, ())
+        from standpunt.coalition.sshsig import SshError, parse_signature
+
         made_by: PublicKey | None = None
         if armored is not None:
             try:
@@ -308,6 +306,8 @@ class Trust:
 
 
 def _partner_keys(workspace: Workspace) -> tuple[dict[str, list[PublicKey]], list[Diagnostic]]:
+    from standpunt.coalition.sshsig import SshError, parse_key_entry
+
     keys: dict[str, list[PublicKey]] = {}
     problems: list[Diagnostic] = []
     for name, lines in workspace.settings.partners.items():
@@ -413,6 +413,8 @@ def signature_text(
     read from ``signature_file`` (a ``.sig`` made elsewhere); None when neither is given."""
     if key_file is not None and signature_file is not None:
         raise UsageError("give --key or --signature, not both", code="usage")
+    from standpunt.coalition.sshsig import SshError, sign_with_ssh_keygen
+
     try:
         if key_file is not None:
             return sign_with_ssh_keygen(key_file, statement.encode())
@@ -511,6 +513,8 @@ def sign(
 def proven(judge: Trust, signature: Signature) -> Signature:
     """``signature`` with its proof, judged by ``judge``; its armor rewritten as ssh-keygen
     writes it (the signature read is the one checked)."""
+    from standpunt.coalition.sshsig import parse_signature
+
     proof, problem, key = judge.judge(signature.statement(), signature.signature)
     armored = signature.signature
     if armored is not None and proof is not Proof.INVALID:
