@@ -117,3 +117,15 @@ def test_a_new_position_file_beside_the_one_asked_for_changes_nothing(make_works
     assert (
         said == "error: no position 'cars' in positions/ (did you mean 'care'?) [unknown-position]"
     )
+
+
+def test_an_entry_beside_a_cited_one_is_not_judged_and_cannot_stop_status(make_workspace) -> None:
+    """Of an evidence file read for the keys cited, only the cited entries are judged: one whose
+    id is no text (a list here) is check's to report, and status goes on as before."""
+    root = signed(make_workspace)
+    _, before, _ = command(root, "status", "care")
+    refs = root / "evidence/refs.yaml"
+    refs.write_text(refs.read_text() + "- id: [odd, list]\n  type: report\n  title: Odd\n")
+    assert command(root, "status", "care") == (0, before, True)
+    assert "[missing-id]" in run(root, "check", code=1).output
+    assert command(root, "status", "care") == (0, before, False)

@@ -427,7 +427,9 @@ def _read_evidence(workspace: Workspace, wanted: set[str] | None = None) -> None
     )
     for raw, where, kind in found:
         if wanted is not None and not (
-            isinstance(raw, YamlMapping) and evidence_value(raw, "id") in wanted
+            isinstance(raw, YamlMapping)
+            and isinstance(key := evidence_value(raw, "id"), str)
+            and key in wanted
         ):
             continue  # judged by whoever reads all evidence; a wanted key is never left out
         generated = kind == "ris" and evidence_value(raw, "id") is None
