@@ -491,7 +491,7 @@ def _references(workspace: Workspace, path: Path, display: str) -> list[tuple[An
         from standpunt.workspace.bibliography import read_bibliography  # pandoc: only for these
 
         entries, diagnostics = read_bibliography(
-            path, display, workspace.root, workspace.config.lang
+            path, display, workspace.root, workspace.settings.lang
         )
         workspace.problems.extend(diagnostics)
         return [(entry.raw, entry.location, entry.format) for entry in entries]

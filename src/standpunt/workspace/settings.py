@@ -1,6 +1,7 @@
 """The settings of standpunt.yaml that reading a workspace and judging its signatures need.
 
-Reading the evidence needs the further evidence folders; judging signatures needs the partners,
+Reading the evidence needs the further evidence folders (and for .bib and .ris files the
+language, in which pandoc reads a work that names none); judging signatures needs the partners,
 each with its SSH keys, and whether a signature without a key counts. Once standpunt.yaml is
 found valid these are kept by its bytes (:mod:`standpunt.workspace.verdicts`), so that a command
 needing no more of it (``status ID``, ``fingerprint ID``) reads them without the schema's models;
@@ -37,6 +38,8 @@ class Settings:
     partners: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: ``recorded`` or ``verified`` (``signatures:``).
     signatures: str = "recorded"
+    #: The workspace's language (``lang:``).
+    lang: str = "en"
 
     @classmethod
     def of(cls, config: Config) -> Settings:
@@ -48,6 +51,7 @@ class Settings:
                 for key, partner in config.partners.items()
             },
             signatures=str(config.signatures),
+            lang=str(config.lang),
         )
 
     def plain(self) -> dict[str, Any]:
@@ -56,6 +60,7 @@ class Settings:
             "evidence": list(self.evidence),
             "partners": {key: list(keys) for key, keys in self.partners.items()},
             "signatures": self.signatures,
+            "lang": self.lang,
         }
 
 
@@ -65,6 +70,7 @@ def kept_settings(root: Path, data: bytes) -> Settings | None:
     kept = verdicts.kept(root, _KIND, CONFIG_FILE, data)
     try:
         evidence, partners, rule = kept["evidence"], kept["partners"], kept["signatures"]
+        lang = kept["lang"]
         if not (
             isinstance(evidence, list)
             and all(isinstance(name, str) for name in evidence)
@@ -74,12 +80,13 @@ def kept_settings(root: Path, data: bytes) -> Settings | None:
                 for keys in partners.values()
             )
             and isinstance(rule, str)
+            and isinstance(lang, str)
         ):
             return None
     except (TypeError, KeyError):
         return None
     return Settings(
-        tuple(evidence), {str(key): tuple(keys) for key, keys in partners.items()}, rule
+        tuple(evidence), {str(key): tuple(keys) for key, keys in partners.items()}, rule, lang
     )
 
 
