@@ -33,8 +33,13 @@ __all__ = ["FORMAT", "Valid", "keep", "kept"]
 #: Raised when what an entry holds changes shape.
 FORMAT = 1
 _KIND = "valid"
-#: The module that declares the workspace's schema (its models and their validators).
-SCHEMA = Path(__file__).with_name("schema.py")
+#: The modules that declare the workspace's schema (its models, their validators, the limits,
+#: statuses and PDF variants they allow).
+SCHEMA = (
+    Path(__file__).with_name("schema.py"),
+    Path(__file__).parent.parent / "limits.py",
+    Path(__file__).parent.parent / "choices.py",
+)
 
 
 @functools.cache
@@ -44,7 +49,7 @@ def _stamp(sources: tuple[Path, ...]) -> list[str]:
     spec = importlib.util.find_spec("pydantic")
     pydantic = Path(spec.origin).with_name("version.py") if spec and spec.origin else None
     found = [__version__, str(FORMAT)]
-    for path in (SCHEMA, *sources, pydantic):
+    for path in (*SCHEMA, *sources, pydantic):
         try:
             info = os.stat(path) if path is not None else None
         except OSError:
