@@ -146,8 +146,11 @@ def passwd_first_line() -> bytes:
 class InlinePool:
     """:class:`standpunt.render.workers.Pool`'s interface, running ``run_job`` in process."""
 
-    def __init__(self, size: int, limits: Limits, pdf: bool = True) -> None:
+    def __init__(
+        self, size: int, limits: Limits, pdf: bool = True, langs: tuple[str, ...] = ()
+    ) -> None:
         self.limits = limits
+        self.langs = langs
 
     def __enter__(self) -> InlinePool:
         return self

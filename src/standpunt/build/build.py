@@ -107,7 +107,9 @@ def _start_early(
     everything = options.force or not last.outputs
     wanted = (len(ids or []) or sketch.positions) if everything else 1
     size = max(1, min(wanted, options.jobs or workers.default_jobs()))
-    early = workers.Pool(size, sketch.limits, "pdf" in options.formats)
+    # the workspace's language, whose hyphenation the workers read while they wait
+    langs = (sketch.lang or "en",)
+    early = workers.Pool(size, sketch.limits, "pdf" in options.formats, langs)
     early.start()
     return early
 
@@ -159,7 +161,10 @@ def _adopting(early: Pool, options: BuildOptions, limits: Limits, jobs: int) -> 
     from standpunt.render import workers
 
     pool = workers.Pool(
-        min(options.jobs or workers.default_jobs(), jobs), limits, "pdf" in options.formats
+        min(options.jobs or workers.default_jobs(), jobs),
+        limits,
+        "pdf" in options.formats,
+        early.langs,
     )
     pool.adopt(early)
     with pool:

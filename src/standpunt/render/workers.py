@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import signal
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -104,18 +106,20 @@ def run_job(job: Job, limits: Limits, notices: list[str] | None = None) -> bytes
     return write_pdf(job.pdf.for_page(html, limits.pages), notices)
 
 
-def _worker_main(conn: Connection, limits: Limits, pdf: bool) -> None:
-    """A worker's life: cap its memory, warm up, then render jobs until told to stop."""
-    try:
-        import resource
+def _worker_main(
+    conn: Connection,
+    limits: Limits,
+    pdf: bool,
+    siblings: tuple[Connection, ...] = (),
+    langs: tuple[str, ...] = (),
+) -> None:
+    """A worker's life: cap its memory, warm up, then render jobs until told to stop.
 
-        cap = limits.memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-        # its clock is the wall-clock limit per job, not the command's processor time it
-        # inherited (limits.main_process_limits), which would stop a worker of many jobs
-        resource.setrlimit(resource.RLIMIT_CPU, (resource.getrlimit(resource.RLIMIT_CPU)[1],) * 2)
-    except (ImportError, ValueError, OSError):  # pragma: no cover - platform without rlimits
-        pass
+    A worker given ``siblings`` (the pipes of further workers) forks one worker for each once
+    it is warm: they inherit its limits, its import of WeasyPrint and its warm-up.
+    """
+    inherited = _open_descriptors()  # what multiprocessing handed this process, and its pipes
+    _cap(limits)
     import logging
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
@@ -128,57 +132,148 @@ def _worker_main(conn: Connection, limits: Limits, pdf: bool) -> None:
     from standpunt.render.sanitise import sanitise_page
 
     sanitise_page("<p></p>")
-
-    # A job's time limit runs from here: starting up is not the position's doing.
-    conn.send(("ready", None, None))
-
-    while True:
-        try:
-            job = conn.recv()
-        except (EOFError, KeyboardInterrupt):
-            return
-        if job is None:
-            # Nothing is left to flush or clean up, so skip the interpreter's teardown of
-            # WeasyPrint's heap, which the parent would otherwise wait for (about 0.1 s).
-            conn.close()
-            for stream in (sys.stdout, sys.stderr):
-                with contextlib.suppress(Exception):
-                    stream.flush()
+    if pdf:
+        _warm_up(langs, (conn, *siblings))
+    own, conn = conn, _fork_siblings(conn, siblings, inherited)
+    try:
+        # A job's time limit runs from here: starting up is not the position's doing.
+        conn.send(("ready", None, os.getpid()))
+        while True:
+            try:
+                job = conn.recv()
+            except (EOFError, KeyboardInterrupt):
+                return
+            if job is None:
+                # Nothing is left to flush or clean up, so skip the interpreter's teardown of
+                # WeasyPrint's heap, which the parent would otherwise wait for (about 0.1 s).
+                conn.close()
+                for stream in (sys.stdout, sys.stderr):
+                    with contextlib.suppress(Exception):
+                        stream.flush()
+                os._exit(0)
+            try:
+                notices: list[str] = []
+                data = run_job(job, limits, notices)
+                conn.send(("ok", job.key, (data, notices)))
+            except Exception as exc:
+                conn.send(_failure(job, limits, exc))
+    finally:
+        if conn is not own:
+            # A forked worker ends here, never in the exit of the worker it was forked from
+            # (whose exit handlers it holds a copy of).
             os._exit(0)
-        try:
-            notices: list[str] = []
-            data = run_job(job, limits, notices)
-            conn.send(("ok", job.key, (data, notices)))
-        except StandpuntError as exc:
-            conn.send(("error", job.key, (exc.message, exc.location, exc.code)))
-        except MemoryError:
-            conn.send(
-                (
-                    "error",
-                    job.key,
-                    (
-                        f"rendering needed more than the {limits.memory_mb} MB memory limit; "
-                        "the position or its template is too large",
-                        None,
-                        "memory-limit",
-                    ),
-                )
-            )
-        except RecursionError:
-            conn.send(
-                (
-                    "error",
-                    job.key,
-                    (
-                        "the template recursed too deeply (a macro calling itself?)",
-                        None,
-                        "template-recursion",
-                    ),
-                )
-            )
-        except Exception as exc:  # a bug: the parent raises it, the worker lives on
-            what = "".join(traceback.format_exception_only(exc)).strip()
-            conn.send(("bug", job.key, (what, "".join(traceback.format_exception(exc)))))
+
+
+def _failure(job: Job, limits: Limits, exc: Exception) -> tuple[str, str, Any]:
+    """What a worker says about a job that failed with ``exc``."""
+    if isinstance(exc, StandpuntError):
+        return ("error", job.key, (exc.message, exc.location, exc.code))
+    if isinstance(exc, MemoryError):
+        message = (
+            f"rendering needed more than the {limits.memory_mb} MB memory limit; "
+            "the position or its template is too large"
+        )
+        return ("error", job.key, (message, None, "memory-limit"))
+    if isinstance(exc, RecursionError):
+        message = "the template recursed too deeply (a macro calling itself?)"
+        return ("error", job.key, (message, None, "template-recursion"))
+    # a bug: the parent raises it, the worker lives on
+    what = "".join(traceback.format_exception_only(exc)).strip()
+    return ("bug", job.key, (what, "".join(traceback.format_exception(exc))))
+
+
+def _cap(limits: Limits) -> None:
+    """This process's memory cap, and no processor-time limit of its own."""
+    try:
+        import resource
+
+        cap = limits.memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+        # its clock is the wall-clock limit per job, not the command's processor time it
+        # inherited (limits.main_process_limits), which would stop a worker of many jobs
+        resource.setrlimit(resource.RLIMIT_CPU, (resource.getrlimit(resource.RLIMIT_CPU)[1],) * 2)
+    except (ImportError, ValueError, OSError):  # pragma: no cover - platform without rlimits
+        pass
+
+
+def _warm_up(langs: Iterable[str], pipes: tuple[Connection, ...]) -> None:
+    """What a first render would do once per process, done while no job waits: the
+    hyphenation dictionaries of ``langs`` (about a tenth of a second each to read).
+
+    Nothing here changes what a render makes: these are the caches the first render would
+    fill the same way (a worker's later jobs find them filled by its earlier ones).
+    """
+    import pyphen
+
+    for lang in dict.fromkeys(langs):
+        if any(pipe.poll() for pipe in pipes):
+            return
+        found = pyphen.language_fallback(lang)
+        if found:
+            pyphen.Pyphen(lang=found)
+
+
+def _fork_siblings(
+    own: Connection, siblings: tuple[Connection, ...], inherited: set[int]
+) -> Connection:
+    """Fork one worker for each pipe of ``siblings``; returns the pipe this process serves.
+
+    Only a process with one thread may fork (another thread could hold a lock the child then
+    never sees released): else the siblings' pipes are closed, and the parent starts those
+    workers afresh when it finds them closed before they said they were ready. A forked
+    worker keeps none of the descriptors this process ``inherited`` but its own pipe (and the
+    resource tracker's): the parent learns that this process ended when the last copy of
+    one of them closes, which must not wait for the forked workers.
+    """
+    if not siblings:
+        return own
+    if threading.active_count() > 1 or _threads() != 1:
+        for sibling in siblings:
+            sibling.close()
+        return own
+    # the forked workers are this process's children: the system reaps them when they end
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    for stream in (sys.stdout, sys.stderr):  # nothing buffered is written twice
+        with contextlib.suppress(Exception):
+            stream.flush()
+    for sibling in siblings:
+        if os.fork() == 0:
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            for other in (own, *siblings):
+                if other is not sibling:
+                    other.close()
+            _close_inherited(inherited, sibling.fileno())
+            return sibling
+        sibling.close()
+    return own
+
+
+def _open_descriptors() -> set[int]:
+    """The file descriptors this process has open (none known without /proc)."""
+    try:
+        return {int(name) for name in os.listdir("/proc/self/fd")}
+    except OSError:  # pragma: no cover - no /proc
+        return set()
+
+
+def _close_inherited(inherited: set[int], keep: int) -> None:
+    """Close what the worker this process was forked from inherited from the parent (those of
+    its pipes still open, its end of the parent's sentinel), except ``keep`` and the standard
+    streams and the resource tracker's pipe."""
+    from multiprocessing import resource_tracker
+
+    tracker = getattr(resource_tracker._resource_tracker, "_fd", None)
+    for fd in inherited - {0, 1, 2, keep, tracker}:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+
+
+def _threads() -> int:
+    """How many threads this process runs (the system's count: C libraries' threads too)."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:  # pragma: no cover - no /proc: count only Python's
+        return threading.active_count()
 
 
 @contextlib.contextmanager
@@ -212,10 +307,14 @@ def _libraries_from_the_loader_cache() -> Iterator[None]:
 class Pool:
     """A few render workers; start it early so WeasyPrint's import overlaps other work."""
 
-    def __init__(self, size: int, limits: Limits, pdf: bool = True) -> None:
+    def __init__(
+        self, size: int, limits: Limits, pdf: bool = True, langs: tuple[str, ...] = ()
+    ) -> None:
         self.size = max(1, size)
         self.limits = limits
         self.pdf = pdf  # whether the workers will make PDFs, so import WeasyPrint at start
+        #: The languages of the pages to come, whose hyphenation a worker reads while it waits.
+        self.langs = langs
         self._context = multiprocessing.get_context("spawn")
         self._workers: list[_Worker] = []
 
@@ -232,20 +331,28 @@ class Pool:
                 self._workers.append(other._workers.pop())
 
     def start(self) -> None:
+        """Start the missing workers. Workers that make PDFs start as one process, which
+        imports WeasyPrint and forks the others once warm: one import, not one per worker."""
+        missing = self.size - len(self._workers)
+        if missing > 1 and self.pdf and hasattr(os, "pidfd_open"):  # Linux
+            self._workers.extend(self._spawn(missing - 1))
         while len(self._workers) < self.size:
-            self._workers.append(self._spawn())
+            self._workers.extend(self._spawn())
 
-    def _spawn(self) -> _Worker:
+    def _spawn(self, forks: int = 0) -> list[_Worker]:
+        """A new worker, and ``forks`` more that it forks (their pipes made here)."""
         parent, child = self._context.Pipe()
+        pipes = [self._context.Pipe() for _ in range(forks)]
         process = self._context.Process(
             target=_worker_main,
-            args=(child, self.limits, self.pdf),
+            args=(child, self.limits, self.pdf, tuple(end for _, end in pipes), self.langs),
             daemon=True,
             name="standpunt-render",
         )
         process.start()
-        child.close()
-        return _Worker(process, parent)
+        for end in (child, *(end for _, end in pipes)):
+            end.close()
+        return [_Worker(process, parent), *(_Worker(_Forked(), ours) for ours, _ in pipes)]
 
     def run(self, jobs: Iterable[Job], done: Callable[[JobResult], None]) -> None:
         """Run every job; ``done`` is called with each result as soon as it is in."""
@@ -270,11 +377,11 @@ class Pool:
             ready = wait(list(busy), timeout=max(0.0, next_deadline - time.monotonic()))
             for conn in [conn for conn in busy if conn in ready]:
                 worker, job, _ = busy.pop(conn)
-                free = self._receive(worker, job, done)
-                if free is None:  # it has only now finished starting: the job's clock starts
-                    busy[conn] = (worker, job, self._deadline(worker))
-                else:
-                    idle.append(free)
+                worker, free = self._receive(worker, job, done)
+                if free:
+                    idle.append(worker)
+                else:  # it has only now finished starting: the job's clock starts
+                    busy[worker.conn] = (worker, job, self._deadline(worker))
             idle.extend(self._stop_overdue(busy, done))
 
     def _send(self, worker: _Worker, job: Job) -> _Worker:
@@ -296,12 +403,17 @@ class Pool:
 
     def _receive(
         self, worker: _Worker, job: Job, done: Callable[[JobResult], None]
-    ) -> _Worker | None:
-        """Take what ``worker`` says about ``job``; returns the worker that is free now (it, or
-        its replacement after a crash), or None when it only says it is ready to start."""
+    ) -> tuple[_Worker, bool]:
+        """Take what ``worker`` says about ``job``; returns the worker concerned now (it, or
+        its replacement) and whether it is free: not when it only says it is ready to start,
+        nor when its replacement has the job."""
         try:
             status, _key, payload = worker.conn.recv()
         except (EOFError, OSError):
+            if isinstance(worker.process, _Forked) and not worker.ready:
+                # the worker that was to fork it did not (it could not start, or it could not
+                # fork safely): one of its own starts, with the job it was sent
+                return self._send(self._replace(worker), job), False
             worker.process.join(timeout=5)
             if worker.done == 0 and worker.process.exitcode == 1:
                 # It died of an exception before rendering anything: it never started.
@@ -315,10 +427,12 @@ class Pool:
                     f"out of the {self.limits.memory_mb} MB memory limit)"
                 )
             done(JobResult(job.key, error=StandpuntError(message, code="render-crashed")))
-            return self._replace(worker)
+            return self._replace(worker), True
         if status == "ready":
             worker.ready = True
-            return None
+            if isinstance(worker.process, _Forked):
+                worker.process.pid = payload
+            return worker, False
         worker.done += 1
         if status == "bug":
             what, trace = payload
@@ -329,7 +443,7 @@ class Pool:
         else:
             message, location, code = payload
             done(JobResult(job.key, error=StandpuntError(message, location, code)))
-        return worker
+        return worker, True
 
     def _stop_overdue(
         self, busy: dict[Connection, tuple[_Worker, Job, float]], done: Callable[[JobResult], None]
@@ -360,19 +474,59 @@ class Pool:
 
     def _replace(self, worker: _Worker) -> _Worker:
         worker.kill()
-        fresh = self._spawn()
+        (fresh,) = self._spawn()
         self._workers[self._workers.index(worker)] = fresh
         return fresh
 
     def close(self) -> None:
-        for worker in self._workers:
+        # the forked workers first, while the worker that forked them lives to reap them
+        for worker in sorted(self._workers, key=lambda w: not isinstance(w.process, _Forked)):
             worker.stop()
         self._workers.clear()
 
 
+class _Forked:
+    """A worker that another worker forked: no child of this process, so it is known by the
+    process id it reports once ready, and watched through a pidfd (Linux), not waited for."""
+
+    def __init__(self) -> None:
+        self.pid: int | None = None
+        #: Unknown: only its parent, the worker that forked it, learns how it ended.
+        self.exitcode: int | None = None
+
+    def kill(self) -> None:
+        if self.pid is not None:
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)
+
+    def join(self, timeout: float | None = None) -> None:
+        if self.pid is None:
+            return
+        try:
+            handle = os.pidfd_open(self.pid)
+        except OSError:  # ended and reaped already
+            return
+        try:
+            wait([handle], timeout)
+        finally:
+            os.close(handle)
+
+    def is_alive(self) -> bool:
+        if self.pid is None:
+            return False
+        try:
+            handle = os.pidfd_open(self.pid)
+        except OSError:
+            return False
+        try:
+            return not wait([handle], 0)
+        finally:
+            os.close(handle)
+
+
 @dataclass(eq=False)
 class _Worker:
-    process: BaseProcess
+    process: BaseProcess | _Forked
     conn: Connection
     done: int = 0
     ready: bool = False
