@@ -1,0 +1,143 @@
+"""Render workers that make PDFs start as one process, which forks the others once warm.
+
+The first worker imports WeasyPrint and reads the hyphenation of the languages to come; each
+further worker is a fork of it. These tests run real workers: what a forked worker makes is
+what a worker of its own makes, byte for byte; one stopped at the time limit is replaced and
+the others go on; a worker whose forker died starts afresh; and no process outlives the pool.
+"""
+
+from __future__ import annotations
+
+import multiprocessing.process
+import os
+from pathlib import Path
+
+import pytest
+
+from standpunt.limits import Limits
+from standpunt.render import workers
+from standpunt.render.request import PdfSettings
+from standpunt.render.template import TemplateSet
+
+PAGE = """\
+<!DOCTYPE html>
+<html lang="{{ lang }}"><head><meta charset="utf-8"><title>{{ word }}</title></head>
+<body><h1>{{ word }}</h1><p style="hyphens: auto">{{ text }}</p>
+{% if word == 'loop' %}{% set s = 'x' * 999999 %}{% for i in s %}{% for j in s %}{% endfor %}\
+{% endfor %}{% endif %}
+</body></html>
+"""
+
+TEXT = "Organisations give the signals of social workers a voice in policy and public debate. "
+
+
+@pytest.fixture
+def templates(tmp_path: Path) -> TemplateSet:
+    folder = tmp_path / "template"
+    folder.mkdir()
+    (folder / "position.html").write_text(PAGE, encoding="utf-8")
+    return TemplateSet("forks", (folder,))
+
+
+def print_job(templates: TemplateSet, word: str, lang: str = "en") -> workers.Job:
+    context = {"word": word, "lang": lang, "text": TEXT * 20}
+    pdf = PdfSettings(roots=templates.folders, epoch=315532800)
+    return workers.Job(word, templates, context, "print", pdf)
+
+
+def run_all(pool: workers.Pool, jobs: list[workers.Job]) -> dict[str, workers.JobResult]:
+    results: dict[str, workers.JobResult] = {}
+    pool.run(jobs, lambda result: results.__setitem__(result.key, result))
+    return results
+
+
+@pytest.fixture
+def started(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Every process this process starts through multiprocessing."""
+    seen: list[object] = []
+    original = multiprocessing.process.BaseProcess.start
+
+    def counted(self: multiprocessing.process.BaseProcess) -> None:
+        seen.append(self)
+        original(self)
+
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", counted)
+    return seen
+
+
+def gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_pdf_workers_start_as_one_process_and_make_the_same_bytes(
+    templates: TemplateSet, started: list[object]
+) -> None:
+    words = ["alpha", "beta", "gamma", "delta"]
+    with workers.Pool(2, Limits(), langs=("en",)) as pool:
+        pool.start()
+        assert len(started) == 1  # the second worker is a fork of the first
+        forked = run_all(pool, [print_job(templates, word) for word in words])
+        pids = [worker.process.pid for worker in pool._workers]
+    assert len(started) == 1
+    assert len(set(pids)) == 2 and None not in pids
+    with workers.Pool(1, Limits()) as alone:
+        own = run_all(alone, [print_job(templates, word) for word in words])
+    assert sorted(forked) == sorted(own) == sorted(words)
+    for word in words:
+        assert forked[word].error is None, forked[word].error
+        assert forked[word].data is not None and forked[word].data.startswith(b"%PDF-")
+        assert forked[word].data == own[word].data
+    assert [pid for pid in pids if pid is not None and not gone(pid)] == []
+
+
+def test_a_forked_worker_stopped_at_the_time_limit_is_replaced_and_the_others_go_on(
+    templates: TemplateSet, started: list[object]
+) -> None:
+    jobs = [print_job(templates, "loop"), print_job(templates, "after")]
+    with workers.Pool(2, Limits(seconds=3)) as pool:
+        pool.start()
+        forked = pool._workers[1]
+        # the first job goes to the last worker that became free: the forked one
+        results = run_all(pool, jobs)
+        assert forked not in pool._workers  # replaced by a worker of its own
+        pids = [worker.process.pid for worker in pool._workers]
+    assert forked.process.pid is not None and gone(forked.process.pid)
+    assert results["loop"].error is not None
+    assert results["loop"].error.code == "time-limit"
+    assert results["after"].error is None and results["after"].data is not None
+    assert len(started) == 2  # the one process, and the replacement
+    assert [pid for pid in pids if pid is not None and not gone(pid)] == []
+
+
+def test_a_worker_whose_forker_never_forked_it_starts_afresh_with_its_job(
+    templates: TemplateSet, started: list[object]
+) -> None:
+    job = print_job(templates, "orphan")
+    with workers.Pool(1, Limits()) as pool:
+        ours, theirs = multiprocessing.get_context("spawn").Pipe()
+        waiting = workers._Worker(workers._Forked(), ours)
+        pool._workers = [waiting]
+        pool._send(waiting, job)
+        theirs.close()  # what the forker does with a pipe it cannot fork a worker for
+        fresh, free = pool._receive(waiting, job, lambda result: None)
+        assert (free, fresh in pool._workers, waiting in pool._workers) == (False, True, False)
+        assert isinstance(fresh.process, multiprocessing.process.BaseProcess)
+        assert fresh.conn.recv()[0] == "ready"
+        status, key, (data, notices) = fresh.conn.recv()
+    assert (status, key, notices) == ("ok", "orphan", [])
+    assert data.startswith(b"%PDF-")
+    assert len(started) == 1
+
+
+def test_page_workers_start_each_on_its_own(templates: TemplateSet, started: list[object]) -> None:
+    # a page-only build never imports WeasyPrint, so there is nothing to share by forking
+    with workers.Pool(2, Limits(), pdf=False) as pool:
+        pool.start()
+        assert len(started) == 2
+        assert all(
+            isinstance(w.process, multiprocessing.process.BaseProcess) for w in pool._workers
+        )
