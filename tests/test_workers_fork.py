@@ -18,10 +18,13 @@ from standpunt.limits import Limits
 from standpunt.render import workers
 from standpunt.render.request import PdfSettings
 from standpunt.render.template import TemplateSet
+from standpunt.workspace.paths import BUILTIN_TEMPLATES
 
 PAGE = """\
 <!DOCTYPE html>
-<html lang="{{ lang }}"><head><meta charset="utf-8"><title>{{ word }}</title></head>
+<html lang="{{ lang }}"><head><meta charset="utf-8"><title>{{ word }}</title>
+<style>@font-face { font-family: Kept; src: url(kept.ttf) } body { font-family: Kept }</style>
+</head>
 <body><h1>{{ word }}</h1><p style="hyphens: auto">{{ text }}</p>
 {% if word == 'loop' %}{% set s = 'x' * 999999 %}{% for i in s %}{% for j in s %}{% endfor %}\
 {% endfor %}{% endif %}
@@ -36,6 +39,8 @@ def templates(tmp_path: Path) -> TemplateSet:
     folder = tmp_path / "template"
     folder.mkdir()
     (folder / "position.html").write_text(PAGE, encoding="utf-8")
+    font = BUILTIN_TEMPLATES / "default" / "fonts" / "NotoSerif-Regular.ttf"
+    (folder / "kept.ttf").write_bytes(font.read_bytes())
     return TemplateSet("forks", (folder,))
 
 
@@ -82,6 +87,8 @@ def test_pdf_workers_start_as_one_process_and_make_the_same_bytes(
         assert len(started) == 1  # the second worker is a fork of the first
         forked = run_all(pool, [print_job(templates, word) for word in words])
         pids = [worker.process.pid for worker in pool._workers]
+        scratch = [worker.scratch for worker in pool._workers]
+        assert all(any(Path(folder).iterdir()) for folder in scratch)
     assert len(started) == 1
     assert len(set(pids)) == 2 and None not in pids
     with workers.Pool(1, Limits()) as alone:
@@ -92,6 +99,8 @@ def test_pdf_workers_start_as_one_process_and_make_the_same_bytes(
         assert forked[word].data is not None and forked[word].data.startswith(b"%PDF-")
         assert forked[word].data == own[word].data
     assert [pid for pid in pids if pid is not None and not gone(pid)] == []
+    # WeasyPrint's copies of the fonts went into each worker's folder, removed with it
+    assert [folder for folder in scratch if Path(folder).exists()] == []
 
 
 def test_a_forked_worker_stopped_at_the_time_limit_is_replaced_and_the_others_go_on(
@@ -119,7 +128,9 @@ def test_a_worker_whose_forker_never_forked_it_starts_afresh_with_its_job(
     job = print_job(templates, "orphan")
     with workers.Pool(1, Limits()) as pool:
         ours, theirs = multiprocessing.get_context("spawn").Pipe()
-        waiting = workers._Worker(workers._Forked(), ours)
+        scratch = templates.folders[0].parent / "scratch"
+        scratch.mkdir()
+        waiting = workers._Worker(workers._Forked(), ours, str(scratch))
         pool._workers = [waiting]
         pool._send(waiting, job)
         theirs.close()  # what the forker does with a pipe it cannot fork a worker for
@@ -130,6 +141,7 @@ def test_a_worker_whose_forker_never_forked_it_starts_afresh_with_its_job(
         status, key, (data, notices) = fresh.conn.recv()
     assert (status, key, notices) == ("ok", "orphan", [])
     assert data.startswith(b"%PDF-")
+    assert not scratch.exists()  # the folder of the worker that never started, removed
     assert len(started) == 1
 
 

@@ -112,14 +112,18 @@ def _worker_main(
     pdf: bool,
     siblings: tuple[Connection, ...] = (),
     langs: tuple[str, ...] = (),
+    scratch: tuple[str, ...] = (),
 ) -> None:
     """A worker's life: cap its memory, warm up, then render jobs until told to stop.
 
     A worker given ``siblings`` (the pipes of further workers) forks one worker for each once
-    it is warm: they inherit its limits, its import of WeasyPrint and its warm-up.
+    it is warm: they inherit its limits, its import of WeasyPrint and its warm-up. Each keeps
+    its temporary files (WeasyPrint's copies of a page's fonts) in its folder of ``scratch``
+    (this worker's first, then one per sibling), which the pool removes when the worker ends.
     """
     inherited = _open_descriptors()  # what multiprocessing handed this process, and its pipes
     _cap(limits)
+    _use_scratch(scratch[:1])
     import logging
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
@@ -134,7 +138,7 @@ def _worker_main(
     sanitise_page("<p></p>")
     if pdf:
         _warm_up(langs, (conn, *siblings))
-    own, conn = conn, _fork_siblings(conn, siblings, inherited)
+    own, conn = conn, _fork_siblings(conn, siblings, inherited, scratch[1:])
     try:
         # A job's time limit runs from here: starting up is not the position's doing.
         conn.send(("ready", None, os.getpid()))
@@ -214,7 +218,7 @@ def _warm_up(langs: Iterable[str], pipes: tuple[Connection, ...]) -> None:
 
 
 def _fork_siblings(
-    own: Connection, siblings: tuple[Connection, ...], inherited: set[int]
+    own: Connection, siblings: tuple[Connection, ...], inherited: set[int], scratch: tuple[str, ...]
 ) -> Connection:
     """Fork one worker for each pipe of ``siblings``; returns the pipe this process serves.
 
@@ -236,8 +240,9 @@ def _fork_siblings(
     for stream in (sys.stdout, sys.stderr):  # nothing buffered is written twice
         with contextlib.suppress(Exception):
             stream.flush()
-    for sibling in siblings:
+    for n, sibling in enumerate(siblings):
         if os.fork() == 0:
+            _use_scratch(scratch[n : n + 1])
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             for other in (own, *siblings):
                 if other is not sibling:
@@ -246,6 +251,14 @@ def _fork_siblings(
             return sibling
         sibling.close()
     return own
+
+
+def _use_scratch(folder: tuple[str, ...]) -> None:
+    """Temporary files of this process go to ``folder`` (if one is given)."""
+    if folder:
+        import tempfile
+
+        tempfile.tempdir = folder[0]
 
 
 def _open_descriptors() -> set[int]:
@@ -340,19 +353,27 @@ class Pool:
             self._workers.extend(self._spawn())
 
     def _spawn(self, forks: int = 0) -> list[_Worker]:
-        """A new worker, and ``forks`` more that it forks (their pipes made here)."""
+        """A new worker, and ``forks`` more that it forks (their pipes and folders made here)."""
+        import tempfile
+
         parent, child = self._context.Pipe()
         pipes = [self._context.Pipe() for _ in range(forks)]
+        scratch = tuple(tempfile.mkdtemp(prefix="standpunt-render-") for _ in range(forks + 1))
+        siblings = tuple(end for _, end in pipes)
         process = self._context.Process(
             target=_worker_main,
-            args=(child, self.limits, self.pdf, tuple(end for _, end in pipes), self.langs),
+            args=(child, self.limits, self.pdf, siblings, self.langs, scratch),
             daemon=True,
             name="standpunt-render",
         )
         process.start()
-        for end in (child, *(end for _, end in pipes)):
+        for end in (child, *siblings):
             end.close()
-        return [_Worker(process, parent), *(_Worker(_Forked(), ours) for ours, _ in pipes)]
+        ours = [_Worker(process, parent, scratch[0])]
+        return ours + [
+            _Worker(_Forked(), pipe, folder)
+            for (pipe, _), folder in zip(pipes, scratch[1:], strict=True)
+        ]
 
     def run(self, jobs: Iterable[Job], done: Callable[[JobResult], None]) -> None:
         """Run every job; ``done`` is called with each result as soon as it is in."""
@@ -528,6 +549,8 @@ class _Forked:
 class _Worker:
     process: BaseProcess | _Forked
     conn: Connection
+    #: The folder of its temporary files, removed once it has ended.
+    scratch: str
     done: int = 0
     ready: bool = False
 
@@ -535,6 +558,7 @@ class _Worker:
         self.process.kill()
         self.process.join()
         self.conn.close()
+        self._clear()
 
     def stop(self) -> None:
         with contextlib.suppress(OSError):
@@ -544,6 +568,12 @@ class _Worker:
             self.kill()
         else:
             self.conn.close()
+            self._clear()
+
+    def _clear(self) -> None:
+        import shutil
+
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 class Renderer(Protocol):
