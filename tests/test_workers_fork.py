@@ -153,3 +153,37 @@ def test_page_workers_start_each_on_its_own(templates: TemplateSet, started: lis
         assert all(
             isinstance(w.process, multiprocessing.process.BaseProcess) for w in pool._workers
         )
+
+
+def test_the_warm_up_fills_what_a_first_render_fills(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pyphen
+
+    from standpunt.render import template
+    from standpunt.workspace.paths import BUILTIN_TEMPLATES
+
+    monkeypatch.setattr(pyphen, "hdcache", {})
+    monkeypatch.setattr(template, "_ENVIRONMENTS", {})
+    workers._warm_up(("nl-BE", "en"), ())
+    read = sorted(Path(path).name for path in pyphen.hdcache)
+    assert read == sorted(
+        Path(str(pyphen.LANGUAGES[pyphen.language_fallback(lang)])).name for lang in ("nl-BE", "en")
+    )
+    default = TemplateSet("default", (BUILTIN_TEMPLATES / "default",))
+    (env,) = template._ENVIRONMENTS.values()
+    assert list(template._ENVIRONMENTS) == [default]
+    assert env.cache is not None
+    compiled = list(env.cache.keys())
+    assert [name for _, name in compiled] == ["position.html"]
+
+
+def test_the_warm_up_stops_when_a_job_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pyphen
+
+    from standpunt.render import template
+
+    monkeypatch.setattr(pyphen, "hdcache", {})
+    monkeypatch.setattr(template, "_ENVIRONMENTS", {})
+    ours, theirs = multiprocessing.get_context("spawn").Pipe()
+    ours.send("a job")
+    workers._warm_up(("en",), (theirs,))
+    assert (pyphen.hdcache, template._ENVIRONMENTS) == ({}, {})

@@ -9,6 +9,7 @@ extend as ``builtin/<file>``.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -722,6 +723,17 @@ def _glue_last_space(content: str) -> str:
 
 
 _ENVIRONMENTS: dict[TemplateSet, ImmutableSandboxedEnvironment] = {}
+
+
+def compile_template(templates: TemplateSet, name: str = PAGE_TEMPLATE) -> None:
+    """Compile the template ``name`` now (a worker does while it waits for its first page), so
+    that :func:`render_html` finds it compiled; a template that does not compile is left for
+    the render to report."""
+    env = _ENVIRONMENTS.get(templates)
+    if env is None:
+        env = _ENVIRONMENTS[templates] = environment(templates)
+    with contextlib.suppress(Exception):  # reported, located, by the render that needs it
+        env.get_template(name)
 
 
 def render_html(templates: TemplateSet, context: dict[str, Any], name: str = PAGE_TEMPLATE) -> str:
