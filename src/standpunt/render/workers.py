@@ -460,7 +460,7 @@ class Pool:
         if status == "ready":
             worker.ready = True
             if isinstance(worker.process, _Forked):
-                worker.process.pid = payload
+                worker.process.ready(payload)
             return worker, False
         worker.done += 1
         if status == "bug":
@@ -516,41 +516,34 @@ class Pool:
 
 class _Forked:
     """A worker that another worker forked: no child of this process, so it is known by the
-    process id it reports once ready, and watched through a pidfd (Linux), not waited for."""
+    process id it reports once ready, held as a pidfd (Linux) while it still runs: signalled
+    and watched through it, never through a number the system may have given another process
+    since it ended."""
 
     def __init__(self) -> None:
         self.pid: int | None = None
+        self._handle: int | None = None
         #: Unknown: only its parent, the worker that forked it, learns how it ended.
         self.exitcode: int | None = None
 
+    def ready(self, pid: int) -> None:
+        """It says it is ready (so it runs): hold it by ``pid``."""
+        self.pid = pid
+        with contextlib.suppress(OSError):
+            self._handle = os.pidfd_open(pid)
+
     def kill(self) -> None:
-        if self.pid is not None:
+        if self._handle is not None:
             with contextlib.suppress(OSError):
-                os.kill(self.pid, signal.SIGKILL)
+                signal.pidfd_send_signal(self._handle, signal.SIGKILL)
 
     def join(self, timeout: float | None = None) -> None:
-        if self.pid is None:
-            return
-        try:
-            handle = os.pidfd_open(self.pid)
-        except OSError:  # ended and reaped already
-            return
-        try:
-            wait([handle], timeout)
-        finally:
-            os.close(handle)
+        if self._handle is not None and wait([self._handle], timeout):
+            os.close(self._handle)
+            self._handle = None
 
     def is_alive(self) -> bool:
-        if self.pid is None:
-            return False
-        try:
-            handle = os.pidfd_open(self.pid)
-        except OSError:
-            return False
-        try:
-            return not wait([handle], 0)
-        finally:
-            os.close(handle)
+        return self._handle is not None and not wait([self._handle], 0)
 
 
 @dataclass(eq=False)
