@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import http.server
+import multiprocessing.process
 import os
 import textwrap
 import threading
@@ -91,6 +92,21 @@ recommendations:
   - Fund care publicly [@doe2019].
 signatories: [swan]
 """
+
+
+@pytest.fixture
+def started(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Every process this process starts through multiprocessing (render workers are such
+    processes; a worker another one forks is not)."""
+    seen: list[object] = []
+    original = multiprocessing.process.BaseProcess.start
+
+    def counted(self: multiprocessing.process.BaseProcess) -> None:
+        seen.append(self)
+        original(self)
+
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", counted)
+    return seen
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ limits are validated before anything runs under them.
 from __future__ import annotations
 
 import json
-import multiprocessing.process
 from pathlib import Path
 from typing import Any
 
@@ -55,20 +54,6 @@ def _workspace(root: Path, config: str = CONFIG, evidence: str | None = None) ->
         encoding="utf-8",
     )
     return root
-
-
-@pytest.fixture
-def started(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """Every process started (render workers are ``multiprocessing`` processes)."""
-    seen: list[object] = []
-    original = multiprocessing.process.BaseProcess.start
-
-    def counted(self: multiprocessing.process.BaseProcess) -> None:
-        seen.append(self)
-        original(self)
-
-    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", counted)
-    return seen
 
 
 # --------------------------------------------------------------------------- limits

@@ -56,20 +56,6 @@ def run_all(pool: workers.Pool, jobs: list[workers.Job]) -> dict[str, workers.Jo
     return results
 
 
-@pytest.fixture
-def started(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """Every process this process starts through multiprocessing."""
-    seen: list[object] = []
-    original = multiprocessing.process.BaseProcess.start
-
-    def counted(self: multiprocessing.process.BaseProcess) -> None:
-        seen.append(self)
-        original(self)
-
-    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", counted)
-    return seen
-
-
 def gone(pid: int) -> bool:
     try:
         os.kill(pid, 0)
