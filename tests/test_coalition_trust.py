@@ -503,6 +503,39 @@ def test_diff_signed_by_redlines_from_the_text_the_partner_signed(make_workspace
     assert "signed the current text of 'care': nothing changed since" in result.stderr
 
 
+@pytest.mark.parametrize("lang", ["en", "nl-BE"])
+def test_diff_signed_by_finds_the_signed_text_of_a_position_citing_a_bib_file(
+    make_workspace, lang: str
+) -> None:
+    """The committed .bib file is read as the workspace reads it (in its language): a position
+    citing it has, at the signed commit, the fingerprint the partner signed."""
+    root = make_workspace(
+        {
+            "standpunt.yaml": CONFIG.replace("lang: en", f"lang: {lang}"),
+            "evidence/gent.bib": (
+                "@report{ocmw2021,\n  title = {Jaarverslag OCMW Gent},\n"
+                "  author = {{OCMW Gent}},\n  year = {2021}\n}\n"
+            ),
+            "positions/care.yaml": POSITION.replace(
+                "As @doe2019 shows", "As @doe2019 and @ocmw2021 show"
+            ),
+        }
+    )
+    git(root, "-c", "init.defaultBranch=main", "init", "-q")
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=A", "-c", "user.email=a@example.org", "commit", "-qm", "First")
+    first = git(root, "log", "-1", "--format=%h").strip()
+    run(root, "sign", "care", "--partner", "swan", "--by", "An")
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=A", "-c", "user.email=a@example.org", "commit", "-qm", "Signed")
+    (root / "positions/care.yaml").write_text(
+        (root / "positions/care.yaml").read_text().replace("crowds out", "squeezes out")
+    )
+    result = run(root, "diff", "care", "--signed-by", "swan", "--format", "text")
+    assert f"From {first} — " in result.stdout
+    assert "[-crowds-]{+squeezes+}" in result.stdout
+
+
 # --------------------------------------------------------------------------- import
 
 

@@ -16,14 +16,17 @@ from standpunt.coalition.fingerprint import fingerprint, position_fingerprint, s
 from standpunt.coalition.signatures import Proof, read_signatures
 from standpunt.errors import StandpuntError, UsageError, did_you_mean
 from standpunt.versions.history import commits_touching, read_many_at
+from standpunt.workspace.bibliography import BIBLIOGRAPHY_FORMATS, bibliography_entries
 from standpunt.workspace.csl import csl_json, evidence_problems
-from standpunt.workspace.load import YamlList, YamlMapping, parse_json, parse_yaml, to_plain
+from standpunt.workspace.load import YamlMapping, parse_json, parse_yaml, to_plain
 from standpunt.workspace.read import PositionFile, Workspace, select
 
 __all__ = ["signed_revision"]
 
 #: How many commits are searched for the text a partner signed.
 MAX_COMMITS = 500
+#: The evidence files whose committed versions are read, as the workspace reads them.
+_READ = (".yaml", ".yml", ".json", *BIBLIOGRAPHY_FORMATS)
 
 
 def signed_revision(workspace: Workspace, position_id: str, partner: str) -> str:
@@ -66,8 +69,9 @@ def signed_revision(workspace: Workspace, position_id: str, partner: str) -> str
 
 
 def _evidence_files(workspace: Workspace) -> list[Path]:
+    """The evidence files the workspace read: CSL-YAML, CSL-JSON, .bib and .ris."""
     paths = {workspace.root / item.location.path for item in workspace.evidence.values()}
-    return sorted(p for p in paths if p.suffix.lower() in (".yaml", ".yml", ".json"))
+    return sorted(p for p in paths if p.suffix.lower() in _READ)
 
 
 def _fingerprint_at(
@@ -84,7 +88,7 @@ def _fingerprint_at(
     items: dict[str, dict[str, Any]] = {}
     for path, blob in zip(files[1:], contents[1:], strict=True):
         if blob is not None:
-            items.update(_items(path, blob))
+            items.update(_items(workspace, path, blob))
     old = PositionFile(position.id, position.path, position.display, raw)
     cited: dict[str, dict[str, Any]] = {}
     for citation in citations_in(old):
@@ -94,18 +98,27 @@ def _fingerprint_at(
     return fingerprint(raw, cited)
 
 
-def _items(path: Path, data: bytes) -> dict[str, dict[str, Any]]:
-    """The valid evidence items of one committed evidence file, by id."""
+def _items(workspace: Workspace, path: Path, data: bytes) -> dict[str, dict[str, Any]]:
+    """The valid evidence items of one committed evidence file, by id: a .bib or .ris file
+    converted as the workspace converts it (in its language), so that a position citing one
+    has the fingerprint it had."""
+    suffix = path.suffix.lower()
     try:
-        read = (
-            parse_json(data, path.name) if path.suffix == ".json" else parse_yaml(data, path.name)
-        )
-    except StandpuntError:
+        if suffix in BIBLIOGRAPHY_FORMATS:
+            entries, _ = bibliography_entries(
+                data.decode("utf-8"), path.name, suffix, workspace.root, workspace.config.lang
+            )
+            read: Any = [entry.raw for entry in entries]
+        elif suffix == ".json":
+            read = parse_json(data, path.name)
+        else:
+            read = parse_yaml(data, path.name)
+    except (StandpuntError, UnicodeDecodeError):
         return {}
     if isinstance(read, YamlMapping) and set(read) == {"references"}:
         read = read["references"]
     found: dict[str, dict[str, Any]] = {}
-    for item in read if isinstance(read, YamlList) else []:
+    for item in read if isinstance(read, list) else []:
         if not isinstance(item, YamlMapping) or not isinstance(item.get("id"), str):
             continue
         if evidence_problems(item):

@@ -30,7 +30,7 @@ from standpunt.workspace.load import YamlMapping, located, read_text
 from standpunt.workspace.paths import BIBLIOGRAPHY_FORMATS, BUILD_DIR, CACHE_DIR, read_bounded
 from standpunt.workspace.ris import complete, pandoc_input, scan_ris
 
-__all__ = ["BIBLIOGRAPHY_FORMATS", "Entry", "read_bibliography"]
+__all__ = ["BIBLIOGRAPHY_FORMATS", "Entry", "bibliography_entries", "read_bibliography"]
 
 #: The shape of a kept conversion, and of what the scanners hand pandoc: part of the cache key.
 FORMAT = 1
@@ -159,8 +159,16 @@ def read_bibliography(
     """
     suffix = path.suffix.lower()
     text = read_text(path, display, suffix.lstrip("."), [root])
+    return bibliography_entries(text, display, suffix, root, lang)
+
+
+def bibliography_entries(
+    text: str, display: str, suffix: str, root: Path, lang: str = "en"
+) -> tuple[list[Entry], list[Diagnostic]]:
+    """:func:`read_bibliography` of a file's text (``suffix``: .bib or .ris), such as a file as
+    it was committed; conversions are kept in the build folder of ``root``."""
     cache = _Cache(root)
-    if suffix == ".ris":
+    if suffix.lower() == ".ris":
         return _read_ris(text, display, cache)
     return _read_bibtex(text, display, cache, lang)
 
