@@ -188,3 +188,27 @@ def test_init_refuses_what_is_no_language_tag_and_writes_nothing(tmp_path):
         ["error: 'nl_BE' is not a language tag; write e.g. --lang nl-BE, nl, fr, en or de [usage]"],
     )
     assert not target.exists()
+
+
+def test_a_language_without_dates_is_refused_at_init_and_by_check(make_workspace, tmp_path):
+    """'be-nl' (as in Belgian web addresses) is Belarusian in the Netherlands: no dates can be
+    written in it, and a build stopped with a bug report; now init and check say what to write."""
+    result = invoke("init", str(tmp_path / "ws"), "--lang", "be-nl")
+    assert (result.exit_code, result.output) == (
+        2,
+        "error: 'be-nl' is not a language Standpunt knows (did you mean nl-BE?); write a "
+        "language tag such as nl-BE, nl, fr, en or de [usage]\n",
+    )
+    assert not (tmp_path / "ws").exists()
+    root = make_workspace()
+    care = root / "positions" / "care.yaml"
+    care.write_text(care.read_text().replace("lang: en", "lang: xx"))
+    check = invoke("-C", str(root), "check")
+    assert check.exit_code == 1
+    assert check.output.splitlines()[0] == (
+        "positions/care.yaml:2:7: error: 'lang': 'xx' is not a language Standpunt knows; write "
+        "a language tag such as nl-BE, nl, fr, en or de [invalid-value]"
+    )
+    build = invoke("-C", str(root), "build")
+    assert build.exit_code == 1
+    assert "bug" not in build.output.lower()

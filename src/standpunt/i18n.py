@@ -7,6 +7,7 @@ under ``labels:`` in standpunt.yaml. Dates are written the language's way by Bab
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 
 LABELS: dict[str, dict[str, str]] = {
@@ -359,6 +360,29 @@ def labels(tag: str, overrides: Mapping[str, str] | None = None) -> dict[str, st
     merged.update(LABELS[language(tag)])
     merged.update(overrides or {})
     return merged
+
+
+@functools.lru_cache(maxsize=64)
+def unknown_language(tag: str) -> str | None:
+    """Why the BCP 47 tag ``tag`` names no language whose dates Standpunt can write (from the
+    Unicode CLDR data Babel carries), or None when it does: "be-nl" is Belarusian in the
+    Netherlands, which has none, and most likely meant nl-BE."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse(tag, sep="-")
+    except (UnknownLocaleError, ValueError):
+        hint = ""
+        parts = tag.split("-")
+        if len(parts) == 2:
+            swapped = f"{parts[1].lower()}-{parts[0].upper()}"
+            if unknown_language(swapped) is None:
+                hint = f" (did you mean {swapped}?)"
+        return (
+            f"'{tag}' is not a language Standpunt knows{hint}; write a language tag such as "
+            "nl-BE, nl, fr, en or de"
+        )
+    return None
 
 
 def format_date(date: dt.date, tag: str) -> str:

@@ -8,6 +8,7 @@ import re
 import unicodedata
 from pathlib import Path
 
+from standpunt import i18n
 from standpunt.errors import StandpuntError, UsageError
 from standpunt.workspace.editor_schema import (
     CONFIG_SCHEMA,
@@ -56,6 +57,8 @@ def init_workspace(
             f"'{lang}' is not a language tag; write e.g. --lang nl-BE, nl, fr, en or de",
             code="usage",
         )
+    if lang is not None and (problem := i18n.unknown_language(lang)) is not None:
+        raise UsageError(problem, code="usage")
     if (directory / CONFIG_FILE).exists():
         raise UsageError(
             f"'{directory}' already holds a workspace ({CONFIG_FILE}); nothing was changed",

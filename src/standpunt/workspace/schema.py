@@ -32,6 +32,7 @@ from pydantic import (
     ValidationError,
 )
 
+from standpunt import i18n
 from standpunt.choices import DEFAULT_PDF_VARIANT, DEFAULT_STATUS, EMAIL, PdfVariant, Status
 from standpunt.errors import Diagnostic, Location, did_you_mean
 from standpunt.limits import Limits, limit_range
@@ -44,6 +45,9 @@ LANG_PATTERN = re.compile(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*")
 def _lang_tag(value: str) -> str:
     if not LANG_PATTERN.fullmatch(value):
         raise ValueError(f"'{value}' is not a language tag; write e.g. nl-BE, nl, fr, en or de")
+    problem = i18n.unknown_language(value)
+    if problem is not None:
+        raise ValueError(problem)
     return value
 
 
