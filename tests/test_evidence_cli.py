@@ -255,6 +255,72 @@ def test_import_update_keeps_every_key_and_every_line_it_does_not_change(make_wo
     assert run(root, "check")[0] == 0
 
 
+def test_import_update_keeps_one_s_own_fields_works_and_comments(make_workspace, tmp_path):
+    """What the officer wrote by hand in an imported file survives an update: a `quote:` or
+    `note:` of their own, a comment, a work they added; a work unchanged in Zotero is not
+    touched. An export saved under another name finds the file its works are in; a file that
+    no import wrote is not updated."""
+    root = make_workspace()
+    source = tmp_path / "library.json"
+    source.write_text(json.dumps(ZOTERO[:2]), encoding="utf-8")
+    assert run(root, "evidence", "import", str(source))[0] == 0
+    target = root / "evidence" / "library.yaml"
+    mine = (
+        target.read_text(encoding="utf-8")
+        .replace(
+            "- id: claessens2018market\n",
+            "- id: claessens2018market\n  quote: care is not a market  # Els: p. 883\n",
+        )
+        .replace(
+            "- id: agentschapzorggezondheid2021market\n",
+            "- id: agentschapzorggezondheid2021market\n  # read in full\n  note: ask AZG\n",
+        )
+    )
+    mine += "\n# added by hand\n- id: own2024\n  type: report\n  title: Own notes\n"
+    target.write_text(mine, encoding="utf-8")
+    again = tmp_path / "Library 2.json"  # the same library, saved under another name
+    works = [{k: v for k, v in z.items() if k != "zoteroExtra"} for z in ZOTERO[:2]]
+    again.write_text(json.dumps(works), encoding="utf-8")
+    code, out, err = run(root, "evidence", "import", str(again), "--update")
+    assert (code, out, err) == (
+        0,
+        "updated evidence/library.yaml: 0 new, 0 changed, 2 unchanged\n",
+        "",
+    )
+    assert target.read_text(encoding="utf-8") == mine
+    assert not (root / "evidence" / "library-2.yaml").exists()
+
+    renamed = {**works[1], "title": "Market reforms in care"}
+    again.write_text(json.dumps([renamed]), encoding="utf-8")
+    code, out, err = run(root, "evidence", "import", str(again), "--update")
+    assert (code, out.splitlines(), err) == (
+        0,
+        [
+            "evidence/library.yaml:4:3: warning: 'claessens2018market' is no longer in "
+            "Library 2.json; it is kept, as a position may cite it: remove it here if none does "
+            "[not-in-export]",
+            "updated evidence/library.yaml: 0 new, 1 changed "
+            "(agentschapzorggezondheid2021market: title), 0 unchanged; 1 no longer in the "
+            "export, kept",
+        ],
+        "",
+    )
+    assert target.read_text(encoding="utf-8") == mine.replace(
+        "title: Market reforms", "title: Market reforms in care"
+    )
+
+    code, out, err = run(
+        root, "evidence", "import", str(again), "--update", "--to", str(root / "evidence/refs.yaml")
+    )
+    assert (code, out, err) == (
+        1,
+        "",
+        "evidence/refs.yaml:1:1: error: evidence/refs.yaml was not written by 'standpunt "
+        "evidence import' (no work in it keeps a 'custom: zotero-uri'), so it is not updated; "
+        "name the file the export was imported into with --to [cannot-update]\n",
+    )
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

@@ -290,14 +290,19 @@ def test_any_json_item_is_written_as_yaml_that_reads_back_as_cleaned(item, key):
     assert readable_key(item)  # a key whatever the item holds
 
 
-def test_an_entry_written_anew_replaces_only_its_own_lines(tmp_path: Path):
+def test_fields_written_anew_replace_only_their_own_lines(tmp_path: Path):
+    """A changed field in its own lines, a new one after the entry's last field; a field of one's
+    own, comments and the other entries stay; a changed field's lines with a note in them are
+    kept above it as a comment."""
     path = tmp_path / "refs.yaml"
     text = (
         "# my references\n"
         "- id: a\n"
-        "  title: Old\n"
+        "  title: Old   # Els: checked against the printed copy\n"
+        "  # my own note on a\n"
         "  note: |\n"
         "    # a line of the note, not a comment\n"
+        "  publisher: P\n"
         "\n"
         "# about b\n"
         "- id: b   # keep this\n"
@@ -305,13 +310,30 @@ def test_an_entry_written_anew_replaces_only_its_own_lines(tmp_path: Path):
     )
     path.write_text(text, encoding="utf-8")
     written = update_entries(
-        path, "evidence/refs.yaml", {0: {"id": "a", "title": "New"}}, [{"id": "c"}]
+        path,
+        "evidence/refs.yaml",
+        {0: {"title": "New", "URL": "https://example.org"}},
+        [{"id": "c"}],
     )
     assert path.read_text(encoding="utf-8") == (
-        "# my references\n- id: a\n  title: New\n\n# about b\n- id: b   # keep this\n"
-        "  title: 'B'\n\n- id: c\n"
+        "# my references\n"
+        "- id: a\n"
+        "  # before 'standpunt evidence import --update':\n"
+        "  # title: Old   # Els: checked against the printed copy\n"
+        "  title: New\n"
+        "  # my own note on a\n"
+        "  note: |\n"
+        "    # a line of the note, not a comment\n"
+        "  publisher: P\n"
+        "  URL: https://example.org\n"
+        "\n"
+        "# about b\n"
+        "- id: b   # keep this\n"
+        "  title: 'B'\n"
+        "\n"
+        "- id: c\n"
     )
-    assert written.lines == [9]
+    assert written.lines == [16]
 
 
 def test_entries_not_one_per_dash_line_are_not_written_anew(tmp_path: Path):

@@ -163,11 +163,16 @@ def append_entries(path: Path, display: str, entries: list[dict[str, Any]]) -> W
 
 
 def update_entries(
-    path: Path, display: str, changed: Mapping[int, dict[str, Any]], added: list[dict[str, Any]]
+    path: Path,
+    display: str,
+    changed: Mapping[int, Mapping[str, Any]],
+    added: list[dict[str, Any]],
 ) -> Written:
-    """Write the entries ``changed`` (by their place in the CSL-YAML file ``path``) anew, each in
-    the lines of the entry it replaces, and append ``added``; every other byte stays. Comment and
-    blank lines after an entry stay too. Returns where each added entry starts."""
+    """Write anew, in the CSL-YAML file ``path``, the fields ``changed`` of the entries at those
+    places (each field in the lines of the one it replaces, a new one after the entry's last),
+    and append ``added``; every other byte stays, the entries' other fields and comments too.
+    The lines of a field written anew that hold a '#' are kept above it as comments: a note
+    written there is never lost. Returns where each added entry starts."""
     text = _text_of(path, display, "update")
     old, indent, key = _list_of(text, display, "updated")
     lines = _LINE_BREAK.split(text.removeprefix(_BOM))
@@ -178,27 +183,87 @@ def update_entries(
     starts = [where.line - 1 for where in items.item_locs]
     pieces, done = [], 0
     for index in sorted(changed):
+        item = items[index]
         first = starts[index]
         end = starts[index + 1] if index + 1 < len(starts) else len(lines)
         while end > first + 1 and _between(lines[end - 1], indent):
             end -= 1  # a comment or a blank line after the entry is not the entry's
-        if not lines[first][:indent].strip() == "" or not lines[first][indent:].startswith("-"):
+        if not isinstance(item, YamlMapping) or not _dash_at(lines[first], indent):
             raise StandpuntError(
                 f"{display} does not hold its references one per '- id:' line, so one cannot "
                 "be written anew; import into another file with --to",
                 items.item_locs[index],
                 "cannot-update",
             )
-        pieces += [*lines[done:first], *entry_text(changed[index], indent)]
+        pieces += [*lines[done:first], *_entry_anew(lines[first:end], first, item, changed[index])]
         done = end
     body = newline.join([*pieces, *lines[done:]])
     body = (_BOM if text.startswith(_BOM) else "") + body
-    expected = [changed.get(n, item) for n, item in enumerate(old)]
+    expected = [{**item, **changed[n]} if n in changed else item for n, item in enumerate(old)]
     lead = body if not body or body.endswith(("\n", "\r")) else body + newline
     new, starts_of_added = _joined(lead, added, indent, newline, blank=bool(added))
     _verify(new, display, [], [*expected, *added], key, action="updated in")
     write_atomic(path, new.encode("utf-8"))
     return Written(display, starts_of_added)
+
+
+def _dash_at(line: str, indent: int) -> bool:
+    return not line[:indent].strip() and line[indent:].startswith("-")
+
+
+def _entry_anew(
+    lines: list[str], first: int, item: YamlMapping, fields: Mapping[str, Any]
+) -> list[str]:
+    """The lines of one entry (``lines``, from the file's line ``first``) with ``fields``
+    written anew: a field in its own lines, a new one after the last."""
+    keys = sorted(
+        (where.line - 1 - first, where.col - 1, name)
+        for name, where in item.key_locs.items()
+        if isinstance(name, str)
+    )
+    spans: dict[str, tuple[int, int, int]] = {}  # field → its first line, end, column
+    for n, (line, col, name) in enumerate(keys):
+        end = keys[n + 1][0] if n + 1 < len(keys) else len(lines)
+        while end > line + 1 and _between(lines[end - 1], col):
+            end -= 1  # comments before the next field are that field's
+        spans[name] = (line, end, col)
+    column = next((col for line, col, _ in keys if line > 0), keys[0][1] if keys else 2)
+    replaced: list[tuple[int, int, list[str]]] = []
+    for name, value in fields.items():
+        if name not in spans:
+            continue
+        line, end, col = spans[name]
+        if line == 0:  # on the dash's own line: the entry is written anew (never its id)
+            raise StandpuntError(
+                f"the field '{name}' stands on the line of its entry's '-', so it cannot be "
+                "written anew on its own; import into another file with --to",
+                item.key_locs[name],
+                "cannot-update",
+            )
+        before = lines[line:end]
+        kept = []
+        if any("#" in old for old in before):
+            kept = [" " * col + "# before 'standpunt evidence import --update':"]
+            kept += [
+                " " * col + "# " + (old[col:] if not old[:col].strip() else old.strip())
+                for old in before
+                if old.strip()
+            ]
+        replaced.append((line, end, [*kept, *_field(name, value, col)]))
+    last = max((end for _, end, _ in spans.values()), default=len(lines))
+    new = [
+        line
+        for name, value in fields.items()
+        if name not in spans
+        for line in _field(name, value, column)
+    ]
+    if new:
+        replaced.append((last, last, new))
+    result, done = [], 0
+    for line, end, written in sorted(replaced, key=lambda r: (r[0], r[1])):
+        result += [*lines[done:line], *written]
+        done = end
+    return [*result, *lines[done:]]
 
 
 def _between(line: str, indent: int) -> bool:

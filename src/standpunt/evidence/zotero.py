@@ -83,6 +83,16 @@ def import_csl_json(
             where,
             "not-csl-json",
         )
+    if update and target is None:  # the file an earlier export of this library went into
+        default = workspace.root / EVIDENCE_DIR / f"{_file_name(source)}.yaml"
+        found = [] if default.exists() else _imported_into(workspace, items)
+        if len(found) > 1:
+            raise UsageError(
+                f"works of {source.name} are in {', '.join(found)}; name the file to update "
+                "with --to",
+                code="usage",
+            )
+        target = workspace.root / found[0] if found else default
     target = target or workspace.root / EVIDENCE_DIR / f"{_file_name(source)}.yaml"
     if update and (target.exists() or target.is_symlink()):
         return _update(workspace, source, shown, items, target)
@@ -142,10 +152,11 @@ def _target(workspace: Workspace, target: Path) -> str:
 def _update(
     workspace: Workspace, source: Path, shown: str, items: YamlList, target: Path
 ) -> Imported:
-    """Bring the CSL-YAML file ``target`` up to date with a new export: a work already in it
-    (by its Zotero address, or its key) keeps its key and is written anew where its fields
-    changed; a new work is added with a new key; a work the export no longer holds is kept (a
-    position may cite it), and said. Every other line of the file stays as it is."""
+    """Bring the CSL-YAML file ``target``, which an import wrote, up to date with a new export:
+    a work already in it (by its Zotero address, or its key) keeps its key, and of its fields
+    only those the export changed or adds are written anew; the fields and comments of one's
+    own stay. A new work is added with a new key; a work an import brought that the export no
+    longer holds is kept (a position may cite it), and said. Every other line stays as it is."""
     display = _shown(workspace, target)
     if not target.name.lower().endswith(YAML_SUFFIXES) or target.is_symlink():
         raise UsageError(f"'{display}' should be a CSL-YAML file (.yaml) to update", code="usage")
@@ -155,6 +166,16 @@ def _update(
         raise StandpuntError(
             f"{display} does not hold a list of references, so it cannot be updated; import "
             "into another file with --to",
+            Location(display, 1, 1),
+            "cannot-update",
+        )
+    imported = [n for n, entry in enumerate(listed) if len(_origins(entry)) > 1]
+    header = _text_start(target).find("by 'standpunt evidence import'") >= 0
+    if not imported and not header:
+        raise StandpuntError(
+            f"{display} was not written by 'standpunt evidence import' (no work in it keeps a "
+            f"'custom: {ZOTERO_URI_FIELD}'), so it is not updated; name the file the export "
+            "was imported into with --to",
             Location(display, 1, 1),
             "cannot-update",
         )
@@ -176,17 +197,18 @@ def _update(
             result.added.append(entry["id"])
             continue
         seen.add(there)
-        before = to_plain(listed[there])
-        if _as_text(before) != _as_text(entry):
-            changed[there] = entry
-            result.changed[entry["id"]] = sorted(
-                name
-                for name in {*before, *entry}
-                if _as_text(before.get(name)) != _as_text(entry.get(name))
-            )
-    for index, entry in enumerate(listed):
-        if index not in seen and isinstance(entry, YamlMapping):
-            key = entry.get("id")
+        fields = _changes(to_plain(listed[there]), entry)
+        if fields:
+            changed[there] = fields
+            result.changed[entry["id"]] = sorted(fields)
+    if changed or added:
+        result.written = update_entries(target, display, changed, added)
+    gone = [n for n in imported if n not in seen]
+    if gone:
+        now = load_yaml(target, display, [workspace.root])
+        now = now.get("references") if isinstance(now, YamlMapping) else now
+        for index in gone:
+            key = listed[index].get("id")
             result.kept.append(str(key))
             result.problems.append(
                 Diagnostic(
@@ -194,14 +216,50 @@ def _update(
                     f"'{key}' is no longer in {source.name}; it is kept, as a position may cite "
                     "it: remove it here if none does",
                     "not-in-export",
-                    listed.item_locs[index],
+                    now.item_locs[index] if isinstance(now, YamlList) else listed.item_locs[index],
                 )
             )
-    if changed or added:
-        result.written = update_entries(target, display, changed, added)
     inside = any(source.resolve().is_relative_to(f.resolve()) for f in evidence_folders(workspace))
     result.leftover = shown if inside else None
     return result
+
+
+def _text_start(path: Path) -> str:
+    """The first lines of a file (its header comment), bounded."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(4096).decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def _imported_into(workspace: Workspace, items: YamlList) -> list[str]:
+    """The evidence files that hold works of the export ``items`` by their Zotero address or
+    other id kept, as the user sees them."""
+    ids = {
+        clean_text(i["id"])
+        for i in items
+        if isinstance(i, YamlMapping) and isinstance(i.get("id"), str)
+    }
+    files = []
+    for item in workspace.evidence.values():
+        if any(origin in ids for origin in _origins(item.raw)[:-1]):
+            files.append(item.location.path)
+    return sorted(set(files))
+
+
+def _changes(before: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
+    """The fields of the export's ``entry`` whose value differs from the work's ``before``
+    (``custom`` with one's own names in it kept); a field only ``before`` has stays as it is."""
+    found = {}
+    for name, value in entry.items():
+        if name == "id":
+            continue
+        if name == "custom" and isinstance(before.get("custom"), dict) and isinstance(value, dict):
+            value = {**before["custom"], **value}
+        if _as_text(before.get(name)) != _as_text(value):
+            found[name] = value
+    return found
 
 
 def _origins(entry: Any) -> list[str]:
