@@ -831,9 +831,9 @@ def test_check_warns_of_one_book_under_two_keys_by_its_isbn(make_workspace):
         0,
         [
             "evidence/books.yaml:8:9: warning: 'book10' has the ISBN 0-306-40615-2 of 'book13' "
-            "(evidence/books.yaml:4:9): if they are one book, cite one of them and remove the "
-            "other entry; if they are parts of one book, give each 'type: chapter' "
-            "[duplicate-isbn]",
+            "(evidence/books.yaml:4:9, written there as 978-0-306-40615-7): if they are one "
+            "book, cite one of them and remove the other entry; if they are parts of one book, "
+            "give each 'type: chapter' [duplicate-isbn]",
             "evidence/zotero.json:1:56: warning: 'zot' has the ISBN 9780306406157 of 'book13' "
             "(evidence/books.yaml:4:9): if they are one book, cite one of them and remove the "
             "other entry; if they are parts of one book, give each 'type: chapter' "

@@ -193,25 +193,28 @@ class EvidenceKeys:
         found += [
             Diagnostic(
                 "warning",
-                f"'{twin}' has the ISBN {isbn} of '{first}' ({where}): if they are one book, "
-                f"cite one of them and remove the other entry; if they are parts of one book, "
-                "give each 'type: chapter'",
+                f"'{twin}' has the ISBN {isbn} of '{first}' ({where}"
+                + (f", written there as {was}" if _digits(was) != _digits(isbn) else "")
+                + "): if they are one book, cite one of them and remove the other entry; if "
+                "they are parts of one book, give each 'type: chapter'",
                 "duplicate-isbn",
                 located,
             )
-            for first, where, twin, located, isbn in isbn_twins(self.workspace.evidence)
+            for first, where, was, twin, located, isbn in isbn_twins(self.workspace.evidence)
         ]
         note = self.suggestions.note()
         return [*found, note] if note is not None else found
 
 
-def isbn_twins(evidence: Mapping[str, Any]) -> list[tuple[str, Location, str, Location, str]]:
+def isbn_twins(
+    evidence: Mapping[str, Any],
+) -> list[tuple[str, Location, str, str, Location, str]]:
     """Entries holding an ISBN an earlier entry holds (in reading order), neither of them a
-    part of a book: (first key, where its ISBN is, twin key, where the twin's is, the twin's
-    ISBN as written). An ISBN-10 and the ISBN-13 it became are one; a number whose check digit
-    is wrong is no ISBN. Linear in the entries."""
-    seen: dict[str, tuple[str, Location]] = {}
-    twins = []
+    part of a book: (first key, where its ISBN is, that ISBN as written there, twin key, where
+    the twin's is, the twin's ISBN as written). An ISBN-10 and the ISBN-13 it became are one;
+    a number whose check digit is wrong is no ISBN. Linear in the entries."""
+    seen: dict[str, tuple[str, Location, str]] = {}
+    twins: list[tuple[str, Location, str, str, Location, str]] = []
     for key, item in evidence.items():
         fields = item.csl or item.raw
         if not isinstance(fields, Mapping) or str(fields.get("type", "")).lower() in _PARTS:
@@ -224,9 +227,9 @@ def isbn_twins(evidence: Mapping[str, Any]) -> list[tuple[str, Location, str, Lo
             isbn = _isbn13(written.removeprefix("ISBN").removeprefix("isbn").lstrip(":"))
             if isbn is None:
                 continue
-            first = seen.setdefault(isbn, (key, where))
+            first = seen.setdefault(isbn, (key, where, written))
             if first[0] != key:
-                twins.append((first[0], first[1], key, where, written))
+                twins.append((*first, key, where, written))
                 break
     return twins
 
@@ -251,9 +254,13 @@ def _where(item: Any, name: str) -> Location:
     return where
 
 
+def _digits(written: str) -> str:
+    return written.replace("-", "").upper()
+
+
 def _isbn13(written: str) -> str | None:
     """The ISBN-13 of an ISBN as written, or None when its check digit does not hold."""
-    digits = written.replace("-", "").upper()
+    digits = _digits(written)
     if len(digits) == 10 and digits[:9].isdigit() and (digits[9].isdigit() or digits[9] == "X"):
         total = sum((10 - n) * int(d) for n, d in enumerate(digits[:9]))
         if (total + (10 if digits[9] == "X" else int(digits[9]))) % 11:
