@@ -117,6 +117,22 @@ def test_a_consultation_without_an_address_takes_responses_at_an_author_or_the_c
     assert respond_line(pdf) == "lotte@saamo.be"  # the first author with an address
 
 
+def test_a_position_never_committed_in_a_repository_says_so(tmp_path: Path) -> None:
+    """Not "without version control" in a workspace that is in git: the text is not yet
+    committed, and a reader should know it is no version of record."""
+    root = copy_demo(tmp_path / "ws")
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "Our positions")
+    (root / "positions" / "nieuw.yaml").write_text(
+        "title: Een nieuw standpunt\nsections:\n  - title: Wat we zien\n    body: Tekst.\n",
+        encoding="utf-8",
+    )
+    build(root, "nieuw")
+    text = " ".join(pages(root / "build/nieuw.pdf"))
+    assert "nog niet vastgelegd" in text and "zonder versiebeheer" not in text
+
+
 def check(root: Path) -> tuple[int, str]:
     result = CliRunner().invoke(main, ["-C", str(root), "check"])
     return result.exit_code, result.output

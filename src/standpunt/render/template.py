@@ -235,6 +235,7 @@ def version_stamp(
     """How a page names the version ``stamp`` in ``lang``, whose labels are ``text``, of a
     position with ``status`` dated ``dated`` (the commit's date when it has none)."""
     label = stamp.label
+    unversioned = _unversioned(stamp, text)
     day = dated or (stamp.date if stamp.versioned else None)
     draft = status == "draft"
     public = [part for part in (label, format_date(day, lang) if day else None) if part]
@@ -242,7 +243,7 @@ def version_stamp(
     # "Version not versioned".
     unnamed = not public and draft and not stamp.versioned
     if not public and draft:
-        public = [str(stamp.commit) if stamp.versioned else text["not_versioned"]]
+        public = [str(stamp.commit) if stamp.versioned else unversioned]
     short = " — ".join(public)
     working_copy = stamp.versioned and stamp.modified and not draft
     if working_copy and short:  # never the adopted version's name alone on changed text
@@ -253,7 +254,7 @@ def version_stamp(
         if stamp.modified and draft:
             revision.append(text["modified"])
     else:
-        revision = [text["not_versioned"]] if draft else []
+        revision = [unversioned] if draft else []
     return Version(
         versioned=stamp.versioned,
         label=label,
@@ -269,12 +270,19 @@ def version_stamp(
     )
 
 
+def _unversioned(stamp: Stamp, text: dict[str, str]) -> str:
+    """What a page says of a version git does not know: the position lies outside git ("not
+    versioned"), or in a repository that never had it committed ("not yet committed")."""
+    return text["not_committed" if stamp.modified else "not_versioned"]
+
+
 def _meta_stamp(stamp: Stamp, lang: str, text: dict[str, str]) -> str:
     """The version for the metadata, commit included: "version 1.0 (a1b2c3d) · March 1, 2026"."""
     word = text["version"] if lang.lower().startswith("de") else text["version"].lower()
     label = stamp.label
     if not stamp.versioned:
-        short = f"{label} · {text['not_versioned']}" if label else text["not_versioned"]
+        unversioned = _unversioned(stamp, text)
+        short = f"{label} · {unversioned}" if label else unversioned
         return f"{word} {short}" if label else short
     parts = [f"{label} ({stamp.commit})" if label else str(stamp.commit)]
     if stamp.date:
