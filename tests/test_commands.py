@@ -212,3 +212,36 @@ def test_a_language_without_dates_is_refused_at_init_and_by_check(make_workspace
     build = invoke("-C", str(root), "build")
     assert build.exit_code == 1
     assert "bug" not in build.output.lower()
+
+
+def test_fields_and_values_written_in_dutch_are_named_once_in_english(make_workspace):
+    """A Dutch officer's first file: each word written in Dutch gets the English one, and a
+    field written under another name is one error, not also "'title' is required"."""
+    root = make_workspace(
+        {
+            "positions/care.yaml": (
+                "titel: Armoede\nsamenvatting: Kort.\nstatus: concept\n"
+                "sections:\n  - title: A\n    body: B\n"
+            )
+        }
+    )
+    result = invoke("-C", str(root), "check")
+    assert (result.exit_code, result.output.splitlines()) == (
+        1,
+        [
+            "evidence/refs.yaml:1:7: warning: evidence 'smith2021a' is not cited by any "
+            "position [uncited-evidence]",
+            "evidence/refs.yaml:10:7: warning: evidence 'smith2021b' is not cited by any "
+            "position [uncited-evidence]",
+            "evidence/refs.yaml:19:7: warning: evidence 'doe2019' is not cited by any position "
+            "[uncited-evidence]",
+            "positions/care.yaml:1:1: error: unknown field 'titel' (did you mean 'title'?) "
+            "[unknown-field]",
+            "positions/care.yaml:2:1: error: unknown field 'samenvatting' (did you mean "
+            "'summary'? fields and values are written in English) [unknown-field]",
+            "positions/care.yaml:3:9: error: 'status' cannot be 'concept' (did you mean 'draft'? "
+            "fields and values are written in English); allowed: 'draft', 'consultation', "
+            "'adopted' or 'withdrawn' [invalid-value]",
+            "3 error(s), 3 warning(s) in 1 position(s) and 3 evidence item(s)",
+        ],
+    )

@@ -350,7 +350,52 @@ def validate(model: type[M], raw: Any, where: Location) -> tuple[M | None, list[
     try:
         return model.model_validate(raw), []
     except ValidationError as exc:
-        return None, [_diagnostic(model, raw, error, where) for error in exc.errors()]
+        errors = exc.errors()
+    found = [(_user_path(raw, e["loc"]), _diagnostic(model, raw, e, where)) for e in errors]
+    # A field written under another name ('titel') is one mistake: its "unknown field ...
+    # did you mean 'title'?" says it, and "'title' is required but missing" is left out.
+    meant = {
+        (tuple(path[:-1]), hinted.group(1))
+        for path, d in found
+        if d.code == "unknown-field" and (hinted := _MEANT.search(d.message))
+    }
+    return None, [
+        d
+        for path, d in found
+        if not (d.code == "missing-field" and (tuple(path[:-1]), str(path[-1])) in meant)
+    ]
+
+
+#: The field a did-you-mean hint names.
+_MEANT = re.compile(r"\(did you mean '([^']+)'")
+#: Field names and values as a Dutch, French or German writer may first write them: the
+#: files' names are English, and a translation is no near spelling to guess from.
+TRANSLATED = {
+    "titel": "title", "titre": "title", "ondertitel": "subtitle", "sous-titre": "subtitle",
+    "untertitel": "subtitle", "samenvatting": "summary", "résumé": "summary",
+    "resume": "summary", "zusammenfassung": "summary", "secties": "sections",
+    "hoofdstukken": "sections", "abschnitte": "sections", "aanbevelingen": "recommendations",
+    "vragen": "recommendations", "recommandations": "recommendations",
+    "empfehlungen": "recommendations", "auteurs": "authors", "auteur": "authors",
+    "autoren": "authors", "datum": "date", "taal": "lang", "langue": "lang",
+    "sprache": "lang", "trefwoorden": "tags", "mots-clés": "tags", "schlagwörter": "tags",
+    "ondertekenaars": "signatories", "signataires": "signatories",
+    "unterzeichner": "signatories", "tekst": "body", "texte": "body", "text": "body",
+    "concept": "draft", "ontwerp": "draft", "brouillon": "draft", "entwurf": "draft",
+    "goedgekeurd": "adopted", "aangenomen": "adopted", "adopté": "adopted",
+    "angenommen": "adopted", "ingetrokken": "withdrawn", "retiré": "withdrawn",
+    "zurückgezogen": "withdrawn", "consultatie": "consultation", "raadpleging": "consultation",
+}  # fmt: skip
+
+
+def _hint(word: str, candidates: Sequence[str]) -> str:
+    """:func:`did_you_mean`, or the English name of a field or value written in Dutch, French
+    or German."""
+    hint = did_you_mean(word, candidates)
+    english = TRANSLATED.get(word.lower())
+    if not hint and english in candidates:
+        hint = f" (did you mean '{english}'? fields and values are written in English)"
+    return hint
 
 
 def _key_loc(raw: Any, path: Sequence[str | int], default: Location) -> Location:
@@ -443,7 +488,7 @@ def _diagnostic(model: type[BaseModel], raw: Any, error: Any, where: Location) -
     value = error.get("input")
     # A dataclass (the limits) reports an unknown field as an unexpected keyword argument.
     if kind in ("extra_forbidden", "unexpected_keyword_argument"):
-        hint = did_you_mean(str(path[-1]), _field_names(model, path))
+        hint = _hint(str(path[-1]), list(_field_names(model, path)))
         return Diagnostic(
             "error",
             f"unknown field '{path[-1]}'{hint}",
@@ -459,7 +504,7 @@ def _diagnostic(model: type[BaseModel], raw: Any, error: Any, where: Location) -
         )
     if kind == "literal_error":
         allowed = error.get("ctx", {}).get("expected", "")
-        hint = did_you_mean(str(value), _choices(_declared(model, path)))
+        hint = _hint(str(value), list(_choices(_declared(model, path))))
         return Diagnostic(
             "error", f"'{name}' cannot be '{value}'{hint}; allowed: {allowed}", "invalid-value", loc
         )
