@@ -38,8 +38,9 @@ from standpunt.workspace.paths import (
 )
 
 #: Raised when what a cached answer holds changes shape, or what check reads or judges changes
-#: (2: the ISBN twins and the deadline before the date).
-FORMAT = 2
+#: (2: the ISBN twins and the deadline before the date; 3: languages without dates, and names
+#: written in Dutch, French or German).
+FORMAT = 3
 #: What ``check`` reads, besides the evidence folders and files standpunt.yaml names.
 _READ = ("positions", "evidence", "signatures", "templates", "assets")
 _KIND = "check"
