@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import http.server
 import multiprocessing.process
-import os
 import textwrap
 import threading
 import urllib.request
@@ -24,7 +23,11 @@ def isolated_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "SOURCE_DATE_EPOCH"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
+    # an empty file of the test's own, never os.devnull: `git config --global` (as the guide
+    # shows it) replaces the file it writes, and as root that would replace /dev/null itself
+    home = tmp_path / "git-global-config"
+    home.touch()
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home))
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
     monkeypatch.setenv("GIT_AUTHOR_NAME", "Ann Author")
     monkeypatch.setenv("GIT_AUTHOR_EMAIL", "ann@example.org")
