@@ -309,6 +309,15 @@ def test_import_update_keeps_one_s_own_fields_works_and_comments(make_workspace,
         "title: Market reforms", "title: Market reforms in care"
     )
 
+    (root / "notes.yaml").write_text(mine, encoding="utf-8")  # outside evidence/
+    code, out, err = run(root, "evidence", "import", str(again), "--update", "--to", "notes.yaml")
+    assert (code, out, err) == (
+        2,
+        "",
+        "error: 'notes.yaml' is not in evidence/ (or a folder 'evidence:' lists in "
+        "standpunt.yaml), so Standpunt would not read it; choose a file there [usage]\n",
+    )
+    assert (root / "notes.yaml").read_text(encoding="utf-8") == mine
     code, out, err = run(
         root, "evidence", "import", str(again), "--update", "--to", str(root / "evidence/refs.yaml")
     )
@@ -811,7 +820,8 @@ def test_check_warns_of_one_book_under_two_keys_by_its_isbn(make_workspace):
         {
             "positions/care.yaml": POSITION.replace(
                 "Fund care publicly [@doe2019].",
-                "Fund care publicly [@doe2019; @book13; @book10; @ch1; @ch2; @odd1; @odd2; @zot].",
+                "Fund care publicly [@doe2019; @book13; @book10; @ch1; @ch2; @odd1; @odd2; "
+                "@sup1; @sup2; @zot].",
             ),
             "evidence/books.yaml": (
                 "- id: book13\n  type: book\n  title: B\n  ISBN: 978-0-306-40615-7\n"
@@ -820,6 +830,9 @@ def test_check_warns_of_one_book_under_two_keys_by_its_isbn(make_workspace):
                 "- id: ch2\n  type: chapter\n  title: C2\n  ISBN: 978-90-209-8765-3\n"
                 "- id: odd1\n  type: book\n  title: O1\n  ISBN: 978-0-306-40615-8\n"
                 "- id: odd2\n  type: book\n  title: O2\n  ISBN: 978-0-306-40615-8\n"
+                # digits of other scripts are no ISBN (and int() would refuse them)
+                "- id: sup1\n  type: book\n  title: S1\n  ISBN: '978030640615²'\n"
+                "- id: sup2\n  type: book\n  title: S2\n  ISBN: '978030640615²'\n"
             ),
             "evidence/zotero.json": json.dumps(
                 [{"id": "zot", "type": "report", "title": "Z", "ISBN": "9780306406157 123"}]
@@ -839,5 +852,5 @@ def test_check_warns_of_one_book_under_two_keys_by_its_isbn(make_workspace):
             "other entry; if they are parts of one book, give each 'type: chapter' "
             "[duplicate-isbn]",
         ],
-        ["0 error(s), 2 warning(s) in 1 position(s) and 10 evidence item(s)"],
+        ["0 error(s), 2 warning(s) in 1 position(s) and 12 evidence item(s)"],
     )

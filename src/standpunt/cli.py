@@ -24,7 +24,7 @@ import os
 import re
 import sys
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec
 
@@ -1245,10 +1245,10 @@ def import_evidence(ctx: click.Context, file: Path, target: Path | None, update:
     result = take_in(_root(ctx), file, target, update)
     _echo_diagnostics(result.problems)
     if result.updated:
-        changed = "; ".join(f"{key}: {', '.join(names)}" for key, names in result.changed.items())
+        changed = _some(f"{key}: {', '.join(names)}" for key, names in result.changed.items())
         echo(
             f"updated {result.file}: {len(result.added)} new"
-            + (f" ({', '.join(result.added)})" if result.added else "")
+            + (f" ({_some(result.added)})" if result.added else "")
             + f", {len(result.changed)} changed"
             + (f" ({changed})" if changed else "")
             + f", {result.count - len(result.added) - len(result.changed)} unchanged"
@@ -1266,6 +1266,13 @@ def import_evidence(ctx: click.Context, file: Path, target: Path | None, update:
             err=True,
         )
     return result
+
+
+def _some(items: Iterable[str], most: int = 10) -> str:
+    """The first ``most`` of ``items``, joined, and how many more there are."""
+    listed = list(items)
+    more = f"; and {len(listed) - most} more" if len(listed) > most else ""
+    return "; ".join(listed[:most]) + more
 
 
 @evidence.command(name="add")

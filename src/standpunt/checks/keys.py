@@ -261,6 +261,8 @@ def _digits(written: str) -> str:
 def _isbn13(written: str) -> str | None:
     """The ISBN-13 of an ISBN as written, or None when its check digit does not hold."""
     digits = _digits(written)
+    if not digits.isascii():  # "²" is a digit to str.isdigit, and no digit of an ISBN
+        return None
     if len(digits) == 10 and digits[:9].isdigit() and (digits[9].isdigit() or digits[9] == "X"):
         total = sum((10 - n) * int(d) for n, d in enumerate(digits[:9]))
         if (total + (10 if digits[9] == "X" else int(digits[9]))) % 11:

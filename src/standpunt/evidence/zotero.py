@@ -130,13 +130,7 @@ def _target(workspace: Workspace, target: Path) -> str:
     display = _shown(workspace, target)
     if not target.name.lower().endswith(YAML_SUFFIXES):
         raise UsageError(f"'{display}' should be a .yaml file (CSL-YAML)", code="usage")
-    folder = target.parent.resolve()
-    if not any(folder.is_relative_to(f.resolve()) for f in evidence_folders(workspace)):
-        raise UsageError(
-            f"'{display}' is not in evidence/ (or a folder 'evidence:' lists in standpunt.yaml), "
-            "so Standpunt would not read it; choose a file there",
-            code="usage",
-        )
+    _in_evidence(workspace, target, display)
     if target.exists() or target.is_symlink():
         raise StandpuntError(
             f"{display} exists already, and Standpunt does not overwrite it; to bring it up to "
@@ -149,6 +143,18 @@ def _target(workspace: Workspace, target: Path) -> str:
     return display
 
 
+def _in_evidence(workspace: Workspace, target: Path, display: str) -> None:
+    """Refuse a target outside the evidence folders: Standpunt would not read it, and import
+    writes nothing else."""
+    folder = target.parent.resolve()
+    if not any(folder.is_relative_to(f.resolve()) for f in evidence_folders(workspace)):
+        raise UsageError(
+            f"'{display}' is not in evidence/ (or a folder 'evidence:' lists in standpunt.yaml), "
+            "so Standpunt would not read it; choose a file there",
+            code="usage",
+        )
+
+
 def _update(
     workspace: Workspace, source: Path, shown: str, items: YamlList, target: Path
 ) -> Imported:
@@ -158,8 +164,13 @@ def _update(
     own stay. A new work is added with a new key; a work an import brought that the export no
     longer holds is kept (a position may cite it), and said. Every other line stays as it is."""
     display = _shown(workspace, target)
-    if not target.name.lower().endswith(YAML_SUFFIXES) or target.is_symlink():
+    if target.is_symlink():
+        raise UsageError(
+            f"'{display}' is a link; Standpunt updates only real files in evidence/", code="usage"
+        )
+    if not target.name.lower().endswith(YAML_SUFFIXES):
         raise UsageError(f"'{display}' should be a CSL-YAML file (.yaml) to update", code="usage")
+    _in_evidence(workspace, target, display)
     old = load_yaml(target, display, [workspace.root])
     listed = old.get("references") if isinstance(old, YamlMapping) else old
     if not isinstance(listed, YamlList):
