@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -64,3 +65,72 @@ def test_a_long_output_is_written_whole(
     assert done.returncode == 0, done.stderr
     assert [line for line in done.stdout.splitlines() if "Position 1199" in line] != []
     assert len(done.stdout) > 65536
+
+
+HANGING = (
+    '{% extends "builtin/position.html" %}\n'
+    '{% block cover %}{% set s = "x" * 200000 %}'
+    "{% for a in s %}{% for b in s %}{% endfor %}{% endfor %}{% endblock %}\n"
+)
+
+
+def _tree(root_pid: int) -> list[int]:
+    """``root_pid``'s descendants that are still running (not zombies), from /proc."""
+    children: dict[int, list[int]] = {}
+    states: dict[int, str] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry))
+            states[int(entry)] = fields[0]
+    found, stack = [], list(children.get(root_pid, []))
+    while stack:
+        pid = stack.pop()
+        if states.get(pid) != "Z":
+            found.append(pid)
+        stack.extend(children.get(pid, []))
+    return found
+
+
+def test_a_build_stopped_by_sigterm_stops_its_workers_and_removes_their_files(
+    make_workspace: Callable[..., Path], tmp_path: Path
+) -> None:
+    """A CI job cancelled, or `timeout`: the command stops its render workers (also the one a
+    worker forked) and removes their temporary folders, as Ctrl-C does."""
+    root = make_workspace(
+        {
+            "templates/hang/position.html": HANGING,
+            "positions/more.yaml": POSITION,
+        }
+    )
+    config = root / "standpunt.yaml"
+    config.write_text(config.read_text() + "template: hang\nlimits: {seconds: 120}\n")
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    build = subprocess.Popen(
+        [sys.executable, "-m", "standpunt", "-C", str(root), "build", "--jobs", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "TMPDIR": str(tmp)},
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while len(_tree(build.pid)) < 3 and time.monotonic() < deadline:  # two workers, pandoc
+        time.sleep(0.2)
+    time.sleep(2)  # both workers are rendering the hanging page
+    workers = _tree(build.pid)
+    build.terminate()
+    assert build.wait(timeout=30) == 143
+    later = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < later:
+        time.sleep(0.2)
+    alive = [p for p in workers if Path(f"/proc/{p}/stat").exists()]
+    alive = [
+        p for p in alive if Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    ]
+    assert alive == []
+    assert sorted(p.name for p in tmp.iterdir()) == []

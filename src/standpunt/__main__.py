@@ -3,10 +3,15 @@
 import atexit
 import contextlib
 import os
+import signal
 import sys
 import threading
 
 from standpunt.cli import main
+
+
+def _stopped(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def run() -> None:
@@ -17,6 +22,10 @@ def run() -> None:
     removed, logs flushed), the output is flushed, and the exit code is the command's. When
     another thread still runs, the process ends the normal way, which waits for it.
     """
+    for stop in (signal.SIGTERM, signal.SIGHUP):
+        # a killed command (a CI job cancelled, `timeout`, the terminal closed) ends as an
+        # interrupted one does: its render workers are stopped and its temporary files removed
+        signal.signal(stop, _stopped)
     try:
         main()
         code = 0

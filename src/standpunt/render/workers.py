@@ -9,6 +9,7 @@ on. ``--jobs N`` sets how many workers run at once; each job's output does not d
 from __future__ import annotations
 
 import contextlib
+import math
 import multiprocessing
 import os
 import signal
@@ -122,6 +123,9 @@ def _worker_main(
     (this worker's first, then one per sibling), which the pool removes when the worker ends.
     """
     inherited = _open_descriptors()  # what multiprocessing handed this process, and its pipes
+    # Ctrl-C reaches every process of the terminal's group: the command says "stopped", and a
+    # worker only ends, without a traceback of its own (a worker it forks inherits this).
+    signal.signal(signal.SIGINT, lambda *_: os._exit(130))
     _cap(limits)
     _use_scratch(scratch[:1])
     import logging
@@ -156,6 +160,7 @@ def _worker_main(
                         stream.flush()
                 os._exit(0)
             try:
+                _backstop(limits)
                 notices: list[str] = []
                 data = run_job(job, limits, notices)
                 conn.send(("ok", job.key, (data, notices)))
@@ -196,6 +201,24 @@ def _cap(limits: Limits) -> None:
         # its clock is the wall-clock limit per job, not the command's processor time it
         # inherited (limits.main_process_limits), which would stop a worker of many jobs
         resource.setrlimit(resource.RLIMIT_CPU, (resource.getrlimit(resource.RLIMIT_CPU)[1],) * 2)
+    except (ImportError, ValueError, OSError):  # pragma: no cover - platform without rlimits
+        pass
+
+
+def _backstop(limits: Limits) -> None:
+    """A processor-time limit for the job about to run: twice its wall-clock limit, and five
+    seconds more. The pool stops a job at its wall-clock limit, long before; this stops it
+    when the pool is gone (its command was killed), so that no worker renders on for ever
+    without a parent. An idle worker ends by itself then: its pipe closes."""
+    try:
+        import resource
+
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        soft = int(usage.ru_utime + usage.ru_stime) + 2 * math.ceil(limits.seconds) + 5
+        hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+        if hard != resource.RLIM_INFINITY:
+            soft = min(soft, hard)
+        resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
     except (ImportError, ValueError, OSError):  # pragma: no cover - platform without rlimits
         pass
 
