@@ -134,3 +134,35 @@ def test_a_build_stopped_by_sigterm_stops_its_workers_and_removes_their_files(
     ]
     assert alive == []
     assert sorted(p.name for p in tmp.iterdir()) == []
+
+
+def test_output_nobody_reads_does_not_stop_the_work(
+    make_workspace: Callable[..., Path], tmp_path: Path
+) -> None:
+    """`standpunt build | head -1`: the reader leaves, the build still makes every PDF and ends
+    as it would have; a full disk under the output is an error, said when the work is done."""
+    root = make_workspace({"positions/more.yaml": POSITION})
+    gone = subprocess.Popen(
+        [sys.executable, "-m", "standpunt", "-C", str(root), "build"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert gone.stdout is not None
+    gone.stdout.close()  # before the build prints anything
+    _, err = gone.communicate(timeout=120)
+    assert (gone.returncode, err) == (0, "2 built\n")
+    assert sorted(p.name for p in (root / "build").glob("*.pdf")) == ["care.pdf", "more.pdf"]
+
+    with open("/dev/full", "w") as full:
+        listed = subprocess.run(
+            [sys.executable, "-m", "standpunt", "-C", str(root), "evidence", "list"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    assert (listed.returncode, listed.stderr) == (
+        1,
+        "error: the output could not be written (No space left on device)\n",
+    )

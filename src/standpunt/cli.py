@@ -17,6 +17,7 @@ that write PDFs, so ``--help``, ``check`` and ``list`` stay instant.
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import json
 import logging
@@ -64,9 +65,30 @@ def echo(
 ) -> None:
     """The one way this module prints text: through :func:`printable`; with ``color`` given,
     ``message`` was made printable before its colour was added."""
-    click.echo(
-        printable(str(message)) if color is None else str(message), err=err, nl=nl, color=color
-    )
+    try:
+        click.echo(
+            printable(str(message)) if color is None else str(message), err=err, nl=nl, color=color
+        )
+    except OSError as exc:
+        _output_lost(exc, err)
+
+
+#: Why the command's output could not be written (a full disk), said once the work is done.
+_LOST: list[OSError] = []
+
+
+def _output_lost(exc: OSError, err: bool = False) -> None:
+    """The output cannot be written: its reader is gone (``standpunt build | head -1``) or its
+    disk is full. The work goes on (a build still writes every PDF); what it would still print
+    goes nowhere. A reader that left is its own choice; a full disk is an error, said on the
+    other stream when the work is done."""
+    stream = sys.stderr if err else sys.stdout
+    with contextlib.suppress(OSError, ValueError):
+        nowhere = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(nowhere, stream.fileno())
+        os.close(nowhere)
+    if not isinstance(exc, BrokenPipeError):
+        _LOST.append(exc)
 
 
 def exit_code(outcome: object) -> int:
@@ -98,9 +120,16 @@ def ends_with_exit_code(command: Callable[P, object]) -> Callable[P, None]:
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise  # click's own: click reports them and exits
         except (Exception, KeyboardInterrupt) as exc:
-            _tell(exc)
-            outcome = exc
+            if _writing_output(exc):
+                _output_lost(exc)  # type: ignore[arg-type]
+                outcome = None
+            else:
+                _tell(exc)
+                outcome = exc
         code = exit_code(outcome)
+        if _LOST and not code:
+            echo(f"error: the output could not be written ({_LOST[0].strerror})", err=True)
+            code = 1
         if code:
             sys.exit(code)
 
@@ -123,6 +152,18 @@ def _under_limits() -> Iterator[None]:
         limits, positions = Limits(), 0
     with main_process_limits(limits, positions, timed=context.info_name != "serve"):
         yield
+
+
+def _writing_output(exc: BaseException) -> bool:
+    """Whether ``exc`` is the failure to write the command's output (a table printed whole):
+    its reader gone, or its disk full; not a file of the workspace, which names its path."""
+    return (
+        isinstance(exc, OSError)
+        and exc.filename is None
+        and (
+            isinstance(exc, BrokenPipeError) or exc.errno in (errno.ENOSPC, errno.EIO, errno.EFBIG)
+        )
+    )
 
 
 def _tell(exc: BaseException) -> None:
