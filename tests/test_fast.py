@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import json
 import socket
 import subprocess
 import sys
@@ -322,8 +323,35 @@ def test_a_corrupt_build_state_is_ignored(tmp_path):
     ):
         path.write_text(corrupt, encoding="utf-8")
         assert BuildState.read(tmp_path) == BuildState(path), corrupt
+    # well formed, but not signed with this user's key: a state that came with a workspace
     path.write_text('{"outputs": {"care.pdf": "abc"}, "workspace": "def"}', encoding="utf-8")
-    assert BuildState.read(tmp_path) == BuildState(path, {"care.pdf": "abc"}, "def")
+    assert BuildState.read(tmp_path) == BuildState(path)
+    written = BuildState(path, {"care.pdf": "abc"}, "def", {"care.pdf": "0" * 64})
+    written.write()
+    assert BuildState.read(tmp_path) == written
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["made"]["care.pdf"] = "1" * 64  # its PDF's bytes claimed otherwise: the state is not
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert BuildState.read(tmp_path) == BuildState(path)
+
+
+def test_a_pdf_replaced_or_removed_after_a_build_is_made_again(make_workspace):
+    """The build folder says which PDFs it made; one replaced (a partner's workspace comes with
+    its own build/) or removed since is made again, not taken for current."""
+    root = make_workspace({"positions/second.yaml": SECOND})
+    assert build(root).exit_code == 0
+    made = (root / "build" / "care.pdf").read_bytes()
+    (root / "build" / "care.pdf").write_bytes(b"%PDF-1.4\n% not what the build wrote\n")
+    (root / "build" / "second.pdf").unlink()
+    again = build(root)
+    assert built_ids(again.output) == {"care", "second"}
+    assert (root / "build" / "care.pdf").read_bytes() == made
+    assert "nothing to build: every output is current" in build(root).output
+    state = root / "build" / ".standpunt-state.json"
+    forged = json.loads(state.read_text(encoding="utf-8"))
+    forged["mac"] = "0" * 64  # a state signed with another key
+    state.write_text(json.dumps(forged), encoding="utf-8")
+    assert built_ids(build(root).output) == {"care", "second"}
 
 
 LOADED_LIBRARIES = """\

@@ -17,7 +17,6 @@ that write PDFs, so ``--help``, ``check`` and ``list`` stay instant.
 from __future__ import annotations
 
 import contextlib
-import errno
 import functools
 import json
 import logging
@@ -73,6 +72,15 @@ def echo(
         _output_lost(exc, err)
 
 
+def _print(console: Any, table: Any, **options: Any) -> None:
+    """A table printed whole by rich, as :func:`echo` prints a line: its reader gone or its
+    disk full is said as :func:`_output_lost` says it."""
+    try:
+        console.print(table, **options)
+    except OSError as exc:
+        _output_lost(exc)
+
+
 #: Why the command's output could not be written (a full disk), said once the work is done.
 _LOST: list[OSError] = []
 
@@ -114,18 +122,15 @@ def ends_with_exit_code(command: Callable[P, object]) -> Callable[P, None]:
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
+        _LOST.clear()
         try:
             with _under_limits():
                 outcome = command(*args, **kwargs)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise  # click's own: click reports them and exits
         except (Exception, KeyboardInterrupt) as exc:
-            if _writing_output(exc):
-                _output_lost(exc)  # type: ignore[arg-type]
-                outcome = None
-            else:
-                _tell(exc)
-                outcome = exc
+            _tell(exc)
+            outcome = exc
         code = exit_code(outcome)
         if _LOST and not code:
             echo(f"error: the output could not be written ({_LOST[0].strerror})", err=True)
@@ -152,18 +157,6 @@ def _under_limits() -> Iterator[None]:
         limits, positions = Limits(), 0
     with main_process_limits(limits, positions, timed=context.info_name != "serve"):
         yield
-
-
-def _writing_output(exc: BaseException) -> bool:
-    """Whether ``exc`` is the failure to write the command's output (a table printed whole):
-    its reader gone, or its disk full; not a file of the workspace, which names its path."""
-    return (
-        isinstance(exc, OSError)
-        and exc.filename is None
-        and (
-            isinstance(exc, BrokenPipeError) or exc.errno in (errno.ENOSPC, errno.EIO, errno.EFBIG)
-        )
-    )
 
 
 def _tell(exc: BaseException) -> None:
@@ -744,9 +737,9 @@ def list_positions(ctx: click.Context, output_format: str) -> Result:
             )
     # A terminal gets a table that fits its width; piped output keeps whole lines, however long.
     if sys.stdout.isatty():
-        Console().print(table)
+        _print(Console(), table)
     else:
-        Console(width=100_000, no_color=True).print(table, crop=False)
+        _print(Console(width=100_000, no_color=True), table, crop=False)
     return result
 
 
@@ -1260,7 +1253,7 @@ def list_evidence(ctx: click.Context) -> Result:
         table.add_row(
             *_cells(entry.key, entry.type, entry.author, entry.year, title.strip(), entry.where)
         )
-    Console(width=None if sys.stdout.isatty() else 250).print(table)
+    _print(Console(width=None if sys.stdout.isatty() else 250), table)
     return result
 
 

@@ -52,7 +52,7 @@ def build_workspace(
     sketch = outline(root)
     digest = workspace_digest(root, options.key(), sketch.evidence_folders) if whole else None
     last = BuildState.read(root / BUILD_DIR)
-    if whole and digest == last.workspace:
+    if whole and digest == last.workspace and last.intact(root / BUILD_DIR):
         return BuildReport(nothing_to_build=True)
     _check_edition(root, options.edition)
     if not sketch.limits_valid:

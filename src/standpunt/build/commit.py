@@ -7,6 +7,7 @@ What became of each position is tallied as its outputs come in.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -85,7 +86,7 @@ def commit(
     """Put a finished output in place and record its inputs; a failed one is forgotten in the
     build state, so that the next build makes it again."""
     if result.error is not None:
-        state.outputs.pop(task.target.name, None)
+        state.forget(task.target.name)
         tally.failed(task, result.error)
         return
     assert result.data is not None
@@ -99,6 +100,7 @@ def commit(
         tally.failed(task, StandpuntError(message, code="write-failed"))
         return
     state.outputs[task.target.name] = task.input_hash
+    state.made[task.target.name] = hashlib.sha256(result.data).hexdigest()
     tally.noticed(task, result.notices)
     tally.written(task)
 
@@ -114,7 +116,7 @@ def remove_stale(workspace: Workspace, state: BuildState, folder: Path) -> list[
     for name in sorted(state.outputs):
         if name.split(".", 1)[0] in workspace.positions or not _OUTPUT_NAME.fullmatch(name):
             continue
-        del state.outputs[name]
+        state.forget(name)
         path = folder / name
         if path.is_file() and not path.is_symlink() and path.parent == folder:
             path.unlink()

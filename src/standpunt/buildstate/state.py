@@ -25,6 +25,7 @@ from standpunt import __version__
 from standpunt.choices import PdfVariant
 from standpunt.errors import StandpuntError
 from standpunt.versions.git import GitUnavailable, run_git
+from standpunt.workspace.cache import signature, signed
 from standpunt.workspace.files import write_atomic, write_problem
 from standpunt.workspace.outline import Outline as Outline
 from standpunt.workspace.outline import outline as outline
@@ -44,6 +45,8 @@ from standpunt.workspace.paths import (
 )
 
 STATE_FILE = ".standpunt-state.json"
+#: The kind of signature a build state carries (:func:`standpunt.workspace.cache.signature`).
+_SIGNED_AS = "build-state"
 #: The largest build state read back (a few hundred bytes per output); a larger file, a link out
 #: of the workspace or a special file (a FIFO, /dev/zero) is not read, and everything is made again.
 MAX_STATE_BYTES = 16 * 2**20
@@ -183,17 +186,25 @@ class BuildOptions:
 
 @dataclass
 class BuildState:
-    """What the last build made: each output's input hash, and the whole-workspace digest."""
+    """What the last build made: each output's input hash and the hash of the bytes it wrote,
+    and the whole-workspace digest.
+
+    The state is signed with this user's key (:mod:`standpunt.workspace.cache`), and an output
+    counts as made by the last build only while its bytes are the ones it wrote: a ``build/``
+    that came with a partner's workspace, or a PDF replaced or removed since, is made again.
+    """
 
     path: Path
     outputs: dict[str, str] = field(default_factory=dict)
     workspace: str | None = None
+    #: Each output's bytes as the last build wrote them (sha256), by name.
+    made: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def read(cls, build_dir: Path) -> BuildState:
-        """The state the last build left in ``build_dir``; a missing or corrupt file (one not
-        of the shape :meth:`write` gives) is ignored, never trusted: everything is then made
-        again."""
+        """The state the last build left in ``build_dir``; a missing, corrupt or foreign file
+        (one not of the shape :meth:`write` gives, or not signed with this user's key) is
+        ignored, never trusted: everything is then made again."""
         path = build_dir / STATE_FILE
         try:
             text = read_bounded(path, str(path), MAX_STATE_BYTES, [build_dir.parent])
@@ -202,23 +213,58 @@ class BuildState:
             return cls(path)
         if not isinstance(data, dict):
             return cls(path)
-        outputs = data.get("outputs", {})
-        workspace = data.get("workspace")
-        if not isinstance(outputs, dict) or not isinstance(workspace, str | None):
+        outputs, made = data.get("outputs", {}), data.get("made", {})
+        workspace, mac = data.get("workspace"), data.get("mac")
+        if not isinstance(outputs, dict) or not isinstance(made, dict):
             return cls(path)
-        if not all(isinstance(value, str) for value in outputs.values()):
+        if not isinstance(workspace, str | None) or not isinstance(mac, str):
             return cls(path)
-        return cls(path, dict(outputs), workspace)
+        if not all(isinstance(v, str) for v in (*outputs.values(), *made.values())):
+            return cls(path)
+        state = cls(path, dict(outputs), workspace, dict(made))
+        if not signed(state._body(), mac.encode("ascii", "replace"), _SIGNED_AS):
+            return cls(path)
+        return state
 
     def current(self, output: Path, input_hash: str) -> bool:
-        """Whether ``output`` exists and was made from exactly these inputs."""
-        return output.is_file() and self.outputs.get(output.name) == input_hash
+        """Whether ``output`` exists and was made from exactly these inputs, as written."""
+        name = output.name
+        return (
+            output.is_file()
+            and self.outputs.get(name) == input_hash
+            and self.made.get(name) == file_digest(output, [output.parent.parent])
+        )
+
+    def intact(self, build_dir: Path) -> bool:
+        """Whether every output the last build made is still there as it wrote it."""
+        return all(
+            self.made.get(name) == file_digest(build_dir / name, [build_dir.parent])
+            for name in self.outputs
+        )
+
+    def forget(self, name: str) -> None:
+        self.outputs.pop(name, None)
+        self.made.pop(name, None)
+
+    def _body(self) -> bytes:
+        """What the signature covers: everything the state says."""
+        return json.dumps(
+            {"outputs": self.outputs, "made": self.made, "workspace": self.workspace},
+            sort_keys=True,
+            separators=(",", ":"),
+        ).encode("utf-8")
 
     def write(self) -> None:
         """Record the state, atomically: a full disk leaves the previous state in place and
         is a :class:`StandpuntError` (the outputs written are whole; the next build makes
         again what it cannot tell is current)."""
-        data = {"outputs": dict(sorted(self.outputs.items())), "workspace": self.workspace}
+        mac = signature(self._body(), _SIGNED_AS)
+        data = {
+            "outputs": dict(sorted(self.outputs.items())),
+            "made": dict(sorted(self.made.items())),
+            "workspace": self.workspace,
+            "mac": mac.decode("ascii") if mac is not None else "",
+        }
         try:
             write_atomic(self.path, (json.dumps(data, indent=1) + "\n").encode("utf-8"))
         except OSError as exc:
