@@ -727,3 +727,27 @@ def test_a_bib_file_not_saved_as_utf8_is_named(tmp_path: Path) -> None:
         "not valid UTF-8 (it is probably 'é' saved in the older Windows/Latin-1 encoding); save "
         "the file as UTF-8 in your editor [bib-encoding]"
     ]
+
+
+def test_a_brace_after_two_backslashes_is_a_brace_as_pandoc_reads_it(tmp_path: Path) -> None:
+    r"""``\\{`` is a line break and a brace to pandoc, not an escaped brace: the entries'
+    bounds are found as pandoc finds them, so one entry never swallows the next unsaid."""
+    root = workspace(
+        tmp_path,
+        {
+            "evidence/t.bib": (
+                "@book{k1, title = {X\\\\{\\\\{}, author = {A, B}}\n"
+                "@book{k2, title = {Het OCMW Gent}, author = {C, D}, note = {\\\\}\\\\}}}\n"
+            )
+        },
+    )
+    assert check(root) == (
+        1,
+        "evidence/t.bib:1:19: error: this '{' is never closed, so the entry it is in is not "
+        "read; add the '}' that closes it (or remove this '{') [bib-syntax]\n"
+        "evidence/t.bib:2:64: error: pandoc cannot read this entry (unexpected '\\\\'), so it is "
+        "left out; check the commas between its fields and the braces or quotes around each "
+        "value [bib-syntax]\n"
+        "evidence/t.bib:2:67: warning: this text is outside any entry, so it is not read; if it "
+        "belongs to the entry above, a '}' too many closes that entry early [bib-stray-text]\n",
+    )

@@ -245,8 +245,8 @@ class _Scanner:
         previous, blame = pos, None
         for found in _SPECIAL.finditer(text, pos):
             char, index = found.group(), found.start()
-            if char in "{}" and text[index - 1] == "\\":
-                continue  # an escaped brace, as pandoc reads \{ and \}
+            if char in "{}" and _escaped(text, index):
+                continue  # an escaped brace, as pandoc reads \{ and \} (not \\{: a line break)
             if blame is None and depth >= 2 and self.field_line_between(previous, index):
                 blame = opened[1]
             previous = index
@@ -288,6 +288,15 @@ class _Scanner:
             name = text[letter.start() : run.end()].lower()
             if name not in entry.fields:
                 entry.fields[name] = letter.start()
+
+
+def _escaped(text: str, index: int) -> bool:
+    """Whether the character at ``index`` follows an odd run of backslashes. Each run is
+    counted by the one character after it only, so the scan stays linear."""
+    start = index
+    while start > 0 and text[start - 1] == "\\":
+        start -= 1
+    return (index - start) % 2 == 1
 
 
 def scan_bibtex(text: str, display: str) -> BibScan:
