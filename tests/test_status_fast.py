@@ -129,3 +129,21 @@ def test_an_entry_beside_a_cited_one_is_not_judged_and_cannot_stop_status(make_w
     assert command(root, "status", "care") == (0, before, True)
     assert "[missing-id]" in run(root, "check", code=1).output
     assert command(root, "status", "care") == (0, before, False)
+
+
+def test_status_of_a_position_whose_file_is_no_file_says_why_where(make_workspace) -> None:
+    """A FIFO or a link to outside as the position's file: the reason, at the file, as check
+    gives it; not "no position 'x' (did you mean 'x'?)"."""
+    import os
+
+    root = make_workspace()
+    os.mkfifo(root / "positions" / "fifo.yaml")
+    (root / "positions" / "link.yaml").symlink_to("/etc/hostname")
+    for pid in ("fifo", "link"):
+        result = CliRunner().invoke(main, ["-C", str(root), "status", pid])
+        assert (result.exit_code, result.output) == (
+            1,
+            f"positions/{pid}.yaml:1:1: error: this is a link to a file outside the workspace "
+            "(or not a regular file); Standpunt reads only files inside the workspace, so copy "
+            "the file in instead of linking to it [outside-workspace]\n",
+        )

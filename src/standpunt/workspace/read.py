@@ -562,6 +562,16 @@ def select(workspace: Workspace, ids: list[str] | None) -> list[str]:
     known = workspace.listed if workspace.partial is not None else workspace.positions
     for wanted in ids:
         if wanted not in workspace.positions:
+            # its file is there but could not be read (a link, a FIFO): say why, where
+            unread = [
+                d
+                for d in workspace.problems.items
+                if d.severity == "error"
+                and d.location is not None
+                and d.location.path.startswith(f"{POSITIONS_DIR}/{wanted}.")
+            ]
+            if unread:
+                raise StandpuntError(unread[0].message, unread[0].location, unread[0].code)
             raise UsageError(
                 f"no position '{wanted}' in positions/{did_you_mean(wanted, known)}",
                 code="unknown-position",
