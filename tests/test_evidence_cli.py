@@ -330,6 +330,25 @@ def test_import_update_keeps_one_s_own_fields_works_and_comments(make_workspace,
     )
 
 
+def test_check_warns_of_a_zotero_library_imported_twice(make_workspace, tmp_path):
+    """The same Zotero item under two keys (the export imported into two files): one work
+    would print as two."""
+    root = make_workspace()
+    source = tmp_path / "library.json"
+    source.write_text(json.dumps(ZOTERO[:1]), encoding="utf-8")
+    assert run(root, "evidence", "import", str(source))[0] == 0
+    again = root / "evidence" / "again.yaml"
+    assert run(root, "evidence", "import", str(source), "--to", str(again))[0] == 0
+    code, out, _ = run(root, "check")
+    assert code == 0
+    assert [line for line in out.splitlines() if "duplicate-zotero-item" in line] == [
+        "evidence/library.yaml:16:17: warning: 'claessens2018market' is the Zotero item of "
+        "'claessens2018marketa' (evidence/again.yaml:16:17, "
+        "http://zotero.org/users/123/items/ABCD1234): the library was imported twice; cite one "
+        "of them and remove the other entry [duplicate-zotero-item]"
+    ]
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

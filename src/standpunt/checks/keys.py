@@ -17,7 +17,7 @@ from typing import Any
 
 from standpunt.cite.locate import LocatedCitation
 from standpunt.errors import Diagnostic, Location, Suggestions, closest, did_you_mean
-from standpunt.evidence.zotero import import_command, is_zotero_uri
+from standpunt.evidence.zotero import ZOTERO_URI_FIELD, import_command, is_zotero_uri
 from standpunt.workspace.citekeys import readable_key
 from standpunt.workspace.dois import DOI_KEY_PREFIX, DoiIndex, doi_index, doi_key, normalise_doi
 from standpunt.workspace.read import Workspace
@@ -202,6 +202,16 @@ class EvidenceKeys:
             )
             for first, where, was, twin, located, isbn in isbn_twins(self.workspace.evidence)
         ]
+        found += [
+            Diagnostic(
+                "warning",
+                f"'{twin}' is the Zotero item of '{first}' ({where}, {address}): the library was "
+                "imported twice; cite one of them and remove the other entry",
+                "duplicate-zotero-item",
+                located,
+            )
+            for first, where, twin, located, address in zotero_twins(self.workspace.evidence)
+        ]
         note = self.suggestions.note()
         return [*found, note] if note is not None else found
 
@@ -274,3 +284,24 @@ def _isbn13(written: str) -> str | None:
             return None
         return digits
     return None
+
+
+def zotero_twins(evidence: Mapping[str, Any]) -> list[tuple[str, Location, str, Location, str]]:
+    """Entries that keep the Zotero item address an earlier entry keeps (``custom:
+    zotero-uri``, as import writes it): (first key, where, twin key, where, the address).
+    Linear in the entries."""
+    seen: dict[str, tuple[str, Location]] = {}
+    twins: list[tuple[str, Location, str, Location, str]] = []
+    for key, item in evidence.items():
+        custom = _field(item.raw, "custom") if isinstance(item.raw, Mapping) else None
+        address = _field(custom, ZOTERO_URI_FIELD) if isinstance(custom, Mapping) else None
+        if not isinstance(address, str) or not address.strip():
+            continue
+        assert isinstance(custom, Mapping)
+        names = [n for n in custom if isinstance(n, str) and n.lower() == ZOTERO_URI_FIELD]
+        at = getattr(custom, "value_loc", None)
+        where: Location = at(names[0]) if at is not None and names else item.location
+        first = seen.setdefault(address.strip(), (key, where))
+        if first[0] != key:
+            twins.append((*first, key, where, address.strip()))
+    return twins
