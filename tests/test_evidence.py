@@ -751,3 +751,25 @@ def test_a_brace_after_two_backslashes_is_a_brace_as_pandoc_reads_it(tmp_path: P
         "evidence/t.bib:2:67: warning: this text is outside any entry, so it is not read; if it "
         "belongs to the entry above, a '}' too many closes that entry early [bib-stray-text]\n",
     )
+
+
+def test_a_bib_file_not_readable_in_the_workspace_s_language_says_so(tmp_path: Path) -> None:
+    """An entry pandoc reads only without a langid put before its fields: the file's titles are
+    read as English, and check says so instead of lowering "OCMW Gent" unsaid."""
+    root = workspace(
+        tmp_path,
+        {
+            "standpunt.yaml": CONFIG.replace("lang: en", "lang: nl-BE"),
+            "evidence/t.bib": (
+                "@book{k2, title = {Het OCMW Gent}, author = {C, D}}\n"
+                "@book{title=x, author={Smith, Ann}, year={2020}}\n"
+            ),
+        },
+    )
+    code, out = check(root)
+    assert code == 0
+    assert [line for line in out.splitlines() if "bib-language" in line] == [
+        "evidence/t.bib:1:1: warning: pandoc could not read this file's entries in the "
+        "workspace's language (nl-BE), so the titles of those that name no language are read as "
+        "English and lose their capitals; give each entry its 'langid' [bib-language]"
+    ]

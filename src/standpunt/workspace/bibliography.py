@@ -186,7 +186,9 @@ def _read_bibtex(
             return [], problems
         result = _convert(clean, reader, cache, Location(display, 1, 1))
         if isinstance(result, list):
-            result = _in_the_workspace_language(result, scan, clean, broken, reader, cache, lang)
+            result = _in_the_workspace_language(
+                result, scan, clean, broken, reader, cache, lang, problems
+            )
             return _bib_entries(result, scan, broken, reader), problems
         line, col, detail = _pandoc_problem(result)
         entry = scan.entry_at(line, col)
@@ -246,6 +248,7 @@ def _in_the_workspace_language(
     reader: str,
     cache: _Cache,
     lang: str,
+    problems: list[Diagnostic] | None = None,
 ) -> list[Any]:
     """``items`` with the entries that name no language read as the workspace's ``lang``.
 
@@ -255,7 +258,7 @@ def _in_the_workspace_language(
     is converted again with ``langid = {lang}`` before each such entry's first field, and the
     ``language`` that langid gave is left out again (the entry names none; citeproc reads it as
     in the document's language). The first conversion placed every problem, so this one is
-    only asked for titles; should it fail, ``items`` stand.
+    only asked for titles; should it fail, ``items`` stand, and ``problems`` gets a warning.
     """
     if lang.split("-")[0].lower() == "en":
         return items
@@ -274,6 +277,17 @@ def _in_the_workspace_language(
         done = first
     again = _convert("".join([*pieces, clean[done:]]), reader, cache, Location(scan.display, 1, 1))
     if not isinstance(again, list) or len(again) != len(items):
+        if problems is not None:
+            problems.append(
+                Diagnostic(
+                    "warning",
+                    f"pandoc could not read this file's entries in the workspace's language "
+                    f"({lang}), so the titles of those that name no language are read as English "
+                    "and lose their capitals; give each entry its 'langid'",
+                    "bib-language",
+                    Location(scan.display, 1, 1),
+                )
+            )
         return items
     starts = {entry.start for entry in untold}
     told = {entry.key for entry in scan.entries if entry.start not in starts}
