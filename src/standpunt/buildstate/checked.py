@@ -39,7 +39,8 @@ from standpunt.workspace.paths import (
 
 #: Raised when what a cached answer holds changes shape, or what check reads or judges changes
 #: (2: the ISBN twins and the deadline before the date; 3: languages without dates, and names
-#: written in Dutch, French or German; 4: a Zotero item under two keys).
+#: written in Dutch, French or German; 4: a Zotero item under two keys, a .bib file not read
+#: in the workspace's language).
 FORMAT = 4
 #: What ``check`` reads, besides the evidence folders and files standpunt.yaml names.
 _READ = ("positions", "evidence", "signatures", "templates", "assets")
