@@ -348,6 +348,10 @@ def _libraries_from_the_loader_cache() -> Iterator[None]:
         ctypes.util.find_library = original
 
 
+#: How long stopped workers are given to end before they are killed.
+STOP_SECONDS = 5.0
+
+
 class Pool:
     """A few render workers; start it early so WeasyPrint's import overlaps other work."""
 
@@ -531,9 +535,16 @@ class Pool:
         return fresh
 
     def close(self) -> None:
+        """Stop every worker: each is told at once, and all get the same few seconds to end
+        before they are killed (a command stopped while many render waits that long, not that
+        long for each)."""
+        ordered = sorted(self._workers, key=lambda w: not isinstance(w.process, _Forked))
+        for worker in ordered:
+            worker.ask_to_stop()
+        deadline = time.monotonic() + STOP_SECONDS
         # the forked workers first, while the worker that forked them lives to reap them
-        for worker in sorted(self._workers, key=lambda w: not isinstance(w.process, _Forked)):
-            worker.stop()
+        for worker in ordered:
+            worker.stop(max(0.0, deadline - time.monotonic()))
         self._workers.clear()
 
 
@@ -584,10 +595,14 @@ class _Worker:
         self.conn.close()
         self._clear()
 
-    def stop(self) -> None:
+    def ask_to_stop(self) -> None:
         with contextlib.suppress(OSError):
             self.conn.send(None)
-        self.process.join(timeout=5)
+
+    def stop(self, seconds: float = STOP_SECONDS) -> None:
+        """End it: told to stop (:meth:`ask_to_stop`) and given ``seconds``, else killed."""
+        self.ask_to_stop()
+        self.process.join(timeout=seconds)
         if self.process.is_alive():
             self.kill()
         else:
