@@ -535,16 +535,17 @@ class Pool:
         return fresh
 
     def close(self) -> None:
-        """Stop every worker: each is told at once, and all get the same few seconds to end
-        before they are killed (a command stopped while many render waits that long, not that
-        long for each)."""
-        ordered = sorted(self._workers, key=lambda w: not isinstance(w.process, _Forked))
-        for worker in ordered:
-            worker.ask_to_stop()
-        deadline = time.monotonic() + STOP_SECONDS
+        """Stop every worker: the forked ones, then those that forked them, each group told at
+        once and given the same few seconds to end before it is killed (a command stopped while
+        many render waits that long, not that long for each)."""
+        forked = [w for w in self._workers if isinstance(w.process, _Forked)]
         # the forked workers first, while the worker that forked them lives to reap them
-        for worker in ordered:
-            worker.stop(max(0.0, deadline - time.monotonic()))
+        for group in (forked, [w for w in self._workers if w not in forked]):
+            for worker in group:
+                worker.ask_to_stop()
+            deadline = time.monotonic() + STOP_SECONDS
+            for worker in group:
+                worker.stop(max(0.0, deadline - time.monotonic()))
         self._workers.clear()
 
 
