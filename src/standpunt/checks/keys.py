@@ -232,7 +232,7 @@ def isbn_twins(
         value = _field(fields, "isbn")
         if not isinstance(value, str):
             continue
-        where = _where(item, "isbn")
+        where = _at(item.raw, "isbn", item.location)
         for written in _BETWEEN.split(value):
             isbn = _isbn13(written.removeprefix("ISBN").removeprefix("isbn").lstrip(":"))
             if isbn is None:
@@ -244,23 +244,23 @@ def isbn_twins(
     return twins
 
 
+def _named(fields: Mapping[str, Any], name: str) -> str | None:
+    """The name ``name`` is written under in ``fields``, in any case (CSL-JSON writes ``ISBN``,
+    hand-written YAML ``isbn``); None when it is not there."""
+    return next((n for n in fields if isinstance(n, str) and n.lower() == name), None)
+
+
 def _field(fields: Mapping[str, Any], name: str) -> Any:
-    """A field by its name in any case (CSL-JSON writes ``ISBN``, hand-written YAML ``isbn``)."""
-    for written, value in fields.items():
-        if isinstance(written, str) and written.lower() == name:
-            return value
-    return None
+    """A field by its name in any case."""
+    written = _named(fields, name)
+    return None if written is None else fields[written]
 
 
-def _where(item: Any, name: str) -> Location:
-    """Where the field ``name`` (in any case) of an evidence item is written."""
-    raw = item.raw
-    if isinstance(raw, Mapping) and hasattr(raw, "value_loc"):
-        for written in raw:
-            if isinstance(written, str) and written.lower() == name:
-                located: Location = raw.value_loc(written)
-                return located
-    where: Location = item.location
+def _at(fields: Any, name: str, default: Location) -> Location:
+    """Where the field ``name`` (in any case) of located ``fields`` is written, else ``default``."""
+    written = _named(fields, name) if isinstance(fields, Mapping) else None
+    at = getattr(fields, "value_loc", None)
+    where: Location = at(written) if at is not None and written is not None else default
     return where
 
 
@@ -297,10 +297,7 @@ def zotero_twins(evidence: Mapping[str, Any]) -> list[tuple[str, Location, str, 
         address = _field(custom, ZOTERO_URI_FIELD) if isinstance(custom, Mapping) else None
         if not isinstance(address, str) or not address.strip():
             continue
-        assert isinstance(custom, Mapping)
-        names = [n for n in custom if isinstance(n, str) and n.lower() == ZOTERO_URI_FIELD]
-        at = getattr(custom, "value_loc", None)
-        where: Location = at(names[0]) if at is not None and names else item.location
+        where = _at(custom, ZOTERO_URI_FIELD, item.location)
         first = seen.setdefault(address.strip(), (key, where))
         if first[0] != key:
             twins.append((*first, key, where, address.strip()))
