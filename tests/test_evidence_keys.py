@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from standpunt.errors import StandpuntError
 from standpunt.evidence.entries import clean_item, clean_text, summary
 from standpunt.evidence.writing import (
-    _as_read,
     append_entries,
+    as_read,
     entry_text,
     update_entries,
     write_new_file,
@@ -286,7 +286,7 @@ VALUES = st.recursive(
 def test_any_json_item_is_written_as_yaml_that_reads_back_as_cleaned(item, key):
     entry = {"id": clean_text(key) or "k", **clean_item(item).entry}
     text = "\n".join(entry_text(entry)) + "\n"
-    assert to_plain(parse_yaml(text, "x.yaml")) == [_as_read(entry)]
+    assert to_plain(parse_yaml(text, "x.yaml")) == [as_read(entry)]
     assert readable_key(item)  # a key whatever the item holds
 
 

@@ -106,12 +106,12 @@ def entry_text(entry: Mapping[str, Any], indent: int = 0) -> list[str]:
     return _item(dict(entry), indent)
 
 
-def _as_read(value: Any) -> Any:
+def as_read(value: Any) -> Any:
     """``value`` as Standpunt's YAML reader gives it back: every scalar as text."""
     if isinstance(value, Mapping):
-        return {str(k): _as_read(v) for k, v in value.items()}
+        return {str(k): as_read(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_as_read(v) for v in value]
+        return [as_read(v) for v in value]
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
@@ -350,7 +350,7 @@ def _verify(
     except StandpuntError:
         raw = None
     items = raw.get(key) if key and isinstance(raw, dict) else raw
-    expected = [*old, *(_as_read(entry) for entry in entries)]
+    expected = [*old, *(as_read(entry) for entry in entries)]
     if items == expected:
         return True
     if raise_error:

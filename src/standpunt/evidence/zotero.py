@@ -19,7 +19,7 @@ from typing import Any
 
 from standpunt.errors import ContentErrors, Diagnostic, Location, StandpuntError, UsageError
 from standpunt.evidence.entries import clean_item, clean_text
-from standpunt.evidence.writing import Written, update_entries, write_new_file
+from standpunt.evidence.writing import Written, as_read, update_entries, write_new_file
 from standpunt.workspace.citekeys import KeyMaker, ascii_lower, usable_key
 from standpunt.workspace.load import YamlList, YamlMapping, load_json, load_yaml, to_plain
 from standpunt.workspace.paths import EVIDENCE_DIR, YAML_SUFFIXES
@@ -83,8 +83,8 @@ def import_csl_json(
             where,
             "not-csl-json",
         )
+    default = workspace.root / EVIDENCE_DIR / f"{_file_name(source)}.yaml"
     if update and target is None:  # the file an earlier export of this library went into
-        default = workspace.root / EVIDENCE_DIR / f"{_file_name(source)}.yaml"
         found = [] if default.exists() else _imported_into(workspace, items)
         if len(found) > 1:
             raise UsageError(
@@ -92,8 +92,8 @@ def import_csl_json(
                 "with --to",
                 code="usage",
             )
-        target = workspace.root / found[0] if found else default
-    target = target or workspace.root / EVIDENCE_DIR / f"{_file_name(source)}.yaml"
+        target = workspace.root / found[0] if found else None
+    target = target or default
     if update and (target.exists() or target.is_symlink()):
         return _update(workspace, source, shown, items, target)
     display = _target(workspace, target)
@@ -180,8 +180,8 @@ def _update(
             Location(display, 1, 1),
             "cannot-update",
         )
-    imported = [n for n, entry in enumerate(listed) if len(_origins(entry)) > 1]
-    header = _text_start(target).find("by 'standpunt evidence import'") >= 0
+    imported = [n for n, entry in enumerate(listed) if _kept_ids(entry)]
+    header = "by 'standpunt evidence import'" in _text_start(target)
     if not imported and not header:
         raise StandpuntError(
             f"{display} was not written by 'standpunt evidence import' (no work in it keeps a "
@@ -254,7 +254,7 @@ def _imported_into(workspace: Workspace, items: YamlList) -> list[str]:
     }
     files = []
     for item in workspace.evidence.values():
-        if any(origin in ids for origin in _origins(item.raw)[:-1]):
+        if any(origin in ids for origin in _kept_ids(item.raw)):
             files.append(item.location.path)
     return sorted(set(files))
 
@@ -268,33 +268,26 @@ def _changes(before: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
             continue
         if name == "custom" and isinstance(before.get("custom"), dict) and isinstance(value, dict):
             value = {**before["custom"], **value}
-        if _as_text(before.get(name)) != _as_text(value):
+        if as_read(before.get(name)) != as_read(value):
             found[name] = value
     return found
 
 
-def _origins(entry: Any) -> list[str]:
-    """What a work in an imported file is known by: its Zotero address or other id it came
-    with, then its key."""
-    if not isinstance(entry, YamlMapping):
-        return []
-    custom = entry.get("custom")
-    found = [
+def _kept_ids(entry: Any) -> list[str]:
+    """The Zotero address or other id a work in an imported file came with (under
+    ``custom``): what import wrote it from."""
+    custom = entry.get("custom") if isinstance(entry, YamlMapping) else None
+    return [
         str(custom[name])
         for name in (ZOTERO_URI_FIELD, ORIGINAL_ID_FIELD)
         if isinstance(custom, YamlMapping) and isinstance(custom.get(name), str)
     ]
-    key = entry.get("id")
-    return [*found, *([str(key)] if isinstance(key, str) else [])]
 
 
-def _as_text(value: Any) -> Any:
-    """``value`` as the YAML reader gives it back: every scalar as text."""
-    if isinstance(value, dict):
-        return {str(k): _as_text(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_as_text(v) for v in value]
-    return None if value is None else str(value)
+def _origins(entry: Any) -> list[str]:
+    """What a work in an imported file is known by: the ids it came with, then its key."""
+    key = entry.get("id") if isinstance(entry, YamlMapping) else None
+    return [*_kept_ids(entry), *([str(key)] if isinstance(key, str) else [])]
 
 
 def _entries(
