@@ -150,7 +150,8 @@ def append_entries(path: Path, display: str, entries: list[dict[str, Any]]) -> W
         header = "References added by 'standpunt evidence add', as CSL-YAML."
         return write_new_file(path, display, header, entries)
     text = _text_of(path, display, "add to")
-    old, indent, path_to_list = _list_of(text, display)
+    listed, indent, path_to_list = _list_of(text, display)
+    old = [to_plain(item) for item in listed]
     newline = "\r\n" if "\r\n" in text else "\n"
     lead = text if not text or text.endswith(("\n", "\r")) else text + newline
     # A blank line between entries, unless the last value keeps its trailing blank lines (|+).
@@ -174,12 +175,10 @@ def update_entries(
     The lines of a field written anew that hold a '#' are kept above it as comments: a note
     written there is never lost. Returns where each added entry starts."""
     text = _text_of(path, display, "update")
-    old, indent, key = _list_of(text, display, "updated")
+    items, indent, key = _list_of(text, display, "updated")
+    old = [to_plain(item) for item in items]
     lines = _LINE_BREAK.split(text.removeprefix(_BOM))
     newline = "\r\n" if "\r\n" in text else "\n"
-    raw = parse_yaml(text.removeprefix(_BOM), display)
-    items = raw["references"] if key else raw
-    assert isinstance(items, YamlList)
     starts = [where.line - 1 for where in items.item_locs]
     pieces, done = [], 0
     for index in sorted(changed):
@@ -311,15 +310,16 @@ def _joined(
 
 def _list_of(
     text: str, display: str, action: str = "added at its end"
-) -> tuple[list[Any], int, str | None]:
-    """The entries a file holds (as read), the column of their dashes, and ``references``
-    if they are under that key; an error if entries cannot be ``action`` as text."""
+) -> tuple[YamlList, int, str | None]:
+    """The entries a file holds (located, as read), the column of their dashes, and
+    ``references`` if they are under that key; an error if entries cannot be ``action`` as
+    text."""
     raw = parse_yaml(text.removeprefix(_BOM), display)
     key = None
     if isinstance(raw, YamlMapping) and set(raw) == {"references"}:
         raw, key = raw["references"], "references"
     if raw is None and key is None:
-        return [], 0, None
+        return YamlList(Location(display, 1, 1)), 0, None
     problem = (
         f"{display} does not hold a list of references written one per '- id:' line, so "
         f"they cannot be {action}; choose another file with --to"
@@ -332,7 +332,7 @@ def _list_of(
     before = line[: first.col - 1].rstrip()
     if not before.endswith("-") or before[:-1].strip():
         raise StandpuntError(problem, first, code)
-    return [to_plain(item) for item in raw], len(before) - 1, key
+    return raw, len(before) - 1, key
 
 
 def _verify(
