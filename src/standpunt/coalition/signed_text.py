@@ -19,14 +19,12 @@ from standpunt.versions.history import commits_touching, read_many_at
 from standpunt.workspace.bibliography import BIBLIOGRAPHY_FORMATS, bibliography_entries
 from standpunt.workspace.csl import csl_json, evidence_problems
 from standpunt.workspace.load import YamlMapping, parse_json, parse_yaml, to_plain
-from standpunt.workspace.read import PositionFile, Workspace, select
+from standpunt.workspace.read import EVIDENCE_SUFFIXES, PositionFile, Workspace, select
 
 __all__ = ["signed_revision"]
 
 #: How many commits are searched for the text a partner signed.
 MAX_COMMITS = 500
-#: The evidence files whose committed versions are read, as the workspace reads them.
-_READ = (".yaml", ".yml", ".json", *BIBLIOGRAPHY_FORMATS)
 
 
 def signed_revision(workspace: Workspace, position_id: str, partner: str) -> str:
@@ -71,7 +69,7 @@ def signed_revision(workspace: Workspace, position_id: str, partner: str) -> str
 def _evidence_files(workspace: Workspace) -> list[Path]:
     """The evidence files the workspace read: CSL-YAML, CSL-JSON, .bib and .ris."""
     paths = {workspace.root / item.location.path for item in workspace.evidence.values()}
-    return sorted(p for p in paths if p.suffix.lower() in _READ)
+    return sorted(p for p in paths if p.suffix.lower() in EVIDENCE_SUFFIXES)
 
 
 def _fingerprint_at(

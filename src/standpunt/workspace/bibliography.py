@@ -248,7 +248,7 @@ def _in_the_workspace_language(
     reader: str,
     cache: _Cache,
     lang: str,
-    problems: list[Diagnostic] | None = None,
+    problems: list[Diagnostic],
 ) -> list[Any]:
     """``items`` with the entries that name no language read as the workspace's ``lang``.
 
@@ -277,17 +277,16 @@ def _in_the_workspace_language(
         done = first
     again = _convert("".join([*pieces, clean[done:]]), reader, cache, Location(scan.display, 1, 1))
     if not isinstance(again, list) or len(again) != len(items):
-        if problems is not None:
-            problems.append(
-                Diagnostic(
-                    "warning",
-                    f"pandoc could not read this file's entries in the workspace's language "
-                    f"({lang}), so the titles of those that name no language are read as English "
-                    "and lose their capitals; give each entry its 'langid'",
-                    "bib-language",
-                    Location(scan.display, 1, 1),
-                )
+        problems.append(
+            Diagnostic(
+                "warning",
+                f"pandoc could not read this file's entries in the workspace's language "
+                f"({lang}), so the titles of those that name no language are read as English "
+                "and lose their capitals; give each entry its 'langid'",
+                "bib-language",
+                Location(scan.display, 1, 1),
             )
+        )
         return items
     starts = {entry.start for entry in untold}
     told = {entry.key for entry in scan.entries if entry.start not in starts}
