@@ -386,3 +386,24 @@ def test_a_worker_loads_the_libraries_a_plain_import_of_weasyprint_loads():
     }
     assert "libpango-1.0.so" in loaded["plain"]
     assert loaded["worker"] == loaded["plain"]
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="Linux only: elsewhere the lookup is as it was"
+)
+def test_one_listing_of_the_loader_cache_finds_what_ctypes_finds_name_by_name():
+    # the names WeasyPrint tries, found and not found, and names a pattern could mistake
+    import ctypes.util
+
+    from standpunt.render.workers import _in_loader_cache, _loader_cache
+
+    listing = _loader_cache()
+    names = [
+        *("pango-1.0", "libpango-1.0-0", "pangoft2-1.0", "gobject-2.0", "libgobject-2.0-0"),
+        *("harfbuzz", "harfbuzz-subset", "fontconfig", "libfontconfig-1", "c", "m", "z"),
+        *("pango", "pango-1", "no-such-library", "c++", "gcc_s", "a.b"),
+    ]
+    expected = [ctypes.util._findSoname_ldconfig(name) for name in names]  # type: ignore[attr-defined]
+    assert [_in_loader_cache(listing, name) for name in names] == expected
+    assert expected[0] == "libpango-1.0.so.0"
+    assert expected[names.index("no-such-library")] is None

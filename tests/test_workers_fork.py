@@ -1,15 +1,21 @@
 """Render workers that make PDFs start as one process, which forks the others once warm.
 
 The first worker imports WeasyPrint and reads the hyphenation of the languages to come; each
-further worker is a fork of it. These tests run real workers: what a forked worker makes is
-what a worker of its own makes, byte for byte; one stopped at the time limit is replaced and
-the others go on; a worker whose forker died starts afresh; and no process outlives the pool.
+further worker is a fork of it. The first is itself a fork of the command where the command
+runs one thread (on Linux), else a fresh interpreter. These tests run real workers: what a
+forked worker makes is what a worker of its own makes, byte for byte; one stopped at the time
+limit is replaced and the others go on; a worker whose forker died starts afresh; and no
+process outlives the pool.
 """
 
 from __future__ import annotations
 
+import json
 import multiprocessing.process
 import os
+import pickle
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -129,6 +135,56 @@ def test_a_worker_whose_forker_never_forked_it_starts_afresh_with_its_job(
     assert data.startswith(b"%PDF-")
     assert not scratch.exists()  # the folder of the worker that never started, removed
     assert len(started) == 1
+
+
+FROM_THE_COMMAND = """\
+import json, os, pickle, sys
+from multiprocessing import resource_tracker
+from standpunt.limits import Limits
+from standpunt.render import workers
+
+jobs = pickle.loads(open(sys.argv[1], "rb").read())
+held = open(sys.argv[2], "w")  # a file the command has open while its workers start
+assert workers._may_fork(), "one thread"
+results = {}
+with workers.Pool(2, Limits(), langs=("en",)) as pool:
+    pool.start()
+    pool.run(jobs, lambda result: results.__setitem__(result.key, result))
+    first = pool._workers[0].process.pid
+    fds = os.listdir(f"/proc/{first}/fd")
+    opened = sorted(os.readlink(f"/proc/{first}/fd/{fd}") for fd in fds)
+    scratch = [worker.scratch for worker in pool._workers]
+print(json.dumps({
+    "tracker": resource_tracker._resource_tracker._fd,
+    "held": [path for path in opened if path == sys.argv[2]],
+    "pdfs": {key: result.data.hex() for key, result in results.items()},
+    "errors": [str(result.error) for result in results.values() if result.error],
+    "gone": [folder for folder in scratch if not os.path.exists(folder)] == scratch,
+}))
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="Linux: elsewhere workers are spawned")
+def test_a_command_of_one_thread_forks_its_first_worker_which_makes_the_same_bytes(
+    templates: TemplateSet, tmp_path: Path
+) -> None:
+    # No second interpreter and no resource tracker; the worker keeps none of the command's
+    # open files (a file it held would stay open, and locked, after the command ended).
+    words = ["alpha", "beta", "gamma"]
+    jobs = tmp_path / "jobs.pickle"
+    jobs.write_bytes(pickle.dumps([print_job(templates, word) for word in words]))
+    held = tmp_path / "held.txt"
+    run = subprocess.run(
+        [sys.executable, "-c", FROM_THE_COMMAND, str(jobs), str(held)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    seen = json.loads(run.stdout)
+    own = {word: workers.run_job(print_job(templates, word), Limits()) for word in words}
+    assert (seen["tracker"], seen["held"], seen["errors"], seen["gone"]) == (None, [], [], True)
+    assert seen["pdfs"] == {word: data.hex() for word, data in own.items()}
 
 
 def test_page_workers_start_each_on_its_own(templates: TemplateSet, started: list[object]) -> None:

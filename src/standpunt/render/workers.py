@@ -9,6 +9,7 @@ on. ``--jobs N`` sets how many workers run at once; each job's output does not d
 from __future__ import annotations
 
 import contextlib
+import gc
 import math
 import multiprocessing
 import os
@@ -114,6 +115,7 @@ def _worker_main(
     siblings: tuple[Connection, ...] = (),
     langs: tuple[str, ...] = (),
     scratch: tuple[str, ...] = (),
+    forked_from: frozenset[int] = frozenset(),
 ) -> None:
     """A worker's life: cap its memory, warm up, then render jobs until told to stop.
 
@@ -121,15 +123,28 @@ def _worker_main(
     it is warm: they inherit its limits, its import of WeasyPrint and its warm-up. Each keeps
     its temporary files (WeasyPrint's copies of a page's fonts) in its folder of ``scratch``
     (this worker's first, then one per sibling), which the pool removes when the worker ends.
+
+    A worker forked from the command itself first undoes what the command set up for itself,
+    so that it runs as a worker started afresh: it closes ``forked_from`` (what the command had
+    open before it made this worker's pipes), takes back the default end of a stopped or
+    hung-up process, and drops the command's log handlers (which print the command's messages
+    in the command's form, and WeasyPrint's errors, which a worker keeps to itself).
     """
+    import logging
+
+    if forked_from:
+        _close_inherited(forked_from, -1)
+        for stop in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(stop, signal.SIG_DFL)
+        for name in ("standpunt", "weasyprint"):
+            logging.getLogger(name).handlers.clear()
+        logging.getLogger("standpunt").setLevel(logging.NOTSET)
     inherited = _open_descriptors()  # what multiprocessing handed this process, and its pipes
     # Ctrl-C reaches every process of the terminal's group: the command says "stopped", and a
     # worker only ends, without a traceback of its own (a worker it forks inherits this).
     signal.signal(signal.SIGINT, lambda *_: os._exit(130))
     _cap(limits)
     _use_scratch(scratch[:1])
-    import logging
-
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     if pdf:
         # import WeasyPrint now, while the parent prepares jobs (a page-only worker never needs it)
@@ -293,14 +308,27 @@ def _use_scratch(folder: tuple[str, ...]) -> None:
 
 
 def _open_descriptors() -> set[int]:
-    """The file descriptors this process has open (none known without /proc)."""
+    """The file descriptors this process has open (none known without /proc).
+
+    The listing's own descriptor, closed once it is read, is not among them: its number is
+    the next one a pipe gets, and closing it as an inherited one would close that pipe.
+    """
     try:
-        return {int(name) for name in os.listdir("/proc/self/fd")}
+        listed = {int(name) for name in os.listdir("/proc/self/fd")}
     except OSError:  # pragma: no cover - no /proc
         return set()
+    return {fd for fd in listed if _is_open(fd)}
 
 
-def _close_inherited(inherited: set[int], keep: int) -> None:
+def _is_open(fd: int) -> bool:
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
+
+
+def _close_inherited(inherited: set[int] | frozenset[int], keep: int) -> None:
     """Close what the worker this process was forked from inherited from the parent (those of
     its pipes still open, its end of the parent's sentinel), except ``keep`` and the standard
     streams and the resource tracker's pipe."""
@@ -310,6 +338,17 @@ def _close_inherited(inherited: set[int], keep: int) -> None:
     for fd in inherited - {0, 1, 2, keep, tracker}:
         with contextlib.suppress(OSError):
             os.close(fd)
+
+
+def _may_fork() -> bool:
+    """Whether a worker may be a fork of this process: on Linux (where forked workers are held
+    by pidfd), with one thread (another could hold a lock the child would never see released)."""
+    return (
+        sys.platform.startswith("linux")
+        and hasattr(os, "pidfd_open")
+        and threading.active_count() == 1
+        and _threads() == 1
+    )
 
 
 def _threads() -> int:
@@ -323,7 +362,7 @@ def _threads() -> int:
 @contextlib.contextmanager
 def _libraries_from_the_loader_cache() -> Iterator[None]:
     """While WeasyPrint is imported, a library name is looked up in the dynamic loader's cache
-    only (``ldconfig -p``), not also by running the C compiler and the linker.
+    only, listed once (``ldconfig -p``), not also by running the C compiler and the linker.
 
     WeasyPrint tries several names for each library it loads (Pango, HarfBuzz, fontconfig),
     other platforms' first, each through ``ctypes.util.find_library``, which on Linux runs
@@ -332,20 +371,60 @@ def _libraries_from_the_loader_cache() -> Iterator[None]:
     found here, and WeasyPrint goes on to its next name, down to the library's own file name
     (``libpango-1.0.so.0``), which the dynamic loader finds itself: what the compiler finds is
     that same name (the library's soname), handed to the same loader. The test compares the
-    libraries a worker loads with those of a plain import.
+    libraries a worker loads with those of a plain import. ctypes lists the cache anew for
+    each of the twenty names (a fiftieth of a second); here it is listed once.
     """
     import ctypes.util
 
-    find = getattr(ctypes.util, "_findSoname_ldconfig", None)
-    if not sys.platform.startswith("linux") or find is None:
+    if not sys.platform.startswith("linux") or not hasattr(ctypes.util, "_findSoname_ldconfig"):
         yield
         return
+    listing = _loader_cache()
     original = ctypes.util.find_library
-    ctypes.util.find_library = find
+    ctypes.util.find_library = lambda name: _in_loader_cache(listing, name)
     try:
         yield
     finally:
         ctypes.util.find_library = original
+
+
+def _loader_cache() -> bytes:
+    """The dynamic loader's cache as ``ldconfig -p`` lists it (empty if it cannot be run)."""
+    import subprocess
+
+    try:
+        return subprocess.run(
+            ["/sbin/ldconfig", "-p"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env={"LC_ALL": "C", "LANG": "C"},
+            check=False,
+        ).stdout
+    except OSError:
+        return b""
+
+
+#: The loader cache's word for this machine's own libraries, as ctypes.util reads the cache.
+_ABI = {
+    "x86_64-64": "libc6,x86-64",
+    "ppc64-64": "libc6,64bit",
+    "sparc64-64": "libc6,64bit",
+    "s390x-64": "libc6,64bit",
+    "ia64-64": "libc6,IA-64",
+}
+
+
+def _in_loader_cache(listing: bytes, name: str) -> str | None:
+    """What ``ctypes.util._findSoname_ldconfig(name)`` finds, read from one ``listing``."""
+    import re
+    import struct
+
+    machine = os.uname().machine + ("-32" if struct.calcsize("l") == 4 else "-64")
+    abi = _ABI.get(machine, "libc6")
+    pattern = rf"\s+(lib{re.escape(name)}\.[^\s]+)\s+\({abi}"
+    found = re.search(os.fsencode(pattern), listing)
+    return os.fsdecode(found.group(1)) if found else None
 
 
 #: How long stopped workers are given to end before they are killed.
@@ -388,20 +467,39 @@ class Pool:
             self._workers.extend(self._spawn())
 
     def _spawn(self, forks: int = 0) -> list[_Worker]:
-        """A new worker, and ``forks`` more that it forks (their pipes and folders made here)."""
+        """A new worker, and ``forks`` more that it forks (their pipes and folders made here).
+
+        Where this process may fork (Linux, one thread), the worker is a fork of it: no second
+        interpreter to start, no resource tracker beside it, and the modules imported so far
+        not imported again (about a tenth of a second of a one-position build). Else it is a
+        fresh interpreter (``spawn``).
+        """
         import tempfile
 
-        parent, child = self._context.Pipe()
-        pipes = [self._context.Pipe() for _ in range(forks)]
+        forking = _may_fork()
+        context = multiprocessing.get_context("fork") if forking else self._context
+        held = frozenset(_open_descriptors() if forking else ())
+        parent, child = context.Pipe()
+        pipes = [context.Pipe() for _ in range(forks)]
         scratch = tuple(tempfile.mkdtemp(prefix="standpunt-render-") for _ in range(forks + 1))
         siblings = tuple(end for _, end in pipes)
-        process = self._context.Process(
+        process = context.Process(
             target=_worker_main,
-            args=(child, self.limits, self.pdf, siblings, self.langs, scratch),
+            args=(child, self.limits, self.pdf, siblings, self.langs, scratch, held),
             daemon=True,
             name="standpunt-render",
         )
-        process.start()
+        if forking:
+            for stream in (sys.stdout, sys.stderr):  # nothing buffered is written twice
+                with contextlib.suppress(Exception):
+                    stream.flush()
+            # the worker's collector leaves alone what it inherits, whose pages so stay shared
+            gc.freeze()
+        try:
+            process.start()
+        finally:
+            if forking:
+                gc.unfreeze()
         for end in (child, *siblings):
             end.close()
         ours = [_Worker(process, parent, scratch[0])]
