@@ -154,6 +154,21 @@ def test_output_nobody_reads_does_not_stop_the_work(
     assert (gone.returncode, err) == (0, "2 built\n")
     assert sorted(p.name for p in (root / "build").glob("*.pdf")) == ["care.pdf", "more.pdf"]
 
+    # a table (rich) whose reader left before it was printed: the same quiet end
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        unread = subprocess.run(
+            [sys.executable, "-m", "standpunt", "-C", str(root), "evidence", "list"],
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    finally:
+        os.close(writer)
+    assert (unread.returncode, unread.stderr) == (0, "")
+
     with open("/dev/full", "w") as full:
         listed = subprocess.run(
             [sys.executable, "-m", "standpunt", "-C", str(root), "evidence", "list"],

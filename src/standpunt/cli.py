@@ -17,6 +17,7 @@ that write PDFs, so ``--help``, ``check`` and ``list`` stay instant.
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import json
 import logging
@@ -74,11 +75,17 @@ def echo(
 
 def _print(console: Any, table: Any, **options: Any) -> None:
     """A table printed whole by rich, as :func:`echo` prints a line: its reader gone or its
-    disk full is said as :func:`_output_lost` says it."""
+    disk full is said as :func:`_output_lost` says it. (Rich's own answer to a reader that
+    left is to end the command with exit code 1, and without a word.)"""
+    console.on_broken_pipe = _reader_gone
     try:
         console.print(table, **options)
     except OSError as exc:
         _output_lost(exc)
+
+
+def _reader_gone() -> None:
+    raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
 
 
 #: Why the command's output could not be written (a full disk), said once the work is done.
