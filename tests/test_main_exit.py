@@ -10,6 +10,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from conftest import POSITION
 
 
@@ -134,6 +136,53 @@ def test_a_build_stopped_by_sigterm_stops_its_workers_and_removes_their_files(
     ]
     assert alive == []
     assert sorted(p.name for p in tmp.iterdir()) == []
+
+
+@pytest.mark.parametrize("when", ["starting", "rendering"])
+def test_workers_of_a_killed_build_remove_their_folders_and_end_quietly(
+    make_workspace: Callable[..., Path], tmp_path: Path, when: str
+) -> None:
+    """A build killed outright (SIGKILL: the system out of memory, `kill -9`) cannot stop its
+    workers: each ends by itself when it finds nobody at the other end of its pipe (while it
+    starts, waits for a job, or hands one back), removes its folder of temporary files
+    (WeasyPrint's copies of the fonts), and prints nothing."""
+    more = {f"positions/more{n}.yaml": POSITION for n in range(6)}
+    root = make_workspace(more)
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    build = subprocess.Popen(
+        [sys.executable, "-m", "standpunt", "-C", str(root), "build", "--jobs", "2"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "TMPDIR": str(tmp)},
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while len(_tree(build.pid)) < 3 and time.monotonic() < deadline:  # two workers, pandoc
+        time.sleep(0.01)
+    workers = _tree(build.pid)
+    folders = sorted(p.name for p in tmp.glob("standpunt-render-*"))
+    while when == "rendering" and not any((root / "build").glob("*.pdf")):
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    build.kill()
+    assert build.wait(timeout=30) == -9
+    later = time.monotonic() + 60
+    while any(_running(pid) for pid in workers) and time.monotonic() < later:
+        time.sleep(0.2)
+    assert [pid for pid in workers if _running(pid)] == []
+    assert len(folders) == 2
+    assert sorted(p.name for p in tmp.glob("standpunt-render-*")) == []
+    assert build.stderr is not None and build.stderr.read() == ""
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
 
 
 def test_output_nobody_reads_does_not_stop_the_work(

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 from standpunt.choices import Medium
 from standpunt.errors import StandpuntError
@@ -126,7 +126,7 @@ def _worker_main(
 
     A worker forked from the command itself first undoes what the command set up for itself,
     so that it runs as a worker started afresh: it closes ``forked_from`` (what the command had
-    open before it made this worker's pipes), takes back the default end of a stopped or
+    open, and the command's ends of the workers' pipes), takes back the default end of a stopped or
     hung-up process, and drops the command's log handlers (which print the command's messages
     in the command's form, and WeasyPrint's errors, which a worker keeps to itself).
     """
@@ -164,7 +164,7 @@ def _worker_main(
         while True:
             try:
                 job = conn.recv()
-            except (EOFError, KeyboardInterrupt):
+            except KeyboardInterrupt:
                 return
             if job is None:
                 # Nothing is left to flush or clean up, so skip the interpreter's teardown of
@@ -181,6 +181,8 @@ def _worker_main(
                 conn.send(("ok", job.key, (data, notices)))
             except Exception as exc:
                 conn.send(_failure(job, limits, exc))
+    except (EOFError, OSError):  # the pipe: what the job raised was answered above
+        _orphaned()
     finally:
         if conn is not own:
             # A forked worker ends here, never in the exit of the worker it was forked from
@@ -305,6 +307,21 @@ def _use_scratch(folder: tuple[str, ...]) -> None:
         import tempfile
 
         tempfile.tempdir = folder[0]
+        _SCRATCH[:] = folder[:1]
+
+
+#: This worker's folder of temporary files, once it has one.
+_SCRATCH: list[str] = []
+
+
+def _orphaned() -> NoReturn:
+    """The command ended without stopping this worker (it was killed): nobody reads what the
+    worker says or removes its folder, so the worker removes its folder and ends, quietly."""
+    import shutil
+
+    for folder in _SCRATCH:
+        shutil.rmtree(folder, ignore_errors=True)
+    os._exit(0)
 
 
 def _open_descriptors() -> set[int]:
@@ -478,11 +495,15 @@ class Pool:
 
         forking = _may_fork()
         context = multiprocessing.get_context("fork") if forking else self._context
-        held = frozenset(_open_descriptors() if forking else ())
+        before = _open_descriptors() if forking else set()
         parent, child = context.Pipe()
         pipes = [context.Pipe() for _ in range(forks)]
         scratch = tuple(tempfile.mkdtemp(prefix="standpunt-render-") for _ in range(forks + 1))
         siblings = tuple(end for _, end in pipes)
+        # what a forked worker must not keep: the command's own descriptors, and this end of
+        # each pipe, whose last copy closing tells a worker that the command is gone
+        ends = {end.fileno() for end, _ in ((parent, child), *pipes)}
+        held = frozenset(before | ends) if forking else frozenset()
         process = context.Process(
             target=_worker_main,
             args=(child, self.limits, self.pdf, siblings, self.langs, scratch, held),
