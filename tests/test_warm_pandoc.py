@@ -153,6 +153,34 @@ def test_the_preview_builds_nothing_before_a_page_is_asked_for(make_workspace) -
         assert list(preview.open) == ["second"]
 
 
+@pytest.mark.parametrize("name", ["apa", "chicago-notes-bibliography"])
+def test_an_english_style_is_made_ready_with_one_probe_fewer_and_the_same(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 'en' has no locale file of its own: citeproc reads en-US's, so the probe in 'en' and the
+    # one in 'en-US' (which every style is made ready with) are one probe
+    from standpunt.cite import styles
+
+    chosen = resolve_style(name, Path("."))
+    asked: list[str] = []
+    real = WarmCiter.probe
+
+    def counted(self: WarmCiter, markdown: str, format: str, csl: str, lang: str) -> str:
+        asked.append(lang)
+        return real(self, markdown, format, csl, lang)
+
+    monkeypatch.setattr(WarmCiter, "probe", counted)
+    made = {}
+    for same in (styles.SAME_LOCALE, {}):
+        monkeypatch.setattr(styles, "SAME_LOCALE", same)
+        monkeypatch.setattr(styles, "_prepared", {})
+        monkeypatch.setattr(styles, "_probes", {})
+        with WarmCiter(Limits()) as warm:
+            made[bool(same)] = styles.prepare_style(chosen.path, chosen.name, "en", warm=warm)
+    assert asked == ["en-US", "en-US", "en", "en-US", "en"]
+    assert made[True] == made[False]
+
+
 @pytest.mark.parametrize("lang", ["en-US", "nl-BE", "de-DE"])
 def test_a_style_made_ready_by_the_warm_pandoc_is_the_same(lang: str, monkeypatch) -> None:
     from standpunt.cite import styles
