@@ -196,3 +196,21 @@ def test_a_style_made_ready_by_the_warm_pandoc_is_the_same(lang: str, monkeypatc
         assert warm.starts == 1
     assert warmed == once
     assert warmed.locators and b"page-range-delimiter" in warmed.csl
+
+
+def test_a_pandoc_launched_early_is_greeted_by_its_first_request() -> None:
+    # the build launches its warm pandoc and, while pandoc starts, reads its style: the
+    # greeting waits for the first request, which gets the answer a started pandoc gives
+    from standpunt.cite.styles import _PROBE_INPUT, _bare_probe
+
+    with WarmCiter(Limits()) as started:
+        started._lua().start()
+        expected = started.probe(_PROBE_INPUT, "markdown", _bare_probe(), "en-US")
+    with WarmCiter(Limits()) as warm:
+        lua = warm._lua()
+        lua.launch()
+        lua.launch()  # running already: not started again
+        assert (lua.starts, lua._greeted) == (1, False)
+        assert warm.probe(_PROBE_INPUT, "markdown", _bare_probe(), "en-US") == expected
+        assert (lua.starts, lua._greeted) == (1, True)
+    assert expected.strip() != ""

@@ -289,6 +289,7 @@ class LuaProcess:
         self.starts = 0
         self._process: subprocess.Popen[bytes] | None = None
         self._messages: _Messages | None = None
+        self._greeted = False
         self._lock = threading.Lock()
 
     def start(self) -> None:
@@ -296,13 +297,34 @@ class LuaProcess:
         with self._lock:
             self._started()
 
+    def launch(self) -> None:
+        """Start the process, if it is not running, without waiting for it to be ready: it is
+        greeted with the first request, so that the caller's own work overlaps its start."""
+        with self._lock:
+            if not self._running():
+                self._launch()
+
+    def _running(self) -> bool:
+        return (
+            self._process is not None
+            and self._messages is not None
+            and self._process.poll() is None
+        )
+
+    def _launch(self) -> None:
+        self._stop()
+        self._process = _start(self.command, self.limits)
+        self._messages = _Messages(self._process.stderr)
+        self.starts += 1
+        self._greeted = False
+
     def _started(self) -> tuple[subprocess.Popen[bytes], _Messages]:
-        if self._process is None or self._messages is None or self._process.poll() is not None:
-            self._stop()
-            self._process = _start(self.command, self.limits)
-            self._messages = _Messages(self._process.stderr)
-            self.starts += 1
+        if not self._running():
+            self._launch()
+        if not self._greeted:
+            self._greeted = True  # the greeting is itself a request, which finds it started
             self._ask(self.hello)
+        assert self._process is not None and self._messages is not None
         return self._process, self._messages
 
     def ask(self, request: dict[str, Any]) -> dict[str, Any]:

@@ -59,8 +59,10 @@ class WarmCiter:
     def _start_quietly(self, then: Callable[[WarmCiter], object] | None) -> None:
         # the first request starts it again, and reports what fails
         with contextlib.suppress(StandpuntError):
-            self._lua().start()
-            if then is not None:
+            if then is None:
+                self._lua().start()
+            else:  # what ``then`` does before its first request overlaps pandoc's start
+                self._lua().launch()
                 then(self)
 
     def _lua(self) -> LuaProcess:
