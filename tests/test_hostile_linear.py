@@ -33,6 +33,7 @@ import pytest
 from click.testing import CliRunner
 
 import standpunt
+from conftest import POSITION
 from standpunt.cli import main
 
 HERE = Path(__file__).resolve().parent
@@ -537,3 +538,26 @@ def test_hostile_linear_memory_cap_holds_an_allocation() -> None:
         timeout=120,
     )
     assert (done.returncode, done.stdout) == (0, "memory-limit\n"), done.stderr
+
+
+def test_hostile_linear_the_smallest_memory_limit_still_builds(
+    make_workspace: Callable[..., Path], isolated_git: None
+) -> None:
+    # memory_mb: 256, the least allowed, stopped a build of a dozen committed positions with
+    # "can't start new thread": each thread's malloc arena reserved 64 MB of the capped
+    # address space (the version stamps of committed positions are read on threads)
+    more = {f"positions/p{n}.yaml": POSITION for n in range(11)}
+    root = make_workspace(more)
+    config = root / "standpunt.yaml"
+    config.write_text(config.read_text() + "limits: {memory_mb: 256}\n", encoding="utf-8")
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "Positions"]):
+        subprocess.run(["git", *command], cwd=root, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "standpunt", "-C", str(root), "build", "--jobs", "2"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(SRC)},
+        check=False,
+        timeout=300,
+    )
+    assert (done.returncode, done.stderr.splitlines()[-1:]) == (0, ["12 built"]), done.stderr

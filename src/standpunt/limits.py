@@ -136,6 +136,8 @@ def main_process_limits(limits: Limits, positions: int, timed: bool = True) -> I
     grow = (limits.memory_mb + MAIN_EXTRA_MB) * 1024 * 1024
     budget = limits.seconds * (positions + 1)
     held = _address_space()  # unknown (no /proc): the cap would be a guess, so none is set
+    if held:
+        _few_malloc_arenas()
     saved = _set_soft(resource.RLIMIT_AS, held + grow) if held else None
     saved_cpu, handler = None, None
     if timed and threading.current_thread() is threading.main_thread():
@@ -167,6 +169,27 @@ def main_process_limits(limits: Limits, positions: int, timed: bool = True) -> I
             signal.signal(signal.SIGXCPU, handler)
         if saved is not None:
             resource.setrlimit(resource.RLIMIT_AS, saved)
+
+
+#: glibc's mallopt() setting for the most malloc arenas a process makes.
+_M_ARENA_MAX = -8
+
+
+def _few_malloc_arenas() -> None:
+    """At most two malloc arenas for this process (glibc; elsewhere nothing changes).
+
+    glibc gives each new thread an arena of its own, up to eight per core, each reserving
+    64 MB of address space that it does not use. Under the address-space cap a build's few
+    threads (pandoc's, the citations', the version stamps') so used up a cap of 256 MB
+    without using the memory: "can't start new thread". Threads that wait for pandoc or hold
+    Python's lock gain nothing from arenas of their own.
+    """
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).mallopt(_M_ARENA_MAX, 2)
+    except (ImportError, OSError, AttributeError):  # pragma: no cover - not glibc
+        pass
 
 
 def _set_soft(which: int, soft: int) -> tuple[int, int] | None:
