@@ -214,3 +214,24 @@ def test_a_pandoc_launched_early_is_greeted_by_its_first_request() -> None:
         assert warm.probe(_PROBE_INPUT, "markdown", _bare_probe(), "en-US") == expected
         assert (lua.starts, lua._greeted) == (1, True)
     assert expected.strip() != ""
+
+
+def test_closing_does_not_wait_for_ever_for_a_start_that_cannot_go_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A Ctrl-C or SIGTERM that lands in an import can leave Python's import lock held; the
+    # thread that starts pandoc, importing the style machinery, then waits for it for ever.
+    # The build stopping must not wait with it (it hung there, in a futex wait).
+    import threading
+
+    monkeypatch.setattr(warm_module, "START_WAIT_SECONDS", 0.5)
+    never = threading.Event()
+    citer = WarmCiter(Limits())
+    citer.start(then=lambda _: never.wait())
+    closing = threading.Thread(target=citer.close, daemon=True)
+    closing.start()
+    closing.join(timeout=60)  # only so that a hang fails the test instead of stopping it
+    stuck = citer._starting is not None and citer._starting.is_alive()
+    never.set()
+    assert (closing.is_alive(), stuck) == (False, True)
+    assert citer._process is None and not citer._folder.exists()

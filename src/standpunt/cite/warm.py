@@ -34,6 +34,8 @@ WRITER = Path(__file__).with_name("shape.lua")
 LOCATORS = Path(__file__).with_name("locators.lua")
 #: The loop that serves requests.
 SERVER = Path(__file__).with_name("warm.lua")
+#: How long closing waits for the thread that starts pandoc to finish its first request.
+START_WAIT_SECONDS = 5.0
 
 
 class WarmCiter:
@@ -148,7 +150,9 @@ class WarmCiter:
         with self._lock:
             self._closed = True  # what the start still meant to ask stops at its next request
         if self._starting is not None:
-            self._starting.join()
+            # not for ever: a stop (Ctrl-C, SIGTERM) that came during an import can leave
+            # Python's import lock held, and the start waits for it to import its own
+            self._starting.join(timeout=START_WAIT_SECONDS)
         with self._lock:
             process, self._process = self._process, None
         if process is not None:
