@@ -3,6 +3,7 @@ the command's exit code, all its output, and every temporary file removed."""
 
 from __future__ import annotations
 
+import multiprocessing.process
 import os
 import subprocess
 import sys
@@ -11,8 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from conftest import POSITION
+from standpunt.cli import main
 
 
 def standpunt(root: Path, tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -230,3 +233,93 @@ def test_output_nobody_reads_does_not_stop_the_work(
         1,
         "error: the output could not be written (No space left on device)\n",
     )
+
+
+def test_a_closed_output_is_no_bug(make_workspace: Callable[..., Path]) -> None:
+    """`standpunt build >&-` (a service, a cron job without output): the work is done, and
+    what would have been printed goes nowhere; no bug report for a missing terminal."""
+    root = make_workspace()
+    ran = {
+        command: subprocess.run(
+            ["sh", "-c", f'exec "$0" -m standpunt -C "$1" {command} >&-', sys.executable, root],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+        for command in ("build", "status", "evidence list")
+    }
+    assert {command: (done.returncode, done.stderr) for command, done in ran.items()} == {
+        "build": (0, "1 built\n"),
+        "status": (0, ""),
+        "evidence list": (0, ""),
+    }
+    assert (root / "build" / "care.pdf").is_file()
+
+
+def test_a_build_stopped_while_it_starts_stops_what_it_started(
+    make_workspace: Callable[..., Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    started: list[multiprocessing.process.BaseProcess],
+) -> None:
+    """Ctrl-C or SIGTERM after the render workers started and before the build's pandoc did:
+    the workers are stopped and their folders removed, as for a stop at any later moment."""
+    import tempfile
+
+    from standpunt.build import build as build_module
+
+    def stopped(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    root = make_workspace({"positions/more.yaml": POSITION})
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
+    monkeypatch.setattr(build_module, "_cite_early", stopped)
+    result = CliRunner().invoke(main, ["-C", str(root), "build", "--force", "--jobs", "2"])
+    assert (result.exit_code, result.output) == (130, "stopped\n")
+    assert len(started) == 1
+    assert [process for process in started if process.is_alive()] == []
+    assert sorted(p.name for p in tmp.iterdir()) == []
+
+
+def test_no_resource_is_left_to_the_collector(make_workspace: Callable[..., Path]) -> None:
+    """With every warning an error (PYTHONWARNINGS=error, as a careful CI runs Python), a build
+    says only what it built: pandoc's message stream was left open for the collector."""
+    root = make_workspace()
+    done = subprocess.run(
+        [sys.executable, "-m", "standpunt", "-C", str(root), "build"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONWARNINGS": "error"},
+        check=False,
+        timeout=120,
+    )
+    assert (done.returncode, done.stderr) == (0, "1 built\n")
+
+
+def test_a_ctrl_c_while_the_command_line_is_imported_is_a_stop() -> None:
+    """Ctrl-C while `python -m standpunt` still imports its command line: "stopped" and 130,
+    as later, not Python's traceback of its import machinery; a command started with Ctrl-C
+    ignored (a shell's background job) still ignores it, and a later Ctrl-C is Python's."""
+    after = {
+        how: subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import signal, sys\n"
+                f"signal.signal(signal.SIGINT, signal.{how})\n"
+                "import standpunt.__main__\n"
+                f"print(signal.getsignal(signal.SIGINT) is signal.{how})",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
+        for how in ("default_int_handler", "SIG_IGN")
+    }
+    assert after == {"default_int_handler": "True\n", "SIG_IGN": "True\n"}
+    stop = "import signal, standpunt.__main__ as m\nm._stopped_while_starting(signal.SIGINT, None)"
+    done = subprocess.run([sys.executable, "-c", stop], capture_output=True, text=True, check=False)
+    assert (done.returncode, done.stdout, done.stderr) == (130, "", "stopped\n")

@@ -14,6 +14,7 @@ import json
 import multiprocessing.process
 import os
 import pickle
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -145,6 +146,9 @@ from standpunt.render import workers
 
 jobs = pickle.loads(open(sys.argv[1], "rb").read())
 held = open(sys.argv[2], "w")  # a file the command has open while its workers start
+import signal  # the command's own ends of a stop and of its processor time
+signal.signal(signal.SIGTERM, lambda *_: None)
+signal.signal(signal.SIGXCPU, lambda *_: None)
 assert workers._may_fork(), "one thread"
 results = {}
 with workers.Pool(2, Limits(), langs=("en",)) as pool:
@@ -154,7 +158,11 @@ with workers.Pool(2, Limits(), langs=("en",)) as pool:
     fds = os.listdir(f"/proc/{first}/fd")
     opened = sorted(os.readlink(f"/proc/{first}/fd/{fd}") for fd in fds)
     scratch = [worker.scratch for worker in pool._workers]
+    status = open(f"/proc/{first}/status").read().split("SigCgt:")[1].split()[0]
+    # the named signals (glibc handles two unnamed ones of its own in every threaded program)
+    caught = [n for n in sorted(signal.Signals) if int(status, 16) >> (n - 1) & 1]
 print(json.dumps({
+    "caught": caught,
     "tracker": resource_tracker._resource_tracker._fd,
     "held": [path for path in opened if path == sys.argv[2]],
     "pdfs": {key: result.data.hex() for key, result in results.items()},
@@ -184,6 +192,8 @@ def test_a_command_of_one_thread_forks_its_first_worker_which_makes_the_same_byt
     seen = json.loads(run.stdout)
     own = {word: workers.run_job(print_job(templates, word), Limits()) for word in words}
     assert (seen["tracker"], seen["held"], seen["errors"], seen["gone"]) == (None, [], [], True)
+    # the worker handles Ctrl-C its own way, and no other signal the command handled
+    assert seen["caught"] == [int(signal.SIGINT)]
     assert seen["pdfs"] == {word: data.hex() for word, data in own.items()}
 
 

@@ -7,7 +7,21 @@ import signal
 import sys
 import threading
 
-from standpunt.cli import main
+
+def _stopped_while_starting(signum: int, _frame: object) -> None:
+    os.write(2, b"stopped\n")
+    os._exit(128 + signum)
+
+
+# A Ctrl-C while the command line is still being imported ends the command as a Ctrl-C at
+# any later moment does: "stopped", exit code 130, no traceback of Python's import machinery
+# (a command started with Ctrl-C ignored, as a shell starts one in the background, ignores it).
+_interrupt = signal.getsignal(signal.SIGINT)
+if _interrupt is signal.default_int_handler:
+    signal.signal(signal.SIGINT, _stopped_while_starting)
+from standpunt.cli import main  # noqa: E402
+
+signal.signal(signal.SIGINT, _interrupt)
 
 
 def _stopped(signum: int, _frame: object) -> None:

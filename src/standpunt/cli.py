@@ -229,7 +229,12 @@ def _colour() -> bool:
         return True
     if os.environ.get("NO_COLOR") or os.environ.get("CI") or os.environ.get("TERM") == "dumb":
         return False
-    return sys.stdout.isatty()
+    return on_terminal(sys.stdout)
+
+
+def on_terminal(stream: Any) -> bool:
+    """Whether ``stream`` is a terminal; not when it is closed (``standpunt build >&-``)."""
+    return stream is not None and stream.isatty()
 
 
 def _quiet() -> bool:
@@ -570,7 +575,7 @@ class _Reporter:
         self.root = root
         self.silent = silent
         self.quiet = _quiet()
-        self.interactive = sys.stderr.isatty() and not os.environ.get("CI") and not silent
+        self.interactive = on_terminal(sys.stderr) and not os.environ.get("CI") and not silent
         self.progress: Any = None
         self.task: Any = None
 
@@ -743,7 +748,7 @@ def list_positions(ctx: click.Context, output_format: str) -> Result:
                 *_cells(row.id, row.title, row.status, row.date, ", ".join(row.signatories))
             )
     # A terminal gets a table that fits its width; piped output keeps whole lines, however long.
-    if sys.stdout.isatty():
+    if on_terminal(sys.stdout):
         _print(Console(), table)
     else:
         _print(Console(width=100_000, no_color=True), table, crop=False)
@@ -821,7 +826,7 @@ def diff(
         rev_a,
         rev_b,
         output_format,
-        color=sys.stdout.isatty(),
+        color=on_terminal(sys.stdout),
         signed_by=signed_by,
     )
     if isinstance(result, RedlineShown):
@@ -1260,7 +1265,7 @@ def list_evidence(ctx: click.Context) -> Result:
         table.add_row(
             *_cells(entry.key, entry.type, entry.author, entry.year, title.strip(), entry.where)
         )
-    _print(Console(width=None if sys.stdout.isatty() else 250), table)
+    _print(Console(width=None if on_terminal(sys.stdout) else 250), table)
     return result
 
 

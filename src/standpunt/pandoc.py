@@ -126,12 +126,13 @@ class _Messages:
         self._thread.start()
 
     def _drain(self, stream: Any) -> None:
-        for chunk in iter(lambda: stream.read1(4096), b""):
-            with self._lock:
-                self._chunks.append(chunk)
-                self._size += len(chunk)
-                while self._size - len(self._chunks[0]) >= MAX_MESSAGE:
-                    self._size -= len(self._chunks.popleft())
+        with stream:  # closed once pandoc has ended (nothing else reads it)
+            for chunk in iter(lambda: stream.read1(4096), b""):
+                with self._lock:
+                    self._chunks.append(chunk)
+                    self._size += len(chunk)
+                    while self._size - len(self._chunks[0]) >= MAX_MESSAGE:
+                        self._size -= len(self._chunks.popleft())
 
     def clear(self) -> None:
         with self._lock:

@@ -13,7 +13,7 @@ This module imports nothing heavy at its top, so that the ``build`` command can 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -57,15 +57,14 @@ def build_workspace(
     _check_edition(root, options.edition)
     if not sketch.limits_valid:
         _check_limits(root)
-    early = _start_early(sketch, last, ids, options)
-    citer = _cite_early(root, sketch)
-    try:
+    # each stopped (its processes ended, its folders removed) however the build ends, also
+    # when it is stopped while the other is still being started
+    with ExitStack() as started:
+        early = started.enter_context(_start_early(sketch, last, ids, options))
+        citer = started.enter_context(_cite_early(root, sketch))
         workers = partial(_adopting, early, options)
         citers = partial(_lending, citer)
         return _open_and_run(root, ids, options, progress, workers, digest, citers)
-    finally:
-        early.close()
-        citer.close()
 
 
 def _check_edition(root: Path, edition: str | None) -> None:
@@ -110,7 +109,11 @@ def _start_early(
     # the workspace's language, whose hyphenation the workers read while they wait
     langs = (sketch.lang or "en",)
     early = workers.Pool(size, sketch.limits, "pdf" in options.formats, langs)
-    early.start()
+    try:
+        early.start()
+    except BaseException:  # stopped while starting: what did start is stopped
+        early.close()
+        raise
     return early
 
 

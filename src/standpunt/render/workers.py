@@ -126,16 +126,18 @@ def _worker_main(
 
     A worker forked from the command itself first undoes what the command set up for itself,
     so that it runs as a worker started afresh: it closes ``forked_from`` (what the command had
-    open, and the command's ends of the workers' pipes), takes back the default end of a stopped or
-    hung-up process, and drops the command's log handlers (which print the command's messages
-    in the command's form, and WeasyPrint's errors, which a worker keeps to itself).
+    open, and the command's ends of the workers' pipes), gives every signal the command handles
+    (stopped, hung up, out of processor time) its default end again, and drops the command's
+    log handlers (which print the command's messages in the command's form, and WeasyPrint's
+    errors, which a worker keeps to itself).
     """
     import logging
 
     if forked_from:
         _close_inherited(forked_from, -1)
-        for stop in (signal.SIGTERM, signal.SIGHUP):
-            signal.signal(stop, signal.SIG_DFL)
+        for number in signal.valid_signals():
+            if callable(signal.getsignal(number)):
+                signal.signal(number, signal.SIG_DFL)
         for name in ("standpunt", "weasyprint"):
             logging.getLogger(name).handlers.clear()
         logging.getLogger("standpunt").setLevel(logging.NOTSET)
@@ -491,6 +493,7 @@ class Pool:
         not imported again (about a tenth of a second of a one-position build). Else it is a
         fresh interpreter (``spawn``).
         """
+        import shutil
         import tempfile
 
         forking = _may_fork()
@@ -518,6 +521,10 @@ class Pool:
             gc.freeze()
         try:
             process.start()
+        except BaseException:  # stopped while starting it: its folders are nobody's
+            for folder in scratch:
+                shutil.rmtree(folder, ignore_errors=True)
+            raise
         finally:
             if forking:
                 gc.unfreeze()
