@@ -123,24 +123,13 @@ def _worker_main(
     it is warm: they inherit its limits, its import of WeasyPrint and its warm-up. Each keeps
     its temporary files (WeasyPrint's copies of a page's fonts) in its folder of ``scratch``
     (this worker's first, then one per sibling), which the pool removes when the worker ends.
-
-    A worker forked from the command itself first undoes what the command set up for itself,
-    so that it runs as a worker started afresh: it closes ``forked_from`` (what the command had
-    open, and the command's ends of the workers' pipes), gives every signal the command handles
-    (stopped, hung up, out of processor time) its default end again, and drops the command's
-    log handlers (which print the command's messages in the command's form, and WeasyPrint's
-    errors, which a worker keeps to itself).
+    A worker forked from the command itself (``forked_from``) first runs as one started afresh
+    (:func:`_as_if_spawned`).
     """
     import logging
 
     if forked_from:
-        _close_inherited(forked_from, -1)
-        for number in signal.valid_signals():
-            if callable(signal.getsignal(number)):
-                signal.signal(number, signal.SIG_DFL)
-        for name in ("standpunt", "weasyprint"):
-            logging.getLogger(name).handlers.clear()
-        logging.getLogger("standpunt").setLevel(logging.NOTSET)
+        _as_if_spawned(forked_from)
     inherited = _open_descriptors()  # what multiprocessing handed this process, and its pipes
     # Ctrl-C reaches every process of the terminal's group: the command says "stopped", and a
     # worker only ends, without a traceback of its own (a worker it forks inherits this).
@@ -190,6 +179,23 @@ def _worker_main(
             # A forked worker ends here, never in the exit of the worker it was forked from
             # (whose exit handlers it holds a copy of).
             os._exit(0)
+
+
+def _as_if_spawned(forked_from: frozenset[int]) -> None:
+    """Undo in a worker forked from the command what the command set up for itself: close
+    ``forked_from`` (what the command had open, and the command's ends of the workers'
+    pipes), give every signal the command handles (stopped, hung up, out of processor time)
+    its default end again, and drop the command's log handlers (which print the command's
+    messages in the command's form, and WeasyPrint's errors, which a worker keeps to itself)."""
+    import logging
+
+    _close_inherited(forked_from, -1)
+    for number in signal.valid_signals():
+        if callable(signal.getsignal(number)):
+            signal.signal(number, signal.SIG_DFL)
+    for name in ("standpunt", "weasyprint"):
+        logging.getLogger(name).handlers.clear()
+    logging.getLogger("standpunt").setLevel(logging.NOTSET)
 
 
 def _failure(job: Job, limits: Limits, exc: Exception) -> tuple[str, str, Any]:
