@@ -235,3 +235,23 @@ def test_closing_does_not_wait_for_ever_for_a_start_that_cannot_go_on(
     never.set()
     assert (closing.is_alive(), stuck) == (False, True)
     assert citer._process is None and not citer._folder.exists()
+
+
+def test_a_pandoc_that_ended_took_its_folder_and_the_next_gets_one_again() -> None:
+    # pandoc removes the folder of the files written for it when its input ends (so that a
+    # killed build leaves none); a pandoc stopped at a limit and started again gets them anew
+    import shutil
+
+    from standpunt.cite.styles import _PROBE_INPUT, _bare_probe
+
+    with WarmCiter(Limits()) as warm:
+        first = warm.probe(_PROBE_INPUT, "markdown", _bare_probe(), "en-US")
+        process = warm._lua()._process
+        assert process is not None and process.stdin is not None
+        process.stdin.close()  # its input ends: it removes the folder, and ends
+        assert process.wait(timeout=60) == 0
+        assert not warm._folder.exists()
+        again = warm.probe(_PROBE_INPUT, "markdown", _bare_probe(), "en-US")
+        assert (again, warm.starts) == (first, 2)
+        shutil.rmtree(warm._folder)  # as the ending pandoc left it: without the folder
+        assert warm.probe(_PROBE_INPUT, "markdown", _bare_probe(), "en-US") == first

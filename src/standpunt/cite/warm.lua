@@ -26,7 +26,9 @@ request `{"probe": <Markdown>, "format": <format>, "csl": <path>, "lang": <tag>}
 
 writes for that Markdown (the probes of `standpunt.cite.styles`, whose Markdown is theirs).
 The files it reads are the ones a request names, written by Standpunt; nothing a text says
-reaches the metadata (the reader drops a text's own).
+reaches the metadata (the reader drops a text's own). The first request may also name the
+folder Standpunt writes those files in (`"folder": path`): when its input ends (Standpunt is
+done, or was killed and could not clean up), the files in it and the folder are removed.
 ]]
 
 local function source(path)
@@ -83,6 +85,16 @@ local function probe(request, reader_options, writer_options)
   return pandoc.write(document, 'plain', writer_options)
 end
 
+--- The files Standpunt wrote for this process, and their folder (its only contents).
+local function remove_folder(folder)
+  if type(folder) ~= 'string' or folder == '' then return end
+  local listed, names = pcall(pandoc.system.list_directory, folder)
+  if listed then
+    for _, name in ipairs(names) do os.remove(pandoc.path.join { folder, name }) end
+  end
+  os.remove(folder)
+end
+
 function Reader(_, reader_options)
   io.stdout:setvbuf 'full'
   local first = receive()
@@ -110,5 +122,6 @@ function Reader(_, reader_options)
       send { error = tostring(result) }
     end
   end
+  remove_folder(first.folder)
   return pandoc.Pandoc {}
 end

@@ -72,7 +72,13 @@ class WarmCiter:
             if self._closed:  # a request still under way on another thread starts none
                 raise StandpuntError("pandoc was stopped: the build is over", code="pandoc-failed")
             if self._process is None:
-                hello = {"reader": str(READER), "writer": str(WRITER), "filter": str(LOCATORS)}
+                hello = {
+                    "reader": str(READER),
+                    "writer": str(WRITER),
+                    "filter": str(LOCATORS),
+                    # removed by pandoc when its input ends, also when this process is killed
+                    "folder": str(self._folder),
+                }
                 self._process = LuaProcess(SERVER, hello, self.limits)
             return self._process
 
@@ -139,7 +145,9 @@ class WarmCiter:
         name = hashlib.sha256(csl).hexdigest()
         with self._lock:
             path = self._styles.get(name)
-            if path is None:
+            # a pandoc that ended (stopped at a limit) took the folder with it
+            if path is None or not path.is_file():
+                self._folder.mkdir(mode=0o700, exist_ok=True)
                 path = self._folder / f"{name}.csl"
                 path.write_bytes(csl)
                 self._styles[name] = path
