@@ -158,11 +158,14 @@ with workers.Pool(2, Limits(), langs=("en",)) as pool:
     fds = os.listdir(f"/proc/{first}/fd")
     opened = sorted(os.readlink(f"/proc/{first}/fd/{fd}") for fd in fds)
     scratch = [worker.scratch for worker in pool._workers]
-    status = open(f"/proc/{first}/status").read().split("SigCgt:")[1].split()[0]
-    # the named signals (glibc handles two unnamed ones of its own in every threaded program)
-    caught = [n for n in sorted(signal.Signals) if int(status, 16) >> (n - 1) & 1]
+    status = open(f"/proc/{first}/status").read()
+    def named(field):  # the named signals (glibc handles two unnamed ones of its own)
+        mask = int(status.split(field + ":")[1].split()[0], 16)
+        return [n for n in sorted(signal.Signals) if mask >> (n - 1) & 1]
 print(json.dumps({
-    "caught": caught,
+    "caught": named("SigCgt"),
+    "blocked": named("SigBlk"),
+    "blocked here": sorted(signal.pthread_sigmask(signal.SIG_BLOCK, [])),
     "tracker": resource_tracker._resource_tracker._fd,
     "held": [path for path in opened if path == sys.argv[2]],
     "pdfs": {key: result.data.hex() for key, result in results.items()},
@@ -192,8 +195,10 @@ def test_a_command_of_one_thread_forks_its_first_worker_which_makes_the_same_byt
     seen = json.loads(run.stdout)
     own = {word: workers.run_job(print_job(templates, word), Limits()) for word in words}
     assert (seen["tracker"], seen["held"], seen["errors"], seen["gone"]) == (None, [], [], True)
-    # the worker handles Ctrl-C its own way, and no other signal the command handled
+    # the worker handles Ctrl-C its own way, and no other signal the command handled; the
+    # stops held back while it was forked reach both again
     assert seen["caught"] == [int(signal.SIGINT)]
+    assert (seen["blocked"], seen["blocked here"]) == ([], [])
     assert seen["pdfs"] == {word: data.hex() for word, data in own.items()}
 
 

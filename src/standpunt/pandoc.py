@@ -260,6 +260,9 @@ def run_pandoc(
         raise _timed_out(limits) from None
     finally:
         _stop(process)
+        for stream in (process.stdin, process.stdout):
+            if stream is not None:
+                stream.close()
     if code != 0:
         raise _failure(limits, code, messages.text(wait=1.0))
     return output.decode("utf-8")

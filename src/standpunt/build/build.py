@@ -61,7 +61,7 @@ def build_workspace(
     # when it is stopped while the other is still being started
     with ExitStack() as started:
         early = started.enter_context(_start_early(sketch, last, ids, options))
-        citer = started.enter_context(_cite_early(root, sketch))
+        citer = _cite_early(root, sketch, started)
         workers = partial(_adopting, early, options)
         citers = partial(_lending, citer)
         return _open_and_run(root, ids, options, progress, workers, digest, citers)
@@ -117,13 +117,13 @@ def _start_early(
     return early
 
 
-def _cite_early(root: Path, sketch: Outline) -> WarmCiter:
+def _cite_early(root: Path, sketch: Outline, started: ExitStack) -> WarmCiter:
     """The build's warm pandoc, started beside the render workers: its start, its first
     citeproc and the style standpunt.yaml names (made ready for its language) overlap their
     start and this process's reading of the workspace."""
     from standpunt.cite.warm import WarmCiter
 
-    citer = WarmCiter(sketch.limits)
+    citer = started.enter_context(WarmCiter(sketch.limits))  # closed with the build
     citer.start(then=partial(_first_citeproc, root, sketch.style, sketch.lang))
     return citer
 

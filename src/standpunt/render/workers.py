@@ -134,6 +134,8 @@ def _worker_main(
     # Ctrl-C reaches every process of the terminal's group: the command says "stopped", and a
     # worker only ends, without a traceback of its own (a worker it forks inherits this).
     signal.signal(signal.SIGINT, lambda *_: os._exit(130))
+    if forked_from:  # held back by the command while it forked this worker (_forking)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)
     _cap(limits)
     _use_scratch(scratch[:1])
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
@@ -189,6 +191,10 @@ def _as_if_spawned(forked_from: frozenset[int]) -> None:
     messages in the command's form, and WeasyPrint's errors, which a worker keeps to itself)."""
     import logging
 
+    for fd in forked_from & {0, 1, 2}:  # a closed stream's number, given to a pipe's end
+        nowhere = os.open(os.devnull, os.O_RDWR)
+        os.dup2(nowhere, fd)
+        os.close(nowhere)
     _close_inherited(forked_from, -1)
     for number in signal.valid_signals():
         if callable(signal.getsignal(number)):
@@ -365,6 +371,34 @@ def _close_inherited(inherited: set[int] | frozenset[int], keep: int) -> None:
             os.close(fd)
 
 
+#: The signals that stop a command (Ctrl-C, SIGTERM, a closed terminal), and the alarm that
+#: delivers one that came during an import (``standpunt.__main__``).
+_STOPS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGALRM)
+
+
+@contextlib.contextmanager
+def _forking() -> Iterator[None]:
+    """While the command forks a worker: its output flushed (nothing buffered is written
+    twice), its objects kept from the worker's collector (their pages stay shared), and a stop
+    held back until the fork is done.
+
+    A stop that lands in the fork's own bookkeeping (logging releases its lock after a fork) is
+    swallowed by Python and leaves that lock held, and the thread that next starts a process
+    (pandoc's) waits for it for ever. The worker starts with the stops held back too, until it
+    has its own ends for them (:func:`_worker_main`).
+    """
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    gc.freeze()
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        gc.unfreeze()
+
+
 def _may_fork() -> bool:
     """Whether a worker may be a fork of this process: on Linux (where forked workers are held
     by pidfd), with one thread (another could hold a lock the child would never see released)."""
@@ -507,33 +541,27 @@ class Pool:
         before = _open_descriptors() if forking else set()
         parent, child = context.Pipe()
         pipes = [context.Pipe() for _ in range(forks)]
-        scratch = tuple(tempfile.mkdtemp(prefix="standpunt-render-") for _ in range(forks + 1))
         siblings = tuple(end for _, end in pipes)
         # what a forked worker must not keep: the command's own descriptors, and this end of
         # each pipe, whose last copy closing tells a worker that the command is gone
         ends = {end.fileno() for end, _ in ((parent, child), *pipes)}
         held = frozenset(before | ends) if forking else frozenset()
-        process = context.Process(
-            target=_worker_main,
-            args=(child, self.limits, self.pdf, siblings, self.langs, scratch, held),
-            daemon=True,
-            name="standpunt-render",
-        )
-        if forking:
-            for stream in (sys.stdout, sys.stderr):  # nothing buffered is written twice
-                with contextlib.suppress(Exception):
-                    stream.flush()
-            # the worker's collector leaves alone what it inherits, whose pages so stay shared
-            gc.freeze()
+        scratch: list[str] = []
         try:
-            process.start()
+            for _ in range(forks + 1):
+                scratch.append(tempfile.mkdtemp(prefix="standpunt-render-"))
+            process = context.Process(
+                target=_worker_main,
+                args=(child, self.limits, self.pdf, siblings, self.langs, tuple(scratch), held),
+                daemon=True,
+                name="standpunt-render",
+            )
+            with _forking() if forking else contextlib.nullcontext():
+                process.start()
         except BaseException:  # stopped while starting it: its folders are nobody's
             for folder in scratch:
                 shutil.rmtree(folder, ignore_errors=True)
             raise
-        finally:
-            if forking:
-                gc.unfreeze()
         for end in (child, *siblings):
             end.close()
         ours = [_Worker(process, parent, scratch[0])]
