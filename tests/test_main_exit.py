@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import multiprocessing.process
 import os
+import signal
 import subprocess
 import sys
+import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -141,7 +143,7 @@ def test_a_build_stopped_by_sigterm_stops_its_workers_and_removes_their_files(
     assert sorted(p.name for p in tmp.iterdir()) == []
 
 
-@pytest.mark.parametrize("when", ["starting", "rendering"])
+@pytest.mark.parametrize("when", ["starting", "rendering", "starting, no stdin"])
 def test_workers_of_a_killed_build_remove_their_folders_and_end_quietly(
     make_workspace: Callable[..., Path], tmp_path: Path, when: str
 ) -> None:
@@ -154,8 +156,11 @@ def test_workers_of_a_killed_build_remove_their_folders_and_end_quietly(
     root = make_workspace(more)
     tmp = tmp_path / "tmp"
     tmp.mkdir()
+    # with no stdin, the command's end of a worker's pipe gets its number, 0
+    closed = "<&-" if "no stdin" in when else ""
+    script = f'exec "$0" -m standpunt -C "$1" build --jobs 2 {closed}'
     build = subprocess.Popen(
-        [sys.executable, "-m", "standpunt", "-C", str(root), "build", "--jobs", "2"],
+        ["sh", "-c", script, sys.executable, str(root)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -331,3 +336,54 @@ def test_a_ctrl_c_while_the_command_line_is_imported_is_a_stop() -> None:
     stop = "import signal, standpunt.__main__ as m\nm._stopped_while_starting(signal.SIGINT, None)"
     done = subprocess.run([sys.executable, "-c", stop], capture_output=True, text=True, check=False)
     assert (done.returncode, done.stdout, done.stderr) == (130, "", "stopped\n")
+
+
+def test_a_stop_during_an_import_comes_once_the_import_is_done() -> None:
+    """A Ctrl-C or SIGTERM raised inside Python's import system (or a fork's lock keeping, or
+    a finaliser) can be swallowed there and leave a lock held, and the command then hung. Such a
+    stop waits, and is asked again a hundredth of a second later; elsewhere it comes at once."""
+    script = textwrap.dedent(
+        """
+        import signal, sys
+        import standpunt.__main__ as m
+
+        def __del__():  # a finaliser's frame, as Python runs one
+            return m._stopped(signal.SIGINT, sys._getframe())
+
+        def plain():
+            return m._stopped(signal.SIGINT, sys._getframe())
+
+        print(m._importing(sys._getframe()), __del__(), m._deferred, m.STOPS)
+        armed = signal.getitimer(signal.ITIMER_REAL)[0] > 0
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        try:
+            plain()
+        except KeyboardInterrupt:
+            print(armed, "interrupted", m._deferred, m.STOPS)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert (done.stdout, done.stderr) == (
+        "False None [<Signals.SIGINT: 2>] []\nTrue interrupted [] [<Signals.SIGINT: 2>]\n",
+        "",
+    )
+
+
+def test_a_stop_a_library_turned_into_its_own_error_is_a_stop(
+    make_workspace: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pydantic reports a Ctrl-C during its schema building as a SchemaError: after a stop, the
+    command says "stopped" and ends with 130, not with a bug report."""
+    from standpunt import cli
+    from standpunt.commands import check as check_command
+
+    def interrupted(*_: object, **__: object) -> None:
+        cli.STOPS.append(int(signal.SIGINT))
+        raise ValueError("Error building 'model' validator: KeyboardInterrupt")
+
+    monkeypatch.setattr(check_command, "check", interrupted)
+    root = make_workspace()
+    result = CliRunner().invoke(main, ["-C", str(root), "check"])
+    assert (result.exit_code, result.output) == (130, "stopped\n")

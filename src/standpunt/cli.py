@@ -23,6 +23,7 @@ import json
 import logging
 import os
 import re
+import signal
 import sys
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -130,14 +131,15 @@ def ends_with_exit_code(command: Callable[P, object]) -> Callable[P, None]:
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
         _LOST.clear()
+        STOPS.clear()
         try:
             with _under_limits():
                 outcome = command(*args, **kwargs)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise  # click's own: click reports them and exits
         except (Exception, KeyboardInterrupt) as exc:
-            _tell(exc)
-            outcome = exc
+            outcome = _stop_in_disguise(exc)
+            _tell(outcome)
         code = exit_code(outcome)
         if _LOST and not code:
             echo(f"error: the output could not be written ({_LOST[0].strerror})", err=True)
@@ -166,6 +168,11 @@ def _under_limits() -> Iterator[None]:
         yield
 
 
+#: The stops (Ctrl-C, SIGTERM, SIGHUP) asked for while the command ran, by signal number; see
+#: ``standpunt.__main__``.
+STOPS: list[int] = []
+
+
 def _tell(exc: BaseException) -> None:
     """What stopped a command: problems in the user's files as ``check`` prints them (on
     stdout), anything else as a message on stderr."""
@@ -177,6 +184,18 @@ def _tell(exc: BaseException) -> None:
         echo("stopped", err=True)
     else:
         echo(_bug_report(exc), err=True)
+
+
+def _stop_in_disguise(exc: BaseException) -> BaseException:
+    """A stop that a library turned into an error of its own (pydantic's schema building
+    reports a Ctrl-C inside it as a SchemaError) is a stop, not a bug: a KeyboardInterrupt,
+    which the exit table makes 130, or the SystemExit of the stopping signal."""
+    if not STOPS or isinstance(exc, StandpuntError | KeyboardInterrupt):
+        return exc
+    if STOPS[0] == signal.SIGINT:
+        return KeyboardInterrupt()
+    echo("stopped", err=True)
+    raise SystemExit(128 + STOPS[0])
 
 
 def _bug_report(exc: BaseException) -> str:

@@ -157,7 +157,7 @@ class WarmCiter:
         """Stop pandoc and remove the files written for it."""
         with self._lock:
             self._closed = True  # what the start still meant to ask stops at its next request
-        if self._starting is not None:
+        if self._starting is not None and self._starting.ident is not None:  # it started
             # not for ever: a stop (Ctrl-C, SIGTERM) that came during an import can leave
             # Python's import lock held, and the start waits for it to import its own
             self._starting.join(timeout=START_WAIT_SECONDS)
