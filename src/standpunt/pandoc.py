@@ -224,6 +224,11 @@ class _Exchange:
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
+    """End ``process``: its input and output closed (its messages are closed by the thread
+    that reads them), killed if it still runs, and waited for."""
+    for stream in (process.stdin, process.stdout):
+        if stream is not None:
+            stream.close()
     if process.poll() is None:
         process.kill()
     process.wait()
@@ -260,9 +265,6 @@ def run_pandoc(
         raise _timed_out(limits) from None
     finally:
         _stop(process)
-        for stream in (process.stdin, process.stdout):
-            if stream is not None:
-                stream.close()
     if code != 0:
         raise _failure(limits, code, messages.text(wait=1.0))
     return output.decode("utf-8")
@@ -366,9 +368,6 @@ class LuaProcess:
 
     def _stop(self) -> None:
         if self._process is not None:
-            for stream in (self._process.stdin, self._process.stdout):
-                if stream is not None:
-                    stream.close()
             _stop(self._process)
         self._process = None
         self._messages = None

@@ -163,9 +163,7 @@ def _worker_main(
                 # Nothing is left to flush or clean up, so skip the interpreter's teardown of
                 # WeasyPrint's heap, which the parent would otherwise wait for (about 0.1 s).
                 conn.close()
-                for stream in (sys.stdout, sys.stderr):
-                    with contextlib.suppress(Exception):
-                        stream.flush()
+                _flush_output()
                 os._exit(0)
             try:
                 _backstop(limits)
@@ -299,9 +297,7 @@ def _fork_siblings(
         return own
     # the forked workers are this process's children: the system reaps them when they end
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
-    for stream in (sys.stdout, sys.stderr):  # nothing buffered is written twice
-        with contextlib.suppress(Exception):
-            stream.flush()
+    _flush_output()  # nothing buffered is written twice
     for n, sibling in enumerate(siblings):
         if os.fork() == 0:
             _use_scratch(scratch[n : n + 1])
@@ -387,9 +383,7 @@ def _forking() -> Iterator[None]:
     (pandoc's) waits for it for ever. The worker starts with the stops held back too, until it
     has its own ends for them (:func:`_worker_main`).
     """
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):
-            stream.flush()
+    _flush_output()
     gc.freeze()
     held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
     try:
@@ -397,6 +391,14 @@ def _forking() -> Iterator[None]:
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
         gc.unfreeze()
+
+
+def _flush_output() -> None:
+    """What this process has buffered for its output, written (before a fork, which would
+    write it twice, or an exit that skips the interpreter's own flushing)."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
 
 
 def _may_fork() -> bool:
