@@ -132,14 +132,7 @@ def test_a_build_stopped_by_sigterm_stops_its_workers_and_removes_their_files(
     workers = _tree(build.pid)
     build.terminate()
     assert build.wait(timeout=30) == 143
-    later = time.monotonic() + 10
-    while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < later:
-        time.sleep(0.2)
-    alive = [p for p in workers if Path(f"/proc/{p}/stat").exists()]
-    alive = [
-        p for p in alive if Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    ]
-    assert alive == []
+    assert _still_running(workers, seconds=10) == []
     assert sorted(p.name for p in tmp.iterdir()) == []
 
 
@@ -178,9 +171,7 @@ def test_workers_of_a_killed_build_remove_their_folders_and_end_quietly(
     build.kill()
     assert build.wait(timeout=30) == -9
     later = time.monotonic() + 60
-    while any(_running(pid) for pid in workers) and time.monotonic() < later:
-        time.sleep(0.2)
-    assert [pid for pid in workers if _running(pid)] == []
+    assert _still_running(workers, seconds=60) == []
     assert len(folders) == 2
 
     # left: only the empty HOME the command gave git (removed at its exit, which never came)
@@ -193,12 +184,21 @@ def test_workers_of_a_killed_build_remove_their_folders_and_end_quietly(
     assert build.stderr is not None and build.stderr.read() == ""
 
 
-def _running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
+def _still_running(pids: list[int], seconds: float) -> list[int]:
+    """Those of ``pids`` still running (not ended, not a zombie) after waiting up to
+    ``seconds`` for all of them to end."""
+
+    def running(pid: int) -> bool:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return False
+        return state != "Z"
+
+    later = time.monotonic() + seconds
+    while any(running(pid) for pid in pids) and time.monotonic() < later:
+        time.sleep(0.2)
+    return [pid for pid in pids if running(pid)]
 
 
 def test_output_nobody_reads_does_not_stop_the_work(
