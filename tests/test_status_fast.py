@@ -147,3 +147,28 @@ def test_status_of_a_position_whose_file_is_no_file_says_why_where(make_workspac
             "(or not a regular file); Standpunt reads only files inside the workspace, so copy "
             "the file in instead of linking to it [outside-workspace]\n",
         )
+
+
+def test_the_evidence_is_read_only_for_a_position_someone_signed(make_workspace, monkeypatch):
+    """A text's fingerprint is compared only with a signature of it: status of a position
+    nobody signed (swan is invited) reads no evidence file, and of a signed one the file its
+    citations need."""
+    from standpunt.workspace import read
+
+    opened: list[str] = []
+    references = read._references
+
+    def spy(workspace, path, display):  # type: ignore[no-untyped-def]
+        opened.append(display)
+        return references(workspace, path, display)
+
+    monkeypatch.setattr(read, "_references", spy)
+    root = make_workspace()
+    assert run(root, "status", "care").output == "care:\n  swan                     not signed\n"
+    assert opened == []
+    run(root, "sign", "care", "--partner", "swan", "--by", "An Peeters")
+    opened.clear()
+    assert run(root, "status", "care").output == (
+        f"care:\n  swan                     signed this text, not verified (An Peeters, {TODAY})\n"
+    )
+    assert opened == ["evidence/refs.yaml"]

@@ -46,7 +46,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from standpunt.cite.locate import KeptCitations, citations_in
@@ -212,15 +212,18 @@ def position_fingerprint(
     return fingerprint(position.raw, evidence)
 
 
-def cited_keys(kept: KeptCitations) -> Callable[[Workspace], set[str] | None]:
-    """The keys the positions read cite: all the evidence :func:`position_fingerprint` needs
-    of them (for :func:`~standpunt.workspace.read.open_positions`). None, every evidence file,
-    when one is cited by its DOI: any entry may hold that DOI."""
+def cited_keys(
+    kept: KeptCitations, only: Collection[str] | None = None
+) -> Callable[[Workspace], set[str] | None]:
+    """The keys the positions read cite (of them, those with an id in ``only``): all the
+    evidence :func:`position_fingerprint` needs of them (for
+    :func:`~standpunt.workspace.read.open_positions`). None, every evidence file, when one is
+    cited by its DOI: any entry may hold that DOI."""
 
     def cited(workspace: Workspace) -> set[str] | None:
         keys: set[str] = set()
-        for position in workspace.positions.values():
-            if position.raw is None:
+        for pid, position in workspace.positions.items():
+            if position.raw is None or (only is not None and pid not in only):
                 continue
             for key in kept.keys(position):
                 if doi_key(key) is not None:

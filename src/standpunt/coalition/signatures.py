@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -594,6 +595,15 @@ def _cannot(workspace: Workspace, path: Path, what: str, exc: OSError) -> Standp
 
 
 # --- reading -------------------------------------------------------------------------------------
+
+
+def signed_positions(root: Path) -> set[str]:
+    """The names in the workspace's signatures folder: the ids of the positions someone may
+    have signed (what is in them is for :func:`read_signatures` to judge)."""
+    try:
+        return {entry.name for entry in os.scandir(root / SIGNATURES_DIR)}
+    except OSError:  # no folder, or not one: nobody signed
+        return set()
 
 
 def read_signatures(workspace: Workspace) -> tuple[dict[str, list[Signature]], list[Diagnostic]]:

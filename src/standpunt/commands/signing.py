@@ -272,13 +272,16 @@ def status(root: Path, ids: list[str] | None = None) -> SigningStatus:
     text, or not signed."""
     kept = KeptCitations(root)
     # Neither the positions' nor the evidence's own problems are reported here: not validated.
-    workspace = open_positions(root, ids, cited_keys(kept), models=False)
+    # A text's fingerprint is compared only with a signature of it, so the evidence is read for
+    # the positions someone signed, and for none when nobody did.
+    cited = cited_keys(kept, signatures.signed_positions(root))
+    workspace = open_positions(root, ids, cited, models=False)
     signed, problems = signatures.read_signatures(workspace)
     standings = []
     for pid in select(workspace, ids):
         if workspace.positions[pid].raw is None:
             standings.append(Standing(pid, False, []))
             continue
-        current = position_fingerprint(workspace, pid, kept)
+        current = position_fingerprint(workspace, pid, kept) if signed.get(pid) else ""
         standings.append(Standing(pid, True, signatures.status(workspace, pid, signed, current)))
     return SigningStatus(problems=problems, positions=standings)

@@ -390,10 +390,10 @@ def evidence_files(workspace: Workspace) -> list[Path]:
 
 def _read_evidence(workspace: Workspace, wanted: set[str] | None = None) -> None:
     """Every reference of every evidence file, in file order; then the keys RIS records lack.
-    With ``wanted``, only the files that may define one of those keys are read, and only the
-    references of those keys judged."""
+    With ``wanted``, only the files that may define one of those keys are read (none for no
+    key), and only the references of those keys judged."""
     problems = workspace.problems
-    files = evidence_files(workspace)
+    files = [] if wanted == set() else evidence_files(workspace)  # no key wanted: no file
     found: list[tuple[Any, Location, str]] = []  # (reference, where, format)
     readable = _readable_in(workspace.root)
     index = EvidenceIndex(workspace.root)
