@@ -71,14 +71,23 @@ class KeptCitations:
     _KIND = "cited-keys"
 
     def __init__(self, root: Path | None = None) -> None:
-        kept = read_entry(root, self._KIND, "all") if root is not None else None
-        ours = isinstance(kept, dict) and (kept.get("version"), kept.get("format")) == (
-            __version__,
-            self.FORMAT,
-        )
-        files = kept.get("files") if ours and isinstance(kept, dict) else None
-        self.kept: dict[str, Any] = files if isinstance(files, dict) else {}
+        self._root = root
+        self._kept: dict[str, Any] | None = None
         self.found: dict[str, list[Any]] = {}
+
+    @property
+    def kept(self) -> dict[str, Any]:
+        """What ``check`` kept, read when first asked for: the entry holds every position's
+        keys, and a command that needs none (status of a position nobody signed) skips it."""
+        if self._kept is None:
+            kept = read_entry(self._root, self._KIND, "all") if self._root is not None else None
+            ours = isinstance(kept, dict) and (kept.get("version"), kept.get("format")) == (
+                __version__,
+                self.FORMAT,
+            )
+            files = kept.get("files") if ours and isinstance(kept, dict) else None
+            self._kept = files if isinstance(files, dict) else {}
+        return self._kept
 
     def keys(self, position: PositionFile) -> list[str]:
         """The key of every citation of ``position``, in order (as :func:`citations_in`)."""
