@@ -7,7 +7,6 @@ The command line turns both into ``path:line:col: error: message [code]`` and an
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -149,6 +148,8 @@ def closest(word: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | 
         for c in candidates
         if len(c) <= MAX_SUGGESTED_LENGTH and 2 * min(size, len(c)) >= cutoff * (size + len(c))
     ]
+    import difflib  # imported when a suggestion is wanted, not by every command
+
     close = difflib.get_close_matches(word, near, n=1, cutoff=cutoff)
     return close[0] if close else None
 

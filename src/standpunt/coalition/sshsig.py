@@ -28,10 +28,7 @@ import binascii
 import functools
 import hashlib
 import re
-import shutil
 import struct
-import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -495,6 +492,12 @@ def sign_with_ssh_keygen(key_file: Path, message: bytes) -> str:
     for git. It asks for a passphrase on the terminal when the key has one. This runs only on
     the user's explicit command (``sign --key``), never from anything a workspace says.
     """
+    # Imported here: reading and verifying signatures (every status of a signed position)
+    # needs none of them.
+    import shutil
+    import subprocess
+    import tempfile
+
     program = shutil.which("ssh-keygen")
     if program is None:
         raise SshError(

@@ -20,9 +20,7 @@ import hashlib
 import hmac
 import json
 import os
-import secrets
 import stat
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +58,8 @@ def _cache_key() -> bytes | None:
         return _try_read_key(path)
     except OSError:
         return None
+    import secrets  # a key is made once per workspace: its import is not every command's
+
     key = secrets.token_bytes(_KEY_SIZE)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -164,6 +164,8 @@ def _replace(path: Path, data: bytes) -> None:
     :func:`~standpunt.workspace.files.write_atomic` does, but without waiting for the disk: a
     ``check`` keeps a thousand entries, and an entry a crash cut off fails its HMAC and is
     made again."""
+    import tempfile  # only a command that keeps an entry pays for its import
+
     fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:

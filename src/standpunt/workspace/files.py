@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import errno
 import os
-import tempfile
 from pathlib import Path
 
 from standpunt.errors import StandpuntError
@@ -71,6 +70,8 @@ def _umask() -> int:
 
 def _written_temp(path: Path, data: bytes) -> str:
     """A temp file beside ``path`` holding ``data``, on disk; removed again if writing fails."""
+    import tempfile  # only a command that writes pays for its import (with shutil's, 2 ms)
+
     fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
     try:
         # mkstemp makes the file private; outputs get the permissions any new file would get.
