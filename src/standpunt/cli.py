@@ -1039,7 +1039,7 @@ _STANDING = {
 @ends_with_exit_code
 def signing_status(ctx: click.Context, positions: tuple[str, ...], output_format: str) -> Result:
     """Per position and partner: signed this text, signed an older text, or not signed."""
-    from standpunt.commands.signing import status
+    from standpunt.commands.status import status
 
     result = status(_root(ctx), list(positions) or None)
     if output_format == "json":

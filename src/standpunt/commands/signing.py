@@ -1,5 +1,6 @@
-"""``fingerprint``, ``statement``, ``sign``, ``accept``, ``unsign`` and ``status``: partners
-co-signing a position's text, and a partner's reply signed from a PDF.
+"""``fingerprint``, ``statement``, ``sign``, ``accept`` and ``unsign``: partners co-signing a
+position's text, and a partner's reply signed from a PDF (``status``, where they stand, is
+:mod:`standpunt.commands.status`).
 
 Signing is refused while the position, or evidence it cites, has errors: a partner signs the
 text as it will be printed. That check runs here, in the command, so that the signatures
@@ -14,7 +15,7 @@ from pathlib import Path
 from standpunt.cite.locate import KeptCitations
 from standpunt.coalition import signatures
 from standpunt.coalition.fingerprint import cited_keys, position_fingerprint, short
-from standpunt.coalition.signatures import Signature, SignatureState
+from standpunt.coalition.signatures import Signature
 from standpunt.coalition.statement import Statement
 from standpunt.commands.result import Result
 from standpunt.errors import Diagnostic, Problems, StandpuntError, UsageError
@@ -46,24 +47,6 @@ class Unsigned(Result):
     """A signature withdrawn: ``file`` was removed."""
 
     file: str
-
-
-@dataclass(frozen=True)
-class Standing:
-    """Where each partner stands with one position; ``readable`` is False when the position
-    cannot be read (then ``partners`` is empty)."""
-
-    position: str
-    readable: bool
-    partners: list[tuple[str, SignatureState, Signature | None]]
-
-
-@dataclass
-class SigningStatus(Result):
-    """Per position, each partner invited or having signed; ``problems`` are those of the
-    signature files."""
-
-    positions: list[Standing]
 
 
 def fingerprint(root: Path, position: str) -> Fingerprint:
@@ -265,23 +248,3 @@ def unsign(root: Path, position: str, partner: str) -> Unsigned:
     ):
         select(workspace, [position])  # the unknown-position error, with a suggestion
     return Unsigned(file=workspace.display(signatures.unsign(workspace, position, partner)))
-
-
-def status(root: Path, ids: list[str] | None = None) -> SigningStatus:
-    """Per position (all, or those in ``ids``) and partner: signed this text, signed an older
-    text, or not signed."""
-    kept = KeptCitations(root)
-    # Neither the positions' nor the evidence's own problems are reported here: not validated.
-    # A text's fingerprint is compared only with a signature of it, so the evidence is read for
-    # the positions someone signed, and for none when nobody did.
-    cited = cited_keys(kept, signatures.signed_positions(root))
-    workspace = open_positions(root, ids, cited, models=False)
-    signed, problems = signatures.read_signatures(workspace)
-    standings = []
-    for pid in select(workspace, ids):
-        if workspace.positions[pid].raw is None:
-            standings.append(Standing(pid, False, []))
-            continue
-        current = position_fingerprint(workspace, pid, kept) if signed.get(pid) else ""
-        standings.append(Standing(pid, True, signatures.status(workspace, pid, signed, current)))
-    return SigningStatus(problems=problems, positions=standings)
