@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -151,3 +152,35 @@ def test_completion_of_ids_partners_and_styles(demo: Path) -> None:
         "chicago-author-date-classic-no-url",
     ]
     assert complete("standpunt -C /nonexistent sign ", 4) == []
+
+
+def test_verbose_shows_weasyprint_s_notes_on_a_template_s_css_once(make_workspace: Any) -> None:
+    """WeasyPrint renders in the workers; what it warns of there reaches the command line with
+    --verbose (once, though both positions use the template), and nothing without it."""
+    root = make_workspace(
+        {
+            "templates/mine/position.html": (
+                '{% extends "builtin/position.html" %}\n'
+                "{% block head %}{{ super() }}<style>h1 { fluffiness: 12; }</style>{% endblock %}\n"
+            ),
+            "positions/second.yaml": (
+                "title: Second\nlang: en\ndate: 2026-03-01\nstatus: draft\nsections:\n"
+                "  - title: One\n    body: Two.\n"
+            ),
+        }
+    )
+    config = root / "standpunt.yaml"
+    config.write_text(config.read_text() + "template: mine\n")
+
+    def build(*options: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "standpunt", *options, "-C", str(root), "build", "--force"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+
+    assert build("-v").stderr == (
+        "WARNING: Ignored `fluffiness: 12` at 1:6, unknown property.\n2 built\n"
+    )
+    assert build().stderr == "2 built\n"

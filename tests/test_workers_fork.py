@@ -131,8 +131,8 @@ def test_a_worker_whose_forker_never_forked_it_starts_afresh_with_its_job(
         assert (free, fresh in pool._workers, waiting in pool._workers) == (False, True, False)
         assert isinstance(fresh.process, multiprocessing.process.BaseProcess)
         assert fresh.conn.recv()[0] == "ready"
-        status, key, (data, notices) = fresh.conn.recv()
-    assert (status, key, notices) == ("ok", "orphan", [])
+        status, key, (data, notices, logged) = fresh.conn.recv()
+    assert (status, key, notices, logged) == ("ok", "orphan", [], [])
     assert data.startswith(b"%PDF-")
     assert not scratch.exists()  # the folder of the worker that never started, removed
     assert len(started) == 1

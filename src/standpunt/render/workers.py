@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import logging
 import math
 import multiprocessing
 import os
@@ -64,6 +65,9 @@ class JobResult:
     error: StandpuntError | None = None
     #: What the render has to say about an output it made (a note the layout moved).
     notices: tuple[str, ...] = ()
+    #: What WeasyPrint warned of while making it (a template's CSS it ignored, an image it
+    #: could not load): for ``--verbose``, relayed by the pool to this process's log.
+    logged: tuple[str, ...] = ()
 
 
 class WorkerBug(Exception):
@@ -126,8 +130,6 @@ def _worker_main(
     A worker forked from the command itself (``forked_from``) first runs as one started afresh
     (:func:`_as_if_spawned`).
     """
-    import logging
-
     if forked_from:
         _as_if_spawned(forked_from)
     inherited = _open_descriptors()  # what multiprocessing handed this process, and its pipes
@@ -138,7 +140,12 @@ def _worker_main(
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)
     _cap(limits)
     _use_scratch(scratch[:1])
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    # WeasyPrint's warnings go back with each job, for the command to show with --verbose:
+    # this process has no terminal of its own to say them on.
+    weasyprint_log = logging.getLogger("weasyprint")
+    weasyprint_log.setLevel(logging.WARNING)
+    weasyprint_log.propagate = False
+    weasyprint_log.addHandler(_WARNINGS)
     if pdf:
         # import WeasyPrint now, while the parent prepares jobs (a page-only worker never needs it)
         with _libraries_from_the_loader_cache():
@@ -168,8 +175,9 @@ def _worker_main(
             try:
                 _backstop(limits)
                 notices: list[str] = []
+                _WARNINGS.said.clear()  # the warm-up's, or the last job's
                 data = run_job(job, limits, notices)
-                conn.send(("ok", job.key, (data, notices)))
+                conn.send(("ok", job.key, (data, notices, _WARNINGS.said)))
             except Exception as exc:
                 conn.send(_failure(job, limits, exc))
     except (EOFError, OSError):  # the pipe: what the job raised was answered above
@@ -181,14 +189,26 @@ def _worker_main(
             os._exit(0)
 
 
+class _Said(logging.Handler):
+    """The messages of the records it is given (a worker's WeasyPrint warnings of one job)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.said: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.said.append(record.getMessage())
+
+
+_WARNINGS = _Said()
+
+
 def _as_if_spawned(forked_from: frozenset[int]) -> None:
     """Undo in a worker forked from the command what the command set up for itself: close
     ``forked_from`` (what the command had open, and the command's ends of the workers'
     pipes), give every signal the command handles (stopped, hung up, out of processor time)
     its default end again, and drop the command's log handlers (which print the command's
-    messages in the command's form, and WeasyPrint's errors, which a worker keeps to itself)."""
-    import logging
-
+    messages in the command's form; WeasyPrint's warnings a worker sends back with each job)."""
     for fd in forked_from & {0, 1, 2}:  # a closed stream's number, given to a pipe's end
         nowhere = os.open(os.devnull, os.O_RDWR)
         os.dup2(nowhere, fd)
@@ -505,6 +525,8 @@ class Pool:
         self.langs = langs
         self._context = multiprocessing.get_context("spawn")
         self._workers: list[_Worker] = []
+        #: WeasyPrint's warnings relayed so far: each is said once, not once per position.
+        self._relayed: set[str] = set()
 
     def __enter__(self) -> Pool:
         return self
@@ -656,12 +678,21 @@ class Pool:
             what, trace = payload
             raise WorkerBug(f"{what} (in a render worker)") from WorkerTraceback(trace)
         if status == "ok":
-            data, notices = payload
-            done(JobResult(job.key, data=data, notices=tuple(notices)))
+            data, notices, logged = payload
+            self._relay(logged)
+            done(JobResult(job.key, data=data, notices=tuple(notices), logged=tuple(logged)))
         else:
             message, location, code = payload
             done(JobResult(job.key, error=StandpuntError(message, location, code)))
         return worker, True
+
+    def _relay(self, logged: list[str]) -> None:
+        """WeasyPrint's warnings from a worker, to this process's log, each once: the command
+        line shows them with --verbose (a template's CSS is the same for every position)."""
+        for message in logged:
+            if message not in self._relayed:
+                self._relayed.add(message)
+                logging.getLogger("weasyprint").warning("%s", message)
 
     def _stop_overdue(
         self, busy: dict[Connection, tuple[_Worker, Job, float]], done: Callable[[JobResult], None]
