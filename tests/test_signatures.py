@@ -22,6 +22,7 @@ from standpunt.coalition.signatures import (
     read_signatures,
     sign,
     signature_path,
+    signed_positions,
     status,
     unsign,
 )
@@ -468,3 +469,15 @@ def test_a_name_windows_reserves_is_no_position_id_and_no_partner_key(make_works
         "only lower-case letters, digits and '-' (at most 64, starting with a letter or digit, "
         "and not a name Windows reserves such as 'con') [invalid-value]"
     ]
+
+
+def test_a_linked_signatures_folder_is_not_listed_for_what_to_read(root, tmp_path):
+    """Which positions someone signed (so that status reads their evidence) is taken from the
+    folder itself, never through a link: a link's folder holds no signature."""
+    outside = tmp_path / "elsewhere"
+    (outside / "care").mkdir(parents=True)
+    (root / "signatures").symlink_to(outside)
+    assert signed_positions(root) == set()
+    (root / "signatures").unlink()
+    (root / "signatures/care").mkdir(parents=True)
+    assert signed_positions(root) == {"care"}

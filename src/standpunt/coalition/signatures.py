@@ -599,9 +599,13 @@ def _cannot(workspace: Workspace, path: Path, what: str, exc: OSError) -> Standp
 
 def signed_positions(root: Path) -> set[str]:
     """The names in the workspace's signatures folder: the ids of the positions someone may
-    have signed (what is in them is for :func:`read_signatures` to judge)."""
+    have signed (what is in them is for :func:`read_signatures` to judge). A link in its place
+    is not followed: it holds no signature (:func:`read_signatures` says so)."""
+    folder = root / SIGNATURES_DIR
+    if folder.is_symlink():
+        return set()
     try:
-        return {entry.name for entry in os.scandir(root / SIGNATURES_DIR)}
+        return {entry.name for entry in os.scandir(folder)}
     except OSError:  # no folder, or not one: nobody signed
         return set()
 
