@@ -1,6 +1,6 @@
 """Where a build's time goes: the profiles behind the benchmark's floors.
 
-    python3 benchmarks/floors.py            # P1 alternated, then a warm render profiled
+    python3 benchmarks/floors.py            # P1 alternated, a warm render profiled, P2's floor
     python3 benchmarks/floors.py --runs 11  # more alternations where the machine is noisy
 
 1. P1 alternated: a cold ``standpunt build`` of the benchmark's 7-page position and the raw
@@ -9,12 +9,17 @@
 2. One warm render of the same HTML in this process (what a worker does for every position after
    its first), split into WeasyPrint's render and write, then a cProfile of three of them: the
    processor time that bounds a many-position build (P2) on a machine with few cores.
+3. P2's floor: the benchmark's twenty positions rendered by WeasyPrint alone, in as many warm
+   processes as there are cores (each imports WeasyPrint once, then renders its share of the
+   pages Standpunt hands it), against the twenty raw ``weasyprint`` commands P2 compares with.
+   No build can take less than this without a faster WeasyPrint or more cores.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import os
 import pstats
 import shutil
 import statistics
@@ -86,16 +91,60 @@ def warm(html: Path, top: int) -> None:
     pstats.Stats(profile).sort_stats("cumulative").print_stats(top)
 
 
+#: What each of P2's floor processes runs: import WeasyPrint once, then render its pages.
+RENDER_SHARE = """\
+import sys
+import weasyprint
+from weasyprint.text.fonts import FontConfiguration
+
+fonts = FontConfiguration()
+for name in sys.argv[1:]:
+    page = weasyprint.HTML(filename=name).render(font_config=fonts, pdf_variant="pdf/ua-1")
+    page.write_pdf(name + ".pdf", pdf_variant="pdf/ua-1")
+"""
+
+
+def p2_floor(folder: Path, runs: int) -> None:
+    twenty = bench.workspace(
+        folder / "twenty", {f"p{n:02d}": bench.position(f"Position {n}", 30) for n in range(20)}
+    )
+    pages = [str(bench.print_html(twenty, f"p{n:02d}")) for n in range(20)]
+    cores = os.cpu_count() or 1
+    weasyprint = shutil.which("weasyprint") or str(Path(sys.executable).parent / "weasyprint")
+    start = time.perf_counter()
+    for n, page in enumerate(pages):
+        command = [weasyprint, "--pdf-variant", "pdf/ua-1", page, str(folder / f"raw{n}.pdf")]
+        subprocess.run(command, check=True, capture_output=True)
+    raw = time.perf_counter() - start
+    alone = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        shares = [
+            subprocess.Popen([sys.executable, "-c", RENDER_SHARE, *pages[core::cores]])
+            for core in range(cores)
+        ]
+        if any(share.wait() for share in shares):
+            raise SystemExit("a WeasyPrint process failed")
+        alone.append(time.perf_counter() - start)
+    print(
+        f"\nP2's floor: twenty raw commands {raw:.2f} s; WeasyPrint alone in {cores} warm "
+        f"processes, best of {runs}: {min(alone):.2f} s = {min(alone) / raw:.2f}x (target 0.2x)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=7, help="turns of the P1 alternation")
     parser.add_argument("--top", type=int, default=30, help="profile lines to print")
+    parser.add_argument("--no-p2", action="store_true", help="skip P2's floor (about 40 s)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="standpunt-profile-") as tmp:
         one = bench.workspace(Path(tmp) / "one", {"five-pages": bench.position("Five pages", 30)})
         html = bench.print_html(one, "five-pages")
         alternate(one, html, args.runs)
         warm(html, args.top)
+        if not args.no_p2:
+            p2_floor(Path(tmp), 3)
 
 
 if __name__ == "__main__":
