@@ -184,3 +184,32 @@ def test_verbose_shows_weasyprint_s_notes_on_a_template_s_css_once(make_workspac
         "WARNING: Ignored `fluffiness: 12` at 1:6, unknown property.\n2 built\n"
     )
     assert build().stderr == "2 built\n"
+
+
+def test_weasyprint_s_warnings_of_a_page_are_bounded() -> None:
+    """A template that makes WeasyPrint warn a hundred thousand times sends back twenty lines,
+    each at most 300 characters, and how many more there were."""
+    import logging
+
+    from standpunt.render.workers import MAX_SAID, MAX_SAID_LENGTH, _Said
+
+    said = _Said()
+    log = logging.getLogger("standpunt-test-said")
+    log.propagate = False
+    log.addHandler(said)
+    try:
+        log.warning("Ignored `%s` at 1:1, unknown property.", "x" * 1000)
+        for n in range(100_000):
+            log.warning("Ignored `p%d: 1` at %d:1, unknown property.", n, n + 2)
+    finally:
+        log.removeHandler(said)
+    sent = said.sent()
+    assert (MAX_SAID, MAX_SAID_LENGTH) == (20, 300)
+    assert sent == [
+        "Ignored `" + "x" * 290 + "…",
+        *(f"Ignored `p{n}: 1` at {n + 2}:1, unknown property." for n in range(19)),
+        "(and 99981 more warnings from WeasyPrint on this page)",
+    ]
+    assert len(sent[0]) == 300
+    said.clear()
+    assert said.sent() == []

@@ -175,9 +175,9 @@ def _worker_main(
             try:
                 _backstop(limits)
                 notices: list[str] = []
-                _WARNINGS.said.clear()  # the warm-up's, or the last job's
+                _WARNINGS.clear()  # the warm-up's, or the last job's
                 data = run_job(job, limits, notices)
-                conn.send(("ok", job.key, (data, notices, _WARNINGS.said)))
+                conn.send(("ok", job.key, (data, notices, _WARNINGS.sent())))
             except Exception as exc:
                 conn.send(_failure(job, limits, exc))
     except (EOFError, OSError):  # the pipe: what the job raised was answered above
@@ -189,15 +189,39 @@ def _worker_main(
             os._exit(0)
 
 
+#: The most WeasyPrint warnings a worker sends back for one page, and the longest: a template
+#: with a hundred thousand unknown CSS properties costs a count, not a hundred thousand lines.
+MAX_SAID = 20
+MAX_SAID_LENGTH = 300
+
+
 class _Said(logging.Handler):
-    """The messages of the records it is given (a worker's WeasyPrint warnings of one job)."""
+    """The messages of the records it is given (a worker's WeasyPrint warnings of one job): the
+    first :data:`MAX_SAID`, each cut at :data:`MAX_SAID_LENGTH`, then how many more."""
 
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
         self.said: list[str] = []
+        self.more = 0
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.said.append(record.getMessage())
+        if len(self.said) >= MAX_SAID:
+            self.more += 1
+            return
+        message = record.getMessage()
+        if len(message) > MAX_SAID_LENGTH:
+            message = message[: MAX_SAID_LENGTH - 1] + "…"
+        self.said.append(message)
+
+    def clear(self) -> None:
+        self.said.clear()
+        self.more = 0
+
+    def sent(self) -> list[str]:
+        """What to send back: the messages, and a line for those left out."""
+        if not self.more:
+            return self.said
+        return [*self.said, f"(and {self.more} more warnings from WeasyPrint on this page)"]
 
 
 _WARNINGS = _Said()
