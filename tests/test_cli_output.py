@@ -154,14 +154,13 @@ def test_completion_of_ids_partners_and_styles(demo: Path) -> None:
     assert complete("standpunt -C /nonexistent sign ", 4) == []
 
 
-def test_verbose_shows_weasyprint_s_notes_on_a_template_s_css_once(make_workspace: Any) -> None:
-    """WeasyPrint renders in the workers; what it warns of there reaches the command line with
-    --verbose (once, though both positions use the template), and nothing without it."""
+def template_workspace(make_workspace: Any, style: str) -> Path:
+    """A workspace of two positions whose own template adds ``style`` to the built-in page."""
     root = make_workspace(
         {
             "templates/mine/position.html": (
                 '{% extends "builtin/position.html" %}\n'
-                "{% block head %}{{ super() }}<style>h1 { fluffiness: 12; }</style>{% endblock %}\n"
+                "{% block head %}{{ super() }}<style>" + style + "</style>{% endblock %}\n"
             ),
             "positions/second.yaml": (
                 "title: Second\nlang: en\ndate: 2026-03-01\nstatus: draft\nsections:\n"
@@ -171,19 +170,91 @@ def test_verbose_shows_weasyprint_s_notes_on_a_template_s_css_once(make_workspac
     )
     config = root / "standpunt.yaml"
     config.write_text(config.read_text() + "template: mine\n")
+    return root
 
-    def build(*options: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "standpunt", *options, "-C", str(root), "build", "--force"],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
 
-    assert build("-v").stderr == (
+def build(root: Path, *options: str, code: int = 0) -> str:
+    """What ``standpunt OPTIONS build --force`` says on stderr, in a process of its own."""
+    done = subprocess.run(
+        [sys.executable, "-m", "standpunt", *options, "-C", str(root), "build", "--force"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == code, done.stderr
+    return done.stderr
+
+
+def test_verbose_shows_weasyprint_s_notes_on_a_template_s_css_once(make_workspace: Any) -> None:
+    """WeasyPrint renders in the workers; what it warns of there reaches the command line with
+    --verbose (once, though both positions use the template), and nothing without it."""
+    root = template_workspace(make_workspace, "h1 { fluffiness: 12; }")
+    assert build(root, "-v") == (
         "WARNING: Ignored `fluffiness: 12` at 1:6, unknown property.\n2 built\n"
     )
-    assert build().stderr == "2 built\n"
+    assert build(root) == "2 built\n"
+
+
+def test_a_template_s_css_reaches_the_terminal_shown_not_obeyed(make_workspace: Any) -> None:
+    """Escape sequences and a line break in a CSS value WeasyPrint quotes are printed escaped,
+    on the warning's one line."""
+    root = template_workspace(make_workspace, 'h1 { foo: a\n  b "\x1b[2J\x1b]0;PWNED\x07"; }')
+    assert build(root, "-v") == (
+        'WARNING: Ignored `foo: a\\n  b "\\x1b[2J\\x1b]0;PWNED\\x07"` at 1:6, unknown property.\n'
+        "2 built\n"
+    )
+
+
+def test_a_worker_s_own_warnings_reach_the_command_line(make_workspace: Any) -> None:
+    """A template's resource outside the workspace is refused, and one that is not there is
+    named as missing: said by default (once for both positions), as the command's own warnings
+    are; WeasyPrint's words on them with --verbose."""
+    root = template_workspace(
+        make_workspace,
+        'h1 { background: url("file:///etc/hostname"); } h2 { background: url(img/no.png); }',
+    )
+    missing = (
+        "there is no file 'img/no.png': a url() in a page's own <style> counts from the "
+        "workspace, one in the template's style.css from the template's folder"
+    )
+    assert build(root) == (
+        "WARNING: refused to load 'file:///etc/hostname': only files inside the workspace are "
+        f"used\nWARNING: {missing}\n2 built\n"
+    )
+
+
+def test_weasyprint_stopping_without_a_word_is_said_in_ours(make_workspace: Any) -> None:
+    """WeasyPrint fails with an empty AssertionError on calc() over an undefined var(): the
+    message names what stopped and where to look, not an empty reason."""
+    root = template_workspace(make_workspace, "h1 { width: calc(100% - var(--nope)); }")
+    said = (
+        "error: the PDF could not be made: WeasyPrint stopped (AssertionError) without saying "
+        "why, as it does on CSS it cannot lay out; if the workspace has a template of its own, "
+        "undo its latest change to find the rule [pdf-failed]"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "standpunt", "-C", str(root), "build"],
+        capture_output=True,
+        text=True,
+    )
+    # said as each position fails: in either order
+    assert (done.returncode, done.stdout, sorted(done.stderr.splitlines())) == (
+        1,
+        "",
+        [
+            "0 built, 2 failed",
+            f"positions/care.yaml:1:1: {said}",
+            f"positions/second.yaml:1:1: {said}",
+        ],
+    )
+
+
+def test_a_line_break_in_a_file_s_name_cannot_start_a_line_of_its_own() -> None:
+    from standpunt.errors import Diagnostic, Location
+
+    where = Location("signatures/x\npositions/p.yaml", 9, 1)
+    assert str(Diagnostic("error", "withdrawn", "withdrawn", where)) == (
+        "signatures/x\\npositions/p.yaml:9:1: error: withdrawn [withdrawn]"
+    )
 
 
 def test_weasyprint_s_warnings_of_a_page_are_bounded() -> None:
@@ -205,11 +276,12 @@ def test_weasyprint_s_warnings_of_a_page_are_bounded() -> None:
         log.removeHandler(said)
     sent = said.sent()
     assert (MAX_SAID, MAX_SAID_LENGTH) == (20, 300)
+    name = "standpunt-test-said"
     assert sent == [
-        "Ignored `" + "x" * 290 + "…",
-        *(f"Ignored `p{n}: 1` at {n + 2}:1, unknown property." for n in range(19)),
-        "(and 99981 more warnings from WeasyPrint on this page)",
+        (name, "Ignored `" + "x" * 290 + "…"),
+        *((name, f"Ignored `p{n}: 1` at {n + 2}:1, unknown property.") for n in range(19)),
+        ("weasyprint", "(and 99981 more warnings from WeasyPrint on this page)"),
     ]
-    assert len(sent[0]) == 300
+    assert len(sent[0][1]) == 300
     said.clear()
     assert said.sent() == []

@@ -396,8 +396,15 @@ def _log_to_terminal(verbose: bool, quiet: bool) -> None:
     """Standpunt's and WeasyPrint's log records on stderr, at the level the options chose."""
     import logging
 
+    class OneLine(logging.Formatter):
+        """A record as one line of text, shown and never obeyed (a template's CSS that
+        WeasyPrint quotes may hold escape sequences and line breaks)."""
+
+        def format(self, record: logging.LogRecord) -> str:
+            return printable(super().format(record)).replace("\n", "\\n")
+
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    handler.setFormatter(OneLine("%(levelname)s: %(message)s"))
     logging.getLogger("standpunt").addHandler(handler)
     level = logging.ERROR if quiet else logging.INFO if verbose else logging.WARNING
     logging.getLogger("standpunt").setLevel(level)

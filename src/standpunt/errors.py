@@ -7,11 +7,15 @@ The command line turns both into ``path:line:col: error: message [code]`` and an
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
 Severity = Literal["error", "warning"]
+
+
+_LINE_BREAKS = re.compile("[\n\r\x0b\x0c\x85\u2028\u2029]")
 
 
 @dataclass(frozen=True, order=True)
@@ -23,11 +27,14 @@ class Location:
     col: int = 0
 
     def __str__(self) -> str:
+        # A file's name may hold a line break: shown escaped, it cannot start a line of its own
+        # that reads as another problem.
+        path = _LINE_BREAKS.sub(lambda found: ascii(found.group())[1:-1], self.path)
         if self.line <= 0:
-            return self.path
+            return path
         if self.col <= 0:
-            return f"{self.path}:{self.line}"
-        return f"{self.path}:{self.line}:{self.col}"
+            return f"{path}:{self.line}"
+        return f"{path}:{self.line}:{self.col}"
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from standpunt.errors import StandpuntError
 from standpunt.render.request import RenderRequest
 from standpunt.render.tagging import finish_tags
-from standpunt.workspace.paths import read_bounded, readable_file
+from standpunt.workspace.paths import inside, read_bounded, readable_file
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,8 @@ class WorkspaceFetcher(URLFetcher):  # type: ignore[misc]
         super().__init__(allowed_protocols=("file", "data"), allow_redirects=False)
         self.roots = [root.resolve() for root in roots]
         self.refused: list[str] = []
+        #: Files asked for inside ``roots`` that are not there, as the user would write them.
+        self.missing: list[str] = []
 
     def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
         if url.startswith("data:"):
@@ -62,8 +64,36 @@ class WorkspaceFetcher(URLFetcher):  # type: ignore[misc]
                     body = None
                 if body is not None:
                     return URLFetcherResponse(url, body=body)
+            missing = _missing(path, self.roots)
+            if missing is not None:
+                self.missing.append(missing)
+                raise RefusedResource(f"there is no file {missing}{_WHERE_FROM}")
         self.refused.append(url)
         raise RefusedResource(f"refused to load '{url}': only files inside the workspace are used")
+
+
+_WHERE_FROM = (
+    ": a url() in a page's own <style> counts from the workspace, one in the template's "
+    "style.css from the template's folder"
+)
+
+
+def _missing(path: Path, roots: Sequence[Path]) -> str | None:
+    """``path`` as the user would write it (from the root it lies in) when it names no file in
+    a folder inside one of ``roots``; None when it exists, or lies outside them (refused then,
+    without saying whether anything is there)."""
+    if os.path.lexists(path):
+        return None
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    for root in roots:
+        if inside(folder, [root]):
+            try:
+                return "'" + path.relative_to(root).as_posix() + "'"
+            except ValueError:  # lexically elsewhere (through a link): its address as given
+                return f"'{path}'"
+    return None
 
 
 #: The largest file a page may load (a font, an image): larger ones are refused unread.
@@ -134,6 +164,8 @@ def write_pdf(request: RenderRequest, notices: list[str] | None = None) -> bytes
         # what no check sees (a template's own resources).
         if not url.startswith(base):
             log.warning("refused to load '%s': only files inside the workspace are used", url)
+    for missing in dict.fromkeys(fetcher.missing):
+        log.warning("there is no file %s%s", missing, _WHERE_FROM)
     assert isinstance(pdf, bytes)
     return pdf
 
@@ -148,7 +180,12 @@ def _weasyprint_failures() -> Iterator[None]:
     try:
         yield
     except Exception as exc:
-        raise StandpuntError(f"the PDF could not be made: {exc}", code="pdf-failed") from exc
+        what = str(exc).strip() or (
+            f"WeasyPrint stopped ({type(exc).__name__}) without saying why, as it does on CSS it "
+            "cannot lay out; if the workspace has a template of its own, undo its latest change "
+            "to find the rule"
+        )
+        raise StandpuntError(f"the PDF could not be made: {what}", code="pdf-failed") from exc
 
 
 def _check_pages(

@@ -65,9 +65,10 @@ class JobResult:
     error: StandpuntError | None = None
     #: What the render has to say about an output it made (a note the layout moved).
     notices: tuple[str, ...] = ()
-    #: What WeasyPrint warned of while making it (a template's CSS it ignored, an image it
-    #: could not load): for ``--verbose``, relayed by the pool to this process's log.
-    logged: tuple[str, ...] = ()
+    #: What the worker warned of while making it, as (logger, message): WeasyPrint's (a
+    #: template's CSS it ignored, an image it could not load) and Standpunt's own, relayed by
+    #: the pool to this process's log.
+    logged: tuple[tuple[str, str], ...] = ()
 
 
 class WorkerBug(Exception):
@@ -140,12 +141,13 @@ def _worker_main(
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)
     _cap(limits)
     _use_scratch(scratch[:1])
-    # WeasyPrint's warnings go back with each job, for the command to show with --verbose:
-    # this process has no terminal of its own to say them on.
-    weasyprint_log = logging.getLogger("weasyprint")
-    weasyprint_log.setLevel(logging.WARNING)
-    weasyprint_log.propagate = False
-    weasyprint_log.addHandler(_WARNINGS)
+    # Warnings go back with each job, for the command to say as it says its own (WeasyPrint's
+    # with --verbose): this process has no terminal of its own to say them on.
+    for name in ("standpunt", "weasyprint"):
+        log = logging.getLogger(name)
+        log.setLevel(logging.WARNING)
+        log.propagate = False
+        log.addHandler(_WARNINGS)
     if pdf:
         # import WeasyPrint now, while the parent prepares jobs (a page-only worker never needs it)
         with _libraries_from_the_loader_cache():
@@ -196,12 +198,13 @@ MAX_SAID_LENGTH = 300
 
 
 class _Said(logging.Handler):
-    """The messages of the records it is given (a worker's WeasyPrint warnings of one job): the
-    first :data:`MAX_SAID`, each cut at :data:`MAX_SAID_LENGTH`, then how many more."""
+    """The records it is given (a worker's warnings of one job, WeasyPrint's and Standpunt's
+    own), as (logger, message): the first :data:`MAX_SAID`, each cut at
+    :data:`MAX_SAID_LENGTH`, then how many more."""
 
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
-        self.said: list[str] = []
+        self.said: list[tuple[str, str]] = []
         self.more = 0
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -211,17 +214,18 @@ class _Said(logging.Handler):
         message = record.getMessage()
         if len(message) > MAX_SAID_LENGTH:
             message = message[: MAX_SAID_LENGTH - 1] + "…"
-        self.said.append(message)
+        self.said.append((record.name, message))
 
     def clear(self) -> None:
         self.said.clear()
         self.more = 0
 
-    def sent(self) -> list[str]:
-        """What to send back: the messages, and a line for those left out."""
+    def sent(self) -> list[tuple[str, str]]:
+        """What to send back: the records, and one for those left out."""
         if not self.more:
             return self.said
-        return [*self.said, f"(and {self.more} more warnings from WeasyPrint on this page)"]
+        more = f"(and {self.more} more warnings from WeasyPrint on this page)"
+        return [*self.said, ("weasyprint", more)]
 
 
 _WARNINGS = _Said()
@@ -549,8 +553,8 @@ class Pool:
         self.langs = langs
         self._context = multiprocessing.get_context("spawn")
         self._workers: list[_Worker] = []
-        #: WeasyPrint's warnings relayed so far: each is said once, not once per position.
-        self._relayed: set[str] = set()
+        #: The workers' warnings relayed so far: each is said once, not once per position.
+        self._relayed: set[tuple[str, str]] = set()
 
     def __enter__(self) -> Pool:
         return self
@@ -710,13 +714,14 @@ class Pool:
             done(JobResult(job.key, error=StandpuntError(message, location, code)))
         return worker, True
 
-    def _relay(self, logged: list[str]) -> None:
-        """WeasyPrint's warnings from a worker, to this process's log, each once: the command
-        line shows them with --verbose (a template's CSS is the same for every position)."""
-        for message in logged:
-            if message not in self._relayed:
-                self._relayed.add(message)
-                logging.getLogger("weasyprint").warning("%s", message)
+    def _relay(self, logged: list[tuple[str, str]]) -> None:
+        """A worker's warnings, to this process's log under their own logger's name, each once
+        (a template's CSS is the same for every position): the command line says Standpunt's,
+        and WeasyPrint's with --verbose."""
+        for name, message in logged:
+            if (name, message) not in self._relayed:
+                self._relayed.add((name, message))
+                logging.getLogger(name).warning("%s", message)
 
     def _stop_overdue(
         self, busy: dict[Connection, tuple[_Worker, Job, float]], done: Callable[[JobResult], None]
