@@ -206,3 +206,19 @@ def test_a_one_id_status_imports_only_what_it_needs(make_workspace) -> None:
 
     assert imported("status", "care") == "[]"
     assert imported("status", "care", "--format", "json") == "[]"
+
+
+def test_an_evidence_folder_that_is_not_there_stops_status_though_no_key_is_wanted(
+    make_workspace,
+) -> None:
+    """No evidence is read for a position nobody signed, but standpunt.yaml's evidence folders
+    are still checked: a missing one is the error it always was."""
+    root = make_workspace()
+    config = root / "standpunt.yaml"
+    config.write_text(config.read_text() + "evidence:\n  - library\n")
+    lines = len(config.read_text().splitlines())
+    result = run(root, "status", "care", code=1)
+    assert result.output == (
+        f"standpunt.yaml:{lines}:5: error: evidence folder 'library' does not exist "
+        "[missing-folder]\n"
+    )

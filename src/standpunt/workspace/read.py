@@ -393,7 +393,9 @@ def _read_evidence(workspace: Workspace, wanted: set[str] | None = None) -> None
     With ``wanted``, only the files that may define one of those keys are read (none for no
     key), and only the references of those keys judged."""
     problems = workspace.problems
-    files = [] if wanted == set() else evidence_files(workspace)  # no key wanted: no file
+    files = evidence_files(workspace)  # its folders are checked even when no key is wanted
+    if wanted == set():
+        files = []
     found: list[tuple[Any, Location, str]] = []  # (reference, where, format)
     readable = _readable_in(workspace.root)
     index = EvidenceIndex(workspace.root)
