@@ -501,3 +501,38 @@ def test_hostile_files_escape_sequences_in_evidence_are_shown_not_obeyed(root: P
     assert result.exit_code == 0
     assert "\x1b" not in result.output and "\x07" not in result.output
     assert "Coalitions\\x1b]0;pwned\\x07 and [bold]policy\\x1b[2J" in result.output
+
+
+def test_file_names_that_are_no_utf8_are_problems_shown_escaped(make_workspace) -> None:
+    """A partner's files may be named in another encoding: each is the problem any such file
+    is, its name shown with the byte escaped (never a bug report), and what is kept of the
+    check is not kept rather than failing."""
+    root = make_workspace()
+    base = os.fsencode(root)
+    with open(base + b"/evidence/\xff.yaml", "wb") as file:
+        file.write(b"x\n")
+    with open(base + b"/positions/\xe9t\xe9.yaml", "wb") as file:
+        file.write(b"title: x\n")
+    os.makedirs(base + b"/signatures/\xff")
+    with open(base + b"/signatures/\xff/swan.yaml", "wb") as file:
+        file.write(b"partner: swan\n")
+    result = CliRunner().invoke(main, ["-C", str(root), "check"])
+    assert (result.exit_code, result.output) == (
+        1,
+        "evidence/\\xff.yaml:1:1: error: an evidence file must hold a list of references (each "
+        "starting with '- id:'), or 'references:' followed by that list [invalid-evidence]\n"
+        "positions/\\xe9t\\xe9.yaml:1:1: error: '\\xe9t\\xe9.yaml' is not a valid position file "
+        "name: the name before .yaml is the position's id and may hold only lower-case letters, "
+        "digits and '-' (at most 64, starting with a letter or digit, and not a name Windows "
+        "reserves such as 'con'); rename the file [invalid-id]\n"
+        "signatures/\\xff/swan.yaml:1:1: error: 'by' is required but missing [missing-field]\n"
+        "signatures/\\xff/swan.yaml:1:1: error: 'date' is required but missing [missing-field]\n"
+        "signatures/\\xff/swan.yaml:1:1: error: 'fingerprint' is required but missing "
+        "[missing-field]\n"
+        "5 error(s), 0 warning(s) in 1 position(s) and 3 evidence item(s)\n",
+    )
+    status = CliRunner().invoke(main, ["-C", str(root), "status", "care", "\udcff"])
+    assert (status.exit_code, status.output) == (
+        2,
+        "error: no position '\\xff' in positions/ [unknown-position]\n",
+    )

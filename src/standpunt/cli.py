@@ -43,13 +43,22 @@ P = ParamSpec("P")
 
 #: Characters that would steer a terminal (escape sequences, carriage return, bidirectional
 #: overrides): a commit message, a signer's name or a file name may hold them.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\udc80-\udcff]")
 
 
 def printable(text: str) -> str:
     """``text`` with every control character written as an escape (``\\x1b``), so that user
-    data printed to a terminal is shown, never obeyed; line breaks and tabs stay."""
-    return _CONTROL.sub(lambda found: ascii(found.group())[1:-1], text)
+    data printed to a terminal is shown, never obeyed; line breaks and tabs stay. A byte of a
+    file's name that is no UTF-8 (Python holds it as a lone surrogate) is written as that byte
+    (``\\xff``)."""
+    return _CONTROL.sub(_escaped, text)
+
+
+def _escaped(found: re.Match[str]) -> str:
+    char = found.group()
+    if "\udc80" <= char <= "\udcff":
+        return f"\\x{ord(char) - 0xDC00:02x}"
+    return ascii(char)[1:-1]
 
 
 def _cells(*texts: str) -> list[Any]:

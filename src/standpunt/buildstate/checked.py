@@ -97,7 +97,7 @@ def _named_files(root: Path) -> tuple[list[Path], list[Path]]:
 
 def _digest(value: Any) -> str:
     text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def _file(path: Path, root: Path) -> str:

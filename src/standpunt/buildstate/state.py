@@ -85,7 +85,7 @@ def _harfbuzz_subset() -> str:
 def digest(value: Any) -> str:
     """sha256 of a value's canonical JSON."""
     text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def file_digest(path: Path, roots: Iterable[Path] = ()) -> str:

@@ -148,7 +148,10 @@ def write_entry(root: Path, kind: str, name: str, value: Any) -> None:
     key = _cache_key()
     if key is None:
         return
-    body = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    try:
+        body = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except UnicodeEncodeError:  # a file's name that is no UTF-8: not kept, said again next time
+        return
     try:
         build_folder(root, f"{BUILD_DIR}/{CACHE_DIR}")
         path = _entry_path(root, kind, name)

@@ -63,7 +63,7 @@ def load_cached(root: Path, path: Path, display: str) -> Any:
     kind = "yaml"
     data = read_bytes(path, display, [root])
     digest = hashlib.sha256(data).hexdigest()
-    name = hashlib.sha256(f"{kind}\0{display}".encode()).hexdigest()[:32]
+    name = hashlib.sha256(f"{kind}\0{display}".encode("utf-8", "surrogateescape")).hexdigest()[:32]
     kept = read_entry(root, _KIND, name)
     if isinstance(kept, dict) and kept.get("bytes") == digest and _ours(kept, display, kind):
         try:

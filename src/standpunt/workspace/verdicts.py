@@ -70,7 +70,7 @@ class Valid:
 
 
 def _name(kind: str, display: str) -> str:
-    return hashlib.sha256(f"{kind}\0{display}".encode()).hexdigest()[:32]
+    return hashlib.sha256(f"{kind}\0{display}".encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
 
 def kept(root: Path, kind: str, display: str, data: bytes, sources: tuple[Path, ...] = ()) -> Any:
