@@ -387,3 +387,39 @@ def test_a_stop_a_library_turned_into_its_own_error_is_a_stop(
     root = make_workspace()
     result = CliRunner().invoke(main, ["-C", str(root), "check"])
     assert (result.exit_code, result.output) == (130, "stopped\n")
+
+
+def test_a_stop_the_preview_s_watcher_turned_into_ctrl_c_keeps_its_signal(
+    make_workspace: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """watchfiles reports any signal as a KeyboardInterrupt: a SIGTERM is still a SIGTERM."""
+    from standpunt import cli
+    from standpunt.commands import check as check_command
+
+    def terminated(*_: object, **__: object) -> None:
+        cli.STOPS.append(int(signal.SIGTERM))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(check_command, "check", terminated)
+    root = make_workspace()
+    result = CliRunner().invoke(main, ["-C", str(root), "check"])
+    assert (result.exit_code, result.output) == (143, "stopped\n")
+
+
+def test_a_preview_stopped_by_sigterm_ends_with_143(make_workspace: Callable[..., Path]) -> None:
+    """Stopped while it waits for a save (in the file watcher): "stopped", and 128 + SIGTERM,
+    as a build stopped so."""
+    root = make_workspace()
+    preview = subprocess.Popen(
+        [sys.executable, "-m", "standpunt", "-C", str(root), "serve", "--port", "0"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert preview.stderr is not None
+    first = preview.stderr.readline()
+    assert first.startswith("preview on http://127.0.0.1:"), first
+    time.sleep(0.5)  # in the watcher by now
+    preview.send_signal(signal.SIGTERM)
+    rest = preview.stderr.read()
+    assert (preview.wait(timeout=30), rest) == (143, "stopped\n")

@@ -144,6 +144,10 @@ def ends_with_exit_code(command: Callable[P, object]) -> Callable[P, None]:
                 outcome = command(*args, **kwargs)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise  # click's own: click reports them and exits
+        except SystemExit as end:
+            if STOPS and end.code == 128 + STOPS[0]:  # a SIGTERM or SIGHUP: said as Ctrl-C is
+                echo("stopped", err=True)
+            raise
         except (Exception, KeyboardInterrupt) as exc:
             outcome = _stop_in_disguise(exc)
             _tell(outcome)
@@ -194,13 +198,14 @@ def _tell(exc: BaseException) -> None:
 
 
 def _stop_in_disguise(exc: BaseException) -> BaseException:
-    """A stop that a library turned into an error of its own (pydantic's schema building
-    reports a Ctrl-C inside it as a SchemaError) is a stop, not a bug: a KeyboardInterrupt,
-    which the exit table makes 130, or the SystemExit of the stopping signal."""
-    if not STOPS or isinstance(exc, StandpuntError | KeyboardInterrupt):
+    """A stop that a library turned into an error of its own is a stop, not a bug: a
+    KeyboardInterrupt, which the exit table makes 130, or the SystemExit of the stopping
+    signal. pydantic's schema building reports a Ctrl-C inside it as a SchemaError, and the
+    preview's file watcher (watchfiles) any signal as a KeyboardInterrupt, a SIGTERM too."""
+    if not STOPS or isinstance(exc, StandpuntError):
         return exc
     if STOPS[0] == signal.SIGINT:
-        return KeyboardInterrupt()
+        return exc if isinstance(exc, KeyboardInterrupt) else KeyboardInterrupt()
     echo("stopped", err=True)
     raise SystemExit(128 + STOPS[0])
 
