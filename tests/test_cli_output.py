@@ -285,3 +285,38 @@ def test_weasyprint_s_warnings_of_a_page_are_bounded() -> None:
     assert len(sent[0][1]) == 300
     said.clear()
     assert said.sent() == []
+
+
+def test_check_reports_what_the_build_would_refuse_in_a_template(make_workspace: Any) -> None:
+    """A workspace's own template is compiled by ``check`` as by the build: an unknown filter
+    and an unclosed block are errors at their file and line; a template that compiles, or the
+    built-in one, adds nothing."""
+    root = make_workspace(
+        {
+            "templates/mine/position.html": (
+                '{% extends "builtin/position.html" %}\n'
+                "{% block head %}{{ super() }}\n"
+                "<style>h1 { color: {{ organisation.colour|shout }}; }</style>\n"
+                "{% endblock %}\n"
+            ),
+            "templates/mine/parts/cover.html": "<div>{% if position.title %}\n<h1>x</h1>\n",
+            "templates/mine/fine.html": "<p>{{ position.title|upper }}</p>\n",
+        }
+    )
+    config = root / "standpunt.yaml"
+    config.write_text(config.read_text() + "template: mine\n")
+    result = run("-C", str(root), "check")
+    assert (result.exit_code, result.output) == (
+        1,
+        "templates/mine/parts/cover.html:2: error: template error: Unexpected end of template. "
+        "Jinja was looking for the following tags: 'elif' or 'else' or 'endif'. The innermost "
+        "block that needs to be closed is 'if'. [template-syntax]\n"
+        "templates/mine/position.html:3: error: template error: No filter named 'shout'. "
+        "[template-syntax]\n"
+        "2 error(s), 0 warning(s) in 1 position(s) and 3 evidence item(s)\n",
+    )
+    (root / "templates/mine/parts/cover.html").unlink()
+    (root / "templates/mine/position.html").write_text('{% extends "builtin/position.html" %}\n')
+    assert run("-C", str(root), "check").output == (
+        "0 error(s), 0 warning(s) in 1 position(s) and 3 evidence item(s)\n"
+    )

@@ -15,9 +15,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from standpunt.buildstate.checked import cached_check, inputs, keep_check, kept_check
 from standpunt.commands.result import Result
+from standpunt.errors import Diagnostic, StandpuntError
+
+if TYPE_CHECKING:  # the kept answer of an unchanged workspace reads none of it
+    from standpunt.workspace.read import Workspace
 
 
 @dataclass
@@ -55,6 +60,7 @@ def check_now(root: Path, ids: list[str] | None = None) -> Checked:
         workspace = open_positions(root, ids, settings_read=ask)
         chosen = select(workspace, ids)
         report = check_workspace(workspace, chosen if ids else None)
+        report.problems.extend(_template_problems(workspace))
         keep_what_was_read(workspace)  # for the commands that read less: status, fingerprint
     finally:
         for thread in asked:  # its pandoc works in a temporary folder, removed when it ends
@@ -71,6 +77,22 @@ def check_now(root: Path, ids: list[str] | None = None) -> Checked:
         positions=len(chosen),
         evidence=len(workspace.evidence),
     )
+
+
+def _template_problems(workspace: Workspace) -> list[Diagnostic]:
+    """The workspace's own template compiled as the build compiles it, so that a syntax error
+    in it (an unknown filter too) is ``check``'s to report, not the build's first."""
+    from standpunt.workspace.templates import template_set
+
+    try:
+        templates = template_set(workspace)
+    except StandpuntError:  # an unknown template: check_workspace said so, at the setting
+        return []
+    if len(templates.folders) < 2:  # the built-in template alone: Jinja is not even imported
+        return []
+    from standpunt.render.template import template_problems
+
+    return template_problems(templates)
 
 
 @contextlib.contextmanager

@@ -35,7 +35,7 @@ from markupsafe import Markup
 
 from standpunt import __version__
 from standpunt.choices import EMAIL
-from standpunt.errors import Location, StandpuntError
+from standpunt.errors import Diagnostic, Location, StandpuntError
 from standpunt.i18n import format_date
 from standpunt.workspace.paths import (
     BUILTIN_TEMPLATES,
@@ -742,6 +742,41 @@ def compile_template(templates: TemplateSet, name: str = PAGE_TEMPLATE) -> None:
         env = _ENVIRONMENTS[templates] = environment(templates)
     with contextlib.suppress(Exception):  # reported, located, by the render that needs it
         env.get_template(name)
+
+
+#: The most files of a workspace's own template :func:`template_problems` compiles.
+MAX_CHECKED_TEMPLATES = 200
+
+
+def template_problems(templates: TemplateSet) -> list[Diagnostic]:
+    """What a build would refuse in the workspace's own template files before rendering
+    anything: each ``.html`` file of its folder compiled, its syntax errors (an unknown filter
+    too) at their file and line. What only rendering shows (an undefined name) is left to it.
+    The built-in template is not compiled: it has none."""
+    if len(templates.folders) < 2:  # the built-in template alone
+        return []
+    own = templates.folders[0]
+    env = environment(templates)
+    problems: list[Diagnostic] = []
+    names = sorted(
+        path.relative_to(own).as_posix()
+        for path in own.rglob("*.html")
+        if path.is_file() and not path.is_symlink()
+    )
+    for name in names[:MAX_CHECKED_TEMPLATES]:
+        if not TEMPLATE_NAME.fullmatch(name):
+            continue  # a name the loader refuses is never loaded by a page either
+        try:
+            env.get_template(name)
+        except TemplateSyntaxError as exc:
+            where = _template_location(templates, exc.filename, exc.lineno)
+            message = f"template error: {exc.message}"
+            problems.append(Diagnostic("error", message, "template-syntax", where))
+        except SecurityError as exc:
+            where = Location(f"{TEMPLATES_DIR}/{templates.name}/{name}")
+            message = f"the template does something not allowed: {exc}"
+            problems.append(Diagnostic("error", message, "template-unsafe", where))
+    return problems
 
 
 def render_html(templates: TemplateSet, context: dict[str, Any], name: str = PAGE_TEMPLATE) -> str:
