@@ -106,6 +106,12 @@ def signed(body: bytes, mac: bytes, kind: str = "cited") -> bool:
     return hmac.compare_digest(mac.decode("ascii", "replace"), _mac(key, kind, body))
 
 
+def entry_name(kind: str, display: str) -> str:
+    """The name of the entry kept of the file shown as ``display`` (any text: a file's name
+    that is no UTF-8 too)."""
+    return hashlib.sha256(f"{kind}\0{display}".encode("utf-8", "surrogateescape")).hexdigest()[:32]
+
+
 def _entry_path(root: Path, kind: str, name: str) -> Path:
     return root / BUILD_DIR / CACHE_DIR / f"{kind}-{name}.json"
 

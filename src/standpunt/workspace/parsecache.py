@@ -32,7 +32,7 @@ from typing import Any
 from standpunt import __version__
 from standpunt.errors import Location
 from standpunt.workspace import load
-from standpunt.workspace.cache import read_entry, write_entry
+from standpunt.workspace.cache import entry_name, read_entry, write_entry
 from standpunt.workspace.load import (
     Scalar,
     YamlList,
@@ -63,7 +63,7 @@ def load_cached(root: Path, path: Path, display: str) -> Any:
     kind = "yaml"
     data = read_bytes(path, display, [root])
     digest = hashlib.sha256(data).hexdigest()
-    name = hashlib.sha256(f"{kind}\0{display}".encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    name = entry_name(kind, display)
     kept = read_entry(root, _KIND, name)
     if isinstance(kept, dict) and kept.get("bytes") == digest and _ours(kept, display, kind):
         try:

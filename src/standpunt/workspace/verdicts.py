@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from standpunt import __version__
-from standpunt.workspace.cache import read_entry, write_entry
+from standpunt.workspace.cache import entry_name, read_entry, write_entry
 
 __all__ = ["FORMAT", "Valid", "keep", "kept"]
 
@@ -69,15 +69,11 @@ class Valid:
     sources: tuple[Path, ...] = ()
 
 
-def _name(kind: str, display: str) -> str:
-    return hashlib.sha256(f"{kind}\0{display}".encode("utf-8", "surrogateescape")).hexdigest()[:32]
-
-
 def kept(root: Path, kind: str, display: str, data: bytes, sources: tuple[Path, ...] = ()) -> Any:
     """What :func:`keep` kept of the file shown as ``display``, found valid as a ``kind`` when
     it held these very bytes ``data`` and the schema (``sources``: further files declaring it)
     was the same; else None."""
-    entry = read_entry(root, _KIND, _name(kind, display))
+    entry = read_entry(root, _KIND, entry_name(kind, display))
     if not isinstance(entry, dict) or entry.get("stamp") != _stamp(sources):
         return None
     if (entry.get("kind"), entry.get("display")) != (kind, display):
@@ -99,4 +95,4 @@ def keep(root: Path, valid: Valid) -> None:
         "bytes": hashlib.sha256(valid.data).hexdigest(),
         "value": valid.value,
     }
-    write_entry(root, _KIND, _name(valid.kind, valid.display), entry)
+    write_entry(root, _KIND, entry_name(valid.kind, valid.display), entry)
