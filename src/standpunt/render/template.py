@@ -733,15 +733,21 @@ def _glue_last_space(content: str) -> str:
 _ENVIRONMENTS: dict[TemplateSet, ImmutableSandboxedEnvironment] = {}
 
 
+def _environment(templates: TemplateSet) -> ImmutableSandboxedEnvironment:
+    """The one environment of ``templates`` in this process, so that each template is compiled
+    once (Jinja still recompiles a template whose file changed)."""
+    env = _ENVIRONMENTS.get(templates)
+    if env is None:
+        env = _ENVIRONMENTS[templates] = environment(templates)
+    return env
+
+
 def compile_template(templates: TemplateSet, name: str = PAGE_TEMPLATE) -> None:
     """Compile the template ``name`` now (a worker does while it waits for its first page), so
     that :func:`render_html` finds it compiled; a template that does not compile is left for
     the render to report."""
-    env = _ENVIRONMENTS.get(templates)
-    if env is None:
-        env = _ENVIRONMENTS[templates] = environment(templates)
     with contextlib.suppress(Exception):  # reported, located, by the render that needs it
-        env.get_template(name)
+        _environment(templates).get_template(name)
 
 
 #: The most files of a workspace's own template :func:`template_problems` compiles.
@@ -756,7 +762,7 @@ def template_problems(templates: TemplateSet) -> list[Diagnostic]:
     if len(templates.folders) < 2:  # the built-in template alone
         return []
     own = templates.folders[0]
-    env = environment(templates)
+    env = _environment(templates)
     problems: list[Diagnostic] = []
     names = sorted(
         path.relative_to(own).as_posix()
@@ -783,12 +789,9 @@ def render_html(templates: TemplateSet, context: dict[str, Any], name: str = PAG
     """The page's HTML from the template ``name``; template problems become errors naming the
     template and line.
 
-    A worker keeps one environment per template set, so each template is compiled once (Jinja
-    still recompiles a template whose file changed).
+    A worker keeps one environment per template set (:func:`_environment`).
     """
-    env = _ENVIRONMENTS.get(templates)
-    if env is None:
-        env = _ENVIRONMENTS[templates] = environment(templates)
+    env = _environment(templates)
     try:
         return env.get_template(name).render(context)
     except TemplateSyntaxError as exc:
