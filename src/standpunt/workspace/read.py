@@ -393,9 +393,11 @@ def _read_evidence(workspace: Workspace, wanted: set[str] | None = None) -> None
     With ``wanted``, only the files that may define one of those keys are read (none for no
     key), and only the references of those keys judged."""
     problems = workspace.problems
-    files = evidence_files(workspace)  # its folders are checked even when no key is wanted
-    if wanted == set():
+    if wanted == set():  # no key wanted: no file read, but the folders checked all the same
+        evidence_folders(workspace)
         files = []
+    else:
+        files = evidence_files(workspace)
     found: list[tuple[Any, Location, str]] = []  # (reference, where, format)
     readable = _readable_in(workspace.root)
     index = EvidenceIndex(workspace.root)
