@@ -117,17 +117,10 @@ def test_a_build_stopped_by_sigterm_stops_its_workers_and_removes_their_files(
     config.write_text(config.read_text() + "template: hang\nlimits: {seconds: 120}\n")
     tmp = tmp_path / "tmp"
     tmp.mkdir()
-    build = subprocess.Popen(
-        [sys.executable, "-m", "standpunt", "-C", str(root), "build", "--jobs", "2"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "TMPDIR": str(tmp)},
-        start_new_session=True,
+    build = _build_started(
+        [sys.executable, "-m", "standpunt", "-C", str(root), "build", "--jobs", "2"], tmp
     )
-    deadline = time.monotonic() + 60
-    while len(_tree(build.pid)) < 3 and time.monotonic() < deadline:  # two workers, pandoc
-        time.sleep(0.2)
+    _until_workers(build, poll=0.2)
     time.sleep(2)  # both workers are rendering the hanging page
     workers = _tree(build.pid)
     build.terminate()
@@ -152,17 +145,10 @@ def test_workers_of_a_killed_build_remove_their_folders_and_end_quietly(
     # with no stdin, the command's end of a worker's pipe gets its number, 0
     closed = "<&-" if "no stdin" in when else ""
     script = f'exec "$0" -m standpunt -C "$1" build --jobs 2 {closed}'
-    build = subprocess.Popen(
-        ["sh", "-c", script, sys.executable, str(root)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "TMPDIR": str(tmp)},
-        start_new_session=True,
+    build = _build_started(
+        ["sh", "-c", script, sys.executable, str(root)], tmp, stdout=subprocess.DEVNULL
     )
-    deadline = time.monotonic() + 60
-    while len(_tree(build.pid)) < 3 and time.monotonic() < deadline:  # two workers, pandoc
-        time.sleep(0.01)
+    deadline = _until_workers(build, poll=0.01)
     workers = _tree(build.pid)
     folders = sorted(p.name for p in tmp.glob("standpunt-render-*"))
     while when == "rendering" and not any((root / "build").glob("*.pdf")):
@@ -182,6 +168,28 @@ def test_workers_of_a_killed_build_remove_their_folders_and_end_quietly(
         time.sleep(0.2)
     assert left() == []
     assert build.stderr is not None and build.stderr.read() == ""
+
+
+def _build_started(
+    command: list[str], tmp: Path, stdout: int = subprocess.PIPE
+) -> subprocess.Popen[str]:
+    """``command`` (a build) in a session of its own, its temporary files in ``tmp``."""
+    return subprocess.Popen(
+        command,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "TMPDIR": str(tmp)},
+        start_new_session=True,
+    )
+
+
+def _until_workers(build: subprocess.Popen[str], poll: float) -> float:
+    """Wait (up to a minute) until ``build`` runs its two workers and pandoc; the deadline."""
+    deadline = time.monotonic() + 60
+    while len(_tree(build.pid)) < 3 and time.monotonic() < deadline:
+        time.sleep(poll)
+    return deadline
 
 
 def _still_running(pids: list[int], seconds: float) -> list[int]:
